@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// One root config; each workspace package is a project with its own vitest.config.ts.
+// One root config; every workspace package with a vitest.config.ts is a project (its `test.name`
+// is the short package name). Globbing config files, not folders, keeps folders such as
+// tools/tsconfig (no tests) from becoming empty projects.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*', 'tools/*'],
+    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts', 'tools/*/vitest.config.ts'],
   },
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs api-extractor for every `api-extractor*.json` in the current package.
-//   runtime-api-extractor          check: fails when the public API differs from etc/*.api.md
+//   runtime-api-extractor          check: fails when the public API differs from etc/*.api.md,
+//                                  or on any error or warning (ae-forgotten-export, ae-missing-release-tag, …)
 //   runtime-api-extractor --local  update: rewrites the reports from the current build
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,17 +22,18 @@ for (const name of configs) {
   const config = ExtractorConfig.loadFileAndPrepare(join(process.cwd(), name));
   const result = Extractor.invoke(config, { localBuild, showVerboseMessages: false });
   if (result.succeeded) {
-    console.log(`${name}: API report ${localBuild && result.apiReportChanged ? 'updated' : 'matches'}`);
+    console.log(`${name}: API report ${localBuild && result.apiReportChanged ? 'updated' : 'matches'} (${config.reportFilePath})`);
     continue;
   }
   failed = true;
-  if (result.apiReportChanged) {
+  if (result.errorCount > 0 || result.warningCount > 0) {
+    console.error(`${name}: api-extractor found ${result.errorCount} error(s), ${result.warningCount} warning(s) (see above).`);
+  }
+  if (result.apiReportChanged && !localBuild) {
     console.error(
       `${name}: the public API differs from ${config.reportFilePath}.\n` +
         `Run \`pnpm api:update\` and commit the report if the change is intended.`,
     );
-  } else {
-    console.error(`${name}: api-extractor found ${result.errorCount} error(s), ${result.warningCount} warning(s).`);
   }
 }
 process.exit(failed ? 1 : 0);
