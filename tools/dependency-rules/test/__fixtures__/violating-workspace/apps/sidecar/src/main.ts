@@ -1,0 +1,3 @@
+// Allowed: apps may import everything.
+import '@runtime/stack';
+import '@runtime/cost';

@@ -1,0 +1,39 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { checkDependencyRules } from '../src/check-dependency-rules.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const workspaceRoot = join(here, '..', '..', '..');
+
+describe('dependency rule: domain packages depend on @runtime/contracts only', () => {
+  it('holds for this workspace, and really scans its files', () => {
+    const report = checkDependencyRules(workspaceRoot);
+    // A prior checker scanned zero files and passed; make "nothing scanned" a failure.
+    expect(report.domainPackages).toEqual(
+      expect.arrayContaining(['@runtime/cost', '@runtime/context', '@runtime/orchestration', '@runtime/providers', '@runtime/policy']),
+    );
+    expect(report.domainPackages).not.toContain('@runtime/contracts');
+    expect(report.manifestsScanned).toBe(report.domainPackages.length);
+    expect(report.sourceFilesScanned).toBeGreaterThanOrEqual(report.domainPackages.length);
+    expect(report.importsScanned).toBeGreaterThan(0);
+    expect(report.violations).toEqual([]);
+  });
+
+  it('detects violations in manifests and in imports (negative self-test on a fixture)', () => {
+    const report = checkDependencyRules(join(here, '__fixtures__', 'violating-workspace'));
+    expect(report.domainPackages.slice().sort()).toEqual(['@runtime/context', '@runtime/cost', '@runtime/policy']);
+    expect(report.sourceFilesScanned).toBe(3);
+    const found = report.violations.map((v) => `${v.file} -> ${v.specifier}`).sort();
+    expect(found).toEqual([
+      'packages/context/src/deep-import.ts -> ../../cost/src/index.js',
+      'packages/cost/package.json -> @runtime/context',
+      'packages/cost/package.json -> @runtime/policy',
+      'packages/cost/src/index.ts -> @runtime/context',
+      'packages/cost/src/index.ts -> @runtime/policy/redis',
+    ]);
+    // The composition root, the apps and the clean policy package raise nothing.
+    expect(report.violations.some((v) => v.packageFolder === 'policy')).toBe(false);
+    expect(report.violations.every((v) => v.reason.includes('@runtime/contracts only'))).toBe(true);
+  });
+});
