@@ -13,9 +13,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
 
-/** Packages under `packages/` that are not domain packages. */
-const nonDomainPackages = new Set(['contracts', 'stack']);
 const sharedPackageName = '@runtime/contracts';
+const sharedPackageFolder = 'contracts';
+/** The composition root (`createRuntime`) may import every domain, like the apps. */
+const compositionRootFolder = 'stack';
 const dependencyFields = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'] as const;
 const skippedFolders = new Set(['node_modules', 'dist', 'temp', 'coverage', '__fixtures__', '.turbo']);
 
@@ -61,8 +62,8 @@ function listWorkspacePackages(workspaceRoot: string): WorkspacePackage[] {
       let kind: WorkspacePackage['kind'];
       if (group === 'apps') kind = 'app';
       else if (group === 'tools') kind = 'tool';
-      else if (entry.name === 'stack') kind = 'composition-root';
-      else if (name === sharedPackageName || entry.name === 'contracts') kind = 'shared';
+      else if (entry.name === compositionRootFolder) kind = 'composition-root';
+      else if (name === sharedPackageName || entry.name === sharedPackageFolder) kind = 'shared';
       else kind = 'domain';
       result.push({ name, folder: entry.name, directory, kind });
     }
