@@ -1,0 +1,388 @@
+/**
+ * The typed event stream of a run.
+ *
+ * @remarks
+ * Every event carries `runId`, a per-run `seq` (1, 2, 3 … with no gaps, the SSE `id:`) and `at`
+ * (ISO-8601). The union covers every type in HTTP-API.md plus a few extensions marked below.
+ * A stream ends after `run.completed`, `run.failed` or `run.aborted`.
+ */
+import type { ErrorInfo } from './errors.js';
+import type { RunId, TaskId } from './ids.js';
+import type { CompactionStrategy } from './run.js';
+import type { UsageView } from './usage.js';
+
+/**
+ * Fields of every event.
+ * @public
+ */
+export interface RuntimeEventBase {
+  /** The run. */
+  readonly runId: RunId;
+  /** Per-run sequence number, from 1, no gaps. */
+  readonly seq: number;
+  /** ISO-8601 time the event was recorded. */
+  readonly at: string;
+}
+
+/**
+ * The run began executing.
+ * @public
+ */
+export interface RunStartedEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'run.started';
+  /** Number of tasks at start. */
+  readonly tasks: number;
+}
+
+/**
+ * Extension: a task was added to a running run.
+ * @public
+ */
+export interface TaskAddedEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'task.added';
+  /** The task. */
+  readonly taskId: TaskId;
+}
+
+/**
+ * Every dependency of the task completed; it waits for a slot.
+ * @public
+ */
+export interface TaskReadyEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'task.ready';
+  /** The task. */
+  readonly taskId: TaskId;
+}
+
+/**
+ * An attempt of the task started (its budget is reserved).
+ * @public
+ */
+export interface TaskStartedEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'task.started';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  /** Catalog model id. */
+  readonly model: string;
+}
+
+/**
+ * An attempt failed with a transient error; another follows after `delayMs`.
+ * @public
+ */
+export interface TaskRetryingEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'task.retrying';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** The attempt that failed. */
+  readonly attempt: number;
+  /** Wait before the next attempt. */
+  readonly delayMs: number;
+  /** Why the attempt failed. */
+  readonly error: ErrorInfo;
+}
+
+/**
+ * The task completed; its cost is settled.
+ * @public
+ */
+export interface TaskCompletedEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'task.completed';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** The attempt that completed. */
+  readonly attempt: number;
+  /** Usage of the task's calls. */
+  readonly usage: UsageView;
+  /** Cost of the task in USD. */
+  readonly costUsd: number;
+}
+
+/**
+ * The task failed for good.
+ * @public
+ */
+export interface TaskFailedEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'task.failed';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** The attempt that failed. */
+  readonly attempt: number;
+  /** Why. */
+  readonly error: ErrorInfo;
+  /** Usage spent before failing. */
+  readonly usage: UsageView;
+}
+
+/**
+ * Why a task was skipped.
+ * @public
+ */
+export type SkipReason = 'dependencyFailed' | 'runFailed' | 'runAborted';
+
+/**
+ * The task will not run (a dependency failed, or the run stopped).
+ * @public
+ */
+export interface TaskSkippedEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'task.skipped';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** Why. */
+  readonly reason: SkipReason;
+  /** The failed dependency, for `dependencyFailed`. */
+  readonly dependency?: TaskId;
+}
+
+/**
+ * A worst-case amount was reserved before a call.
+ * @public
+ */
+export interface BudgetReservedEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'budget.reserved';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** The ledger reservation. */
+  readonly reservationId: string;
+  /** Worst-case amount held. */
+  readonly amountUsd: number;
+}
+
+/**
+ * A reservation was settled to the actual cost.
+ * @public
+ */
+export interface BudgetSettledEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'budget.settled';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** The ledger reservation. */
+  readonly reservationId: string;
+  /** Actual cost charged. */
+  readonly costUsd: number;
+  /** The amount that had been reserved. */
+  readonly reservedUsd: number;
+}
+
+/**
+ * Extension: a reservation returned unspent (failure, abort, lease expiry).
+ * @public
+ */
+export interface BudgetReleasedEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'budget.released';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** The ledger reservation. */
+  readonly reservationId: string;
+  /** Amount returned. */
+  readonly amountUsd: number;
+}
+
+/**
+ * A reservation was refused: the worst case no longer fits a scope.
+ * @public
+ */
+export interface BudgetExceededEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'budget.exceeded';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** The scope that refused. */
+  readonly scope: string;
+  /** Limit of the scope. */
+  readonly limitUsd: number;
+  /** Settled spend in the scope. */
+  readonly spentUsd: number;
+  /** Open reservations in the scope. */
+  readonly reservedUsd: number;
+  /** The refused amount. */
+  readonly requestedUsd: number;
+}
+
+/**
+ * Extension: a task's context was compacted to fit.
+ * @public
+ */
+export interface ContextCompactedEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'context.compacted';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** Strategy used. */
+  readonly strategy: CompactionStrategy;
+  /** Prompt tokens before. */
+  readonly tokensBefore: number;
+  /** Prompt tokens after. */
+  readonly tokensAfter: number;
+  /** Number of messages dropped. */
+  readonly droppedMessages: number;
+  /** Number of messages replaced by a summary. */
+  readonly summarizedMessages: number;
+}
+
+/**
+ * States of a circuit breaker.
+ * @public
+ */
+export type CircuitState = 'closed' | 'open' | 'halfOpen';
+
+/**
+ * Extension: a provider circuit breaker changed state.
+ * @public
+ */
+export interface ProviderCircuitEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'provider.circuit';
+  /** Provider name. */
+  readonly provider: string;
+  /** Provider model. */
+  readonly model: string;
+  /** Previous state. */
+  readonly from: CircuitState;
+  /** New state. */
+  readonly to: CircuitState;
+}
+
+/**
+ * Extension: a task's call was served by an identical call already in flight (charged once).
+ * @public
+ */
+export interface ProviderDeduplicatedEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'provider.deduplicated';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** Catalog model id. */
+  readonly model: string;
+}
+
+/**
+ * Every task completed.
+ * @public
+ */
+export interface RunCompletedEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'run.completed';
+  /** Totals of the run. */
+  readonly usage: UsageView;
+}
+
+/**
+ * The run failed (failFast on a task failure, budget, timeout, deadlock).
+ * @public
+ */
+export interface RunFailedEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'run.failed';
+  /** Why. */
+  readonly error: ErrorInfo;
+  /** Totals of the run. */
+  readonly usage: UsageView;
+}
+
+/**
+ * The run was aborted by a caller.
+ * @public
+ */
+export interface RunAbortedEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'run.aborted';
+  /** Reason given by the caller. */
+  readonly reason?: string;
+  /** Totals of the run. */
+  readonly usage: UsageView;
+}
+
+/**
+ * Every event of a run, discriminated by `type`.
+ * @public
+ */
+export type RuntimeEvent =
+  | RunStartedEvent
+  | TaskAddedEvent
+  | TaskReadyEvent
+  | TaskStartedEvent
+  | TaskRetryingEvent
+  | TaskCompletedEvent
+  | TaskFailedEvent
+  | TaskSkippedEvent
+  | BudgetReservedEvent
+  | BudgetSettledEvent
+  | BudgetReleasedEvent
+  | BudgetExceededEvent
+  | ContextCompactedEvent
+  | ProviderCircuitEvent
+  | ProviderDeduplicatedEvent
+  | RunCompletedEvent
+  | RunFailedEvent
+  | RunAbortedEvent;
+
+/**
+ * The `type` of a {@link RuntimeEvent}.
+ * @public
+ */
+export type RuntimeEventType = RuntimeEvent['type'];
+
+/**
+ * The event with a given `type`.
+ * @public
+ */
+export type RuntimeEventOf<Type extends RuntimeEventType> = Extract<RuntimeEvent, { type: Type }>;
+
+/**
+ * An event before the store numbers it: no `runId`, `seq` or `at`.
+ * @public
+ */
+export type RuntimeEventInput = RuntimeEvent extends infer Event
+  ? Event extends RuntimeEvent
+    ? Omit<Event, 'runId' | 'seq' | 'at'>
+    : never
+  : never;
+
+/**
+ * Every event type, in declaration order.
+ * @public
+ */
+export const RUNTIME_EVENT_TYPES: readonly RuntimeEventType[] = [
+  'run.started',
+  'task.added',
+  'task.ready',
+  'task.started',
+  'task.retrying',
+  'task.completed',
+  'task.failed',
+  'task.skipped',
+  'budget.reserved',
+  'budget.settled',
+  'budget.released',
+  'budget.exceeded',
+  'context.compacted',
+  'provider.circuit',
+  'provider.deduplicated',
+  'run.completed',
+  'run.failed',
+  'run.aborted',
+];
+
+/**
+ * Event types that end a run's stream.
+ * @public
+ */
+export const TERMINAL_EVENT_TYPES: ReadonlySet<RuntimeEventType> = new Set<RuntimeEventType>([
+  'run.completed',
+  'run.failed',
+  'run.aborted',
+]);

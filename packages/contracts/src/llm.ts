@@ -1,0 +1,130 @@
+/**
+ * The one interface every LLM provider adapter implements.
+ *
+ * @remarks
+ * A request is plain data (it can be hashed for dedup and caching); cancellation and deadlines
+ * travel separately in {@link LlmCallOptions}. Usage in a result is the provider's report,
+ * normalized to the subset rule of {@link Usage}; cost is always computed from it, never from an
+ * estimate.
+ */
+import type { ModelId, RunId, TaskId } from './ids.js';
+import type { Message, ToolCall, ToolDefinition } from './message.js';
+import type { Usage } from './usage.js';
+
+/**
+ * One LLM call.
+ * @public
+ */
+export interface LlmRequest {
+  /** Catalog model id. */
+  readonly model: ModelId;
+  /** Provider model name; the adapter resolves it from the catalog when absent. */
+  readonly providerModel?: string;
+  /** The conversation. */
+  readonly messages: readonly Message[];
+  /** Tools offered. */
+  readonly tools?: readonly ToolDefinition[];
+  /** Completion token cap (also the worst case the budget reserved). */
+  readonly maxOutputTokens: number;
+  /** Sampling temperature. */
+  readonly temperature?: number;
+  /** Stop sequences. */
+  readonly stop?: readonly string[];
+  /** Ask for a JSON object answer. @defaultValue `'text'` */
+  readonly responseFormat?: 'text' | 'json';
+}
+
+/**
+ * Who a call is for, for logs, events and per-run budgets (retries, dedup attribution).
+ * @public
+ */
+export interface LlmCallContext {
+  /** The run. */
+  readonly runId?: RunId;
+  /** The task. */
+  readonly taskId?: TaskId;
+  /** The task attempt (1-based). */
+  readonly attempt?: number;
+}
+
+/**
+ * Per-call options that are not part of the request's identity.
+ * @public
+ */
+export interface LlmCallOptions {
+  /** Aborting it really cancels the HTTP request (the socket is closed). */
+  readonly signal?: AbortSignal;
+  /** Deadline of this call in ms. */
+  readonly timeoutMs?: number;
+  /** Who the call is for. */
+  readonly context?: LlmCallContext;
+}
+
+/**
+ * Why generation stopped.
+ * @public
+ */
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'other';
+
+/**
+ * Where a result came from: a real provider call (billed), an identical call already in flight
+ * (`dedup`, not billed again) or the response cache (`cache`, not billed again).
+ * @public
+ */
+export type ResultSource = 'provider' | 'dedup' | 'cache';
+
+/**
+ * The answer of one call.
+ * @public
+ */
+export interface LlmResult {
+  /** The assistant's text (empty when it only called tools). */
+  readonly output: string;
+  /** Tool calls requested. */
+  readonly toolCalls?: readonly ToolCall[];
+  /** Provider-reported usage. */
+  readonly usage: Usage;
+  /** Why generation stopped. */
+  readonly finishReason: FinishReason;
+  /** The model name the provider reported. */
+  readonly providerModel?: string;
+  /** The provider's request id, for support tickets. */
+  readonly requestId?: string;
+  /**
+   * Where the result came from. Only `provider` results cost money.
+   * @defaultValue `'provider'`
+   */
+  readonly source?: ResultSource;
+  /** Attempts made, retries included. @defaultValue 1 */
+  readonly attempts?: number;
+}
+
+/**
+ * One piece of a streamed answer.
+ * @public
+ */
+export type LlmStreamChunk =
+  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'tool-call'; readonly toolCall: ToolCall }
+  | { readonly type: 'done'; readonly result: LlmResult };
+
+/**
+ * An LLM provider.
+ * @public
+ */
+export interface LlmClient {
+  /** Provider name (for breakers, metrics and logs). */
+  readonly provider: string;
+  /**
+   * Runs one call to completion.
+   * @throws {@link ProviderError} `PROVIDER_ERROR` (with `isRetryable` set by classification),
+   * `PROVIDER_TIMEOUT`, `CIRCUIT_OPEN`; {@link ContextError} `CONTEXT_TOO_LARGE` when the provider
+   * rejects the prompt's length; {@link ExecutionError} `RUN_ABORTED` when `signal` aborts.
+   */
+  complete(request: LlmRequest, options?: LlmCallOptions): Promise<LlmResult>;
+  /**
+   * Streams one call; the last chunk is `done` with the full result and usage.
+   * @throws the same errors as {@link LlmClient.complete}, from the iterator.
+   */
+  stream?(request: LlmRequest, options?: LlmCallOptions): AsyncIterable<LlmStreamChunk>;
+}

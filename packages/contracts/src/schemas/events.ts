@@ -1,0 +1,106 @@
+/**
+ * Schema of the SSE event payloads.
+ */
+import { z } from 'zod';
+import type { RuntimeEvent } from '../index.js';
+import { isoTimestampSchema, nonNegativeIntSchema, positiveIntSchema, runIdSchema, taskIdSchema, usdAmountSchema } from './primitives.js';
+import { errorInfoSchema, usageViewSchema } from './wire.js';
+
+const base = { runId: runIdSchema, seq: positiveIntSchema, at: isoTimestampSchema };
+const circuitStateSchema = z.enum(['closed', 'open', 'halfOpen']);
+
+/**
+ * Any {@link RuntimeEvent}, discriminated by `type`.
+ * @public
+ */
+export const runtimeEventSchema: z.ZodType<RuntimeEvent> = z.discriminatedUnion('type', [
+  z.strictObject({ ...base, type: z.literal('run.started'), tasks: nonNegativeIntSchema }),
+  z.strictObject({ ...base, type: z.literal('task.added'), taskId: taskIdSchema }),
+  z.strictObject({ ...base, type: z.literal('task.ready'), taskId: taskIdSchema }),
+  z.strictObject({ ...base, type: z.literal('task.started'), taskId: taskIdSchema, attempt: positiveIntSchema, model: z.string() }),
+  z.strictObject({
+    ...base,
+    type: z.literal('task.retrying'),
+    taskId: taskIdSchema,
+    attempt: positiveIntSchema,
+    delayMs: nonNegativeIntSchema,
+    error: errorInfoSchema,
+  }),
+  z.strictObject({
+    ...base,
+    type: z.literal('task.completed'),
+    taskId: taskIdSchema,
+    attempt: positiveIntSchema,
+    usage: usageViewSchema,
+    costUsd: usdAmountSchema,
+  }),
+  z.strictObject({
+    ...base,
+    type: z.literal('task.failed'),
+    taskId: taskIdSchema,
+    attempt: nonNegativeIntSchema,
+    error: errorInfoSchema,
+    usage: usageViewSchema,
+  }),
+  z.strictObject({
+    ...base,
+    type: z.literal('task.skipped'),
+    taskId: taskIdSchema,
+    reason: z.enum(['dependencyFailed', 'runFailed', 'runAborted']),
+    dependency: taskIdSchema.exactOptional(),
+  }),
+  z.strictObject({
+    ...base,
+    type: z.literal('budget.reserved'),
+    taskId: taskIdSchema,
+    reservationId: z.string(),
+    amountUsd: usdAmountSchema,
+  }),
+  z.strictObject({
+    ...base,
+    type: z.literal('budget.settled'),
+    taskId: taskIdSchema,
+    reservationId: z.string(),
+    costUsd: usdAmountSchema,
+    reservedUsd: usdAmountSchema,
+  }),
+  z.strictObject({
+    ...base,
+    type: z.literal('budget.released'),
+    taskId: taskIdSchema,
+    reservationId: z.string(),
+    amountUsd: usdAmountSchema,
+  }),
+  z.strictObject({
+    ...base,
+    type: z.literal('budget.exceeded'),
+    taskId: taskIdSchema,
+    scope: z.string(),
+    limitUsd: usdAmountSchema,
+    spentUsd: usdAmountSchema,
+    reservedUsd: usdAmountSchema,
+    requestedUsd: usdAmountSchema,
+  }),
+  z.strictObject({
+    ...base,
+    type: z.literal('context.compacted'),
+    taskId: taskIdSchema,
+    strategy: z.enum(['none', 'truncate', 'keepLastN', 'summarize', 'priority']),
+    tokensBefore: nonNegativeIntSchema,
+    tokensAfter: nonNegativeIntSchema,
+    droppedMessages: nonNegativeIntSchema,
+    summarizedMessages: nonNegativeIntSchema,
+  }),
+  z.strictObject({
+    ...base,
+    type: z.literal('provider.circuit'),
+    provider: z.string(),
+    model: z.string(),
+    from: circuitStateSchema,
+    to: circuitStateSchema,
+  }),
+  z.strictObject({ ...base, type: z.literal('provider.deduplicated'), taskId: taskIdSchema, model: z.string() }),
+  z.strictObject({ ...base, type: z.literal('run.completed'), usage: usageViewSchema }),
+  z.strictObject({ ...base, type: z.literal('run.failed'), error: errorInfoSchema, usage: usageViewSchema }),
+  z.strictObject({ ...base, type: z.literal('run.aborted'), reason: z.string().exactOptional(), usage: usageViewSchema }),
+]);

@@ -1,0 +1,51 @@
+/**
+ * zod schemas of every wire type of agent-runtime, typed against the interfaces of
+ * `@runtime/contracts`.
+ *
+ * @remarks
+ * Import from `@runtime/contracts/schemas`; requires `zod` ^4 (optional peer dependency).
+ *
+ * @packageDocumentation
+ */
+export {
+  isoTimestampSchema,
+  metadataSchema,
+  modelIdSchema,
+  nonNegativeIntSchema,
+  positiveIntSchema,
+  runIdSchema,
+  taskIdSchema,
+  usdAmountSchema,
+} from './primitives.js';
+export {
+  addTasksRequestSchema,
+  budgetViewSchema,
+  contextPolicySchema,
+  errorBodySchema,
+  errorInfoSchema,
+  estimateRequestSchema,
+  estimateResponseSchema,
+  MAX_TASKS_PER_REQUEST,
+  messageSchema,
+  modelInfoSchema,
+  modelListResponseSchema,
+  modelPricingSchema,
+  runListResponseSchema,
+  runPolicySchema,
+  runSchema,
+  runSpecSchema,
+  taskDependencySchema,
+  taskSpecSchema,
+  taskViewSchema,
+  usageViewSchema,
+} from './wire.js';
+export { runtimeEventSchema } from './events.js';
+export {
+  modelCatalogFileSchema,
+  modelConfigSchema,
+  positiveUsdSchema,
+  sidecarConfigSchema,
+  tierOverrideSchema,
+  tierPolicySchema,
+} from './config.js';
+export { parseOrThrow, toValidationIssues, type ValidationIssue } from './parse.js';
