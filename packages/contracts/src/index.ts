@@ -146,6 +146,7 @@ export {
   type LlmClient,
   type LlmRequest,
   type LlmResult,
+  type LlmRetryInfo,
   type LlmStreamChunk,
   type ResultSource,
 } from './llm.js';

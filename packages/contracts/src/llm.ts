@@ -7,6 +7,7 @@
  * normalized to the subset rule of {@link Usage}; cost is always computed from it, never from an
  * estimate.
  */
+import type { ErrorInfo } from './errors.js';
 import type { ModelId, RunId, TaskId } from './ids.js';
 import type { Message, ToolCall, ToolDefinition } from './message.js';
 import type { Usage } from './usage.js';
@@ -48,6 +49,19 @@ export interface LlmCallContext {
 }
 
 /**
+ * A failed attempt that will be retried, reported through {@link LlmCallOptions.onRetry}.
+ * @public
+ */
+export interface LlmRetryInfo {
+  /** The attempt that failed (1-based). */
+  readonly attempt: number;
+  /** Wait before the next attempt (Retry-After when the provider sent one, else backoff). */
+  readonly delayMs: number;
+  /** Why the attempt failed. */
+  readonly error: ErrorInfo;
+}
+
+/**
  * Per-call options that are not part of the request's identity.
  * @public
  */
@@ -58,6 +72,8 @@ export interface LlmCallOptions {
   readonly timeoutMs?: number;
   /** Who the call is for. */
   readonly context?: LlmCallContext;
+  /** Called before each retry of this call, so the caller can journal `task.retrying`. */
+  readonly onRetry?: (info: LlmRetryInfo) => void;
 }
 
 /**
