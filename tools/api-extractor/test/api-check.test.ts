@@ -1,10 +1,11 @@
 /**
  * Proves the API lock with the real CLI: `run.mjs` is started as a child process in a copy of a
- * small fixture package that extends the same `base.json` every published package extends.
+ * small fixture package that extends the same `base.json` every published package extends. The
+ * copies live in `tools/api-extractor/temp/` (git-ignored) so that module resolution — e.g. the
+ * `@types/node` that base.json asks for — behaves as it does for a package of this workspace.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,22 +15,22 @@ const runner = join(here, '..', 'run.mjs');
 const baseConfig = join(here, '..', 'base.json');
 const fixture = join(here, '__fixtures__', 'api-fixture');
 const variants = join(here, '__fixtures__', 'variants');
+const scratch = join(here, '..', 'temp');
 
 const copies: string[] = [];
 afterEach(() => {
   for (const dir of copies.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Copies the fixture package to a temp folder, optionally replacing its public .d.ts. */
+/** Copies the fixture package to a scratch folder, with `variant` (or the original) as its build output. */
 function preparePackage(variant?: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'api-check-'));
+  mkdirSync(scratch, { recursive: true });
+  const dir = mkdtempSync(join(scratch, 'api-check-'));
   copies.push(dir);
   cpSync(fixture, dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'api-extractor.json'),
-    JSON.stringify({ extends: baseConfig, mainEntryPointFilePath: '<projectFolder>/lib/index.d.ts' }, null, 2),
-  );
-  if (variant) cpSync(join(variants, variant), join(dir, 'lib', 'index.d.ts'));
+  writeFileSync(join(dir, 'api-extractor.json'), JSON.stringify({ extends: baseConfig }, null, 2));
+  mkdirSync(join(dir, 'dist'));
+  cpSync(variant ? join(variants, variant) : join(fixture, 'public-api.d.ts'), join(dir, 'dist', 'index.d.ts'));
   return dir;
 }
 
