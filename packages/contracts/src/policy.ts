@@ -35,6 +35,11 @@ export interface TierPolicy {
   readonly maxBudgetUsdPerRun: number;
   /** Allowed catalog model ids; absent means every model. */
   readonly allowedModels?: readonly string[];
+  /**
+   * Tool names this tier may call; `'*'` allows every tool. Absent or empty allows none
+   * (default deny).
+   */
+  readonly allowedTools?: readonly string[];
   /** Most tasks of one run at once. */
   readonly maxParallelism: number;
 }
@@ -104,6 +109,11 @@ export interface RateLimiter {
   acquire(request: RateLimitRequest): Promise<RateLimitDecision>;
   /** Replaces a permit's reserved tokens with the actual count. Idempotent. */
   settle(permitId: string, actualTokens: number): Promise<void>;
+  /**
+   * Cancels an unsettled permit whose call never happened: its request and tokens stop counting.
+   * Idempotent; a no-op after {@link RateLimiter.settle}.
+   */
+  release?(permitId: string): Promise<void>;
 }
 
 /**
@@ -189,4 +199,9 @@ export interface PolicyEnforcer {
   check(input: PolicyCheckInput): Promise<PolicyDecision>;
   /** Settles a permit with the call's actual tokens. */
   settle(permitId: string, actualTokens: number): Promise<void>;
+  /**
+   * Returns a permit's capacity when the admitted call did not happen (e.g. the budget refused it).
+   * Idempotent; a no-op after {@link PolicyEnforcer.settle}.
+   */
+  release?(permitId: string): Promise<void>;
 }

@@ -56,6 +56,7 @@ const tierLimits = {
   tpm: positiveIntSchema,
   maxBudgetUsdPerRun: z.number().gt(0).refine(Number.isFinite, 'must be finite'),
   allowedModels: z.array(z.string().min(1)).exactOptional(),
+  allowedTools: z.array(z.string().min(1)).exactOptional(),
   maxParallelism: z.int().min(1).max(256),
 };
 
@@ -78,6 +79,7 @@ export const tierOverrideSchema: z.ZodType<TierOverride> = z.strictObject({
   tpm: tierLimits.tpm.exactOptional(),
   maxBudgetUsdPerRun: tierLimits.maxBudgetUsdPerRun.exactOptional(),
   allowedModels: tierLimits.allowedModels,
+  allowedTools: tierLimits.allowedTools,
   maxParallelism: tierLimits.maxParallelism.exactOptional(),
 });
 
