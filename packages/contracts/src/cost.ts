@@ -4,7 +4,7 @@
  * @remarks
  * Implemented by `@runtime/cost`. The orchestrator only ever talks to these interfaces.
  */
-import type { ModelId, ReservationId, RunId, TaskId } from './ids.js';
+import type { ReservationId, RunId, TaskId } from './ids.js';
 import type { Message, ToolDefinition } from './message.js';
 import type { ModelInfo, ModelRole, TaskTier } from './model.js';
 import type { Money } from './money.js';

@@ -87,11 +87,12 @@ export function usd(amount: number | string): Money {
  */
 export function moneyToUsd(amount: Money): number {
   const nanoUnits = 1_000_000n;
-  const negative = amount < 0n;
-  const magnitude = negative ? -amount : amount;
+  const units: bigint = amount;
+  const negative = units < 0n;
+  const magnitude = negative ? -units : units;
   const nanoDollars = (magnitude + nanoUnits / 2n) / nanoUnits;
-  const value = Number(nanoDollars) / 1e9;
-  return negative ? -value : value;
+  const dollars = Number(nanoDollars) / 1e9;
+  return negative ? -dollars : dollars;
 }
 
 /**
@@ -102,8 +103,9 @@ export function moneyToUsd(amount: Money): number {
 export function formatUsd(amount: Money, decimals = 6): string {
   const places = Math.max(0, Math.min(15, Math.trunc(decimals)));
   const step = 10n ** BigInt(15 - places);
-  const negative = amount < 0n;
-  const magnitude = negative ? -amount : amount;
+  const value: bigint = amount;
+  const negative = value < 0n;
+  const magnitude = negative ? -value : value;
   const rounded = (magnitude + step / 2n) / step;
   const text = rounded.toString().padStart(places + 1, '0');
   const whole = text.slice(0, text.length - places);
