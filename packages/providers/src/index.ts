@@ -2,12 +2,57 @@
  * LLM client adapters, error classification and the resilient client wrapper (`@runtime/providers`).
  *
  * @remarks
- * This package is a shell: its components (LlmClient adapters (OpenAI-compatible, Anthropic, deterministic mock), error classification, and the resilient wrapper: retry with backoff and Retry-After, timeout, circuit breaker, in-flight dedup, fallback model) land in later issues.
- * It depends on `@runtime/contracts` only and receives collaborators through contract interfaces;
- * it never imports another domain package.
+ * Adapters for OpenAI-compatible chat completions and the Anthropic Messages API (plain `fetch`),
+ * a deterministic mock, a router that picks the client of a model's provider, {@link classifyError}
+ * (transient vs terminal), and {@link createResilientClient} (retry with Retry-After, per-run retry
+ * budget, per-attempt timeout, circuit breaker with a single half-open probe, fallback models,
+ * in-flight dedup, response cache). It depends on `@runtime/contracts` only.
  *
  * @packageDocumentation
  */
+export { createAnthropicClient, type AnthropicClientOptions } from './anthropic-client.js';
+export {
+  abortedError,
+  classifyError,
+  httpFailureToError,
+  type ClassifyErrorContext,
+  type ErrorKind,
+  type HttpFailure,
+} from './classify-error.js';
+export {
+  createMockLlmClient,
+  type MockCall,
+  type MockFailure,
+  type MockLatency,
+  type MockLlmClient,
+  type MockLlmClientOptions,
+  type MockReply,
+  type MockStep,
+} from './mock-llm-client.js';
+export { createOpenAiCompatibleClient, type OpenAiCompatibleClientOptions } from './openai-compatible-client.js';
+export { createProviderRouter, type ProviderRouter, type ProviderRouterOptions } from './provider-router.js';
+export {
+  type CacheHitEvent,
+  type CircuitEvent,
+  type DeduplicatedEvent,
+  type FallbackEvent,
+  type ResilienceEvent,
+  type ResilienceEventContext,
+  type RetryBudgetExhaustedEvent,
+  type RetryEvent,
+} from './resilience-events.js';
+export {
+  createResilientClient,
+  type CircuitBreakerOptions,
+  type ResilienceTimers,
+  type ResilientClientOptions,
+  type ResilientLlmClient,
+  type ResponseCacheOptions,
+  type RetryBudgetOptions,
+  type RetryOptions,
+} from './resilient-client.js';
+export { type FetchFunction } from './fetch-function.js';
+export { parseRetryAfter, type HeaderSource } from './retry-after.js';
 
 /**
  * The npm name of this package.

@@ -1,0 +1,268 @@
+/**
+ * The Anthropic Messages API adapter.
+ *
+ * @remarks
+ * Plain `fetch`, no SDK, for the same reasons as the OpenAI-compatible adapter (real socket close on
+ * abort, raw Retry-After headers, no hidden retries). System messages become the top-level `system`
+ * field; tool calls and results become `tool_use` / `tool_result` blocks. Usage is normalized to the
+ * contracts' subset rule: input = `input_tokens` + cache reads + cache writes. In a stream, usage
+ * comes from `message_start` and is updated by `message_delta`. No retries here: wrap it with
+ * {@link createResilientClient}.
+ */
+import { ProviderError, type Clock, type LlmClient, type LlmStreamChunk, type ToolCall } from '@runtime/contracts';
+import type { LlmCallOptions, LlmRequest } from '@runtime/contracts';
+import { resolveClock, resolveFetch, trimTrailingSlash } from './internal/adapter-options.js';
+import {
+  anthropicBody,
+  anthropicFinishReason,
+  anthropicUsage,
+  type AnthropicUsageWire,
+} from './internal/anthropic-wire.js';
+import type { FetchFunction } from './fetch-function.js';
+import { HttpCall } from './internal/http-call.js';
+import { httpFailureToError } from './classify-error.js';
+import { parseSse } from './internal/sse.js';
+
+/**
+ * Options of {@link createAnthropicClient}.
+ * @public
+ */
+export interface AnthropicClientOptions {
+  /** API root (without `/v1`). @defaultValue `'https://api.anthropic.com'` */
+  readonly baseUrl?: string;
+  /** Sent as `x-api-key`. */
+  readonly apiKey?: string;
+  /** `anthropic-version` header. @defaultValue `'2023-06-01'` */
+  readonly version?: string;
+  /** Extra headers on every request (e.g. `anthropic-beta`). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Provider name for breakers, errors and logs. @defaultValue `'anthropic'` */
+  readonly provider?: string;
+  /** Deadline of a call when the caller gives none, in ms. @defaultValue none */
+  readonly timeoutMs?: number;
+  /** `fetch` to use. @defaultValue the global `fetch` */
+  readonly fetch?: FetchFunction;
+  /** For `retry-after` HTTP dates. @defaultValue `systemClock` */
+  readonly clock?: Clock;
+}
+
+interface ContentBlockWire {
+  readonly type?: string;
+  readonly text?: string;
+  readonly id?: string;
+  readonly name?: string;
+  readonly input?: unknown;
+}
+
+interface MessageWire {
+  readonly id?: string;
+  readonly model?: string;
+  readonly content?: readonly ContentBlockWire[];
+  readonly stop_reason?: string | null;
+  readonly usage?: AnthropicUsageWire;
+}
+
+interface StreamEventWire {
+  readonly type?: string;
+  readonly message?: MessageWire;
+  readonly index?: number;
+  readonly content_block?: ContentBlockWire;
+  readonly delta?: { readonly type?: string; readonly text?: string; readonly partial_json?: string; readonly stop_reason?: string | null };
+  readonly usage?: AnthropicUsageWire;
+  readonly error?: { readonly type?: string; readonly message?: string };
+}
+
+function malformed(provider: string, model: string, what: string): ProviderError {
+  return new ProviderError({
+    code: 'PROVIDER_ERROR',
+    message: `${provider} sent a malformed response: ${what}.`,
+    details: { provider, model, kind: 'transient', reason: 'malformed_response' },
+    isRetryable: true,
+  });
+}
+
+/** Maps an in-stream `error` event to the status Anthropic would have answered with. */
+function streamErrorStatus(type: string | undefined): number {
+  switch (type) {
+    case 'overloaded_error':
+      return 529;
+    case 'rate_limit_error':
+      return 429;
+    case 'invalid_request_error':
+      return 400;
+    case 'authentication_error':
+      return 401;
+    case 'permission_error':
+      return 403;
+    case 'not_found_error':
+      return 404;
+    case 'request_too_large':
+      return 413;
+    default:
+      return 500;
+  }
+}
+
+/**
+ * Creates an {@link @runtime/contracts#LlmClient} for the Anthropic Messages API.
+ *
+ * @example
+ * ```ts
+ * const claude = createAnthropicClient({ apiKey: process.env.ANTHROPIC_API_KEY });
+ * const result = await claude.complete({ model: asModelId('claude-sonnet'), providerModel: 'claude-sonnet-4-5', messages, maxOutputTokens: 512 });
+ * ```
+ * @public
+ */
+export function createAnthropicClient(options: AnthropicClientOptions = {}): LlmClient {
+  const provider = options.provider ?? 'anthropic';
+  const baseUrl = trimTrailingSlash(options.baseUrl ?? 'https://api.anthropic.com');
+  const doFetch = resolveFetch(options.fetch);
+  const clock = resolveClock(options.clock);
+  const headers: Record<string, string> = { 'anthropic-version': options.version ?? '2023-06-01', ...options.headers };
+  if (options.apiKey !== undefined) headers['x-api-key'] = options.apiKey;
+
+  function call(request: LlmRequest, callOptions: LlmCallOptions | undefined, stream: boolean): HttpCall {
+    return new HttpCall({
+      provider,
+      model: request.providerModel ?? request.model,
+      url: `${baseUrl}/v1/messages`,
+      headers,
+      body: anthropicBody(request, stream),
+      signal: callOptions?.signal,
+      timeoutMs: callOptions?.timeoutMs ?? options.timeoutMs,
+      clock,
+      fetch: doFetch,
+    });
+  }
+
+  return {
+    provider,
+    async complete(request, callOptions) {
+      const http = call(request, callOptions, false);
+      const response = await http.send();
+      let payload: MessageWire;
+      try {
+        payload = (await response.json()) as MessageWire;
+      } catch (error) {
+        throw http.mapError(error);
+      } finally {
+        http.finish();
+      }
+      if (payload.content === undefined) throw malformed(provider, request.providerModel ?? request.model, 'no content');
+      let output = '';
+      const toolCalls: ToolCall[] = [];
+      for (const block of payload.content) {
+        if (block.type === 'text') output += block.text ?? '';
+        else if (block.type === 'tool_use') {
+          toolCalls.push({ id: block.id ?? '', name: block.name ?? '', arguments: JSON.stringify(block.input ?? {}) });
+        }
+      }
+      const requestId = http.requestId(response) ?? payload.id;
+      return {
+        output,
+        ...(toolCalls.length > 0 ? { toolCalls } : {}),
+        usage: anthropicUsage(payload.usage),
+        finishReason: anthropicFinishReason(payload.stop_reason),
+        ...(payload.model === undefined ? {} : { providerModel: payload.model }),
+        ...(requestId === undefined ? {} : { requestId }),
+        source: 'provider',
+        attempts: 1,
+      };
+    },
+    async *stream(request, callOptions): AsyncGenerator<LlmStreamChunk> {
+      const model = request.providerModel ?? request.model;
+      const http = call(request, callOptions, true);
+      const response = await http.send();
+      const body = response.body;
+      if (body === null) {
+        http.finish();
+        throw malformed(provider, model, 'empty stream body');
+      }
+      let output = '';
+      let usage: AnthropicUsageWire = {};
+      let stopReason: string | null | undefined;
+      let providerModel: string | undefined;
+      let messageId: string | undefined;
+      const blocks = new Map<number, { id: string; name: string; json: string }>();
+      const toolCalls: ToolCall[] = [];
+      let completed = false;
+      try {
+        for await (const event of parseSse(body)) {
+          let data: StreamEventWire;
+          try {
+            data = JSON.parse(event.data) as StreamEventWire;
+          } catch (error) {
+            throw malformed(provider, model, `bad JSON in stream (${String(error)})`);
+          }
+          const type = data.type ?? event.event;
+          if (type === 'message_start') {
+            providerModel = data.message?.model;
+            messageId = data.message?.id;
+            usage = { ...data.message?.usage };
+          } else if (type === 'content_block_start' && data.content_block?.type === 'tool_use') {
+            blocks.set(data.index ?? 0, { id: data.content_block.id ?? '', name: data.content_block.name ?? '', json: '' });
+          } else if (type === 'content_block_delta') {
+            if (data.delta?.type === 'text_delta' && data.delta.text !== undefined && data.delta.text !== '') {
+              output += data.delta.text;
+              yield { type: 'text', text: data.delta.text };
+            } else if (data.delta?.type === 'input_json_delta') {
+              const block = blocks.get(data.index ?? 0);
+              if (block !== undefined) block.json += data.delta.partial_json ?? '';
+            }
+          } else if (type === 'content_block_stop') {
+            const block = blocks.get(data.index ?? 0);
+            if (block !== undefined) {
+              blocks.delete(data.index ?? 0);
+              const toolCall: ToolCall = { id: block.id, name: block.name, arguments: block.json === '' ? '{}' : block.json };
+              toolCalls.push(toolCall);
+              yield { type: 'tool-call', toolCall };
+            }
+          } else if (type === 'message_delta') {
+            if (data.delta?.stop_reason !== undefined) stopReason = data.delta.stop_reason;
+            // message_delta carries cumulative counts; newer API versions repeat the input side too.
+            usage = { ...usage, ...definedFields(data.usage) };
+          } else if (type === 'message_stop') {
+            break;
+          } else if (type === 'error') {
+            throw httpFailureToError(
+              {
+                status: streamErrorStatus(data.error?.type),
+                message: data.error?.message ?? 'error event in stream',
+                ...(data.error?.type === undefined ? {} : { providerCode: data.error.type }),
+              },
+              { provider, model },
+            );
+          }
+        }
+        completed = true;
+      } catch (error) {
+        throw http.mapError(error);
+      } finally {
+        if (completed) http.finish();
+        else http.cancel();
+      }
+      const requestId = http.requestId(response) ?? messageId;
+      yield {
+        type: 'done',
+        result: {
+          output,
+          ...(toolCalls.length > 0 ? { toolCalls } : {}),
+          usage: anthropicUsage(usage),
+          finishReason: anthropicFinishReason(stopReason),
+          ...(providerModel === undefined ? {} : { providerModel }),
+          ...(requestId === undefined ? {} : { requestId }),
+          source: 'provider',
+          attempts: 1,
+        },
+      };
+    },
+  };
+}
+
+function definedFields(usage: AnthropicUsageWire | undefined): AnthropicUsageWire {
+  const result: Record<string, number> = {};
+  for (const [key, value] of Object.entries(usage ?? {})) {
+    if (typeof value === 'number') result[key] = value;
+  }
+  return result;
+}

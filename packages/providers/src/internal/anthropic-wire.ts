@@ -1,0 +1,106 @@
+import { ValidationError, type FinishReason, type LlmRequest, type Message, type Usage } from '@runtime/contracts';
+import { tokens } from './adapter-options.js';
+
+type Block = Record<string, unknown>;
+interface WireMessage {
+  role: 'user' | 'assistant';
+  content: Block[];
+}
+
+export interface AnthropicUsageWire {
+  readonly input_tokens?: number;
+  readonly output_tokens?: number;
+  readonly cache_read_input_tokens?: number | null;
+  readonly cache_creation_input_tokens?: number | null;
+}
+
+function toolInput(message: Message, index: number, argumentsText: string): unknown {
+  try {
+    return JSON.parse(argumentsText === '' ? '{}' : argumentsText);
+  } catch (error) {
+    throw new ValidationError({
+      code: 'VALIDATION_FAILED',
+      message: 'A tool call in the conversation has arguments that are not JSON; Anthropic needs an object.',
+      details: { issues: [{ path: ['messages', index, 'toolCalls'], message: String(error) }], role: message.role },
+      cause: error,
+    });
+  }
+}
+
+function blocksOf(message: Message, index: number): Block[] {
+  if (message.role === 'tool') {
+    return [{ type: 'tool_result', tool_use_id: message.toolCallId ?? '', content: message.content }];
+  }
+  const blocks: Block[] = message.content === '' ? [] : [{ type: 'text', text: message.content }];
+  for (const call of message.toolCalls ?? []) {
+    blocks.push({ type: 'tool_use', id: call.id, name: call.name, input: toolInput(message, index, call.arguments) });
+  }
+  return blocks;
+}
+
+/** The Messages API body: system prompts joined at the top level, roles alternating. */
+export function anthropicBody(request: LlmRequest, stream: boolean): Record<string, unknown> {
+  const system: string[] = [];
+  const messages: WireMessage[] = [];
+  request.messages.forEach((message, index) => {
+    if (message.role === 'system') {
+      system.push(message.content);
+      return;
+    }
+    const role = message.role === 'assistant' ? 'assistant' : 'user';
+    const blocks = blocksOf(message, index);
+    const last = messages.at(-1);
+    // The API wants alternating roles; consecutive tool results must share one user turn.
+    if (last !== undefined && last.role === role) last.content.push(...blocks);
+    else messages.push({ role, content: blocks });
+  });
+  const body: Record<string, unknown> = {
+    model: request.providerModel ?? request.model,
+    max_tokens: request.maxOutputTokens,
+    messages,
+  };
+  if (system.length > 0) body.system = system.join('\n\n');
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.stop !== undefined && request.stop.length > 0) body.stop_sequences = request.stop;
+  if (request.tools !== undefined && request.tools.length > 0) {
+    body.tools = request.tools.map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      input_schema: tool.parameters,
+    }));
+  }
+  if (stream) body.stream = true;
+  return body;
+}
+
+export function anthropicFinishReason(reason: string | null | undefined): FinishReason {
+  switch (reason) {
+    case 'end_turn':
+    case 'stop_sequence':
+      return 'stop';
+    case 'max_tokens':
+      return 'length';
+    case 'tool_use':
+      return 'tool_calls';
+    case 'refusal':
+      return 'content_filter';
+    default:
+      return 'other';
+  }
+}
+
+/**
+ * Anthropic reports cache reads and writes beside `input_tokens`; the contracts count them inside
+ * input, so they are added in.
+ */
+export function anthropicUsage(usage: AnthropicUsageWire | undefined): Usage {
+  const cacheReadTokens = tokens(usage?.cache_read_input_tokens);
+  const cacheWriteTokens = tokens(usage?.cache_creation_input_tokens);
+  return {
+    inputTokens: tokens(usage?.input_tokens) + cacheReadTokens + cacheWriteTokens,
+    outputTokens: tokens(usage?.output_tokens),
+    cacheReadTokens,
+    cacheWriteTokens,
+    reasoningTokens: 0,
+  };
+}

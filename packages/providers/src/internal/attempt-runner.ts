@@ -1,0 +1,235 @@
+import {
+  ProviderError,
+  type Clock,
+  type LlmCallContext,
+  type LlmClient,
+  type LlmRequest,
+  type LlmRetryInfo,
+  type ModelId,
+  type RuntimeError,
+} from '@runtime/contracts';
+import { abortedError, classifyError } from '../classify-error.js';
+import type { ResilienceEvent } from '../resilience-events.js';
+import { Circuit } from './circuit.js';
+import { compactDetails } from './details.js';
+import type { RetryBudgets } from './retry-budgets.js';
+
+/** Timer functions (injectable so per-attempt timeouts work under a fake clock). */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface RunnerSettings {
+  readonly inner: LlmClient;
+  readonly maxAttempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly maxRetryAfterMs: number;
+  readonly budgets: RetryBudgets | undefined;
+  readonly attemptTimeoutMs: number | undefined;
+  readonly breaker: { readonly failureThreshold: number; readonly resetAfterMs: number } | undefined;
+  readonly fallbackModels: readonly ModelId[];
+  readonly emit: (event: ResilienceEvent) => void;
+  readonly clock: Clock;
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly random: () => number;
+  readonly timers: Timers;
+}
+
+/** One logical call: its abort, deadline, context and the attempts made so far (all models). */
+export interface CallState {
+  readonly signal: AbortSignal | undefined;
+  readonly deadline: number | undefined;
+  readonly context: LlmCallContext | undefined;
+  readonly onRetry: ((info: LlmRetryInfo) => void) | undefined;
+  attempts: number;
+}
+
+/** Sends one attempt; `signal` is the attempt's (caller abort + attempt deadline). */
+export type Invoke<T> = (request: LlmRequest, signal: AbortSignal | undefined, call: CallState) => Promise<T>;
+
+/** An attempt's value plus the function that unlinks its signal from the caller's (streams keep it linked). */
+export interface Attempted<T> {
+  readonly value: T;
+  readonly detach: () => void;
+}
+
+const NOTHING_TO_DETACH = (): void => undefined;
+
+/** Retry with backoff / Retry-After, per-run budget, per-attempt timeout, breakers and fallback. */
+export class AttemptRunner {
+  readonly #settings: RunnerSettings;
+  readonly #circuits = new Map<string, Circuit>();
+  readonly #onTransition: ConstructorParameters<typeof Circuit>[2]['onTransition'];
+
+  constructor(settings: RunnerSettings) {
+    this.#settings = settings;
+    this.#onTransition = (provider, model, from, to) => settings.emit({ type: 'provider.circuit', provider, model, from, to });
+  }
+
+  circuitState(provider: string, model: string): Circuit['state'] {
+    return this.#circuits.get(`${provider}\u0000${model}`)?.state ?? 'closed';
+  }
+
+  providerOf(request: LlmRequest): string {
+    const inner = this.#settings.inner as LlmClient & { providerFor?: (model: string) => string };
+    return typeof inner.providerFor === 'function' ? inner.providerFor(request.model) : inner.provider;
+  }
+
+  /** Runs the request, then each fallback model in turn while failures stay transient. */
+  async run<T>(request: LlmRequest, call: CallState, invoke: Invoke<T>): Promise<Attempted<T>> {
+    let current = request;
+    let next = 0;
+    for (;;) {
+      try {
+        return await this.#withRetries(current, call, invoke);
+      } catch (thrown) {
+        const error = classifyError(thrown);
+        const fallback = this.#settings.fallbackModels[next];
+        next += 1;
+        if (fallback === undefined || !canFallBack(error)) throw error;
+        const { providerModel: _resolvedForPrevious, ...rest } = current;
+        this.#settings.emit({
+          type: 'provider.fallback',
+          from: current.model,
+          to: fallback,
+          error: error.toJSON(),
+          ...contextFields(call.context),
+        });
+        current = { ...rest, model: fallback };
+      }
+    }
+  }
+
+  async #withRetries<T>(request: LlmRequest, call: CallState, invoke: Invoke<T>): Promise<Attempted<T>> {
+    const settings = this.#settings;
+    const provider = this.providerOf(request);
+    const model = request.providerModel ?? request.model;
+    const circuit = this.#circuit(provider, model);
+    let previousDelay = settings.baseDelayMs;
+    for (let attempt = 1; ; attempt += 1) {
+      if (call.signal?.aborted === true) throw abortedError(call.signal, { provider, model });
+      if (call.deadline !== undefined && settings.clock.now() >= call.deadline) throw timeoutError(provider, model, 0);
+      const probe = circuit === undefined ? false : circuit.acquire(settings.clock.now());
+      call.attempts += 1;
+      try {
+        const attempted = await this.#attempt(request, call, invoke, provider, model);
+        circuit?.succeed(probe);
+        return attempted;
+      } catch (thrown) {
+        const error = classifyError(thrown, {
+          provider,
+          model,
+          clock: settings.clock,
+          ...(call.signal === undefined ? {} : { signal: call.signal }),
+        });
+        if (error.code === 'RUN_ABORTED') {
+          circuit?.release(probe);
+          throw error;
+        }
+        if (error.isRetryable) circuit?.fail(probe, settings.clock.now());
+        else circuit?.succeed(probe);
+        if (!error.isRetryable || attempt >= settings.maxAttempts) throw error;
+        const retryAfter = error.details.retryAfterMs;
+        const fromRetryAfter = typeof retryAfter === 'number';
+        // Retry-After replaces the backoff (never adds to it), capped so a hostile value cannot park us.
+        const delayMs = fromRetryAfter ? Math.min(retryAfter, settings.maxRetryAfterMs) : this.#backoff(previousDelay);
+        previousDelay = Math.max(settings.baseDelayMs, delayMs);
+        if (call.deadline !== undefined && settings.clock.now() + delayMs >= call.deadline) throw error;
+        const runId = call.context?.runId;
+        if (settings.budgets !== undefined && !settings.budgets.take(runId)) {
+          settings.emit({
+            type: 'provider.retry-budget-exhausted',
+            provider,
+            model,
+            budget: settings.budgets.perRun,
+            error: error.toJSON(),
+            ...contextFields(call.context),
+          });
+          throw error;
+        }
+        const info = { attempt: call.attempts, delayMs, error: error.toJSON() };
+        settings.emit({ type: 'provider.retry', provider, model, fromRetryAfter, ...info, ...contextFields(call.context) });
+        call.onRetry?.(info);
+        try {
+          await settings.sleep(delayMs, call.signal);
+        } catch (sleepError) {
+          throw classifyError(sleepError, { provider, model, ...(call.signal === undefined ? {} : { signal: call.signal }) });
+        }
+      }
+    }
+  }
+
+  /** Decorrelated jitter: uniform in [base, 3 × previous], capped. */
+  #backoff(previousDelay: number): number {
+    const { baseDelayMs, maxDelayMs, random } = this.#settings;
+    return Math.min(maxDelayMs, Math.round(baseDelayMs + random() * (previousDelay * 3 - baseDelayMs)));
+  }
+
+  #circuit(provider: string, model: string): Circuit | undefined {
+    const breaker = this.#settings.breaker;
+    if (breaker === undefined) return undefined;
+    const key = `${provider}\u0000${model}`;
+    let circuit = this.#circuits.get(key);
+    if (circuit === undefined) {
+      circuit = new Circuit(provider, model, { ...breaker, onTransition: this.#onTransition });
+      this.#circuits.set(key, circuit);
+    }
+    return circuit;
+  }
+
+  async #attempt<T>(request: LlmRequest, call: CallState, invoke: Invoke<T>, provider: string, model: string): Promise<Attempted<T>> {
+    const { attemptTimeoutMs, clock, timers } = this.#settings;
+    let timeoutMs = attemptTimeoutMs;
+    if (call.deadline !== undefined) {
+      const remaining = call.deadline - clock.now();
+      if (remaining <= 0) throw timeoutError(provider, model, 0);
+      timeoutMs = timeoutMs === undefined ? remaining : Math.min(timeoutMs, remaining);
+    }
+    const signal = call.signal;
+    if (timeoutMs === undefined) return { value: await invoke(request, signal, call), detach: NOTHING_TO_DETACH };
+    // One controller per attempt so a timeout really aborts the inner call (socket closed).
+    const controller = new AbortController();
+    let timedOut = false;
+    const limit = timeoutMs;
+    const timer = timers.setTimeout(() => {
+      timedOut = true;
+      controller.abort(timeoutError(provider, model, limit));
+    }, limit);
+    const onAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const detach = (): void => signal?.removeEventListener('abort', onAbort);
+    try {
+      const value = await invoke(request, controller.signal, call);
+      return { value, detach };
+    } catch (error) {
+      detach();
+      if (timedOut && signal?.aborted !== true) throw timeoutError(provider, model, limit, error);
+      throw error;
+    } finally {
+      timers.clearTimeout(timer);
+    }
+  }
+}
+
+function timeoutError(provider: string, model: string, timeoutMs: number, cause?: unknown): ProviderError {
+  return new ProviderError({
+    code: 'PROVIDER_TIMEOUT',
+    message: `${provider}/${model} did not answer within ${timeoutMs} ms.`,
+    details: compactDetails({ provider, model, timeoutMs, kind: 'transient' }),
+    cause,
+  });
+}
+
+function canFallBack(error: RuntimeError): boolean {
+  return error.code !== 'RUN_ABORTED' && (error.isRetryable || error.code === 'CIRCUIT_OPEN');
+}
+
+function contextFields(context: LlmCallContext | undefined): { runId?: NonNullable<LlmCallContext['runId']>; taskId?: NonNullable<LlmCallContext['taskId']> } {
+  if (context === undefined) return {};
+  return {
+    ...(context.runId === undefined ? {} : { runId: context.runId }),
+    ...(context.taskId === undefined ? {} : { taskId: context.taskId }),
+  };
+}

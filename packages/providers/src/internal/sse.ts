@@ -1,0 +1,41 @@
+/** One server-sent event. */
+export interface SseEvent {
+  readonly event: string | undefined;
+  readonly data: string;
+}
+
+/** Parses a `text/event-stream` body (WHATWG rules for `event:` and multi-line `data:`). */
+export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let event: string | undefined;
+  let data: string[] = [];
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let newline = buffer.search(/\r\n|\n|\r/);
+      while (newline >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(buffer[newline] === '\r' && buffer[newline + 1] === '\n' ? newline + 2 : newline + 1);
+        if (line === '') {
+          if (data.length > 0) yield { event, data: data.join('\n') };
+          event = undefined;
+          data = [];
+        } else if (!line.startsWith(':')) {
+          const colon = line.indexOf(':');
+          const field = colon < 0 ? line : line.slice(0, colon);
+          const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+          if (field === 'event') event = value;
+          else if (field === 'data') data.push(value);
+        }
+        newline = buffer.search(/\r\n|\n|\r/);
+      }
+    }
+    if (data.length > 0) yield { event, data: data.join('\n') };
+  } finally {
+    reader.releaseLock();
+  }
+}

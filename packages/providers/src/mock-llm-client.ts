@@ -1,0 +1,302 @@
+/**
+ * A deterministic, offline {@link @runtime/contracts#LlmClient} for demos and tests.
+ *
+ * @remarks
+ * Scripted steps (replies or failures) are used one per call, in order; after the script, `respond`
+ * decides, and by default the mock echoes the last user message. Failures are the same typed errors
+ * the HTTP adapters produce (status codes with Retry-After, connection resets, hangs), so code under
+ * test sees exactly what production would. Usage is counted with the injected
+ * {@link @runtime/contracts#TokenEstimator}; latency is fixed or seeded-random; every wait honours
+ * the caller's abort signal and `timeoutMs`.
+ */
+import {
+  ProviderError,
+  type Clock,
+  type FinishReason,
+  type LlmCallOptions,
+  type LlmClient,
+  type LlmRequest,
+  type LlmResult,
+  type LlmStreamChunk,
+  type TokenEstimator,
+  type ToolCall,
+  type Usage,
+} from '@runtime/contracts';
+import { abortedError, classifyError, httpFailureToError } from './classify-error.js';
+import { resolveClock } from './internal/adapter-options.js';
+import { compactDetails } from './internal/details.js';
+import { seededRandom } from './internal/random.js';
+import { simpleEstimator } from './internal/simple-estimator.js';
+import { realSleep, untilAborted } from './internal/sleep.js';
+import { parseRetryAfter } from './retry-after.js';
+
+/**
+ * A scripted answer.
+ * @public
+ */
+export interface MockReply {
+  /** The assistant text. @defaultValue `''` */
+  readonly output?: string;
+  /** Tool calls to request. */
+  readonly toolCalls?: readonly ToolCall[];
+  /** @defaultValue `'tool_calls'` with tool calls, else `'stop'` */
+  readonly finishReason?: FinishReason;
+  /** Fields that override the estimated usage (e.g. to simulate cache reads or reasoning). */
+  readonly usage?: Partial<Usage>;
+  /** Latency of this call, overriding the client's. */
+  readonly latencyMs?: number;
+}
+
+/**
+ * A scripted failure: an HTTP status (with optional Retry-After), a connection reset, or a hang
+ * that only the caller's abort or `timeoutMs` ends.
+ * @public
+ */
+export type MockFailure =
+  | {
+      /** Answer with an HTTP error status. */
+      readonly fail: 'status';
+      /** The status, e.g. 429, 500, 400. */
+      readonly status: number;
+      /** The provider's message (`maximum context length` makes a 400 a context-length rejection). */
+      readonly message?: string;
+      /** The provider's error code (`context_length_exceeded`, `content_policy_violation`, …). */
+      readonly code?: string;
+      /** A `retry-after` header value: seconds or an HTTP date. */
+      readonly retryAfter?: string;
+      /** A `retry-after-ms` header value. */
+      readonly retryAfterMs?: number;
+      /** Latency before the failure. */
+      readonly latencyMs?: number;
+    }
+  | {
+      /** The connection is reset (`ECONNRESET`). */
+      readonly fail: 'reset';
+      /** Latency before the reset. */
+      readonly latencyMs?: number;
+    }
+  | {
+      /** Never answers; ends only by abort or `timeoutMs`. */
+      readonly fail: 'hang';
+    };
+
+/**
+ * One step of a mock's script.
+ * @public
+ */
+export type MockStep = MockReply | MockFailure;
+
+/**
+ * A call the mock received.
+ * @public
+ */
+export interface MockCall {
+  /** The request. */
+  readonly request: LlmRequest;
+  /** The call options (signal, timeout, context). */
+  readonly options: LlmCallOptions | undefined;
+  /** `complete` or `stream`. */
+  readonly method: 'complete' | 'stream';
+}
+
+/**
+ * Latency: a fixed number of ms, or uniform in `[minMs, maxMs]` from a seeded PRNG.
+ * @public
+ */
+export type MockLatency = number | { readonly minMs: number; readonly maxMs: number; readonly seed?: number };
+
+/**
+ * Options of {@link createMockLlmClient}.
+ * @public
+ */
+export interface MockLlmClientOptions {
+  /** Provider name. @defaultValue `'mock'` */
+  readonly provider?: string;
+  /** Steps used one per call, in order. */
+  readonly script?: readonly MockStep[];
+  /**
+   * Decides the answer once the script is used up. `index` counts every call from 0.
+   * @defaultValue echo: `echo: <last user message>`
+   */
+  readonly respond?: (request: LlmRequest, index: number) => MockStep;
+  /** Latency of every call. @defaultValue 0 */
+  readonly latencyMs?: MockLatency;
+  /**
+   * Counts usage (inject `@runtime/cost`'s estimator for real token counts).
+   * @defaultValue ⌈chars / 4⌉ per text (never 0 for non-empty text), 3 per message, 1 per name,
+   * 3 to prime the reply, tools as their JSON text
+   */
+  readonly estimator?: TokenEstimator;
+  /** How to wait (inject a fake for fake-clock tests). @defaultValue a real timer */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** For `retryAfter` HTTP dates. @defaultValue `systemClock` */
+  readonly clock?: Clock;
+}
+
+/**
+ * The mock client: an {@link @runtime/contracts#LlmClient} that also records its calls.
+ * @public
+ */
+export interface MockLlmClient extends LlmClient {
+  /** Every call received, in order. */
+  readonly calls: readonly MockCall[];
+  /** Streams the scripted answer word by word. */
+  stream(request: LlmRequest, options?: LlmCallOptions): AsyncIterable<LlmStreamChunk>;
+}
+
+function echo(request: LlmRequest): MockReply {
+  const lastUser = [...request.messages].reverse().find((message) => message.role === 'user');
+  return { output: `echo: ${lastUser?.content ?? ''}` };
+}
+
+function isFailure(step: MockStep): step is MockFailure {
+  return 'fail' in step;
+}
+
+/**
+ * Creates the deterministic mock client.
+ *
+ * @example
+ * ```ts
+ * const llm = createMockLlmClient({
+ *   script: [{ fail: 'status', status: 429, retryAfter: '1' }, { output: 'hello' }],
+ *   estimator: createTokenEstimator(),
+ * });
+ * ```
+ * @public
+ */
+export function createMockLlmClient(options: MockLlmClientOptions = {}): MockLlmClient {
+  const provider = options.provider ?? 'mock';
+  const estimator = options.estimator ?? simpleEstimator;
+  const sleep = options.sleep ?? realSleep;
+  const clock = resolveClock(options.clock);
+  const latency = options.latencyMs ?? 0;
+  const random = typeof latency === 'number' ? undefined : seededRandom(latency.seed ?? 1);
+  const respond = options.respond ?? echo;
+  const script = options.script ?? [];
+  const calls: MockCall[] = [];
+
+  function latencyFor(step: MockStep): number {
+    if (!isFailure(step) || step.fail !== 'hang') {
+      if (step.latencyMs !== undefined) return step.latencyMs;
+    }
+    if (typeof latency === 'number') return latency;
+    const draw = random === undefined ? 0 : random();
+    return Math.round(latency.minMs + draw * (latency.maxMs - latency.minMs));
+  }
+
+  function timeoutError(request: LlmRequest, timeoutMs: number): ProviderError {
+    return new ProviderError({
+      code: 'PROVIDER_TIMEOUT',
+      message: `${provider} did not answer within ${timeoutMs} ms.`,
+      details: { provider, model: request.providerModel ?? request.model, timeoutMs, kind: 'transient' },
+    });
+  }
+
+  /** Waits `ms`, bounded by the call's deadline and abort. */
+  async function wait(ms: number, request: LlmRequest, callOptions: LlmCallOptions | undefined): Promise<void> {
+    const signal = callOptions?.signal;
+    const context = { provider, model: request.providerModel ?? request.model };
+    if (signal?.aborted === true) throw abortedError(signal, context);
+    const timeoutMs = callOptions?.timeoutMs;
+    const bounded = timeoutMs !== undefined && timeoutMs < ms;
+    try {
+      if (Number.isFinite(ms) || bounded) await sleep(bounded ? timeoutMs : ms, signal);
+      else await untilAborted(signal);
+    } catch (error) {
+      throw classifyError(error, { ...context, ...(signal === undefined ? {} : { signal }) });
+    }
+    if (bounded) throw timeoutError(request, timeoutMs);
+  }
+
+  function failure(step: MockFailure, request: LlmRequest): Error {
+    const model = request.providerModel ?? request.model;
+    if (step.fail === 'reset') {
+      const cause = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+      return classifyError(cause, { provider, model });
+    }
+    const headers: Record<string, string> = {};
+    if (step.fail === 'status') {
+      if (step.retryAfter !== undefined) headers['retry-after'] = step.retryAfter;
+      if (step.retryAfterMs !== undefined) headers['retry-after-ms'] = String(step.retryAfterMs);
+      const retryAfterMs = parseRetryAfter(headers, clock);
+      return httpFailureToError(
+        {
+          status: step.status,
+          message: step.message ?? `mock failure ${step.status}`,
+          ...(step.code === undefined ? {} : { providerCode: step.code }),
+          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        },
+        { provider, model },
+      );
+    }
+    return new ProviderError({
+      code: 'PROVIDER_ERROR',
+      message: 'unreachable mock step',
+      details: compactDetails({ provider, model, kind: 'terminal' }),
+      isRetryable: false,
+    });
+  }
+
+  function resultOf(step: MockReply, request: LlmRequest): LlmResult {
+    const model = request.providerModel ?? request.model;
+    const output = step.output ?? '';
+    const toolCalls = step.toolCalls ?? [];
+    const counted =
+      estimator.countText(output, model) +
+      toolCalls.reduce((sum, call) => sum + estimator.countText(call.name, model) + estimator.countText(call.arguments, model), 0);
+    const usage: Usage = {
+      inputTokens: estimator.countMessages(request.messages, model, request.tools),
+      outputTokens: Math.min(counted, request.maxOutputTokens),
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+      ...step.usage,
+    };
+    return {
+      output,
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      usage,
+      finishReason: step.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : counted > request.maxOutputTokens ? 'length' : 'stop'),
+      providerModel: model,
+      requestId: `mock-${calls.length}`,
+      source: 'provider',
+      attempts: 1,
+    };
+  }
+
+  function nextStep(request: LlmRequest, callOptions: LlmCallOptions | undefined, method: MockCall['method']): MockStep {
+    const index = calls.length;
+    calls.push({ request, options: callOptions, method });
+    return script[index] ?? respond(request, index);
+  }
+
+  async function run(step: MockStep, request: LlmRequest, callOptions: LlmCallOptions | undefined): Promise<LlmResult> {
+    if (isFailure(step)) {
+      await wait(step.fail === 'hang' ? Number.POSITIVE_INFINITY : latencyFor(step), request, callOptions);
+      throw failure(step, request);
+    }
+    const ms = latencyFor(step);
+    if (ms > 0 || callOptions?.signal?.aborted === true) await wait(ms, request, callOptions);
+    return resultOf(step, request);
+  }
+
+  return {
+    provider,
+    calls,
+    complete(request, callOptions) {
+      return run(nextStep(request, callOptions, 'complete'), request, callOptions);
+    },
+    async *stream(request, callOptions) {
+      const result = await run(nextStep(request, callOptions, 'stream'), request, callOptions);
+      for (const piece of result.output.match(/\S+\s*|\s+/g) ?? []) {
+        if (callOptions?.signal?.aborted === true) {
+          throw abortedError(callOptions.signal, { provider, model: request.providerModel ?? request.model });
+        }
+        yield { type: 'text', text: piece };
+      }
+      for (const toolCall of result.toolCalls ?? []) yield { type: 'tool-call', toolCall };
+      yield { type: 'done', result };
+    },
+  };
+}

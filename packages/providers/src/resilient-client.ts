@@ -1,0 +1,331 @@
+/**
+ * The resilient wrapper: makes one logical LLM call reliable without causing 429 storms.
+ *
+ * @remarks
+ * Around any {@link @runtime/contracts#LlmClient}: retry with exponential backoff and decorrelated
+ * jitter, where a provider's Retry-After *replaces* the computed delay (capped); a retry budget per
+ * run shared by all its tasks; a per-attempt timeout that really aborts the attempt; a circuit
+ * breaker per provider + model whose half-open state admits exactly one probe; fallback models;
+ * in-flight dedup of identical requests (one upstream call, every waiter served, only one billed);
+ * an optional response cache. Every retry, breaker transition, dedup and cache hit is reported
+ * through `onEvent`.
+ *
+ * Hand-written rather than cockatiel: cockatiel's half-open breaker makes concurrent callers wait
+ * for the probe instead of failing fast, its backoff cannot take a per-error Retry-After as the
+ * delay, it has no budget shared across calls, and its timeout policy costs ≈ 30 µs per call. See
+ * the package README for the measured overhead.
+ *
+ * Not its job: rate limiting (the policy package), budgets in money (the cost package), choosing
+ * a provider per model (see {@link createProviderRouter}).
+ */
+import {
+  systemClock,
+  type CircuitState,
+  type Clock,
+  type LlmCallOptions,
+  type LlmClient,
+  type LlmRequest,
+  type LlmResult,
+  type LlmStreamChunk,
+  type ModelId,
+  type RunId,
+} from '@runtime/contracts';
+import { abortedError, classifyError } from './classify-error.js';
+import { AttemptRunner, type CallState, type Invoke } from './internal/attempt-runner.js';
+import { requestKey } from './internal/request-key.js';
+import { ResponseCache } from './internal/response-cache.js';
+import { RetryBudgets } from './internal/retry-budgets.js';
+import { SharedCall } from './internal/shared-call.js';
+import { realSleep } from './internal/sleep.js';
+import type { ResilienceEvent } from './resilience-events.js';
+
+/**
+ * Retry settings.
+ * @public
+ */
+export interface RetryOptions {
+  /** Attempts per model, the first included. @defaultValue 4 */
+  readonly maxAttempts?: number;
+  /** Smallest backoff delay. @defaultValue 500 */
+  readonly baseDelayMs?: number;
+  /** Largest backoff delay. @defaultValue 30000 */
+  readonly maxDelayMs?: number;
+  /** Cap on a provider's Retry-After. @defaultValue 60000 */
+  readonly maxRetryAfterMs?: number;
+}
+
+/**
+ * Retries allowed per run, across every call and task of the run (`options.context.runId`).
+ * @public
+ */
+export interface RetryBudgetOptions {
+  /** Retries one run may make in total. */
+  readonly retriesPerRun: number;
+  /** Runs remembered; the oldest is forgotten beyond this. @defaultValue 10000 */
+  readonly maxRuns?: number;
+}
+
+/**
+ * Circuit breaker settings (one breaker per provider + model).
+ * @public
+ */
+export interface CircuitBreakerOptions {
+  /** Consecutive transient failures that open the circuit. @defaultValue 5 */
+  readonly failureThreshold?: number;
+  /** Time the circuit stays open before one probe is let through. @defaultValue 30000 */
+  readonly resetAfterMs?: number;
+}
+
+/**
+ * Response cache settings.
+ * @public
+ */
+export interface ResponseCacheOptions {
+  /** How long a result is served from the cache. */
+  readonly ttlMs: number;
+  /** Most results kept (oldest evicted first). @defaultValue 1000 */
+  readonly maxEntries?: number;
+}
+
+/**
+ * Timer functions, injectable for fake-clock tests.
+ * @public
+ */
+export interface ResilienceTimers {
+  /** Schedules `callback` after `ms`; returns a handle. */
+  setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a handle from `setTimeout`. */
+  clearTimeout(handle: unknown): void;
+}
+
+/**
+ * Options of {@link createResilientClient}.
+ * @public
+ */
+export interface ResilientClientOptions {
+  /** Retry settings, or `false` for a single attempt. @defaultValue `{}` (the defaults) */
+  readonly retry?: RetryOptions | false;
+  /** Per-run retry budget, or `false` for none. @defaultValue `{ retriesPerRun: 50 }` */
+  readonly retryBudget?: RetryBudgetOptions | false;
+  /** Deadline of each attempt in ms (the attempt is aborted and retried as `PROVIDER_TIMEOUT`). @defaultValue none */
+  readonly attemptTimeoutMs?: number;
+  /** Breaker settings, or `false` for none. @defaultValue `{}` (the defaults) */
+  readonly circuitBreaker?: CircuitBreakerOptions | false;
+  /** Models tried in order when a model fails for good with a transient error or an open circuit. @defaultValue `[]` */
+  readonly fallbackModels?: readonly ModelId[];
+  /** Send identical in-flight requests once. @defaultValue true */
+  readonly dedup?: boolean;
+  /** Serve identical requests from a cache for a while. @defaultValue none */
+  readonly cache?: ResponseCacheOptions;
+  /** Receives every {@link ResilienceEvent}; must not throw (a throw is re-raised asynchronously). */
+  readonly onEvent?: (event: ResilienceEvent) => void;
+  /** @defaultValue `systemClock` */
+  readonly clock?: Clock;
+  /** Waits between attempts. @defaultValue a real timer that rejects on abort */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Jitter source in [0, 1). @defaultValue `Math.random` */
+  readonly random?: () => number;
+  /** Per-attempt timeout timers. @defaultValue the global `setTimeout` / `clearTimeout` */
+  readonly timers?: ResilienceTimers;
+}
+
+/**
+ * The resilient client: an {@link @runtime/contracts#LlmClient} plus its state, for dashboards.
+ * @public
+ */
+export interface ResilientLlmClient extends LlmClient {
+  /** Streams with breaker, attempt timeout and retries before the first chunk (no dedup or cache). */
+  stream(request: LlmRequest, options?: LlmCallOptions): AsyncIterable<LlmStreamChunk>;
+  /** The breaker state of a provider + provider model. */
+  circuitState(provider: string, model: string): CircuitState;
+  /** Retries a run has used so far. */
+  retriesUsed(runId: RunId): number;
+  /** Forgets a finished run's retry count. */
+  forgetRun(runId: RunId): void;
+}
+
+function emitter(onEvent: ((event: ResilienceEvent) => void) | undefined): (event: ResilienceEvent) => void {
+  if (onEvent === undefined) return () => undefined;
+  return (event) => {
+    try {
+      onEvent(event);
+    } catch (error) {
+      // A broken listener must not corrupt breaker or dedup state mid-update; surface it instead.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  };
+}
+
+/**
+ * Wraps a client with retry, budget, timeout, breaker, fallback, dedup and cache.
+ *
+ * @throws (from `complete`/`stream`) what the inner client throws, classified by
+ * {@link classifyError}; `PROVIDER_TIMEOUT` when an attempt or the call's `timeoutMs` runs out;
+ * `CIRCUIT_OPEN` while the breaker refuses; `RUN_ABORTED` when the caller's signal aborts.
+ *
+ * @example
+ * ```ts
+ * const llm = createResilientClient(createProviderRouter({ catalog, clients }), {
+ *   attemptTimeoutMs: 60_000,
+ *   retryBudget: { retriesPerRun: 20 },
+ *   onEvent: (event) => journal.append(event),
+ * });
+ * const result = await llm.complete(request, { signal, context: { runId, taskId } });
+ * ```
+ * @public
+ */
+export function createResilientClient(inner: LlmClient, options: ResilientClientOptions = {}): ResilientLlmClient {
+  const retry = options.retry === false ? { maxAttempts: 1 } : (options.retry ?? {});
+  const budget = options.retryBudget === false ? undefined : (options.retryBudget ?? { retriesPerRun: 50 });
+  const breaker = options.circuitBreaker === false ? undefined : (options.circuitBreaker ?? {});
+  const clock = options.clock ?? systemClock;
+  const emit = emitter(options.onEvent);
+  const budgets = budget === undefined ? undefined : new RetryBudgets(budget.retriesPerRun, budget.maxRuns ?? 10_000);
+  const runner = new AttemptRunner({
+    inner,
+    maxAttempts: retry.maxAttempts ?? 4,
+    baseDelayMs: retry.baseDelayMs ?? 500,
+    maxDelayMs: retry.maxDelayMs ?? 30_000,
+    maxRetryAfterMs: retry.maxRetryAfterMs ?? 60_000,
+    budgets,
+    attemptTimeoutMs: options.attemptTimeoutMs,
+    breaker:
+      breaker === undefined
+        ? undefined
+        : { failureThreshold: breaker.failureThreshold ?? 5, resetAfterMs: breaker.resetAfterMs ?? 30_000 },
+    fallbackModels: options.fallbackModels ?? [],
+    emit,
+    clock,
+    sleep: options.sleep ?? realSleep,
+    random: options.random ?? Math.random,
+    timers: options.timers ?? {
+      setTimeout: (callback, ms) => setTimeout(callback, ms),
+      clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    },
+  });
+  const dedup = options.dedup ?? true;
+  const cache = options.cache === undefined ? undefined : new ResponseCache(options.cache.ttlMs, options.cache.maxEntries ?? 1000);
+  const inFlight = new Map<string, SharedCall>();
+
+  const invokeComplete: Invoke<LlmResult> = (request, signal, call) =>
+    inner.complete(request, signal === undefined ? { ...contextOption(call) } : { signal, ...contextOption(call) });
+
+  function callState(options: LlmCallOptions | undefined, signal: AbortSignal | undefined): CallState {
+    return {
+      signal,
+      deadline: options?.timeoutMs === undefined ? undefined : clock.now() + options.timeoutMs,
+      context: options?.context,
+      onRetry: options?.onRetry,
+      attempts: 0,
+    };
+  }
+
+  async function execute(request: LlmRequest, callOptions: LlmCallOptions | undefined, signal: AbortSignal | undefined): Promise<LlmResult> {
+    const call = callState(callOptions, signal);
+    const { value, detach } = await runner.run(request, call, invokeComplete);
+    detach();
+    return value.attempts === call.attempts ? value : { ...value, attempts: call.attempts };
+  }
+
+  function abortFor(request: LlmRequest, signal: AbortSignal | undefined): () => Error {
+    return () => abortedError(signal, { model: request.model });
+  }
+
+  function complete(request: LlmRequest, callOptions?: LlmCallOptions): Promise<LlmResult> {
+    if (!dedup && cache === undefined) return execute(request, callOptions, callOptions?.signal);
+    const key = requestKey(request);
+    const context = callOptions?.context;
+    if (cache !== undefined) {
+      const hit = cache.get(key, clock.now());
+      if (hit !== undefined) {
+        emit({ type: 'provider.cache-hit', model: request.model, ...eventContext(context) });
+        return Promise.resolve({ ...hit, source: 'cache', attempts: 0 });
+      }
+    }
+    if (!dedup) return execute(request, callOptions, callOptions?.signal).then((result) => remember(key, result));
+    const signal = callOptions?.signal;
+    const existing = inFlight.get(key);
+    if (existing !== undefined) {
+      emit({ type: 'provider.deduplicated', model: request.model, ...eventContext(context) });
+      return existing.join(signal, abortFor(request, signal));
+    }
+    // A leader without a signal can never leave, so it owns the upstream call (no controller needed).
+    const controller = signal === undefined ? undefined : new AbortController();
+    const shared = new SharedCall(controller);
+    inFlight.set(key, shared);
+    const operation = execute(request, callOptions, controller?.signal);
+    const leader = signal === undefined ? operation : shared.join(signal, abortFor(request, signal));
+    operation.then(
+      (result) => {
+        inFlight.delete(key);
+        remember(key, result);
+        shared.deliver(result);
+      },
+      (error: unknown) => {
+        inFlight.delete(key);
+        shared.fail(error);
+      },
+    );
+    return leader;
+  }
+
+  function remember(key: string, result: LlmResult): LlmResult {
+    cache?.set(key, result, clock.now());
+    return result;
+  }
+
+  async function* stream(request: LlmRequest, callOptions?: LlmCallOptions): AsyncGenerator<LlmStreamChunk> {
+    const innerStream = inner.stream?.bind(inner);
+    if (innerStream === undefined) {
+      yield { type: 'done', result: await complete(request, callOptions) };
+      return;
+    }
+    const signal = callOptions?.signal;
+    const call = callState(callOptions, signal);
+    // Retries happen only before the first chunk: after that, text has reached the caller.
+    const opened = await runner.run(request, call, async (attemptRequest, attemptSignal, state) => {
+      const iterator = innerStream(attemptRequest, attemptSignal === undefined ? contextOption(state) : { signal: attemptSignal, ...contextOption(state) })[
+        Symbol.asyncIterator
+      ]();
+      const first = await iterator.next();
+      return { iterator, first };
+    });
+    const { iterator } = opened.value;
+    let step = opened.value.first;
+    try {
+      while (step.done !== true) {
+        const chunk = step.value;
+        yield chunk.type === 'done' ? { type: 'done', result: { ...chunk.result, attempts: call.attempts } } : chunk;
+        step = await iterator.next();
+      }
+    } catch (error) {
+      throw classifyError(error, { provider: runner.providerOf(request), model: request.model, ...(signal === undefined ? {} : { signal }) });
+    } finally {
+      opened.detach();
+      if (step.done !== true) await iterator.return?.();
+    }
+  }
+
+  return {
+    provider: inner.provider,
+    complete,
+    stream,
+    circuitState: (provider, model) => runner.circuitState(provider, model),
+    retriesUsed: (runId) => budgets?.used(runId) ?? 0,
+    forgetRun: (runId) => budgets?.forget(runId),
+  };
+}
+
+function contextOption(call: CallState): Pick<LlmCallOptions, 'context'> {
+  return call.context === undefined ? {} : { context: call.context };
+}
+
+function eventContext(context: LlmCallOptions['context']): { runId?: RunId; taskId?: NonNullable<NonNullable<LlmCallOptions['context']>['taskId']> } {
+  if (context === undefined) return {};
+  return {
+    ...(context.runId === undefined ? {} : { runId: context.runId }),
+    ...(context.taskId === undefined ? {} : { taskId: context.taskId }),
+  };
+}
