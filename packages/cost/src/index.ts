@@ -1,17 +1,44 @@
 /**
- * Token counting, model pricing, budgets (reserve, settle, release) and usage tracking (`@runtime/cost`).
+ * Token counting, model pricing, budgets that never overspend, and usage tracking (`@runtime/cost`).
  *
  * @remarks
- * This package is a shell: its components (TokenEstimator, ModelCatalog, CostCalculator, BudgetLedger/Enforcer (in memory and Redis), UsageTracker, billing report and cost attribution) land in later issues.
- * It depends on `@runtime/contracts` only and receives collaborators through contract interfaces;
- * it never imports another domain package.
+ * Usable alone (`npm i @runtime/cost`): count tokens, price a call from the model catalog, and
+ * reserve/settle against a budget around any LLM call you already make ({@link withBudget}).
+ * Money is exact (`bigint` femto-dollars, see `@runtime/contracts`). The Redis-backed ledger lives
+ * in the `@runtime/cost/redis` subpath. Depends on `@runtime/contracts` only.
  *
  * @packageDocumentation
  */
 
-/**
- * The npm name of this package.
- *
- * @public
- */
-export const PACKAGE_NAME = '@runtime/cost';
+export { BUILTIN_CATALOG_AS_OF, BUILTIN_DEFAULT_MODEL, BUILTIN_MODELS } from './builtin-models.js';
+export { createBudgetLedger, type BudgetLedgerOptions, type SweepableBudgetLedger } from './budget-ledger.js';
+export { renderBillingReport, type RenderBillingReportOptions } from './billing-report.js';
+export {
+  loadModelCatalogFile,
+  parseModelCatalogFile,
+  validateModelCatalogFile,
+  type CatalogFileFormat,
+} from './catalog-file.js';
+export { createCostCalculator, type CostCalculatorOptions } from './cost-calculator.js';
+export { createModelCatalog, type ModelCatalogOptions } from './model-catalog.js';
+export {
+  anthropicUsage,
+  openAiUsage,
+  type AnthropicUsageShape,
+  type OpenAiUsageShape,
+} from './provider-usage.js';
+export {
+  gptTokenizerBackend,
+  jsTiktokenBackend,
+  type TokenEncoder,
+  type TokenEncoderBackend,
+} from './token-encoders.js';
+export { createTokenEstimator, type TokenEstimatorOptions } from './token-estimator.js';
+export {
+  createUsageTracker,
+  type CostUsageTracker,
+  type LlmCallUsage,
+  type ToolCallUsage,
+  type UsageTrackerOptions,
+} from './usage-tracker.js';
+export { withBudget, type BudgetedCall, type WithBudgetOptions } from './with-budget.js';

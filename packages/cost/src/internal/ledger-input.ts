@@ -1,0 +1,116 @@
+/**
+ * Input checks shared by the in-memory and Redis ledgers, so both refuse the same inputs with the
+ * same errors before touching any state.
+ */
+import { moneyToUsd } from '@runtime/contracts';
+import type { BudgetExceededDetails, Money, ReserveOptions } from '@runtime/contracts';
+import { budgetError, invalid } from './errors.js';
+
+/** Default lease of a reservation (10 minutes, as the contract says). */
+export const DEFAULT_LEASE_MS = 600_000;
+/** Longest lease accepted (30 days). */
+export const MAX_LEASE_MS = 30 * 24 * 3_600_000;
+/** Largest amount accepted: 9×10^30 femto-dollars (9×10^15 USD); keeps Redis' two-limb arithmetic exact. */
+export const MAX_AMOUNT = 9n * 10n ** 30n;
+
+export function checkAmount(value: unknown, field: string): bigint {
+  if (typeof value !== 'bigint') {
+    throw invalid(field, 'must be a bigint count of femto-dollars (Money); use usd() to convert', {
+      value: typeof value === 'number' ? String(value) : typeof value,
+    });
+  }
+  if (value < 0n) throw invalid(field, 'must not be negative', { value: value.toString() });
+  if (value > MAX_AMOUNT) throw invalid(field, 'exceeds the largest supported amount (9e15 USD)', { value: value.toString() });
+  return value;
+}
+
+export function checkLimit(value: unknown): bigint | null {
+  return value === null ? null : checkAmount(value, 'limit');
+}
+
+export function checkScopeName(scope: unknown, field = 'scope'): string {
+  if (typeof scope !== 'string' || scope.length === 0 || scope.length > 512) {
+    throw invalid(field, 'must be a non-empty string of at most 512 characters', { value: String(scope) });
+  }
+  return scope;
+}
+
+export function checkScopes(scopes: unknown): readonly string[] {
+  if (!Array.isArray(scopes) || scopes.length === 0) throw invalid('scopes', 'must be a non-empty array of scope names');
+  const seen = new Set<string>();
+  for (const [index, scope] of scopes.entries()) {
+    const name = checkScopeName(scope, `scopes[${index}]`);
+    if (seen.has(name)) throw invalid(`scopes[${index}]`, `scope ${JSON.stringify(name)} is named twice`, { scope: name });
+    seen.add(name);
+  }
+  return [...seen];
+}
+
+export function checkId(id: unknown, field = 'id'): string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > 256) {
+    throw invalid(field, 'must be a non-empty string of at most 256 characters', { value: String(id) });
+  }
+  return id;
+}
+
+export interface CheckedReserveOptions {
+  readonly leaseMs: number;
+  readonly id: string | undefined;
+  readonly holder: string | undefined;
+  readonly runId: string | undefined;
+  readonly taskId: string | undefined;
+}
+
+export function checkReserveOptions(options: ReserveOptions | undefined): CheckedReserveOptions {
+  const leaseMs = options?.leaseMs ?? DEFAULT_LEASE_MS;
+  if (typeof leaseMs !== 'number' || !Number.isSafeInteger(leaseMs) || leaseMs < 1 || leaseMs > MAX_LEASE_MS) {
+    throw invalid('leaseMs', `must be an integer from 1 to ${MAX_LEASE_MS}`, { value: String(leaseMs) });
+  }
+  return {
+    leaseMs,
+    id: options?.id === undefined ? undefined : checkId(options.id),
+    holder: options?.holder === undefined ? undefined : checkId(options.holder, 'holder'),
+    runId: options?.runId,
+    taskId: options?.taskId,
+  };
+}
+
+/** `BUDGET_EXCEEDED` with {@link BudgetExceededDetails} plus exact femto-dollar strings. */
+export function budgetExceeded(scope: string, limit: bigint, spent: bigint, reserved: bigint, requested: bigint): Error {
+  const details: BudgetExceededDetails & Record<string, unknown> = {
+    scope,
+    limitUsd: moneyToUsd(limit as Money),
+    spentUsd: moneyToUsd(spent as Money),
+    reservedUsd: moneyToUsd(reserved as Money),
+    requestedUsd: moneyToUsd(requested as Money),
+    limit: limit.toString(),
+    spent: spent.toString(),
+    reserved: reserved.toString(),
+    requested: requested.toString(),
+  };
+  return budgetError(
+    'BUDGET_EXCEEDED',
+    `Budget of scope ${JSON.stringify(scope)} exceeded: ${details.requestedUsd} USD requested with ${details.spentUsd} spent and ${details.reservedUsd} reserved of ${details.limitUsd}.`,
+    details,
+  );
+}
+
+export function unknownScope(scope: string): Error {
+  return budgetError('UNKNOWN_SCOPE', `Unknown budget scope ${JSON.stringify(scope)}; create it with setLimit first.`, { scope });
+}
+
+export function reservationNotFound(id: string): Error {
+  return budgetError('RESERVATION_NOT_FOUND', `No reservation ${JSON.stringify(id)}.`, { id });
+}
+
+/** State of a closed reservation. */
+export type ClosedState = 'settled' | 'released' | 'expired';
+
+export function reservationClosed(id: string, state: ClosedState, operation: 'settle' | 'release', chargedLate = false): Error {
+  const late = chargedLate ? ' Its actual cost was still charged: money spent is never dropped.' : '';
+  return budgetError('RESERVATION_CLOSED', `Cannot ${operation} reservation ${JSON.stringify(id)}: it is already ${state}.${late}`, {
+    id,
+    state,
+    ...(operation === 'settle' && state === 'expired' ? { charged: chargedLate } : {}),
+  });
+}

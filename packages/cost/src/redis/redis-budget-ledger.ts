@@ -1,0 +1,190 @@
+/**
+ * A {@link BudgetLedger} shared by every process that talks to one Redis.
+ *
+ * @remarks
+ * Each operation is one Lua script (sent with EVALSHA; loaded on first use or after a
+ * `SCRIPT FLUSH`), so a reserve checks and updates all its scopes atomically across replicas and
+ * `spent + reserved ≤ limit` holds under any concurrency. Amounts are exact decimal strings in
+ * Redis (see the two-limb arithmetic in the scripts). Leases expire lazily: every reserve returns
+ * a batch of expired leases first, snapshot and releaseHolder a larger one, and
+ * {@link SweepableBudgetLedger.sweepExpired} all of them. Time comes from the `clock` option, so
+ * replicas should have synchronised clocks (leases are minutes; small skew is harmless).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { InternalError, asReservationId, money, systemClock } from '@runtime/contracts';
+import type { BudgetSnapshot, Clock, Money, Reservation, ReservationId, Settlement } from '@runtime/contracts';
+import type { Redis } from 'ioredis';
+import type { SweepableBudgetLedger } from '../budget-ledger.js';
+import {
+  budgetExceeded,
+  checkAmount,
+  checkId,
+  checkLimit,
+  checkReserveOptions,
+  checkScopeName,
+  checkScopes,
+  reservationClosed,
+  reservationNotFound,
+  unknownScope,
+} from '../internal/ledger-input.js';
+import { REDIS_SCRIPTS, SWEEP_BATCH } from '../internal/redis-scripts.js';
+import type { RedisScriptName } from '../internal/redis-scripts.js';
+
+/**
+ * Options of {@link createRedisBudgetLedger}.
+ * @public
+ */
+export interface RedisBudgetLedgerOptions {
+  /** An ioredis client (enable `enableAutoPipelining` for throughput under concurrency). */
+  readonly redis: Redis;
+  /** Prefix of every key this ledger writes, e.g. `budget:` or `{budget}:` for Redis Cluster. */
+  readonly keyPrefix: string;
+  /** Time source for leases. @defaultValue `systemClock` */
+  readonly clock?: Clock;
+  /** How long a closed reservation is remembered for idempotent settle, in ms. @defaultValue 86400000 (one day) */
+  readonly closedRetentionMs?: number;
+}
+
+type Reply = readonly (string | number | null)[];
+
+function text(value: string | number | null | undefined): string {
+  return value === null || value === undefined ? '' : String(value);
+}
+
+/**
+ * Creates a Redis-backed {@link BudgetLedger} (`@runtime/cost/redis`; needs the `ioredis` peer).
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * import { createRedisBudgetLedger } from '@runtime/cost/redis';
+ * const ledger = createRedisBudgetLedger({ redis: new Redis({ enableAutoPipelining: true }), keyPrefix: 'budget:' });
+ * ```
+ * @throws {@link InternalError} `STORE_ERROR` (retryable) from every method when Redis fails.
+ * @public
+ */
+export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): SweepableBudgetLedger {
+  const { redis, keyPrefix } = options;
+  const clock = options.clock ?? systemClock;
+  const ttl = String(options.closedRetentionMs ?? 86_400_000);
+  const idPrefix = `res_${randomUUID().slice(0, 12)}_`;
+  let sequence = 0;
+  const shas = Object.fromEntries(
+    Object.entries(REDIS_SCRIPTS).map(([name, lua]) => [name, createHash('sha1').update(lua).digest('hex')]),
+  ) as Record<RedisScriptName, string>;
+
+  const run = async (name: RedisScriptName, args: readonly string[]): Promise<unknown> => {
+    const argv = [keyPrefix, String(clock.now()), ttl, ...args];
+    try {
+      try {
+        return await redis.evalsha(shas[name], 0, ...argv);
+      } catch (error) {
+        if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+        await redis.script('LOAD', REDIS_SCRIPTS[name]);
+        return await redis.evalsha(shas[name], 0, ...argv);
+      }
+    } catch (error) {
+      throw new InternalError({
+        code: 'STORE_ERROR',
+        message: `Redis budget ledger: ${name} failed: ${error instanceof Error ? error.message : String(error)}`,
+        details: { operation: name, keyPrefix },
+        cause: error,
+      });
+    }
+  };
+
+  const runReply = async (name: RedisScriptName, args: readonly string[]): Promise<Reply> => (await run(name, args)) as Reply;
+
+  return {
+    setLimit: async (scopeValue, limitValue) => {
+      const scope = checkScopeName(scopeValue);
+      const limit = checkLimit(limitValue);
+      await run('setLimit', [scope, limit === null ? '-' : limit.toString()]);
+    },
+
+    reserve: async (scopeNames, amountValue, reserveOptions): Promise<Reservation> => {
+      const names = checkScopes(scopeNames);
+      const amount = checkAmount(amountValue, 'amount');
+      const checked = checkReserveOptions(reserveOptions);
+      const id = checked.id ?? `${idPrefix}${++sequence}`;
+      const reply = await runReply('reserve', [
+        id,
+        amount.toString(),
+        String(checked.leaseMs),
+        checked.holder ?? '',
+        JSON.stringify(names),
+        checked.runId ?? '',
+        checked.taskId ?? '',
+      ]);
+      const [status] = reply;
+      if (status === 'UNKNOWN_SCOPE') throw unknownScope(text(reply[1]));
+      if (status === 'BUDGET_EXCEEDED') {
+        throw budgetExceeded(text(reply[1]), BigInt(text(reply[2])), BigInt(text(reply[3])), BigInt(text(reply[4])), amount);
+      }
+      if (status === 'EXISTS') {
+        const holder = text(reply[4]);
+        return Object.freeze({
+          id: asReservationId(id),
+          scopes: Object.freeze(JSON.parse(text(reply[1])) as string[]),
+          amount: money(BigInt(text(reply[2]))),
+          expiresAt: Number(reply[3]),
+          ...(holder === '' ? {} : { holder }),
+        });
+      }
+      return Object.freeze({
+        id: asReservationId(id),
+        scopes: Object.freeze(names),
+        amount: money(amount),
+        expiresAt: Number(reply[1]),
+        ...(checked.holder === undefined ? {} : { holder: checked.holder }),
+      });
+    },
+
+    settle: async (idValue: ReservationId, actualValue: Money): Promise<Settlement> => {
+      const id = checkId(idValue);
+      const actual = checkAmount(actualValue, 'actual');
+      const reply = await runReply('settle', [id, actual.toString()]);
+      const [status] = reply;
+      if (status === 'NOT_FOUND') throw reservationNotFound(id);
+      if (status === 'CLOSED') {
+        const state = reply[1] === 'expired' ? 'expired' : 'released';
+        throw reservationClosed(id, state, 'settle', state === 'expired');
+      }
+      if (status === 'SETTLED') {
+        return Object.freeze({ id: asReservationId(id), reserved: money(BigInt(text(reply[1]))), actual: money(BigInt(text(reply[2]))) });
+      }
+      return Object.freeze({ id: asReservationId(id), reserved: money(BigInt(text(reply[1]))), actual: money(actual) });
+    },
+
+    release: async (idValue) => {
+      const id = checkId(idValue);
+      const status = await run('release', [id]);
+      if (status === 'NOT_FOUND') throw reservationNotFound(id);
+      if (status === 'CLOSED') throw reservationClosed(id, 'settled', 'release');
+    },
+
+    releaseHolder: async (holderValue) => Number(await run('releaseHolder', [checkId(holderValue, 'holder')])),
+
+    snapshot: async (scopeValue): Promise<BudgetSnapshot> => {
+      const scope = checkScopeName(scopeValue);
+      const reply = await runReply('snapshot', [scope]);
+      if (reply[0] === 'UNKNOWN_SCOPE') throw unknownScope(scope);
+      const limit = text(reply[1]);
+      return {
+        scope,
+        limit: limit === '-' ? null : money(BigInt(limit)),
+        spent: money(BigInt(text(reply[2]))),
+        reserved: money(BigInt(text(reply[3]))),
+      };
+    },
+
+    sweepExpired: async () => {
+      let total = 0;
+      for (;;) {
+        const swept = Number(await run('sweep', []));
+        total += swept;
+        if (swept < SWEEP_BATCH) return total;
+      }
+    },
+  };
+}

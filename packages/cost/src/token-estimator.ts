@@ -1,0 +1,160 @@
+/**
+ * Token counting for admission and budgeting.
+ *
+ * @remarks
+ * Exact for models whose catalog entry names a public encoding (`o200k_base`, `cl100k_base`),
+ * through a pluggable BPE backend loaded lazily once per encoding; a calibrated over-estimate
+ * otherwise (Anthropic and unknown models). Chat overhead follows OpenAI's published rule: 3
+ * tokens per message, 1 more for a `name`, 3 to prime the reply. Counts are additive, as the
+ * {@link TokenEstimator} contract requires. Repeated texts hit an LRU cache. Not the truth about
+ * billing: provider-reported usage is.
+ */
+import { REPLY_PRIMING_TOKENS } from '@runtime/contracts';
+import type { Message, ModelCatalog, TokenEncoding, TokenEstimator, ToolDefinition } from '@runtime/contracts';
+import { invalid } from './internal/errors.js';
+import { heuristicTokenCount } from './internal/heuristic.js';
+import { TokenCountCache } from './internal/lru-cache.js';
+import { createModelCatalog } from './model-catalog.js';
+import { gptTokenizerBackend, jsTiktokenBackend } from './token-encoders.js';
+import type { TokenEncoder, TokenEncoderBackend } from './token-encoders.js';
+
+/**
+ * Options of {@link createTokenEstimator}.
+ * @public
+ */
+export interface TokenEstimatorOptions {
+  /** Maps a model id to its encoding. @defaultValue the built-in catalog */
+  readonly catalog?: ModelCatalog;
+  /** BPE backend: a built-in name or your own. @defaultValue `'gpt-tokenizer'` */
+  readonly backend?: 'gpt-tokenizer' | 'js-tiktoken' | TokenEncoderBackend;
+  /** Texts kept in the LRU cache (0 turns it off). @defaultValue 4096 */
+  readonly cacheEntries?: number;
+  /** Total characters of the texts the cache may hold. @defaultValue 32 MiB of UTF-16 units (≈ 64 MB) */
+  readonly cacheChars?: number;
+  /** Texts shorter than this are not cached (tokenizing them is cheaper than the bookkeeping). @defaultValue 64 */
+  readonly cacheMinChars?: number;
+  /**
+   * ASCII characters per token for models without a public encoding (lower = more conservative).
+   * @defaultValue 3.2 (chars/4 plus a 25% safety margin; see the README)
+   */
+  readonly heuristicCharsPerToken?: number;
+}
+
+/** Tokens around each tool definition beyond its name, description and schema. */
+const TOKENS_PER_TOOL = 8;
+/** Tokens of the tool-definition preamble added once when any tool is offered. */
+const TOOLS_PREAMBLE_TOKENS = 12;
+/** Tokens around one tool call in an assistant message. */
+const TOKENS_PER_TOOL_CALL = 3;
+const TOKENS_PER_MESSAGE = 3;
+const TOKENS_PER_NAME = 1;
+
+interface Counter {
+  readonly exact: boolean;
+  readonly count: (text: string) => number;
+}
+
+function resolveBackend(backend: TokenEstimatorOptions['backend']): TokenEncoderBackend {
+  if (backend === undefined || backend === 'gpt-tokenizer') return gptTokenizerBackend;
+  if (backend === 'js-tiktoken') return jsTiktokenBackend;
+  return backend;
+}
+
+/**
+ * Creates a {@link TokenEstimator}.
+ *
+ * @example
+ * ```ts
+ * const estimator = createTokenEstimator();
+ * estimator.countMessages([{ role: 'user', content: 'Hello!' }], 'gpt-4o-mini'); // exact, o200k_base
+ * ```
+ * @public
+ */
+export function createTokenEstimator(options: TokenEstimatorOptions = {}): TokenEstimator {
+  const catalog = options.catalog ?? createModelCatalog();
+  const backend = resolveBackend(options.backend);
+  const cacheEntries = options.cacheEntries ?? 4096;
+  const cacheChars = options.cacheChars ?? 32 * 1024 * 1024;
+  const cacheMinChars = options.cacheMinChars ?? 64;
+  const charsPerToken = options.heuristicCharsPerToken ?? 3.2;
+  if (!(charsPerToken > 0) || !Number.isFinite(charsPerToken)) {
+    throw invalid('heuristicCharsPerToken', 'must be a finite number > 0', { value: String(charsPerToken) });
+  }
+
+  const counters = new Map<string, Counter>();
+  const encoders = new Map<TokenEncoding, TokenEncoder>();
+
+  const cached = (count: (text: string) => number): ((text: string) => number) => {
+    const cache = new TokenCountCache(cacheEntries, cacheChars);
+    return (text) => {
+      if (text.length < cacheMinChars) return count(text);
+      const hit = cache.get(text);
+      if (hit !== undefined) return hit;
+      const counted = count(text);
+      cache.set(text, counted);
+      return counted;
+    };
+  };
+
+  const encodingCounter = (encoding: TokenEncoding): Counter => {
+    const lazy = (text: string): number => {
+      let encoder = encoders.get(encoding);
+      if (encoder === undefined) {
+        encoder = backend(encoding);
+        encoders.set(encoding, encoder);
+      }
+      return text.length === 0 ? 0 : encoder.count(text);
+    };
+    return { exact: true, count: cached(lazy) };
+  };
+
+  const heuristicCounter: Counter = { exact: false, count: (text) => heuristicTokenCount(text, charsPerToken) };
+  const byEncoding = new Map<TokenEncoding, Counter>();
+
+  const counterFor = (model: string): Counter => {
+    let counter = counters.get(model);
+    if (counter !== undefined) return counter;
+    const encoding = catalog.find(model)?.encoding;
+    if (encoding === undefined) {
+      counter = heuristicCounter;
+    } else {
+      counter = byEncoding.get(encoding) ?? encodingCounter(encoding);
+      byEncoding.set(encoding, counter);
+    }
+    counters.set(model, counter);
+    return counter;
+  };
+
+  const countMessage = (message: Message, model: string): number => {
+    const { count } = counterFor(model);
+    let tokens = TOKENS_PER_MESSAGE + count(message.role) + count(message.content);
+    if (message.name !== undefined) tokens += TOKENS_PER_NAME + count(message.name);
+    if (message.toolCallId !== undefined) tokens += count(message.toolCallId);
+    for (const call of message.toolCalls ?? []) {
+      tokens += TOKENS_PER_TOOL_CALL + count(call.name) + count(call.arguments);
+    }
+    return tokens;
+  };
+
+  const countTools = (tools: readonly ToolDefinition[], model: string): number => {
+    if (tools.length === 0) return 0;
+    const { count } = counterFor(model);
+    let tokens = TOOLS_PREAMBLE_TOKENS;
+    for (const tool of tools) {
+      tokens += TOKENS_PER_TOOL + count(tool.name) + count(tool.description) + count(JSON.stringify(tool.parameters));
+    }
+    return tokens;
+  };
+
+  return {
+    countText: (text, model) => counterFor(model).count(text),
+    countMessage,
+    countTools,
+    countMessages: (messages, model, tools = []) => {
+      let tokens = REPLY_PRIMING_TOKENS + countTools(tools, model);
+      for (const message of messages) tokens += countMessage(message, model);
+      return tokens;
+    },
+    isExact: (model) => counterFor(model).exact,
+  };
+}
