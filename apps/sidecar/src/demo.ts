@@ -1,20 +1,11 @@
 /**
- * Placeholder for `pnpm demo`: prints the workspace packages and their versions. The real demo (a
- * DAG run through the sidecar against the deterministic mock provider) replaces this in the
- * sidecar issue.
+ * Entry of `pnpm demo` (see {@link runDemo}); an optional argument names another plan file.
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { listWorkspacePackages } from './workspace-packages.js';
+import { runDemo } from './demo/run-demo.js';
 
 const workspaceRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const packages = listWorkspacePackages(workspaceRoot);
-const nameWidth = Math.max(...packages.map((p) => p.name.length));
-
-console.log('agent-runtime workspace packages:');
-for (const p of packages) {
-  const visibility = p.private ? 'private' : 'public';
-  console.log(`  ${p.name.padEnd(nameWidth)}  ${p.version.padEnd(7)}  ${visibility.padEnd(7)}  ${p.directory}`);
-}
-console.log(`${packages.length} packages.`);
-console.log('This is a placeholder: the real demo (a DAG run via the HTTP sidecar) comes with the sidecar issue.');
+const planPath = process.argv[2] ?? join(workspaceRoot, 'examples', 'runtime-layer', 'plan.json');
+const run = await runDemo({ planPath, write: (line) => process.stdout.write(`${line}\n`) });
+process.exitCode = run.state === 'completed' ? 0 : 1;

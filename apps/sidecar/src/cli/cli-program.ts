@@ -1,0 +1,188 @@
+/**
+ * The `runtime` command line: `serve`, `run`, `estimate`, `models`.
+ *
+ * @remarks
+ * Exit codes: 0 success; 1 the run ended `failed` or `aborted`; 2 bad input (config, plan,
+ * unknown model, invalid DAG); 3 internal error. `--json` prints one JSON document on stdout and
+ * nothing else.
+ */
+import { formatUsd, moneyToUsd, RuntimeError, toErrorInfo, type ErrorInfo } from '@runtime/contracts';
+import { Command, Option } from 'commander';
+import { loadConfig, type ResolvedConfig } from '../config/load-config.js';
+import { createSidecarRuntime, type SidecarRuntimeOverrides } from '../runtime/create-sidecar-runtime.js';
+import { startSidecar } from '../start-sidecar.js';
+import { billingToJson } from './billing-json.js';
+import { estimatePlan } from './estimate-plan.js';
+import { loadPlan } from './load-plan.js';
+import { runPlan } from './run-plan.js';
+
+/**
+ * Process exit codes of the CLI.
+ * @public
+ */
+export const EXIT_CODES = { ok: 0, runFailed: 1, badInput: 2, internal: 3 } as const;
+
+/**
+ * Where the CLI writes and what it may replace.
+ * @public
+ */
+export interface CliIo {
+  /** stdout line. */
+  readonly out: (line: string) => void;
+  /** stderr line. */
+  readonly err: (line: string) => void;
+  /** Environment. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Replacements for parts of the runtime (demo, tests). */
+  readonly overrides?: SidecarRuntimeOverrides;
+}
+
+interface CommonOptions {
+  readonly config?: string;
+  readonly json?: boolean;
+}
+
+function exitCodeOf(error: unknown): number {
+  if (!RuntimeError.isInstance(error)) return EXIT_CODES.internal;
+  return error.code === 'INTERNAL' || error.code === 'STORE_ERROR' ? EXIT_CODES.internal : EXIT_CODES.badInput;
+}
+
+function errorInfoOf(error: unknown): ErrorInfo {
+  if (RuntimeError.isInstance(error)) return toErrorInfo(error);
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error), details: {} };
+}
+
+function configFor(options: CommonOptions, io: CliIo, forRun: boolean): ResolvedConfig {
+  const env = forRun && io.env['RUNTIME_DB'] === undefined ? { ...io.env, RUNTIME_DB: 'memory' } : io.env;
+  return loadConfig({ env, ...(options.config === undefined ? {} : { path: options.config }) });
+}
+
+/**
+ * Runs the CLI with `argv` (without the node and script entries); resolves with the exit code.
+ * @public
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode: number = EXIT_CODES.ok;
+  const program = new Command('runtime')
+    .description('agent-runtime: run DAGs of LLM tasks with exact usage and cost')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
+
+  const fail = (error: unknown, json: boolean | undefined): void => {
+    const info = errorInfoOf(error);
+    if (json === true) io.out(JSON.stringify({ error: info }));
+    else io.err(`error ${info.code}: ${info.message}`);
+    exitCode = exitCodeOf(error);
+  };
+
+  program
+    .command('serve')
+    .description('start the HTTP sidecar (config: RUNTIME_CONFIG or --config)')
+    .option('-c, --config <file>', 'YAML or JSON config file')
+    .option('-p, --port <port>', 'listen port (overrides config)')
+    .option('-H, --host <host>', 'listen host (overrides config)')
+    .action(async (options: CommonOptions & { port?: string; host?: string }) => {
+      const env = { ...io.env, ...(options.port === undefined ? {} : { RUNTIME_PORT: options.port }), ...(options.host === undefined ? {} : { RUNTIME_HOST: options.host }) };
+      try {
+        const config = loadConfig({ env, ...(options.config === undefined ? {} : { path: options.config }) });
+        await startSidecar(config, { handleSignals: true, env, ...(io.overrides === undefined ? {} : { overrides: io.overrides }) });
+        await new Promise<never>(() => undefined);
+      } catch (error) {
+        fail(error, false);
+      }
+    });
+
+  program
+    .command('run')
+    .description('run a plan (RunSpec as YAML or JSON) in-process with live progress and a billing table')
+    .argument('<plan>', 'plan file')
+    .option('-c, --config <file>', 'YAML or JSON config file')
+    .option('--json', 'print one JSON document {run, billing} instead of progress')
+    .addOption(new Option('--budget <usd>', 'run budget in USD (overrides the plan)').argParser(Number))
+    .action(async (planPath: string, options: CommonOptions & { budget?: number }) => {
+      try {
+        const plan = loadPlan(planPath);
+        const spec =
+          options.budget === undefined ? plan : { ...plan, policy: { ...plan.policy, budgetUsd: options.budget } };
+        const runtime = await createSidecarRuntime(configFor(options, io, true), io.overrides);
+        try {
+          const result = await runPlan({ runtime, spec, ...(options.json === true ? {} : { write: io.out }) });
+          if (options.json === true) io.out(JSON.stringify({ run: result.run, billing: billingToJson(result.billing) }));
+          exitCode = result.run.state === 'completed' ? EXIT_CODES.ok : EXIT_CODES.runFailed;
+        } finally {
+          await runtime.close();
+        }
+      } catch (error) {
+        fail(error, options.json);
+      }
+    });
+
+  program
+    .command('estimate')
+    .description('worst-case cost of a whole plan before running it')
+    .argument('<plan>', 'plan file')
+    .option('-c, --config <file>', 'YAML or JSON config file')
+    .option('--json', 'print JSON')
+    .action(async (planPath: string, options: CommonOptions) => {
+      try {
+        const spec = loadPlan(planPath);
+        const runtime = await createSidecarRuntime(configFor(options, io, true), io.overrides);
+        try {
+          const estimate = estimatePlan(runtime, spec);
+          if (options.json === true) {
+            io.out(
+              JSON.stringify({
+                maxCostUsd: estimate.maxCostUsd,
+                tasks: estimate.tasks.map(({ maxCost, ...task }) => ({ ...task, maxCostUsd: moneyToUsd(maxCost) })),
+              }),
+            );
+          } else {
+            for (const task of estimate.tasks) {
+              io.out(`${task.id.padEnd(28)} ${task.model.padEnd(20)} ${String(task.inputTokens).padStart(8)} in ≤ ${String(task.maxOutputTokens).padStart(6)} out  ≤ ${formatUsd(task.maxCost, 6)}`);
+            }
+            io.out(`worst case for ${estimate.tasks.length} tasks: ${formatUsd(estimate.maxCost, 6)}`);
+          }
+        } finally {
+          await runtime.close();
+        }
+      } catch (error) {
+        fail(error, options.json);
+      }
+    });
+
+  program
+    .command('models')
+    .description('list the model catalog')
+    .option('-c, --config <file>', 'YAML or JSON config file')
+    .option('--json', 'print JSON')
+    .action(async (options: CommonOptions) => {
+      try {
+        const runtime = await createSidecarRuntime(configFor(options, io, true), io.overrides);
+        try {
+          const models = runtime.catalog.list();
+          if (options.json === true) io.out(JSON.stringify({ items: models }));
+          else {
+            for (const model of models) {
+              io.out(
+                `${model.id.padEnd(28)} ${model.provider.padEnd(12)} ${model.role.padEnd(9)} ${String(model.maxInputTokens).padStart(8)} ctx  $${model.pricing.inputPerMTok}/M in  $${model.pricing.outputPerMTok}/M out`,
+              );
+            }
+          }
+        } finally {
+          await runtime.close();
+        }
+      } catch (error) {
+        fail(error, options.json);
+      }
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    const code = (error as { exitCode?: unknown }).exitCode;
+    if (typeof code === 'number') return code === 0 ? EXIT_CODES.ok : EXIT_CODES.badInput;
+    throw error;
+  }
+  return exitCode;
+}
+

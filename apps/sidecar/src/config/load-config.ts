@@ -1,0 +1,152 @@
+/**
+ * Loads the sidecar configuration: a YAML or JSON file named by `RUNTIME_CONFIG` (or passed in),
+ * validated with the contracts schema, then overridden by the documented environment variables.
+ *
+ * @remarks
+ * Zero config is valid: no file means mock provider, built-in catalog, SQLite under `./data`.
+ * Errors name the file and the field (`server.port`), never echo secrets.
+ */
+import { readFileSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { ValidationError, type SidecarConfig, type StoreConfig } from '@runtime/contracts';
+import { sidecarConfigSchema, toValidationIssues } from '@runtime/contracts/schemas';
+import { parse as parseYaml } from 'yaml';
+
+/**
+ * Options of {@link loadConfig}.
+ * @public
+ */
+export interface LoadConfigOptions {
+  /** Environment to read `RUNTIME_*` variables from. @defaultValue `process.env` */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Config file; overrides `RUNTIME_CONFIG`. */
+  readonly path?: string;
+  /** Directory relative paths resolve against. @defaultValue `process.cwd()` */
+  readonly cwd?: string;
+}
+
+/**
+ * The configuration after defaults and environment overrides.
+ * @public
+ */
+export interface ResolvedConfig {
+  /** The validated file contents with environment overrides applied. */
+  readonly config: SidecarConfig;
+  /** Listen host. */
+  readonly host: string;
+  /** Listen port (0 picks a free one). */
+  readonly port: number;
+  /** Largest accepted request body. */
+  readonly bodyLimitBytes: number;
+  /** Run store, with an absolute SQLite path. */
+  readonly store: StoreConfig;
+  /** Deadline for graceful shutdown. */
+  readonly shutdownTimeoutMs: number;
+  /** pino level. */
+  readonly logLevel: string;
+  /** The file read, if any. */
+  readonly source?: string;
+}
+
+/**
+ * Environment variables understood by {@link loadConfig}.
+ * @public
+ */
+export const CONFIG_ENV_VARS = {
+  RUNTIME_CONFIG: 'path of the YAML or JSON config file',
+  RUNTIME_HOST: 'overrides server.host',
+  RUNTIME_PORT: 'overrides server.port',
+  RUNTIME_BODY_LIMIT: 'overrides server.bodyLimitBytes',
+  RUNTIME_DB: 'overrides store: a SQLite file path, or `memory`',
+  RUNTIME_REDIS_URL: 'overrides ledger: a Redis URL for the shared budget ledger',
+  RUNTIME_LOG_LEVEL: 'pino level (fatal, error, warn, info, debug, trace, silent); default info',
+  RUNTIME_SHUTDOWN_TIMEOUT_MS: 'graceful shutdown deadline in ms; default 10000',
+} as const;
+
+const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_PORT = 8787;
+const DEFAULT_BODY_LIMIT = 1_048_576;
+const DEFAULT_DB = './data/runtime.db';
+const DEFAULT_SHUTDOWN_MS = 10_000;
+
+function configError(message: string, details: Record<string, unknown>): ValidationError {
+  return new ValidationError({ code: 'VALIDATION_FAILED', message, details });
+}
+
+function readConfigFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ValidationError({
+      code: 'VALIDATION_FAILED',
+      message: `Cannot read config file ${path}.`,
+      details: { file: path },
+      cause: error,
+    });
+  }
+  try {
+    const extension = extname(path).toLowerCase();
+    const value: unknown = extension === '.json' ? JSON.parse(text) : parseYaml(text);
+    return value ?? {};
+  } catch (error) {
+    throw new ValidationError({
+      code: 'VALIDATION_FAILED',
+      message: `Config file ${path} is not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+      details: { file: path },
+      cause: error,
+    });
+  }
+}
+
+function integerFromEnv(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw configError(`Environment variable ${name} must be an integer in ${min}..${max}.`, { field: name, value });
+  }
+  return parsed;
+}
+
+/**
+ * Reads, validates and resolves the configuration.
+ * @throws {@link ValidationError} `VALIDATION_FAILED` naming the file and the first bad field
+ * (`details.issues` lists all of them).
+ * @public
+ */
+export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const configPath = options.path ?? (env['RUNTIME_CONFIG'] === '' ? undefined : env['RUNTIME_CONFIG']);
+  const source = configPath === undefined ? undefined : resolve(cwd, configPath);
+  const raw = source === undefined ? {} : readConfigFile(source);
+  const parsed = sidecarConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = toValidationIssues(parsed.error);
+    const first = issues[0];
+    const where = first === undefined || first.path === '' ? '(root)' : first.path;
+    throw configError(`Invalid config${source === undefined ? '' : ` in ${source}`} at ${where}: ${first?.message ?? 'invalid'}.`, {
+      file: source ?? null,
+      field: where,
+      issues,
+    });
+  }
+  let config: SidecarConfig = parsed.data;
+  const host = env['RUNTIME_HOST'] ?? config.server?.host ?? DEFAULT_HOST;
+  const port = integerFromEnv('RUNTIME_PORT', env['RUNTIME_PORT'], 0, 65_535) ?? config.server?.port ?? DEFAULT_PORT;
+  const bodyLimitBytes =
+    integerFromEnv('RUNTIME_BODY_LIMIT', env['RUNTIME_BODY_LIMIT'], 1, 1_073_741_824) ?? config.server?.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
+  const shutdownTimeoutMs = integerFromEnv('RUNTIME_SHUTDOWN_TIMEOUT_MS', env['RUNTIME_SHUTDOWN_TIMEOUT_MS'], 0, 3_600_000) ?? DEFAULT_SHUTDOWN_MS;
+  const dbOverride = env['RUNTIME_DB'];
+  let store: StoreConfig = config.store ?? { kind: 'sqlite', path: DEFAULT_DB };
+  if (dbOverride !== undefined && dbOverride !== '') {
+    store = dbOverride === 'memory' ? { kind: 'memory' } : { kind: 'sqlite', path: dbOverride };
+  }
+  if (store.kind === 'sqlite') store = { kind: 'sqlite', path: resolve(cwd, store.path ?? DEFAULT_DB) };
+  const redisUrl = env['RUNTIME_REDIS_URL'];
+  if (redisUrl !== undefined && redisUrl !== '') config = { ...config, ledger: { kind: 'redis', url: redisUrl } };
+  config = { ...config, server: { host, port, bodyLimitBytes }, store };
+  const logLevel = env['RUNTIME_LOG_LEVEL'] ?? 'info';
+  const resolved: ResolvedConfig = { config, host, port, bodyLimitBytes, store, shutdownTimeoutMs, logLevel };
+  return source === undefined ? resolved : { ...resolved, source };
+}

@@ -1,0 +1,236 @@
+/**
+ * The fastify server of the HTTP API (HTTP-API.md), testable without a port via `inject`.
+ *
+ * @remarks
+ * fastify 5: schema-less routes (bodies are validated with the contracts' zod schemas so the
+ * wire contract has one source of truth), a JSON-only content-type parser (anything else is 415),
+ * one error handler producing the `{error: {code, message, details}}` envelope.
+ */
+import type { ServerResponse } from 'node:http';
+import { asRunId, RuntimeError, type RunState } from '@runtime/contracts';
+import { addTasksRequestSchema, estimateRequestSchema, parseOrThrow, runSpecSchema } from '@runtime/contracts/schemas';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { ValidationError } from '@runtime/contracts';
+import type { Authenticator, Principal } from '../auth/authenticator.js';
+import { createRunObserver, type RunObserver } from '../observability/run-observer.js';
+import { createSidecarMetrics, type SidecarMetrics } from '../observability/sidecar-metrics.js';
+import type { SidecarRuntime } from '../runtime/sidecar-runtime.js';
+import { toErrorResponse } from './error-response.js';
+import { estimateCall } from './estimate-call.js';
+import { pipeEventStream } from './event-stream.js';
+import { createOpenApiDocument } from './openapi-document.js';
+import { abortBodySchema, eventsQuerySchema, lastEventIdHeaderSchema, runListQuerySchema } from './request-schemas.js';
+import { createRunService, type RunService } from './run-service.js';
+
+/**
+ * Options of {@link createServer}.
+ * @public
+ */
+export interface CreateServerOptions {
+  /** Domain services. */
+  readonly runtime: SidecarRuntime;
+  /** API keys → tenants. */
+  readonly authenticator: Authenticator;
+  /** Largest request body. @defaultValue 1048576 */
+  readonly bodyLimitBytes?: number;
+  /** Structured logger (keys are never logged). */
+  readonly logger: Logger;
+  /** Metrics registry. @defaultValue a fresh one */
+  readonly metrics?: SidecarMetrics;
+}
+
+/**
+ * The server plus what its lifecycle needs.
+ * @public
+ */
+export interface SidecarServer {
+  /** The fastify instance (`inject`, `listen`, `close`). */
+  readonly app: FastifyInstance;
+  /** Run operations (used to watch resumed runs). */
+  readonly runs: RunService;
+  /** Event → metrics/logs/spans. */
+  readonly observer: RunObserver;
+  /** Metrics. */
+  readonly metrics: SidecarMetrics;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+const PUBLIC_PATHS = new Set(['/healthz', '/metrics', '/openapi.json']);
+
+function parseJson(body: string): unknown {
+  if (body.trim() === '') return undefined;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch (error) {
+    throw new ValidationError({
+      code: 'VALIDATION_FAILED',
+      message: `Request body is not valid JSON: ${(error as Error).message}`,
+      details: { issues: [{ path: '', message: 'invalid JSON' }] },
+      cause: error,
+    });
+  }
+}
+
+function principalOf(request: FastifyRequest): Principal {
+  const principal = request.principal;
+  if (principal === undefined) throw new RuntimeError({ code: 'INTERNAL', message: 'Request was not authenticated.' });
+  return principal;
+}
+
+/**
+ * Creates the server (not listening).
+ * @example
+ * ```ts
+ * const { app } = await createServer({ runtime, authenticator: createAuthenticator(), logger });
+ * const response = await app.inject({ method: 'GET', url: '/v1/models' });
+ * ```
+ * @public
+ */
+export async function createServer(options: CreateServerOptions): Promise<SidecarServer> {
+  const { runtime, authenticator, logger } = options;
+  const metrics = options.metrics ?? createSidecarMetrics();
+  const observer = createRunObserver({ orchestrator: runtime.orchestrator, metrics, logger });
+  const runs = createRunService({ runtime, observer, metrics });
+  const openApi = JSON.stringify(createOpenApiDocument());
+  const streams = new Set<ServerResponse>();
+  let stopStreams: () => void = () => undefined;
+  const streamsStopped = new Promise<void>((resolve) => {
+    stopStreams = resolve;
+  });
+
+  const fastifyLogger: FastifyBaseLogger = logger;
+  const app = Fastify({
+    loggerInstance: fastifyLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimitBytes ?? 1_048_576,
+    routerOptions: { maxParamLength: 1024 },
+    return503OnClosing: true,
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJson(typeof body === 'string' ? body : body.toString('utf8')));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const response = toErrorResponse(error);
+    if (response.status >= 500) request.log.error({ err: error, url: request.routeOptions.url }, 'request failed');
+    void reply.code(response.status).headers(response.headers).send(response.body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({
+      error: { code: 'VALIDATION_FAILED', message: `No endpoint ${request.method} ${request.url.split('?')[0] ?? ''}.`, details: { method: request.method } },
+    });
+  });
+
+  app.addHook('onRequest', (request, _reply, done) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (PUBLIC_PATHS.has(path)) {
+      done();
+      return;
+    }
+    try {
+      request.principal = authenticator.authenticate(request.headers.authorization);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.request(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+  app.addHook('preClose', (done) => {
+    stopStreams();
+    for (const response of streams) if (!response.writableEnded) response.end();
+    done();
+  });
+
+  app.post('/v1/runs', async (request, reply) => {
+    const spec = parseOrThrow(runSpecSchema, request.body, 'run request');
+    const { run, created } = await runs.create(principalOf(request), spec);
+    request.log.info({ runId: run.id, tenant: principalOf(request).tenant, tasks: run.tasks.length, created }, created ? 'run created' : 'idempotent replay');
+    return reply.code(created ? 201 : 200).send(run);
+  });
+
+  app.get('/v1/runs', async (request) => {
+    const query = parseOrThrow(runListQuerySchema, request.query, 'query');
+    const params: { state?: RunState; limit?: number; cursor?: string } = {};
+    if (query.state !== undefined) params.state = query.state;
+    if (query.limit !== undefined) params.limit = query.limit;
+    if (query.cursor !== undefined) params.cursor = query.cursor;
+    return runs.list(principalOf(request), params);
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/runs/:id', async (request) => runs.get(principalOf(request), request.params.id));
+
+  app.post<{ Params: { id: string } }>('/v1/runs/:id/tasks', async (request, reply) => {
+    const principal = principalOf(request);
+    await runs.owned(principal, request.params.id);
+    const body = parseOrThrow(addTasksRequestSchema, request.body, 'add-tasks request');
+    const run = await runs.addTasks(principal, request.params.id, body.tasks);
+    return reply.code(202).send(run);
+  });
+
+  app.post<{ Params: { id: string } }>('/v1/runs/:id/abort', async (request, reply) => {
+    const principal = principalOf(request);
+    await runs.owned(principal, request.params.id);
+    parseOrThrow(abortBodySchema, request.body, 'abort request');
+    const run = await runs.abort(principal, request.params.id);
+    return reply.code(202).send(run);
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/runs/:id/events', async (request, reply: FastifyReply) => {
+    const runId = await runs.owned(principalOf(request), request.params.id);
+    const query = parseOrThrow(eventsQuerySchema, request.query, 'query');
+    const header = request.headers['last-event-id'];
+    const fromHeader = typeof header === 'string' && header !== '' ? parseOrThrow(lastEventIdHeaderSchema, header, 'Last-Event-ID header') : undefined;
+    const afterSeq = fromHeader ?? query.lastEventId ?? 0;
+    reply.hijack();
+    const response = reply.raw;
+    streams.add(response);
+    try {
+      await pipeEventStream(response, runtime.orchestrator.events(asRunId(runId), afterSeq), streamsStopped);
+    } catch (error) {
+      request.log.error({ err: error, runId }, 'event stream failed');
+      if (!response.writableEnded) response.end();
+    } finally {
+      streams.delete(response);
+    }
+  });
+
+  app.post('/v1/estimate', (request, reply) => {
+    principalOf(request);
+    return reply.send(estimateCall(runtime, parseOrThrow(estimateRequestSchema, request.body, 'estimate request')));
+  });
+
+  app.get('/v1/models', (request, reply) => {
+    principalOf(request);
+    return reply.send({ items: runtime.catalog.list() });
+  });
+
+  app.get('/healthz', async (_request, reply) => {
+    const checks = await runtime.health();
+    const ok = Object.values(checks).every((check) => check.ok);
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+
+  app.get('/openapi.json', async (_request, reply) => reply.type('application/json; charset=utf-8').send(openApi));
+
+  await app.ready();
+  return { app, runs, observer, metrics };
+}

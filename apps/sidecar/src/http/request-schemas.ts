@@ -1,0 +1,29 @@
+/**
+ * zod schemas of the query strings and path parameters (bodies use the contracts' schemas).
+ */
+import { z } from 'zod';
+
+const integerText = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be an integer')
+    .transform(Number)
+    .pipe(z.int().min(min).max(max));
+
+/** `GET /v1/runs` query. */
+export const runListQuerySchema = z.strictObject({
+  state: z.enum(['pending', 'running', 'completed', 'failed', 'aborted']).exactOptional(),
+  limit: integerText(1, 100).exactOptional(),
+  cursor: z.string().min(1).max(1024).exactOptional(),
+});
+
+/** `GET /v1/runs/{id}/events` query. */
+export const eventsQuerySchema = z.strictObject({
+  lastEventId: integerText(0, Number.MAX_SAFE_INTEGER).exactOptional(),
+});
+
+/** `Last-Event-ID` header. */
+export const lastEventIdHeaderSchema = integerText(0, Number.MAX_SAFE_INTEGER);
+
+/** Body of `POST /v1/runs/{id}/abort`: nothing, or an empty object. */
+export const abortBodySchema = z.union([z.undefined(), z.strictObject({})]);

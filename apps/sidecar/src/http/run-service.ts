@@ -1,0 +1,235 @@
+/**
+ * The run endpoints' logic between HTTP and the orchestrator: tenant isolation, tier policies,
+ * idempotency keys, rate limits.
+ */
+import {
+  asRunId,
+  ModelError,
+  PolicyError,
+  RunStateError,
+  type ModelInfo,
+  type Run,
+  type RunId,
+  type RunListResponse,
+  type RunRecord,
+  type RunSpec,
+  type RunState,
+  type TaskSpec,
+  type TierPolicy,
+} from '@runtime/contracts';
+import type { Principal } from '../auth/authenticator.js';
+import { canonicalHash } from '../internal/canonical-hash.js';
+import type { RunObserver } from '../observability/run-observer.js';
+import type { SidecarMetrics } from '../observability/sidecar-metrics.js';
+import type { SidecarRuntime } from '../runtime/sidecar-runtime.js';
+
+/**
+ * Result of {@link RunService.create}.
+ * @public
+ */
+export interface CreatedRun {
+  /** The run. */
+  readonly run: Run;
+  /** False when an idempotency key matched an existing run. */
+  readonly created: boolean;
+}
+
+/**
+ * Query of {@link RunService.list}.
+ * @public
+ */
+export interface RunListParams {
+  /** Only this state. */
+  readonly state?: RunState;
+  /** Page size. */
+  readonly limit?: number;
+  /** Cursor of the previous page. */
+  readonly cursor?: string;
+}
+
+/**
+ * Run operations on behalf of a principal.
+ * @public
+ */
+export interface RunService {
+  /** Validated spec → started run (or the existing one for a repeated idempotency key). */
+  create(principal: Principal, spec: RunSpec): Promise<CreatedRun>;
+  /** The principal's run. @throws {@link RunStateError} `RUN_NOT_FOUND` */
+  get(principal: Principal, id: string): Promise<Run>;
+  /** The principal's runs, newest first. */
+  list(principal: Principal, params: RunListParams): Promise<RunListResponse>;
+  /** Adds tasks to a running run. */
+  addTasks(principal: Principal, id: string, tasks: readonly TaskSpec[]): Promise<Run>;
+  /** Aborts a run (idempotent). */
+  abort(principal: Principal, id: string): Promise<Run>;
+  /** Checks ownership and returns the run id. @throws {@link RunStateError} `RUN_NOT_FOUND` */
+  owned(principal: Principal, id: string): Promise<RunId>;
+}
+
+const DEFAULT_PARALLELISM = 4;
+const TENANT_CACHE_LIMIT = 10_000;
+const MAX_RUN_ID_LENGTH = 128;
+
+function notFound(id: string): RunStateError {
+  return new RunStateError({ code: 'RUN_NOT_FOUND', message: `Run ${id.slice(0, MAX_RUN_ID_LENGTH)} not found.`, details: { runId: id.slice(0, MAX_RUN_ID_LENGTH) } });
+}
+
+/**
+ * Creates the {@link RunService}.
+ * @public
+ */
+export function createRunService(options: {
+  readonly runtime: SidecarRuntime;
+  readonly observer?: RunObserver;
+  readonly metrics?: SidecarMetrics;
+}): RunService {
+  const { runtime, observer, metrics } = options;
+  const { orchestrator, store, catalog } = runtime;
+  const tenantOf = new Map<string, string>();
+
+  function remember(id: string, tenant: string): void {
+    if (tenantOf.size >= TENANT_CACHE_LIMIT) {
+      const oldest = tenantOf.keys().next();
+      if (oldest.done !== true) tenantOf.delete(oldest.value);
+    }
+    tenantOf.set(id, tenant);
+  }
+
+  async function owned(principal: Principal, id: string): Promise<RunId> {
+    if (id.length === 0 || id.length > MAX_RUN_ID_LENGTH) throw notFound(id);
+    let tenant = tenantOf.get(id);
+    if (tenant === undefined) {
+      const record = await store.getRun(asRunId(id));
+      if (record === undefined) throw notFound(id);
+      tenant = record.tenant;
+      remember(id, tenant);
+    }
+    if (tenant !== principal.tenant) throw notFound(id);
+    return asRunId(id);
+  }
+
+  function tierOf(principal: Principal): TierPolicy {
+    const tier = runtime.tiers[principal.tier];
+    if (tier === undefined) {
+      throw new PolicyError({
+        code: 'POLICY_VIOLATION',
+        message: `Tier ${principal.tier} is not configured.`,
+        details: { rule: 'tier', tier: principal.tier },
+      });
+    }
+    return tier;
+  }
+
+  async function rateLimit(principal: Principal, tier: TierPolicy): Promise<void> {
+    const decision = await runtime.rateLimiter.acquire({ key: `http:${principal.tenant}`, limits: { rpm: tier.rpm, rph: tier.rph } });
+    if (!decision.allowed) {
+      throw new PolicyError({
+        code: 'RATE_LIMITED',
+        message: `Rate limit ${decision.rule} of tier ${tier.name} reached (${decision.limit}); retry in ${Math.ceil(decision.retryAfterMs / 1000)} s.`,
+        details: { rule: decision.rule, limit: decision.limit, observed: decision.observed, retryAfterMs: decision.retryAfterMs, tier: tier.name },
+      });
+    }
+    await runtime.rateLimiter.settle(decision.permitId, 0);
+  }
+
+  function modelOf(task: TaskSpec): ModelInfo {
+    if (task.model !== undefined) {
+      const model = catalog.find(task.model);
+      if (model === undefined) {
+        throw new ModelError({ code: 'UNKNOWN_MODEL', message: `Task ${task.id} names unknown model ${task.model}.`, details: { task: task.id, model: task.model } });
+      }
+      return model;
+    }
+    return task.tier === undefined ? catalog.defaultModel() : catalog.forTier(task.tier);
+  }
+
+  function checkModels(tasks: readonly TaskSpec[], tier: TierPolicy): void {
+    for (const task of tasks) {
+      const model = modelOf(task);
+      if (tier.allowedModels !== undefined && !tier.allowedModels.includes(model.id)) {
+        throw new PolicyError({
+          code: 'POLICY_VIOLATION',
+          message: `Model ${model.id} of task ${task.id} is not allowed for tier ${tier.name}.`,
+          details: { rule: 'modelAllowlist', task: task.id, model: model.id, allowed: [...tier.allowedModels] },
+        });
+      }
+    }
+  }
+
+  function applyTier(spec: RunSpec, tier: TierPolicy): RunSpec {
+    const policy = spec.policy ?? {};
+    const budgetUsd = Math.min(policy.budgetUsd ?? tier.maxBudgetUsdPerRun, tier.maxBudgetUsdPerRun);
+    const maxParallelism = Math.min(policy.maxParallelism ?? DEFAULT_PARALLELISM, tier.maxParallelism);
+    return { ...spec, policy: { ...policy, budgetUsd, maxParallelism } };
+  }
+
+  async function view(id: RunId): Promise<Run> {
+    const run = await orchestrator.get(id);
+    if (run === undefined) throw notFound(id);
+    return run;
+  }
+
+  async function existing(principal: Principal, record: RunRecord, requestHash: string): Promise<CreatedRun> {
+    const recordedHash = record.requestHash ?? canonicalHash(record.spec);
+    if (recordedHash !== requestHash) {
+      throw new RunStateError({
+        code: 'IDEMPOTENCY_CONFLICT',
+        message: `Idempotency key ${record.idempotencyKey ?? ''} was used with a different request body.`,
+        details: { idempotencyKey: record.idempotencyKey ?? null, runId: record.id },
+      });
+    }
+    remember(record.id, principal.tenant);
+    return { run: await view(record.id), created: false };
+  }
+
+  return {
+    owned,
+    async create(principal, spec) {
+      const tier = tierOf(principal);
+      const effective = applyTier(spec, tier);
+      const requestHash = canonicalHash(effective);
+      if (effective.idempotencyKey !== undefined) {
+        const found = await store.findByIdempotencyKey(principal.tenant, effective.idempotencyKey);
+        if (found !== undefined) return existing(principal, found, requestHash);
+      }
+      checkModels(effective.tasks, tier);
+      await rateLimit(principal, tier);
+      let run: Run;
+      try {
+        run = await orchestrator.start(effective, { tenant: principal.tenant });
+      } catch (error) {
+        if (RunStateError.isInstance(error) && error.code === 'IDEMPOTENCY_CONFLICT' && effective.idempotencyKey !== undefined) {
+          const found = await store.findByIdempotencyKey(principal.tenant, effective.idempotencyKey);
+          if (found !== undefined) return existing(principal, found, requestHash);
+        }
+        throw error;
+      }
+      remember(run.id, principal.tenant);
+      metrics?.runTransition('created');
+      observer?.watch(run.id);
+      return { run, created: true };
+    },
+    async get(principal, id) {
+      return view(await owned(principal, id));
+    },
+    async list(principal, params) {
+      const page = await store.listRuns({ tenant: principal.tenant, ...params });
+      const items: Run[] = [];
+      for (const record of page.items) {
+        const run = await orchestrator.get(record.id);
+        if (run !== undefined) items.push(run);
+      }
+      return { items, nextCursor: page.nextCursor };
+    },
+    async addTasks(principal, id, tasks) {
+      const runId = await owned(principal, id);
+      const tier = tierOf(principal);
+      checkModels(tasks, tier);
+      await rateLimit(principal, tier);
+      return orchestrator.addTasks(runId, tasks);
+    },
+    async abort(principal, id) {
+      return orchestrator.abort(await owned(principal, id), 'aborted by request');
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Prometheus metrics of the sidecar (prom-client, one registry per server).
+ */
+import type { CircuitState, UsageView } from '@runtime/contracts';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The sidecar's metrics.
+ * @public
+ */
+export interface SidecarMetrics {
+  /** The registry `/metrics` renders. */
+  readonly registry: Registry;
+  /** A run changed to `state` (`created`, `resumed`, `completed`, `failed`, `aborted`). */
+  runTransition(state: string): void;
+  /** A task changed to `state` (`ready`, `started`, `completed`, `failed`, `skipped`). */
+  taskTransition(state: string, count?: number): void;
+  /** Usage and cost of a finished call. */
+  usage(model: string, usage: UsageView): void;
+  /** A retry was scheduled. */
+  retry(): void;
+  /** A circuit breaker moved. */
+  circuit(provider: string, model: string, state: CircuitState): void;
+  /** Change of tasks waiting for a slot. */
+  queueDepth(delta: number): void;
+  /** Change of runs in flight in this process. */
+  activeRuns(delta: number): void;
+  /** One HTTP request. */
+  request(method: string, route: string, status: number, seconds: number): void;
+}
+
+const CIRCUIT_VALUE: Readonly<Record<CircuitState, number>> = { closed: 0, halfOpen: 1, open: 2 };
+
+/**
+ * Creates the metrics in a fresh registry.
+ * @param options - `defaultMetrics` adds process metrics (CPU, memory, event loop lag).
+ * @public
+ */
+export function createSidecarMetrics(options: { readonly defaultMetrics?: boolean } = {}): SidecarMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'runtime_' });
+  const runs = new Counter({ name: 'runtime_runs_total', help: 'Run state transitions', labelNames: ['state'], registers: [registry] });
+  const tasks = new Counter({ name: 'runtime_tasks_total', help: 'Task state transitions', labelNames: ['state'], registers: [registry] });
+  const tokens = new Counter({ name: 'runtime_tokens_total', help: 'Tokens by type and model', labelNames: ['type', 'model'], registers: [registry] });
+  const cost = new Counter({ name: 'runtime_cost_usd_total', help: 'Cost in USD by model', labelNames: ['model'], registers: [registry] });
+  const retries = new Counter({ name: 'runtime_task_retries_total', help: 'Retries scheduled', registers: [registry] });
+  const breaker = new Gauge({
+    name: 'runtime_circuit_state',
+    help: 'Circuit breaker state per provider and model (0 closed, 1 half-open, 2 open)',
+    labelNames: ['provider', 'model'],
+    registers: [registry],
+  });
+  const queue = new Gauge({ name: 'runtime_queue_depth', help: 'Tasks ready and waiting for a slot', registers: [registry] });
+  const active = new Gauge({ name: 'runtime_runs_active', help: 'Runs in flight in this process', registers: [registry] });
+  const latency = new Histogram({
+    name: 'runtime_http_request_duration_seconds',
+    help: 'HTTP request latency',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  return {
+    registry,
+    runTransition: (state) => runs.inc({ state }),
+    taskTransition: (state, count = 1) => tasks.inc({ state }, count),
+    usage(model, usage) {
+      tokens.inc({ type: 'input', model }, usage.inputTokens);
+      tokens.inc({ type: 'output', model }, usage.outputTokens);
+      tokens.inc({ type: 'cacheRead', model }, usage.cacheReadTokens);
+      tokens.inc({ type: 'cacheWrite', model }, usage.cacheWriteTokens);
+      tokens.inc({ type: 'reasoning', model }, usage.reasoningTokens);
+      cost.inc({ model }, usage.costUsd);
+    },
+    retry: () => retries.inc(),
+    circuit: (provider, model, state) => breaker.set({ provider, model }, CIRCUIT_VALUE[state]),
+    queueDepth: (delta) => queue.inc(delta),
+    activeRuns: (delta) => active.inc(delta),
+    request: (method, route, status, seconds) => latency.observe({ method, route, status: String(status) }, seconds),
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * Composes the domain packages for the sidecar from its configuration.
+ *
+ * @remarks
+ * Store: SQLite (`@runtime/orchestration/sqlite`) or memory; ledger: memory or Redis
+ * (`@runtime/cost/redis`); providers: one client per `providers` entry (OpenAI-compatible,
+ * Anthropic or mock) behind the provider router; zero config: one mock client answering for every
+ * provider of the built-in catalog. Tiers: `@runtime/policy` defaults with the config's overrides;
+ * each API key's tenant is assigned its tier; with auth off tenant `default` gets `enterprise`.
+ */
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import {
+  ValidationError,
+  type BudgetLedger,
+  type LlmClient,
+  type ModelCatalog,
+  type ProviderConfig,
+  type RunStore,
+  type TokenEstimator,
+} from '@runtime/contracts';
+import { createContextBuilder, createContextCompactor, createContextRouter, createMemoryStore } from '@runtime/context';
+import { createBudgetLedger, createCostCalculator, createModelCatalog, createTokenEstimator, createUsageTracker } from '@runtime/cost';
+import { createMemoryRunStore, createOrchestrator } from '@runtime/orchestration';
+import { createSqliteRunStore } from '@runtime/orchestration/sqlite';
+import { createPolicyEnforcer, createRateLimiter, createTierResolver } from '@runtime/policy';
+import { createAnthropicClient, createMockLlmClient, createOpenAiCompatibleClient, createProviderRouter } from '@runtime/providers';
+import type { ResolvedConfig } from '../config/load-config.js';
+import type { DependencyHealth, SidecarRuntime } from './sidecar-runtime.js';
+
+/**
+ * Parts the caller supplies instead of the configured ones.
+ * @public
+ */
+export interface SidecarRuntimeOverrides {
+  /** Clients by provider name, replacing configured or default ones (built once the catalog exists). */
+  readonly clients?: (parts: { readonly catalog: ModelCatalog; readonly estimator: TokenEstimator }) => Readonly<Record<string, LlmClient>>;
+  /** Owner id written into runs (resume after this owner's crash). @defaultValue `<host>:<pid>` */
+  readonly owner?: string;
+}
+
+function configError(field: string, message: string): ValidationError {
+  return new ValidationError({ code: 'VALIDATION_FAILED', message: `Invalid config at ${field}: ${message}`, details: { field } });
+}
+
+function clientFor(name: string, provider: ProviderConfig, env: Readonly<Record<string, string | undefined>>): LlmClient {
+  let apiKey: string | undefined;
+  if (provider.apiKeyEnv !== undefined) {
+    apiKey = env[provider.apiKeyEnv];
+    if (apiKey === undefined || apiKey === '') throw configError(`providers.${name}.apiKeyEnv`, `environment variable ${provider.apiKeyEnv} is not set.`);
+  }
+  const common = {
+    provider: name,
+    ...(provider.baseUrl === undefined ? {} : { baseUrl: provider.baseUrl }),
+    ...(apiKey === undefined ? {} : { apiKey }),
+    ...(provider.headers === undefined ? {} : { headers: provider.headers }),
+    ...(provider.timeoutMs === undefined ? {} : { timeoutMs: provider.timeoutMs }),
+  };
+  switch (provider.type) {
+    case 'openai-compatible':
+      return createOpenAiCompatibleClient(common);
+    case 'anthropic':
+      return createAnthropicClient(common);
+    case 'mock':
+      return createMockLlmClient({ provider: name });
+  }
+}
+
+function createStore(config: ResolvedConfig): RunStore {
+  switch (config.store.kind) {
+    case 'memory':
+      return createMemoryRunStore();
+    case 'sqlite': {
+      const path = config.store.path ?? './data/runtime.db';
+      mkdirSync(dirname(path), { recursive: true });
+      return createSqliteRunStore({ path });
+    }
+    case 'postgres':
+      throw configError('store.kind', 'postgres is not available in this build; use sqlite or memory.');
+  }
+}
+
+/**
+ * Builds the runtime.
+ * @throws {@link ValidationError} for config the domain rejects (unknown model references, unset
+ * key variables, unsupported store).
+ * @public
+ */
+export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarRuntimeOverrides = {}): Promise<SidecarRuntime> {
+  const file = config.config;
+  const env = process.env;
+  const catalog = createModelCatalog({
+    ...(file.models === undefined ? {} : { catalogs: [{ models: file.models }] }),
+    ...(file.defaultModel === undefined ? {} : { defaultModel: file.defaultModel }),
+  });
+  const estimator = createTokenEstimator({ catalog });
+  const calculator = createCostCalculator({ catalog });
+  if (config.config.ledger?.kind === 'redis') throw configError('ledger.kind', 'redis is not available in this build; use memory.');
+  const ledger: BudgetLedger = createBudgetLedger();
+
+  const clients: Record<string, LlmClient> = {};
+  if (file.providers === undefined) {
+    const mock = createMockLlmClient({ provider: 'mock', estimator });
+    for (const model of catalog.list()) clients[model.provider] = mock;
+    clients['mock'] = mock;
+  } else {
+    for (const [name, provider] of Object.entries(file.providers)) clients[name] = clientFor(name, provider, env);
+  }
+  for (const [name, client] of Object.entries(overrides.clients?.({ catalog, estimator }) ?? {})) clients[name] = client;
+  for (const model of catalog.list()) {
+    if (clients[model.provider] === undefined && file.models?.some((entry) => entry.id === model.id) === true) {
+      throw configError('models', `model ${model.id} names provider ${model.provider}, which is not configured.`);
+    }
+  }
+  const llm = createProviderRouter({ catalog, clients });
+
+  const assignments: Record<string, string> = { default: 'enterprise' };
+  for (const key of file.auth?.apiKeys ?? []) assignments[key.tenant] = key.tier;
+  const resolver = createTierResolver({ ...(file.tiers === undefined ? {} : { overrides: file.tiers }), assignments });
+  for (const [index, key] of (file.auth?.apiKeys ?? []).entries()) {
+    if (resolver.tiers[key.tier] === undefined) throw configError(`auth.apiKeys[${index}].tier`, `unknown tier ${key.tier}.`);
+  }
+  const rateLimiter = createRateLimiter();
+  const policy = createPolicyEnforcer({ catalog, resolver, rateLimiter });
+  const store = createStore(config);
+  const orchestrator = createOrchestrator({
+    catalog,
+    estimator,
+    costs: calculator,
+    ledger,
+    usage: createUsageTracker(),
+    builder: createContextBuilder({ estimator }),
+    compactor: createContextCompactor({ estimator }),
+    router: createContextRouter({ estimator }),
+    memory: createMemoryStore(),
+    llm,
+    policy,
+    store,
+    owner: overrides.owner ?? `${hostname()}:${process.pid}`,
+  });
+
+  return Promise.resolve({
+    orchestrator,
+    store,
+    catalog,
+    estimator,
+    calculator,
+    rateLimiter,
+    tiers: resolver.tiers,
+    async health() {
+      const checks: Record<string, DependencyHealth> = {};
+      try {
+        await store.listRuns({ tenant: '\u0000health', limit: 1 });
+        checks['store'] = { ok: true };
+      } catch (error) {
+        checks['store'] = { ok: false, error: error instanceof Error ? error.message : String(error) };
+      }
+      return checks;
+    },
+    async close() {
+      await store.close();
+    },
+  });
+}

@@ -1,0 +1,52 @@
+/**
+ * What the HTTP layer needs from the domain, as contract interfaces only.
+ *
+ * @remarks
+ * Built from `@runtime/stack`'s `createRuntime` by {@link createSidecarRuntime}; tests may build
+ * it from any implementation of the contracts.
+ */
+import type {
+  CostCalculator,
+  ModelCatalog,
+  Orchestrator,
+  RateLimiter,
+  RunStore,
+  TierPolicy,
+  TokenEstimator,
+} from '@runtime/contracts';
+
+/**
+ * Reachability of one dependency.
+ * @public
+ */
+export interface DependencyHealth {
+  /** Whether it answered. */
+  readonly ok: boolean;
+  /** Why not. */
+  readonly error?: string;
+}
+
+/**
+ * The domain services behind the HTTP API.
+ * @public
+ */
+export interface SidecarRuntime {
+  /** Runs DAGs. */
+  readonly orchestrator: Orchestrator;
+  /** The journal (tenant of a run, listing, idempotency keys, resume). */
+  readonly store: RunStore;
+  /** Models and role mapping. */
+  readonly catalog: ModelCatalog;
+  /** Token counts for `/v1/estimate`. */
+  readonly estimator: TokenEstimator;
+  /** Prices. */
+  readonly calculator: CostCalculator;
+  /** Per-tenant request limits of the tiers. */
+  readonly rateLimiter: RateLimiter;
+  /** Tier table (built-in defaults merged with config overrides). */
+  readonly tiers: Readonly<Record<string, TierPolicy>>;
+  /** Store and Redis reachability. */
+  health(): Promise<Readonly<Record<string, DependencyHealth>>>;
+  /** Releases connections and files. */
+  close(): Promise<void>;
+}

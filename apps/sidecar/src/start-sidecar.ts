@@ -1,0 +1,119 @@
+/**
+ * Starts the sidecar process: config → runtime → server → resume interrupted runs → listen, and
+ * graceful shutdown on SIGTERM/SIGINT.
+ *
+ * @remarks
+ * Resume policy: on start every run the journal holds as `running` or `pending` is resumed with
+ * `Orchestrator.resume` (completed tasks are kept, in-flight ones retried, the dead process's
+ * reservations released). A run that cannot be resumed is logged with its error and left as the
+ * orchestrator reports it. Shutdown: stop accepting connections (new requests get 503 while
+ * closing), end event streams, wait for in-flight runs up to `shutdownTimeoutMs`, close the store
+ * (everything is journaled as it happens), exit 0. Runs still unfinished at the deadline stay
+ * `running` in the journal and are resumed by the next start.
+ */
+import { pino, type Logger } from 'pino';
+import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
+import type { ResolvedConfig } from './config/load-config.js';
+import { createServer, type SidecarServer } from './http/create-server.js';
+import { createSidecarRuntime, type SidecarRuntimeOverrides } from './runtime/create-sidecar-runtime.js';
+import type { SidecarRuntime } from './runtime/sidecar-runtime.js';
+
+/**
+ * A running sidecar.
+ * @public
+ */
+export interface RunningSidecar {
+  /** The server. */
+  readonly server: SidecarServer;
+  /** The domain services. */
+  readonly runtime: SidecarRuntime;
+  /** `http://host:port`. */
+  readonly url: string;
+  /** Runs resumed at start. */
+  readonly resumed: readonly string[];
+  /** Graceful stop: stop accepting, drain runs up to the deadline, close the store. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Options of {@link startSidecar}.
+ * @public
+ */
+export interface StartSidecarOptions {
+  /** Install SIGTERM/SIGINT handlers that stop and exit 0. @defaultValue false */
+  readonly handleSignals?: boolean;
+  /** Logger. @defaultValue pino at the configured level, to stdout */
+  readonly logger?: Logger;
+  /** Replacements for parts of the runtime (tests, demo). */
+  readonly overrides?: SidecarRuntimeOverrides;
+  /** Environment for `keyEnv` lookups. @defaultValue `process.env` */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+async function waitForRuns(server: SidecarServer, deadline: number): Promise<void> {
+  while (server.observer.watching > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/**
+ * Starts listening and resumes interrupted runs.
+ * @public
+ */
+export async function startSidecar(config: ResolvedConfig, options: StartSidecarOptions = {}): Promise<RunningSidecar> {
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'agent-runtime-sidecar' } });
+  const authenticator: Authenticator = createAuthenticator({ apiKeys: config.config.auth?.apiKeys ?? [], env: options.env ?? process.env });
+  const runtime = await createSidecarRuntime(config, options.overrides);
+  let server: SidecarServer;
+  try {
+    server = await createServer({ runtime, authenticator, bodyLimitBytes: config.bodyLimitBytes, logger });
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+  const resumed: string[] = [];
+  const interrupted = [...(await runtime.store.findRunsByState('running')), ...(await runtime.store.findRunsByState('pending'))];
+  for (const record of interrupted) {
+    server.observer.watch(record.id);
+    try {
+      await runtime.orchestrator.resume(record.id);
+      resumed.push(record.id);
+      logger.info({ runId: record.id, tenant: record.tenant }, 'run resumed');
+    } catch (error) {
+      logger.error({ err: error, runId: record.id }, 'run could not be resumed');
+    }
+  }
+  const address = await server.app.listen({ host: config.host, port: config.port });
+  logger.info({ url: address, auth: authenticator.enabled, store: config.store.kind, resumed: resumed.length }, 'sidecar listening');
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      logger.info({ activeRuns: server.observer.watching, deadlineMs: config.shutdownTimeoutMs }, 'shutting down');
+      await server.app.close();
+      await waitForRuns(server, deadline);
+      if (server.observer.watching > 0) logger.warn({ activeRuns: server.observer.watching }, 'deadline reached; unfinished runs resume at next start');
+      server.observer.close();
+      await runtime.close();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+
+  if (options.handleSignals === true) {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, 'signal received');
+      stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  return { server, runtime, url: address, resumed, stop };
+}
