@@ -1,17 +1,19 @@
 /**
- * DAG scheduling, bounded parallel execution, run loop and durable run store (`@runtime/orchestration`).
+ * DAG scheduling, bounded parallel execution, the run loop and the durable run store
+ * (`@runtime/orchestration`).
  *
  * @remarks
- * This package is a shell: its components (DependencyResolver, Scheduler, QueueManager, ParallelExecutor, Orchestrator (the run loop), RunStore (journal, resume) and events) land in later issues.
- * It depends on `@runtime/contracts` only and receives collaborators through contract interfaces;
- * it never imports another domain package.
+ * Depends on `@runtime/contracts` only: cost, context, providers and policy come in through their
+ * contract interfaces (see {@link OrchestratorOptions}). The SQLite store lives in the
+ * `@runtime/orchestration/sqlite` subpath (optional peer `better-sqlite3`).
  *
  * @packageDocumentation
  */
 
-/**
- * The npm name of this package.
- *
- * @public
- */
-export const PACKAGE_NAME = '@runtime/orchestration';
+export { createDependencyResolver } from './dependency-resolver.js';
+export { createScheduler } from './scheduler.js';
+export { createTaskQueue, type TaskQueueOptions } from './task-queue.js';
+export { createParallelExecutor, type ParallelExecutorOptions } from './parallel-executor.js';
+export { createOrchestrator } from './orchestrator.js';
+export { type OrchestratorOptions } from './orchestrator-options.js';
+export { createMemoryRunStore } from './memory-run-store.js';

@@ -1,0 +1,289 @@
+/**
+ * One task's path through the loop: build context → compact → estimate → policy → reserve the
+ * worst case → call the model → settle (or release) → route → journal → events.
+ */
+import {
+  ExecutionError,
+  PolicyError,
+  ZERO_MONEY,
+  asReservationId,
+  moneyToUsd,
+  type LlmRequest,
+  type LlmResult,
+  type Message,
+  type MemoryEntry,
+  type Money,
+  type Reservation,
+  type RoutedOutput,
+  type RuntimeEventInput,
+} from '@runtime/contracts';
+import { dependencyId } from './dependency-ids.js';
+import { toError } from './to-error.js';
+import type { RunLoop } from './run-loop.js';
+import { taskRecord, type TaskRuntime } from './task-runtime.js';
+import { usageView } from './views.js';
+
+interface Prepared {
+  readonly messages: readonly Message[];
+  readonly inputTokens: number;
+  readonly summaryCost: Money;
+  readonly events: RuntimeEventInput[];
+}
+
+function routeDependencies(loop: RunLoop, task: TaskRuntime): RoutedOutput[] {
+  const deps = task.spec.deps;
+  if (deps === undefined || deps.length === 0) return [];
+  const routed: RoutedOutput[] = [];
+  const seen = new Set<string>();
+  for (const dep of deps) {
+    const id = dependencyId(dep);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const source = loop.tasks.get(id as TaskRuntime['id']);
+    if (source?.output === undefined) continue;
+    routed.push(
+      loop.options.router.route({
+        dependencyId: source.id,
+        output: source.output,
+        model: task.model.id,
+        ...(typeof dep === 'string' || dep.select === undefined ? {} : { select: dep.select }),
+        ...(typeof dep === 'string' || dep.maxTokens === undefined ? {} : { maxTokens: dep.maxTokens }),
+      }),
+    );
+  }
+  return routed;
+}
+
+async function readMemory(loop: RunLoop, task: TaskRuntime): Promise<MemoryEntry[] | undefined> {
+  const keys = task.spec.memory;
+  const store = loop.options.memory;
+  if (keys === undefined || keys.length === 0 || store === undefined) return undefined;
+  const entries: MemoryEntry[] = [];
+  for (const key of keys) {
+    const entry = await store.get(loop.id, key);
+    if (entry !== undefined) entries.push(entry);
+  }
+  return entries;
+}
+
+async function prepare(loop: RunLoop, task: TaskRuntime, attempt: number): Promise<Prepared> {
+  const { builder, compactor, costs } = loop.options;
+  const memory = await readMemory(loop, task);
+  const built = builder.build({
+    task: task.spec,
+    model: task.model.id,
+    dependencies: routeDependencies(loop, task),
+    ...(memory === undefined ? {} : { memory }),
+  });
+  const context = loop.record.spec.policy?.context;
+  const maxTokens = context?.maxTokens ?? Math.max(1, task.model.maxInputTokens - task.maxOutputTokens);
+  if (built.tokens <= maxTokens) return { messages: built.messages, inputTokens: built.tokens, summaryCost: ZERO_MONEY, events: [] };
+  const strategy = context?.strategy ?? 'truncate';
+  const compacted = await compactor.compact(
+    {
+      messages: built.messages,
+      tools: built.tools,
+      model: task.model.id,
+      maxTokens,
+      strategy,
+      ...(context?.keepLastN === undefined ? {} : { keepLastN: context.keepLastN }),
+    },
+    { signal: loop.controller.signal, context: { runId: loop.id, taskId: task.id, attempt } },
+  );
+  const { report } = compacted;
+  const summaryCost = report.summaryUsage === undefined ? ZERO_MONEY : costs.cost(task.model.id, report.summaryUsage);
+  return {
+    messages: compacted.messages,
+    inputTokens: report.tokensAfter,
+    summaryCost,
+    events: [
+      {
+        type: 'context.compacted',
+        taskId: task.id,
+        strategy: report.strategy,
+        tokensBefore: report.tokensBefore,
+        tokensAfter: report.tokensAfter,
+        droppedMessages: report.dropped.length,
+        summarizedMessages: report.summarized.length,
+      },
+    ],
+  };
+}
+
+function wait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal.aborted) {
+      reject(toError(signal.reason));
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(toError(signal.reason));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Asks the policy enforcer; waits out `RATE_LIMITED`; throws on `POLICY_VIOLATION`. */
+async function admit(loop: RunLoop, task: TaskRuntime, inputTokens: number): Promise<string | undefined> {
+  const policy = loop.options.policy;
+  if (policy === undefined) return undefined;
+  const budgetUsd = loop.record.spec.policy?.budgetUsd;
+  for (;;) {
+    const decision = await policy.check({
+      kind: 'llm',
+      tenant: loop.record.tenant,
+      runId: loop.id,
+      taskId: task.id,
+      depth: 0,
+      model: task.model.id,
+      inputTokens,
+      maxOutputTokens: task.maxOutputTokens,
+      ...(budgetUsd === undefined ? {} : { runBudgetUsd: budgetUsd }),
+    });
+    if (decision.decision === 'CONTINUE') return decision.permitId;
+    const details = { rule: decision.rule, limit: decision.limit, observed: decision.observed, task: task.id };
+    if (decision.decision === 'POLICY_VIOLATION') {
+      throw new PolicyError({ code: 'POLICY_VIOLATION', message: decision.message, details });
+    }
+    await wait(Math.max(1, decision.retryAfterMs ?? 1000), loop.controller.signal);
+  }
+}
+
+function abortReason(loop: RunLoop): unknown {
+  const reason: unknown = loop.controller.signal.reason;
+  return reason ?? new ExecutionError({ code: 'RUN_ABORTED', message: 'The run was aborted.', details: {} });
+}
+
+/**
+ * Runs one attempt of a task to a terminal state (completed or failed). Never rejects except when
+ * the journal itself fails (the run is then broken).
+ */
+export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime): Promise<void> {
+  const options = loop.options;
+  const { costs, ledger, llm } = options;
+  const attempt = task.attempts + 1;
+  let reservation: Reservation | undefined;
+  let permitId: string | undefined;
+  try {
+    const prepared = await prepare(loop, task, attempt);
+    permitId = await admit(loop, task, prepared.inputTokens);
+    if (loop.controller.signal.aborted) throw abortReason(loop);
+    const worstCase = costs.worstCase(task.model.id, prepared.inputTokens, task.maxOutputTokens);
+    reservation = await ledger.reserve(loop.scopes, worstCase, {
+      id: asReservationId(`${loop.id}/${task.id}/${attempt}`),
+      holder: loop.owner,
+      runId: loop.id,
+      taskId: task.id,
+      ...(options.reservationLeaseMs === undefined ? {} : { leaseMs: options.reservationLeaseMs }),
+    });
+    task.state = 'running';
+    task.attempts = attempt;
+    task.startedAt ??= loop.journal.now();
+    task.reservationId = reservation.id;
+    task.reserved = reservation.amount;
+    await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
+      ...prepared.events,
+      { type: 'task.started', taskId: task.id, attempt, model: task.model.id },
+      { type: 'budget.reserved', taskId: task.id, reservationId: reservation.id, amountUsd: moneyToUsd(reservation.amount) },
+    ]);
+    const request: LlmRequest = {
+      model: task.model.id,
+      providerModel: task.model.providerModel,
+      messages: prepared.messages,
+      maxOutputTokens: task.maxOutputTokens,
+    };
+    const base = attempt - 1;
+    const taskTimeoutMs = loop.record.spec.policy?.taskTimeoutMs;
+    const result: LlmResult = await loop.executor.execute(
+      (signal) =>
+        llm.complete(request, {
+          signal,
+          context: { runId: loop.id, taskId: task.id, attempt },
+          onRetry: (info) => {
+            task.attempts = base + info.attempt + 1;
+            loop.journal
+              .commit(undefined, [taskRecord(loop.id, task)], [
+                { type: 'task.retrying', taskId: task.id, attempt: base + info.attempt, delayMs: info.delayMs, error: info.error },
+              ])
+              .catch((error: unknown) => {
+                loop.journal.failure ??= toError(error);
+              });
+          },
+        }),
+      { signal: loop.controller.signal, ...(taskTimeoutMs === undefined ? {} : { timeoutMs: taskTimeoutMs }) },
+    );
+    const billed = result.source === undefined || result.source === 'provider';
+    const cost = ((billed ? costs.cost(task.model.id, result.usage) : ZERO_MONEY) + prepared.summaryCost) as Money;
+    const settlement = await ledger.settle(reservation.id, cost);
+    const reservedAmount = reservation.amount;
+    reservation = undefined;
+    options.usage?.record({
+      runId: loop.id,
+      taskId: task.id,
+      model: task.model.id,
+      ...(task.spec.tier === undefined ? {} : { tier: task.spec.tier }),
+      ...(task.spec.metadata?.phase === undefined ? {} : { phase: task.spec.metadata.phase }),
+      usage: result.usage,
+      cost,
+    });
+    if (permitId !== undefined) await options.policy?.settle(permitId, result.usage.inputTokens + result.usage.outputTokens);
+    task.state = 'completed';
+    task.output = result.output;
+    task.usage = result.usage;
+    task.cost = cost;
+    task.attempts = base + (result.attempts ?? 1);
+    task.reservationId = undefined;
+    task.reserved = ZERO_MONEY;
+    task.endedAt = loop.journal.now();
+    const events: RuntimeEventInput[] = [];
+    if (result.source === 'dedup') events.push({ type: 'provider.deduplicated', taskId: task.id, model: task.model.id });
+    events.push(
+      {
+        type: 'budget.settled',
+        taskId: task.id,
+        reservationId: settlement.id,
+        costUsd: moneyToUsd(settlement.actual),
+        reservedUsd: moneyToUsd(reservedAmount),
+      },
+      { type: 'task.completed', taskId: task.id, attempt: task.attempts, usage: usageView(task.usage, cost), costUsd: moneyToUsd(cost) },
+    );
+    const changed = [taskRecord(loop.id, task)];
+    for (const readyId of loop.scheduler.complete(task.id)) {
+      const ready = loop.tasks.get(readyId) as TaskRuntime;
+      ready.state = 'ready';
+      changed.push(taskRecord(loop.id, ready));
+      events.push({ type: 'task.ready', taskId: readyId });
+    }
+    await loop.journal.commit(undefined, changed, events);
+  } catch (error) {
+    const before: RuntimeEventInput[] = [];
+    if (reservation !== undefined) {
+      const open = reservation;
+      reservation = undefined;
+      task.reservationId = undefined;
+      task.reserved = ZERO_MONEY;
+      try {
+        await ledger.release(open.id);
+      } catch (releaseError) {
+        // The lease returns the amount later; the task's own error is what the run reports.
+        options.onBackgroundError?.(releaseError);
+      }
+      before.push({ type: 'budget.released', taskId: task.id, reservationId: open.id, amountUsd: moneyToUsd(open.amount) });
+    }
+    if (permitId !== undefined) {
+      try {
+        await options.policy?.settle(permitId, 0);
+      } catch (settleError) {
+        options.onBackgroundError?.(settleError);
+      }
+    }
+    if (loop.scheduler.state(task.id) !== 'running') throw error; // a bug after completion: surface it
+    await loop.failTask(task, error, attempt, before);
+  }
+}
+

@@ -1,0 +1,71 @@
+/** Converts journaled records into the views the API returns. */
+import {
+  addUsage,
+  EMPTY_USAGE,
+  moneyToUsd,
+  ZERO_MONEY,
+  type Money,
+  type Run,
+  type RunRecord,
+  type Task,
+  type TaskRecord,
+  type Usage,
+  type UsageView,
+} from '@runtime/contracts';
+import { dependencyIds } from './dependency-ids.js';
+import type { TaskId } from '@runtime/contracts';
+
+export function usageView(usage: Usage, cost: Money): UsageView {
+  return {
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    cacheReadTokens: usage.cacheReadTokens,
+    cacheWriteTokens: usage.cacheWriteTokens,
+    reasoningTokens: usage.reasoningTokens,
+    costUsd: moneyToUsd(cost),
+  };
+}
+
+export function taskView(record: TaskRecord): Task {
+  return {
+    id: record.id,
+    state: record.state,
+    deps: dependencyIds(record.spec) as TaskId[],
+    model: record.model,
+    attempts: record.attempts,
+    ...(record.output === undefined ? {} : { output: record.output }),
+    ...(record.error === undefined ? {} : { error: record.error }),
+    usage: usageView(record.usage, record.cost),
+    ...(record.startedAt === undefined ? {} : { startedAt: record.startedAt }),
+    ...(record.endedAt === undefined ? {} : { endedAt: record.endedAt }),
+  };
+}
+
+/** Totals of a run's tasks. */
+export function totals(tasks: readonly { readonly usage: Usage; readonly cost: Money }[]): { usage: Usage; cost: Money } {
+  let usage = EMPTY_USAGE;
+  let cost = 0n;
+  for (const task of tasks) {
+    usage = addUsage(usage, task.usage);
+    cost += task.cost;
+  }
+  return { usage, cost: cost as Money };
+}
+
+export function runView(run: RunRecord, tasks: readonly TaskRecord[], reserved: Money = ZERO_MONEY): Run {
+  const sum = totals(tasks);
+  return {
+    id: run.id,
+    state: run.state,
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+    tasks: tasks.map(taskView),
+    usage: usageView(sum.usage, sum.cost),
+    budget:
+      run.budgetLimit === undefined
+        ? null
+        : { limitUsd: moneyToUsd(run.budgetLimit), spentUsd: moneyToUsd(sum.cost), reservedUsd: moneyToUsd(reserved) },
+    ...(run.error === undefined ? {} : { error: run.error }),
+    ...(run.spec.metadata === undefined ? {} : { metadata: run.spec.metadata }),
+  };
+}
