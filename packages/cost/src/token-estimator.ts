@@ -34,10 +34,10 @@ export interface TokenEstimatorOptions {
   /** Texts shorter than this are not cached (tokenizing them is cheaper than the bookkeeping). @defaultValue 64 */
   readonly cacheMinChars?: number;
   /**
-   * ASCII characters per token for models without a public encoding (lower = more conservative).
-   * @defaultValue 3.2 (chars/4 plus a 25% safety margin; see the README)
+   * Estimates tokens for models without a public encoding. It must never return 0 for non-empty text.
+   * @defaultValue a character-class estimate ≈1.3–1.5× the exact o200k count (see the README)
    */
-  readonly heuristicCharsPerToken?: number;
+  readonly heuristic?: (text: string) => number;
 }
 
 /** Tokens around each tool definition beyond its name, description and schema. */
@@ -76,10 +76,8 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
   const cacheEntries = options.cacheEntries ?? 4096;
   const cacheChars = options.cacheChars ?? 32 * 1024 * 1024;
   const cacheMinChars = options.cacheMinChars ?? 64;
-  const charsPerToken = options.heuristicCharsPerToken ?? 3.2;
-  if (!(charsPerToken > 0) || !Number.isFinite(charsPerToken)) {
-    throw invalid('heuristicCharsPerToken', 'must be a finite number > 0', { value: String(charsPerToken) });
-  }
+  const heuristic = options.heuristic ?? heuristicTokenCount;
+  if (typeof heuristic !== 'function') throw invalid('heuristic', 'must be a function');
 
   const counters = new Map<string, Counter>();
   const encoders = new Map<TokenEncoding, TokenEncoder>();
@@ -108,7 +106,7 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
     return { exact: true, count: cached(lazy) };
   };
 
-  const heuristicCounter: Counter = { exact: false, count: (text) => heuristicTokenCount(text, charsPerToken) };
+  const heuristicCounter: Counter = { exact: false, count: heuristic };
   const byEncoding = new Map<TokenEncoding, Counter>();
 
   const counterFor = (model: string): Counter => {

@@ -1,0 +1,109 @@
+import { BudgetError, ValidationError, usd } from '@runtime/contracts';
+import type { Message } from '@runtime/contracts';
+import { describe, expect, it } from 'vitest';
+import { createBudgetLedger } from './budget-ledger.js';
+import { createCostCalculator } from './cost-calculator.js';
+import { createModelCatalog } from './model-catalog.js';
+import { anthropicUsage, openAiUsage } from './provider-usage.js';
+import { createTokenEstimator } from './token-estimator.js';
+import { withBudget } from './with-budget.js';
+
+const catalog = createModelCatalog();
+const calculator = createCostCalculator({ catalog });
+const estimator = createTokenEstimator({ catalog });
+const messages: Message[] = [{ role: 'user', content: 'Write a haiku about budgets.' }];
+
+/** A fake in the shape of the official openai SDK's chat completion response. */
+function completion(prompt: number, completionTokens: number, cached = 0, reasoning = 0) {
+  return {
+    id: 'chatcmpl-1',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+    usage: {
+      prompt_tokens: prompt,
+      completion_tokens: completionTokens,
+      total_tokens: prompt + completionTokens,
+      prompt_tokens_details: { cached_tokens: cached },
+      completion_tokens_details: { reasoning_tokens: reasoning },
+    },
+  };
+}
+
+async function setup(limit: string) {
+  const ledger = createBudgetLedger();
+  await ledger.setLimit('user:u1', usd(limit));
+  return ledger;
+}
+
+describe('withBudget', () => {
+  it('reserves the worst case, calls, and settles the provider-reported cost', async () => {
+    const ledger = await setup('1');
+    const outcome = await withBudget(
+      { ledger, calculator, estimator, model: 'gpt-4o-mini', scopes: ['user:u1'], messages, maxOutputTokens: 300, usage: openAiUsage },
+      async (reservation) => {
+        const inputTokens = estimator.countMessages(messages, 'gpt-4o-mini');
+        expect(reservation.amount).toBe(calculator.worstCase('gpt-4o-mini', inputTokens, 300));
+        expect((await ledger.snapshot('user:u1')).reserved).toBe(reservation.amount);
+        return completion(1000, 200, 400, 0);
+      },
+    );
+    // 600 × 0.15 + 400 × 0.075 + 200 × 0.6, per 1e6
+    expect(outcome.cost).toBe(usd('0.00024'));
+    expect(outcome.usage).toEqual({ inputTokens: 1000, outputTokens: 200, cacheReadTokens: 400, cacheWriteTokens: 0, reasoningTokens: 0 });
+    expect(outcome.result.choices[0]?.message.content).toBe('ok');
+    expect(await ledger.snapshot('user:u1')).toMatchObject({ spent: usd('0.00024'), reserved: 0n });
+  });
+
+  it('refuses before calling when the worst case does not fit', async () => {
+    const ledger = await setup('0.0001');
+    let called = false;
+    await expect(
+      withBudget({ ledger, calculator, model: 'gpt-4o', scopes: ['user:u1'], inputTokens: 10_000, maxOutputTokens: 1000, usage: openAiUsage }, () => {
+        called = true;
+        return Promise.resolve(completion(1, 1));
+      }),
+    ).rejects.toSatisfy((error: unknown) => BudgetError.isInstance(error) && error.code === 'BUDGET_EXCEEDED');
+    expect(called).toBe(false);
+  });
+
+  it('releases the reservation when the call fails, and rethrows', async () => {
+    const ledger = await setup('1');
+    const failure = new Error('provider down');
+    await expect(
+      withBudget({ ledger, calculator, model: 'gpt-4o', scopes: ['user:u1'], inputTokens: 100, maxOutputTokens: 100, usage: openAiUsage }, () =>
+        Promise.reject(failure),
+      ),
+    ).rejects.toBe(failure);
+    expect(await ledger.snapshot('user:u1')).toMatchObject({ spent: 0n, reserved: 0n });
+  });
+
+  it('settles the full reservation when the usage cannot be read, and rethrows', async () => {
+    const ledger = await setup('1');
+    const worst = calculator.worstCase('gpt-4o', 100, 100);
+    await expect(
+      withBudget(
+        { ledger, calculator, model: 'gpt-4o', scopes: ['user:u1'], inputTokens: 100, maxOutputTokens: 100, usage: () => ({ inputTokens: -1, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }) },
+        () => Promise.resolve(completion(1, 1)),
+      ),
+    ).rejects.toBeInstanceOf(ValidationError);
+    expect(await ledger.snapshot('user:u1')).toMatchObject({ spent: worst, reserved: 0n });
+  });
+
+  it('needs inputTokens, or messages with an estimator', async () => {
+    const ledger = await setup('1');
+    await expect(
+      withBudget({ ledger, calculator, model: 'gpt-4o', scopes: ['user:u1'], maxOutputTokens: 10, usage: openAiUsage }, () => Promise.resolve(completion(1, 1))),
+    ).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('maps OpenAI and Anthropic usage shapes to the subset rule', () => {
+    expect(openAiUsage(completion(100, 50, 30, 20))).toEqual({ inputTokens: 100, outputTokens: 50, cacheReadTokens: 30, cacheWriteTokens: 0, reasoningTokens: 20 });
+    expect(openAiUsage({ usage: null })).toEqual({ inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 });
+    expect(anthropicUsage({ usage: { input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 100, cache_creation_input_tokens: 50 } })).toEqual({
+      inputTokens: 160,
+      outputTokens: 5,
+      cacheReadTokens: 100,
+      cacheWriteTokens: 50,
+      reasoningTokens: 0,
+    });
+  });
+});
