@@ -1,0 +1,204 @@
+/**
+ * The composition root: one call that wires cost, context, orchestration, providers and policy.
+ *
+ * @remarks
+ * Defaults are the embedded, offline ones: the built-in token estimator and calculator, an
+ * in-memory budget ledger, usage tracker, memory store and run store, and — when no provider
+ * client is given — the deterministic mock provider with the {@link OFFLINE_CATALOG} models. Every
+ * part can be replaced by passing it. Not responsible for HTTP (the sidecar) or durable stores
+ * beyond what is passed in (use `@runtime/orchestration/sqlite` for a SQLite run store).
+ */
+import type {
+  BudgetLedger,
+  Clock,
+  ContextBuilder,
+  ContextCompactor,
+  ContextRouter,
+  CostCalculator,
+  LlmClient,
+  MemoryStore,
+  ModelCatalog,
+  Orchestrator,
+  PolicyEnforcer,
+  Run,
+  RunSpec,
+  RunStore,
+  StartRunOptions,
+  TokenEstimator,
+  UsageTracker,
+} from '@runtime/contracts';
+import { createContextBuilder, createContextCompactor, createContextRouter, createMemoryStore } from '@runtime/context';
+import {
+  createBudgetLedger,
+  createCostCalculator,
+  createModelCatalog,
+  createTokenEstimator,
+  createUsageTracker,
+} from '@runtime/cost';
+import { createMemoryRunStore, createOrchestrator } from '@runtime/orchestration';
+import { createPolicyEnforcer } from '@runtime/policy';
+import {
+  createMockLlmClient,
+  createProviderRouter,
+  createResilientClient,
+  type ResilientClientOptions,
+} from '@runtime/providers';
+import { OFFLINE_CATALOG } from './offline-models.js';
+
+/**
+ * Options of {@link createRuntime}; every field is optional.
+ * @public
+ */
+export interface RuntimeOptions {
+  /**
+   * The models. @defaultValue the built-in catalog when `clients` is given, else the
+   * {@link OFFLINE_CATALOG} mock models only
+   */
+  readonly catalog?: ModelCatalog;
+  /**
+   * Provider clients by the provider name the catalog uses (`openai`, `anthropic`, …); requests
+   * are routed by their model's provider. A `mock` client is added unless one is given.
+   */
+  readonly clients?: Readonly<Record<string, LlmClient>>;
+  /** Resilience settings of the client wrapped around the provider router (`false`: no wrapper). @defaultValue `{}` */
+  readonly resilience?: ResilientClientOptions | false;
+  /** Replaces the whole model-call chain (router + resilience) with this client. */
+  readonly llm?: LlmClient;
+  /** Token counting. @defaultValue `createTokenEstimator({ catalog })` */
+  readonly estimator?: TokenEstimator;
+  /** Pricing. @defaultValue `createCostCalculator({ catalog })` */
+  readonly costs?: CostCalculator;
+  /** Budgets. @defaultValue an in-memory ledger */
+  readonly ledger?: BudgetLedger;
+  /** Priced usage records. @defaultValue an in-memory tracker */
+  readonly usage?: UsageTracker;
+  /** Context assembly. @defaultValue `createContextBuilder({ estimator })` */
+  readonly builder?: ContextBuilder;
+  /** Context compaction. @defaultValue `createContextCompactor({ estimator })` */
+  readonly compactor?: ContextCompactor;
+  /** Dependency output routing. @defaultValue `createContextRouter({ estimator })` */
+  readonly router?: ContextRouter;
+  /** Run memory. @defaultValue an in-memory store */
+  readonly memory?: MemoryStore;
+  /**
+   * Guard rails before each call: an enforcer, `true` for `createPolicyEnforcer({ catalog })` with
+   * the default tiers, or `false` for none. @defaultValue false
+   */
+  readonly policy?: PolicyEnforcer | boolean;
+  /** The journal. @defaultValue an in-memory run store */
+  readonly store?: RunStore;
+  /** Time source. */
+  readonly clock?: Clock;
+  /** Holder id of this process for runs and reservations. */
+  readonly owner?: string;
+  /** Output cap of tasks that set none. @defaultValue 4096 */
+  readonly defaultMaxOutputTokens?: number;
+  /** Parallelism of runs whose policy sets none. @defaultValue 4 */
+  readonly defaultMaxParallelism?: number;
+}
+
+/**
+ * A wired runtime: the orchestrator and every collaborator it was built from.
+ * @public
+ */
+export interface Runtime {
+  /** Runs DAGs. */
+  readonly orchestrator: Orchestrator;
+  /** The models. */
+  readonly catalog: ModelCatalog;
+  /** Token counting. */
+  readonly estimator: TokenEstimator;
+  /** Pricing. */
+  readonly costs: CostCalculator;
+  /** Budgets. */
+  readonly ledger: BudgetLedger;
+  /** Priced usage, for billing reports. */
+  readonly usage: UsageTracker;
+  /** Run memory. */
+  readonly memory: MemoryStore;
+  /** The model calls as the orchestrator makes them. */
+  readonly llm: LlmClient;
+  /** Guard rails, when enabled. */
+  readonly policy: PolicyEnforcer | undefined;
+  /** The journal. */
+  readonly store: RunStore;
+  /** Starts a run and resolves with its final view. */
+  run(spec: RunSpec, options?: StartRunOptions): Promise<Run>;
+  /** Closes the run store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates a {@link Runtime} with the defaults wired.
+ *
+ * @example
+ * ```ts
+ * import { createRuntime } from '@runtime/stack';
+ *
+ * const runtime = createRuntime();
+ * const run = await runtime.run({
+ *   tasks: [
+ *     { id: 'outline', prompt: 'Outline a post about budgets.' },
+ *     { id: 'draft', prompt: 'Write the post.', deps: ['outline'] },
+ *   ],
+ *   policy: { budgetUsd: 0.5, maxParallelism: 4 },
+ * });
+ * console.log(run.state, run.usage.costUsd);
+ * ```
+ * @public
+ */
+export function createRuntime(options: RuntimeOptions = {}): Runtime {
+  const catalog =
+    options.catalog ??
+    (options.clients === undefined ? createModelCatalog({ builtin: false, catalogs: [OFFLINE_CATALOG] }) : createModelCatalog());
+  const estimator = options.estimator ?? createTokenEstimator({ catalog });
+  const costs = options.costs ?? createCostCalculator({ catalog });
+  const ledger = options.ledger ?? createBudgetLedger(options.clock === undefined ? {} : { clock: options.clock });
+  const usage = options.usage ?? createUsageTracker();
+  const memory = options.memory ?? createMemoryStore(options.clock === undefined ? {} : { clock: options.clock });
+  const store = options.store ?? createMemoryRunStore();
+  const llm = options.llm ?? defaultLlm(catalog, estimator, options);
+  const policy =
+    options.policy === true ? createPolicyEnforcer({ catalog }) : options.policy === false || options.policy === undefined ? undefined : options.policy;
+  const orchestrator = createOrchestrator({
+    catalog,
+    estimator,
+    costs,
+    ledger,
+    usage,
+    builder: options.builder ?? createContextBuilder({ estimator }),
+    compactor: options.compactor ?? createContextCompactor({ estimator }),
+    router: options.router ?? createContextRouter({ estimator }),
+    memory,
+    llm,
+    store,
+    ...(policy === undefined ? {} : { policy }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.owner === undefined ? {} : { owner: options.owner }),
+    ...(options.defaultMaxOutputTokens === undefined ? {} : { defaultMaxOutputTokens: options.defaultMaxOutputTokens }),
+    ...(options.defaultMaxParallelism === undefined ? {} : { defaultMaxParallelism: options.defaultMaxParallelism }),
+  });
+  return {
+    orchestrator,
+    catalog,
+    estimator,
+    costs,
+    ledger,
+    usage,
+    memory,
+    llm,
+    policy,
+    store,
+    async run(spec, startOptions) {
+      const started = await orchestrator.start(spec, startOptions);
+      return orchestrator.wait(started.id);
+    },
+    close: () => store.close(),
+  };
+}
+
+function defaultLlm(catalog: ModelCatalog, estimator: TokenEstimator, options: RuntimeOptions): LlmClient {
+  const clients: Record<string, LlmClient> = { mock: createMockLlmClient({ estimator }), ...options.clients };
+  const router = createProviderRouter({ catalog, clients });
+  return options.resilience === false ? router : createResilientClient(router, options.resilience ?? {});
+}
