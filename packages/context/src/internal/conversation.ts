@@ -63,6 +63,11 @@ function validateToolCalls(value: unknown, path: string, issues: Issue[]): void 
   });
 }
 
+/** A message's path; built only when a problem is reported, since validation runs on every compaction. */
+function where(path: string, index: number): string {
+  return `${path}[${index}]`;
+}
+
 /**
  * Checks the shape of every message and that each tool result answers a call of an earlier
  * assistant message. Returns every problem found (empty when valid).
@@ -71,35 +76,35 @@ export function validateMessages(messages: unknown, path = 'messages'): Issue[] 
   const issues: Issue[] = [];
   if (!Array.isArray(messages)) return [{ path, message: `must be an array of messages, got ${describe(messages)}` }];
   const openCalls = new Set<string>();
-  messages.forEach((message: unknown, index) => {
-    const at = `${path}[${index}]`;
+  for (let index = 0; index < messages.length; index += 1) {
+    const message: unknown = messages[index];
     if (!isRecord(message)) {
-      issues.push({ path: at, message: `a message must be an object, got ${describe(message)}` });
-      return;
+      issues.push({ path: where(path, index), message: `a message must be an object, got ${describe(message)}` });
+      continue;
     }
     const role = message['role'];
     if (typeof role !== 'string' || !ROLES.has(role)) {
-      issues.push({ path: `${at}.role`, message: `unknown role ${describe(role)} (expected system, user, assistant or tool)` });
-      return;
+      issues.push({ path: `${where(path, index)}.role`, message: `unknown role ${describe(role)} (expected system, user, assistant or tool)` });
+      continue;
     }
     if (typeof message['content'] !== 'string') {
-      issues.push({ path: `${at}.content`, message: `must be a string, got ${describe(message['content'])}` });
+      issues.push({ path: `${where(path, index)}.content`, message: `must be a string, got ${describe(message['content'])}` });
     }
     if (message['name'] !== undefined && (typeof message['name'] !== 'string' || message['name'] === '')) {
-      issues.push({ path: `${at}.name`, message: `must be a non-empty string, got ${describe(message['name'])}` });
+      issues.push({ path: `${where(path, index)}.name`, message: `must be a non-empty string, got ${describe(message['name'])}` });
     }
     if (message['pinned'] !== undefined && typeof message['pinned'] !== 'boolean') {
-      issues.push({ path: `${at}.pinned`, message: `must be a boolean, got ${describe(message['pinned'])}` });
+      issues.push({ path: `${where(path, index)}.pinned`, message: `must be a boolean, got ${describe(message['pinned'])}` });
     }
     const priority = message['priority'];
     if (priority !== undefined && (typeof priority !== 'number' || !Number.isFinite(priority))) {
-      issues.push({ path: `${at}.priority`, message: `must be a finite number, got ${describe(priority)}` });
+      issues.push({ path: `${where(path, index)}.priority`, message: `must be a finite number, got ${describe(priority)}` });
     }
     const toolCalls = message['toolCalls'];
     if (toolCalls !== undefined) {
-      if (role !== 'assistant') issues.push({ path: `${at}.toolCalls`, message: `only assistant messages carry tool calls, not ${role}` });
+      if (role !== 'assistant') issues.push({ path: `${where(path, index)}.toolCalls`, message: `only assistant messages carry tool calls, not ${role}` });
       else {
-        validateToolCalls(toolCalls, `${at}.toolCalls`, issues);
+        validateToolCalls(toolCalls, `${where(path, index)}.toolCalls`, issues);
         if (Array.isArray(toolCalls)) {
           for (const call of toolCalls as unknown[]) if (isRecord(call) && typeof call['id'] === 'string') openCalls.add(call['id']);
         }
@@ -108,17 +113,17 @@ export function validateMessages(messages: unknown, path = 'messages'): Issue[] 
     const toolCallId = message['toolCallId'];
     if (role === 'tool') {
       if (typeof toolCallId !== 'string' || toolCallId === '') {
-        issues.push({ path: `${at}.toolCallId`, message: 'a tool result needs the toolCallId of the call it answers' });
+        issues.push({ path: `${where(path, index)}.toolCallId`, message: 'a tool result needs the toolCallId of the call it answers' });
       } else if (!openCalls.has(toolCallId)) {
         issues.push({
-          path: `${at}.toolCallId`,
+          path: `${where(path, index)}.toolCallId`,
           message: `tool result ${describe(toolCallId)} has no matching tool call in an earlier assistant message`,
         });
       }
     } else if (toolCallId !== undefined) {
-      issues.push({ path: `${at}.toolCallId`, message: `only tool messages carry a toolCallId, not ${role}` });
+      issues.push({ path: `${where(path, index)}.toolCallId`, message: `only tool messages carry a toolCallId, not ${role}` });
     }
-  });
+  }
   return issues;
 }
 

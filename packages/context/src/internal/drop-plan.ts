@@ -30,8 +30,15 @@ function finish(removed: ConversationUnit[], tokensAfter: number): DropPlan {
 /** Drops the oldest unprotected units until the prompt fits `limit` (or none is left). */
 export function planTruncate(conversation: AnalyzedConversation, limit: number): DropPlan {
   const removed: ConversationUnit[] = [];
-  const droppable = conversation.units.filter((unit) => !unit.isProtected);
-  return finish(removed, removeInOrder(droppable, conversation.totalTokens, limit, removed));
+  let tokens = conversation.totalTokens;
+  for (const unit of conversation.units) {
+    if (tokens <= limit) break;
+    if (unit.isProtected) continue;
+    removed.push(unit);
+    tokens -= unit.tokens;
+  }
+  // Already in conversation order.
+  return { removed, tokensAfter: tokens };
 }
 
 /** Drops the lowest-priority unprotected units first (oldest first among equals). */
@@ -70,14 +77,21 @@ export function planKeepLastN(conversation: AnalyzedConversation, limit: number,
 /** Input indices of some units, ascending. */
 export function indicesOf(units: readonly ConversationUnit[]): number[] {
   const indices: number[] = [];
-  for (const unit of units) indices.push(...unit.indices);
-  return indices.sort((left, right) => left - right);
+  let sorted = true;
+  for (const unit of units) {
+    for (const index of unit.indices) {
+      if (sorted && indices.length > 0 && (indices[indices.length - 1] as number) > index) sorted = false;
+      indices.push(index);
+    }
+  }
+  return sorted ? indices : indices.sort((left, right) => left - right);
 }
 
 /** The messages whose indices are not in `removed`, in order (the same objects). */
 export function without(messages: readonly Message[], removed: readonly number[]): Message[] {
-  const skip = new Set(removed);
+  const skip = new Uint8Array(messages.length);
+  for (const index of removed) skip[index] = 1;
   const kept: Message[] = [];
-  for (let index = 0; index < messages.length; index += 1) if (!skip.has(index)) kept.push(messages[index] as Message);
+  for (let index = 0; index < messages.length; index += 1) if (skip[index] === 0) kept.push(messages[index] as Message);
   return kept;
 }
