@@ -68,3 +68,25 @@ describe('createDependencyResolver', () => {
     expect(errorOf(() => resolver.resolve([task('a')], first))).toMatchObject({ code: 'DUPLICATE_TASK_ID' });
   });
 });
+
+describe('createDependencyResolver properties', () => {
+  it('orders every dependency first and computes critical paths as 1 + the longest dependent', async () => {
+    const { default: fc } = await import('fast-check');
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 120 }), (size, edges) => {
+        const deps = Array.from({ length: size }, () => new Set<string>());
+        for (const [x, y] of edges) if (x % size < y % size) deps[y % size]?.add(`n${x % size}`);
+        const tasks = deps.map((set, index) => ({ id: `n${index}`, prompt: 'x', deps: [...set] }));
+        const dag = createDependencyResolver().resolve([...tasks].reverse());
+        const at = new Map(dag.order.map((id, index) => [id as string, index]));
+        expect(dag.order).toHaveLength(size);
+        for (const node of dag.nodes.values()) {
+          for (const dep of node.deps) expect(at.get(dep) ?? Infinity).toBeLessThan(at.get(node.id) ?? -1);
+          const longest = Math.max(0, ...node.dependents.map((id) => dag.nodes.get(id)?.criticalPath ?? 0));
+          expect(node.criticalPath).toBe(longest + 1);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

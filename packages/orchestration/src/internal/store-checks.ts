@@ -42,8 +42,9 @@ export function encodeCursor(position: number): string {
 /** Decodes a cursor, or throws VALIDATION_FAILED. */
 export function decodeCursor(cursor: string | undefined): number | undefined {
   if (cursor === undefined) return undefined;
-  const position = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!Number.isInteger(position) || position < 0) {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const position = Number(text);
+  if (!/^\d{1,15}$/.test(text) || !Number.isSafeInteger(position)) {
     throw new ValidationError({ code: 'VALIDATION_FAILED', message: 'Malformed run list cursor.', details: { cursor } });
   }
   return position;
