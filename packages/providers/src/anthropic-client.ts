@@ -9,7 +9,7 @@
  * comes from `message_start` and is updated by `message_delta`. No retries here: wrap it with
  * {@link createResilientClient}.
  */
-import { ProviderError, type Clock, type LlmClient, type LlmStreamChunk, type ToolCall } from '@runtime/contracts';
+import { ProviderError, type Clock, type LlmStreamChunk, type ToolCall } from '@runtime/contracts';
 import type { LlmCallOptions, LlmRequest } from '@runtime/contracts';
 import { resolveClock, resolveFetch, trimTrailingSlash } from './internal/adapter-options.js';
 import {
@@ -20,6 +20,7 @@ import {
 } from './internal/anthropic-wire.js';
 import type { FetchFunction } from './fetch-function.js';
 import { HttpCall } from './internal/http-call.js';
+import type { StreamingLlmClient } from './streaming-llm-client.js';
 import { httpFailureToError } from './classify-error.js';
 import { parseSse } from './internal/sse.js';
 
@@ -113,7 +114,7 @@ function streamErrorStatus(type: string | undefined): number {
  * ```
  * @public
  */
-export function createAnthropicClient(options: AnthropicClientOptions = {}): LlmClient {
+export function createAnthropicClient(options: AnthropicClientOptions = {}): StreamingLlmClient {
   const provider = options.provider ?? 'anthropic';
   const baseUrl = trimTrailingSlash(options.baseUrl ?? 'https://api.anthropic.com');
   const doFetch = resolveFetch(options.fetch);

@@ -53,6 +53,7 @@ export {
 } from './resilient-client.js';
 export { type FetchFunction } from './fetch-function.js';
 export { parseRetryAfter, type HeaderSource } from './retry-after.js';
+export { type StreamingLlmClient } from './streaming-llm-client.js';
 
 /**
  * The npm name of this package.

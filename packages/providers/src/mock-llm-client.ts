@@ -14,10 +14,8 @@ import {
   type Clock,
   type FinishReason,
   type LlmCallOptions,
-  type LlmClient,
   type LlmRequest,
   type LlmResult,
-  type LlmStreamChunk,
   type TokenEstimator,
   type ToolCall,
   type Usage,
@@ -29,6 +27,7 @@ import { seededRandom } from './internal/random.js';
 import { simpleEstimator } from './internal/simple-estimator.js';
 import { realSleep, untilAborted } from './internal/sleep.js';
 import { parseRetryAfter } from './retry-after.js';
+import type { StreamingLlmClient } from './streaming-llm-client.js';
 
 /**
  * A scripted answer.
@@ -137,11 +136,9 @@ export interface MockLlmClientOptions {
  * The mock client: an {@link @runtime/contracts#LlmClient} that also records its calls.
  * @public
  */
-export interface MockLlmClient extends LlmClient {
+export interface MockLlmClient extends StreamingLlmClient {
   /** Every call received, in order. */
   readonly calls: readonly MockCall[];
-  /** Streams the scripted answer word by word. */
-  stream(request: LlmRequest, options?: LlmCallOptions): AsyncIterable<LlmStreamChunk>;
 }
 
 function echo(request: LlmRequest): MockReply {
@@ -200,6 +197,7 @@ export function createMockLlmClient(options: MockLlmClientOptions = {}): MockLlm
     if (signal?.aborted === true) throw abortedError(signal, context);
     const timeoutMs = callOptions?.timeoutMs;
     const bounded = timeoutMs !== undefined && timeoutMs < ms;
+    if (ms <= 0 && !bounded) return;
     try {
       if (Number.isFinite(ms) || bounded) await sleep(bounded ? timeoutMs : ms, signal);
       else await untilAborted(signal);
@@ -276,8 +274,7 @@ export function createMockLlmClient(options: MockLlmClientOptions = {}): MockLlm
       await wait(step.fail === 'hang' ? Number.POSITIVE_INFINITY : latencyFor(step), request, callOptions);
       throw failure(step, request);
     }
-    const ms = latencyFor(step);
-    if (ms > 0 || callOptions?.signal?.aborted === true) await wait(ms, request, callOptions);
+    await wait(latencyFor(step), request, callOptions);
     return resultOf(step, request);
   }
 

@@ -8,11 +8,12 @@
  * `stream_options.include_usage` so usage is the provider's, not an estimate. This adapter does
  * not retry, break circuits or deduplicate: wrap it with {@link createResilientClient}.
  */
-import type { LlmCallOptions, LlmClient, LlmRequest, LlmResult, LlmStreamChunk } from '@runtime/contracts';
+import type { LlmCallOptions, LlmRequest, LlmResult, LlmStreamChunk } from '@runtime/contracts';
 import type { Clock, FinishReason, Message, ToolCall } from '@runtime/contracts';
 import { resolveClock, resolveFetch, tokens, trimTrailingSlash } from './internal/adapter-options.js';
 import type { FetchFunction } from './fetch-function.js';
 import { HttpCall } from './internal/http-call.js';
+import type { StreamingLlmClient } from './streaming-llm-client.js';
 import { parseSse } from './internal/sse.js';
 import { ProviderError } from '@runtime/contracts';
 
@@ -137,7 +138,7 @@ function malformed(provider: string, model: string, what: string): ProviderError
  * ```
  * @public
  */
-export function createOpenAiCompatibleClient(options: OpenAiCompatibleClientOptions = {}): LlmClient {
+export function createOpenAiCompatibleClient(options: OpenAiCompatibleClientOptions = {}): StreamingLlmClient {
   const provider = options.provider ?? 'openai';
   const baseUrl = trimTrailingSlash(options.baseUrl ?? 'https://api.openai.com/v1');
   const doFetch = resolveFetch(options.fetch);

@@ -12,9 +12,9 @@ import {
   ProviderError,
   type LlmClient,
   type LlmRequest,
-  type LlmStreamChunk,
   type ModelCatalog,
 } from '@runtime/contracts';
+import type { StreamingLlmClient } from './streaming-llm-client.js';
 
 /**
  * Options of {@link createProviderRouter}.
@@ -30,17 +30,16 @@ export interface ProviderRouterOptions {
 }
 
 /**
- * The router: an {@link @runtime/contracts#LlmClient} plus the provider lookup.
+ * The router: a client plus the provider lookup. It streams through the provider's client, or
+ * yields one `done` chunk when that client cannot stream.
  * @public
  */
-export interface ProviderRouter extends LlmClient {
+export interface ProviderRouter extends StreamingLlmClient {
   /**
    * The provider name that serves a model.
    * @throws {@link @runtime/contracts#ModelError} `UNKNOWN_MODEL`.
    */
   providerFor(model: string): string;
-  /** Streams through the provider's client (falls back to one `done` chunk if it cannot stream). */
-  stream(request: LlmRequest, options?: Parameters<LlmClient['complete']>[1]): AsyncIterable<LlmStreamChunk>;
 }
 
 /**

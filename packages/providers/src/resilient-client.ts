@@ -38,6 +38,7 @@ import { RetryBudgets } from './internal/retry-budgets.js';
 import { SharedCall } from './internal/shared-call.js';
 import { realSleep } from './internal/sleep.js';
 import type { ResilienceEvent } from './resilience-events.js';
+import type { StreamingLlmClient } from './streaming-llm-client.js';
 
 /**
  * Retry settings.
@@ -130,12 +131,11 @@ export interface ResilientClientOptions {
 }
 
 /**
- * The resilient client: an {@link @runtime/contracts#LlmClient} plus its state, for dashboards.
+ * The resilient client plus its state, for dashboards. Its `stream` has the breaker, the attempt
+ * timeout and retries before the first chunk (no dedup or cache: a stream is consumed as it comes).
  * @public
  */
-export interface ResilientLlmClient extends LlmClient {
-  /** Streams with breaker, attempt timeout and retries before the first chunk (no dedup or cache). */
-  stream(request: LlmRequest, options?: LlmCallOptions): AsyncIterable<LlmStreamChunk>;
+export interface ResilientLlmClient extends StreamingLlmClient {
   /** The breaker state of a provider + provider model. */
   circuitState(provider: string, model: string): CircuitState;
   /** Retries a run has used so far. */
@@ -253,18 +253,21 @@ export function createResilientClient(inner: LlmClient, options: ResilientClient
     }
     // A leader without a signal can never leave, so it owns the upstream call (no controller needed).
     const controller = signal === undefined ? undefined : new AbortController();
-    const shared = new SharedCall(controller);
+    const forget = (): void => {
+      if (inFlight.get(key) === shared) inFlight.delete(key);
+    };
+    const shared = new SharedCall(controller, forget);
     inFlight.set(key, shared);
     const operation = execute(request, callOptions, controller?.signal);
     const leader = signal === undefined ? operation : shared.join(signal, abortFor(request, signal));
     operation.then(
       (result) => {
-        inFlight.delete(key);
+        forget();
         remember(key, result);
         shared.deliver(result);
       },
       (error: unknown) => {
-        inFlight.delete(key);
+        forget();
         shared.fail(error);
       },
     );

@@ -51,6 +51,8 @@ export function parseRetryAfter(headers: HeaderSource, clock: Clock = systemCloc
   const retryAfter = header(headers, 'retry-after')?.trim();
   if (retryAfter === undefined || retryAfter === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(retryAfter)) return Math.ceil(Number(retryAfter) * 1000);
+  // An HTTP date has a month name; anything else (`-3`, `soon`) is not worth guessing at.
+  if (!/[a-z]{3}/i.test(retryAfter)) return undefined;
   const date = Date.parse(retryAfter);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - clock.now());

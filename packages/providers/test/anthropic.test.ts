@@ -116,7 +116,7 @@ describe('Anthropic adapter against a real HTTP server', () => {
       sse.send({ type: 'message_stop' }, 'message_stop');
       sse.end();
     });
-    const collected = await collectStream(client().stream?.(request) ?? []);
+    const collected = await collectStream(client().stream(request));
     expect(server.requests[0]?.body).toMatchObject({ stream: true });
     expect(collected.texts).toEqual(['Hi ', 'there']);
     expect(collected.toolCalls).toEqual([{ id: 'toolu_9', name: 'weather', arguments: '{"city":"Oslo"}' }]);
@@ -133,7 +133,7 @@ describe('Anthropic adapter against a real HTTP server', () => {
       sse.send({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, 'error');
       sse.end();
     });
-    await expect(collectStream(client().stream?.(request) ?? [])).rejects.toMatchObject({
+    await expect(collectStream(client().stream(request))).rejects.toMatchObject({
       code: 'PROVIDER_ERROR',
       isRetryable: true,
       details: { status: 529, kind: 'transient' },
@@ -170,7 +170,7 @@ describe('Anthropic adapter against a real HTTP server', () => {
     });
     const controller = new AbortController();
     const consume = async (): Promise<void> => {
-      for await (const chunk of client().stream?.(request, { signal: controller.signal }) ?? []) {
+      for await (const chunk of client().stream(request, { signal: controller.signal })) {
         if (chunk.type === 'text') controller.abort();
       }
     };

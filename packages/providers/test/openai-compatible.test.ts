@@ -91,7 +91,7 @@ describe('OpenAI-compatible adapter against a real HTTP server', () => {
       sse.send('[DONE]');
       sse.end();
     });
-    const collected = await collectStream(ok().stream?.(request) ?? []);
+    const collected = await collectStream(ok().stream(request));
     expect(server.requests[0]?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
     expect(collected.texts).toEqual(['Hel', 'lo']);
     expect(collected.toolCalls).toEqual([{ id: 'call_9', name: 'weather', arguments: '{"city":"Nice"}' }]);
@@ -195,7 +195,7 @@ describe('OpenAI-compatible adapter against a real HTTP server', () => {
     const controller = new AbortController();
     const chunks: string[] = [];
     const consume = async (): Promise<void> => {
-      for await (const chunk of ok().stream?.(request, { signal: controller.signal }) ?? []) {
+      for await (const chunk of ok().stream(request, { signal: controller.signal })) {
         if (chunk.type === 'text') {
           chunks.push(chunk.text);
           controller.abort(new Error('user pressed stop'));

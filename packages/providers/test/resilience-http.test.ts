@@ -74,7 +74,9 @@ describe('resilient client over a real HTTP server', () => {
   });
 
   it('dedup: 100 concurrent identical calls → one upstream request, billed once', async () => {
-    server = await startProviderServer((_sent, response) => setTimeout(() => sendJson(response, 200, completion), 30));
+    server = await startProviderServer((_sent, response) => {
+      setTimeout(() => sendJson(response, 200, completion), 30);
+    });
     const events: ResilienceEvent[] = [];
     const llm = createResilientClient(adapter(), { onEvent: (event) => events.push(event) });
     const results = await Promise.all(
@@ -90,7 +92,9 @@ describe('resilient client over a real HTTP server', () => {
   });
 
   it('dedup: 100 concurrent distinct calls → 100 upstream requests', async () => {
-    server = await startProviderServer((_sent, response) => setTimeout(() => sendJson(response, 200, completion), 30));
+    server = await startProviderServer((_sent, response) => {
+      setTimeout(() => sendJson(response, 200, completion), 30);
+    });
     const llm = createResilientClient(adapter());
     const results = await Promise.all(Array.from({ length: 100 }, (_, index) => llm.complete(requestFor(`question ${index}`))));
     expect(server.requests).toHaveLength(100);

@@ -17,13 +17,17 @@ export class SharedCall {
   #active: number;
   #providerClaimed: boolean;
   readonly #controller: AbortController | undefined;
+  readonly #onAbandon: () => void;
 
   /**
    * @param controller - aborts the upstream call; absent when a participant that cannot leave
    * (no signal) owns the call, in which case that owner is billed and the call is never abandoned.
+   * @param onAbandon - called when the last participant leaves, so later callers start afresh
+   * instead of joining an aborted call.
    */
-  constructor(controller: AbortController | undefined) {
+  constructor(controller: AbortController | undefined, onAbandon: () => void) {
     this.#controller = controller;
+    this.#onAbandon = onAbandon;
     this.#providerClaimed = controller === undefined;
     this.#active = controller === undefined ? 1 : 0;
   }
@@ -39,7 +43,10 @@ export class SharedCall {
         participant.left = true;
         this.#active -= 1;
         reject(abortError());
-        if (this.#active === 0) this.#controller?.abort(signal?.reason);
+        if (this.#active === 0 && this.#controller !== undefined) {
+          this.#onAbandon();
+          this.#controller.abort(signal?.reason);
+        }
       };
       const participant: Participant = {
         resolve,

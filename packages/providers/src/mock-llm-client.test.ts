@@ -1,0 +1,106 @@
+import { asModelId, type LlmRequest, type TokenEstimator } from '@runtime/contracts';
+import { describe, expect, it } from 'vitest';
+import { createMockLlmClient } from './mock-llm-client.js';
+import { collectStream, createFakeTime } from './testing/index.js';
+
+const request: LlmRequest = {
+  model: asModelId('mock-fast'),
+  messages: [
+    { role: 'system', content: 'sys' },
+    { role: 'user', content: 'hello world' },
+  ],
+  maxOutputTokens: 100,
+};
+
+/** A fake estimator: one token per character, 3 per message. */
+const estimator: TokenEstimator = {
+  countText: (text) => text.length,
+  countMessage: (message) => 3 + message.content.length,
+  countTools: () => 0,
+  countMessages: (messages) => messages.reduce((sum, message) => sum + 3 + message.content.length, 3),
+  isExact: () => true,
+};
+
+describe('createMockLlmClient', () => {
+  it('echoes the last user message with usage from the injected estimator', async () => {
+    const mock = createMockLlmClient({ estimator });
+    const result = await mock.complete(request);
+    expect(result).toMatchObject({
+      output: 'echo: hello world',
+      finishReason: 'stop',
+      source: 'provider',
+      usage: { inputTokens: 3 + (3 + 3) + (3 + 11), outputTokens: 17, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+    });
+    expect(mock.calls).toHaveLength(1);
+  });
+
+  it('falls back to a documented simple count without an estimator (never 0 for text)', async () => {
+    const result = await createMockLlmClient().complete(request);
+    // ⌈3/4⌉ + ⌈11/4⌉ + 3 per message + 3 priming
+    expect(result.usage.inputTokens).toBe(1 + 3 + 3 + 3 + 3);
+    expect(result.usage.outputTokens).toBe(Math.ceil('echo: hello world'.length / 4));
+  });
+
+  it('plays its script in order, then the respond function', async () => {
+    const mock = createMockLlmClient({
+      script: [{ output: 'one', usage: { cacheReadTokens: 2 } }, { fail: 'status', status: 500 }],
+      respond: (_request, index) => ({ output: `call ${index}` }),
+    });
+    await expect(mock.complete(request)).resolves.toMatchObject({ output: 'one', usage: { cacheReadTokens: 2 } });
+    await expect(mock.complete(request)).rejects.toMatchObject({ code: 'PROVIDER_ERROR', isRetryable: true, details: { status: 500 } });
+    await expect(mock.complete(request)).resolves.toMatchObject({ output: 'call 2' });
+  });
+
+  it('injects 429s with Retry-After, resets and context-length rejections as typed errors', async () => {
+    const mock = createMockLlmClient({
+      script: [
+        { fail: 'status', status: 429, retryAfter: '2' },
+        { fail: 'status', status: 429, retryAfterMs: 150 },
+        { fail: 'reset' },
+        { fail: 'status', status: 400, code: 'context_length_exceeded' },
+      ],
+    });
+    await expect(mock.complete(request)).rejects.toMatchObject({ details: { status: 429, retryAfterMs: 2000 } });
+    await expect(mock.complete(request)).rejects.toMatchObject({ details: { retryAfterMs: 150 } });
+    await expect(mock.complete(request)).rejects.toMatchObject({ code: 'PROVIDER_ERROR', isRetryable: true, details: { networkCode: 'ECONNRESET' } });
+    await expect(mock.complete(request)).rejects.toMatchObject({ code: 'CONTEXT_TOO_LARGE' });
+  });
+
+  it('hangs until aborted (RUN_ABORTED) or until timeoutMs (PROVIDER_TIMEOUT)', async () => {
+    const time = createFakeTime();
+    const mock = createMockLlmClient({ script: [{ fail: 'hang' }, { fail: 'hang' }], sleep: time.sleep });
+    const controller = new AbortController();
+    const aborted = mock.complete(request, { signal: controller.signal });
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ code: 'RUN_ABORTED' });
+    const timedOut = expect(mock.complete(request, { timeoutMs: 1000 })).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT' });
+    await time.advance(1000);
+    await timedOut;
+  });
+
+  it('seeded random latency is deterministic and within bounds', async () => {
+    const draw = async (): Promise<readonly number[]> => {
+      const time = createFakeTime({ autoAdvance: true });
+      const mock = createMockLlmClient({ latencyMs: { minMs: 10, maxMs: 50, seed: 42 }, sleep: time.sleep });
+      for (let index = 0; index < 5; index += 1) await mock.complete(request);
+      return time.sleeps;
+    };
+    const first = await draw();
+    expect(await draw()).toEqual(first);
+    expect(first.every((ms) => ms >= 10 && ms <= 50)).toBe(true);
+    expect(new Set(first).size).toBeGreaterThan(1);
+  });
+
+  it('streams word by word and ends with the full result', async () => {
+    const mock = createMockLlmClient({ script: [{ output: 'a b c', toolCalls: [{ id: '1', name: 't', arguments: '{}' }] }] });
+    const collected = await collectStream(mock.stream(request));
+    expect(collected.texts).toEqual(['a ', 'b ', 'c']);
+    expect(collected.toolCalls).toEqual([{ id: '1', name: 't', arguments: '{}' }]);
+    expect(collected.result).toMatchObject({ output: 'a b c', finishReason: 'tool_calls' });
+  });
+
+  it('caps reported output tokens at maxOutputTokens and says so', async () => {
+    const result = await createMockLlmClient({ estimator, script: [{ output: 'x'.repeat(500) }] }).complete(request);
+    expect(result).toMatchObject({ finishReason: 'length', usage: { outputTokens: 100 } });
+  });
+});
