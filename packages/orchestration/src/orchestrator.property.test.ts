@@ -68,7 +68,7 @@ describe('orchestrator properties on random DAGs', () => {
         for (const spec of input.tasks) {
           const start = position.get(`start:${spec.id}`);
           if (start === undefined) continue;
-          for (const dep of spec.deps ?? []) expect(position.get(`end:${String(dep)}`) ?? Infinity).toBeLessThan(start);
+          for (const dep of spec.deps ?? []) expect(position.get(`end:${typeof dep === 'string' ? dep : dep.id}`) ?? Infinity).toBeLessThan(start);
         }
         for (const view of run.tasks) expect(TERMINAL_TASK_STATES.has(view.state)).toBe(true);
 
@@ -86,7 +86,7 @@ describe('orchestrator properties on random DAGs', () => {
           }
           if (event.type === 'task.started') {
             const spec = input.tasks.find((candidate) => candidate.id === event.taskId);
-            for (const dep of spec?.deps ?? []) expect(completedAt.get(String(dep)) ?? Infinity).toBeLessThan(event.seq);
+            for (const dep of spec?.deps ?? []) expect(completedAt.get(typeof dep === 'string' ? dep : dep.id) ?? Infinity).toBeLessThan(event.seq);
           }
         }
         for (const view of run.tasks) expect(finalEvent.get(view.id)).toBe(view.state);

@@ -13,7 +13,7 @@ function run(id: string, extra: Partial<RunRecord> = {}): RunRecord {
     budgetLimit: 123_456_789_012_345_678_901n as RunRecord['budgetLimit'] & bigint,
     lastSeq: 0,
     ...extra,
-  } as RunRecord;
+  };
 }
 
 function taskRecord(runId: string, id: string, index: number, extra: Partial<TaskRecord> = {}): TaskRecord {
@@ -82,9 +82,9 @@ export function runStoreContract(name: string, open: () => RunStore): void {
       await store.createRun(run('x', { tenant: 'other' }), []);
       const first = await store.listRuns({ tenant: 'acme', limit: 2 });
       expect(first.items.map((item) => item.id)).toEqual(['l4', 'l3']);
-      const second = await store.listRuns({ tenant: 'acme', limit: 2, cursor: first.nextCursor ?? undefined });
+      const second = await store.listRuns({ tenant: 'acme', limit: 2, cursor: first.nextCursor ?? '' });
       expect(second.items.map((item) => item.id)).toEqual(['l2', 'l1']);
-      const third = await store.listRuns({ tenant: 'acme', limit: 2, cursor: second.nextCursor ?? undefined });
+      const third = await store.listRuns({ tenant: 'acme', limit: 2, cursor: second.nextCursor ?? '' });
       expect(third).toEqual({ items: [expect.objectContaining({ id: 'l0' })], nextCursor: null });
       expect((await store.listRuns({ tenant: 'acme', state: 'completed' })).items.map((item) => item.id)).toEqual(['l3', 'l1']);
       expect((await store.findRunsByState('running')).map((item) => item.id)).toEqual(['l0', 'l2', 'l4', 'x']);
