@@ -15,6 +15,7 @@ import { pino, type Logger } from 'pino';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
 import type { ResolvedConfig } from './config/load-config.js';
 import { createServer, type SidecarServer } from './http/create-server.js';
+import { createSidecarMetrics } from './observability/sidecar-metrics.js';
 import { createSidecarRuntime, type SidecarRuntimeOverrides } from './runtime/create-sidecar-runtime.js';
 import type { SidecarRuntime } from './runtime/sidecar-runtime.js';
 
@@ -63,10 +64,18 @@ async function waitForRuns(server: SidecarServer, deadline: number): Promise<voi
 export async function startSidecar(config: ResolvedConfig, options: StartSidecarOptions = {}): Promise<RunningSidecar> {
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'agent-runtime-sidecar' } });
   const authenticator: Authenticator = createAuthenticator({ apiKeys: config.config.auth?.apiKeys ?? [], env: options.env ?? process.env });
-  const runtime = await createSidecarRuntime(config, options.overrides);
+  const metrics = createSidecarMetrics();
+  const runtime = await createSidecarRuntime(config, {
+    env: options.env ?? process.env,
+    ...options.overrides,
+    onProviderEvent: (event) => {
+      if (event.type === 'provider.circuit') metrics.circuit(event.provider, event.model, event.to);
+      options.overrides?.onProviderEvent?.(event);
+    },
+  });
   let server: SidecarServer;
   try {
-    server = await createServer({ runtime, authenticator, bodyLimitBytes: config.bodyLimitBytes, logger });
+    server = await createServer({ runtime, authenticator, bodyLimitBytes: config.bodyLimitBytes, logger, metrics });
   } catch (error) {
     await runtime.close();
     throw error;

@@ -104,7 +104,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         const plan = loadPlan(planPath);
         const spec =
           options.budget === undefined ? plan : { ...plan, policy: { ...plan.policy, budgetUsd: options.budget } };
-        const runtime = await createSidecarRuntime(configFor(options, io, true), io.overrides);
+        const runtime = await createSidecarRuntime(configFor(options, io, true), { env: io.env, ...io.overrides });
         try {
           const result = await runPlan({ runtime, spec, ...(options.json === true ? {} : { write: io.out }) });
           if (options.json === true) io.out(JSON.stringify({ run: result.run, billing: billingToJson(result.billing) }));
@@ -126,7 +126,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .action(async (planPath: string, options: CommonOptions) => {
       try {
         const spec = loadPlan(planPath);
-        const runtime = await createSidecarRuntime(configFor(options, io, true), io.overrides);
+        const runtime = await createSidecarRuntime(configFor(options, io, true), { env: io.env, ...io.overrides });
         try {
           const estimate = estimatePlan(runtime, spec);
           if (options.json === true) {
@@ -157,7 +157,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--json', 'print JSON')
     .action(async (options: CommonOptions) => {
       try {
-        const runtime = await createSidecarRuntime(configFor(options, io, true), io.overrides);
+        const runtime = await createSidecarRuntime(configFor(options, io, true), { env: io.env, ...io.overrides });
         try {
           const models = runtime.catalog.list();
           if (options.json === true) io.out(JSON.stringify({ items: models }));

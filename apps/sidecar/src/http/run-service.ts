@@ -170,7 +170,9 @@ export function createRunService(options: {
   }
 
   async function existing(principal: Principal, record: RunRecord, requestHash: string): Promise<CreatedRun> {
-    const recordedHash = record.requestHash ?? canonicalHash(record.spec);
+    // The journaled spec is what this service passed to start() for the same tenant and tier, so
+    // hashing it the same way compares request bodies independent of the store's own hash format.
+    const recordedHash = canonicalHash(record.spec);
     if (recordedHash !== requestHash) {
       throw new RunStateError({
         code: 'IDEMPOTENCY_CONFLICT',

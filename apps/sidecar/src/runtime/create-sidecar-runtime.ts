@@ -16,16 +16,31 @@ import {
   type BudgetLedger,
   type LlmClient,
   type ModelCatalog,
+  type ModelRole,
   type ProviderConfig,
   type RunStore,
   type TokenEstimator,
 } from '@runtime/contracts';
 import { createContextBuilder, createContextCompactor, createContextRouter, createMemoryStore } from '@runtime/context';
-import { createBudgetLedger, createCostCalculator, createModelCatalog, createTokenEstimator, createUsageTracker } from '@runtime/cost';
+import {
+  BUILTIN_MODELS,
+  createBudgetLedger,
+  createCostCalculator,
+  createModelCatalog,
+  createTokenEstimator,
+  createUsageTracker,
+} from '@runtime/cost';
 import { createMemoryRunStore, createOrchestrator } from '@runtime/orchestration';
 import { createSqliteRunStore } from '@runtime/orchestration/sqlite';
 import { createPolicyEnforcer, createRateLimiter, createTierResolver } from '@runtime/policy';
-import { createAnthropicClient, createMockLlmClient, createOpenAiCompatibleClient, createProviderRouter } from '@runtime/providers';
+import {
+  createAnthropicClient,
+  createMockLlmClient,
+  createOpenAiCompatibleClient,
+  createProviderRouter,
+  createResilientClient,
+  type ResilienceEvent,
+} from '@runtime/providers';
 import type { ResolvedConfig } from '../config/load-config.js';
 import type { DependencyHealth, SidecarRuntime } from './sidecar-runtime.js';
 
@@ -36,6 +51,10 @@ import type { DependencyHealth, SidecarRuntime } from './sidecar-runtime.js';
 export interface SidecarRuntimeOverrides {
   /** Clients by provider name, replacing configured or default ones (built once the catalog exists). */
   readonly clients?: (parts: { readonly catalog: ModelCatalog; readonly estimator: TokenEstimator }) => Readonly<Record<string, LlmClient>>;
+  /** Receives the resilient client's events (retries, circuit changes, dedup). */
+  readonly onProviderEvent?: (event: ResilienceEvent) => void;
+  /** Where `apiKeyEnv` variables are read. @defaultValue `process.env` */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Owner id written into runs (resume after this owner's crash). @defaultValue `<host>:<pid>` */
   readonly owner?: string;
 }
@@ -82,6 +101,29 @@ function createStore(config: ResolvedConfig): RunStore {
 }
 
 /**
+ * The catalog: with a `providers` section, only the built-in models of configured providers plus
+ * the config's models (roles from the config's models where they name one); without it, the whole
+ * built-in catalog plus the config's models.
+ */
+function createCatalog(config: ResolvedConfig): ModelCatalog {
+  const file = config.config;
+  const defaultModel = file.defaultModel === undefined ? {} : { defaultModel: file.defaultModel };
+  if (file.providers === undefined) {
+    return createModelCatalog({ ...(file.models === undefined ? {} : { catalogs: [{ models: file.models }] }), ...defaultModel });
+  }
+  const providers = new Set(Object.keys(file.providers));
+  const configured = file.models ?? [];
+  const roles: Partial<Record<ModelRole, string>> = {};
+  for (const model of configured) if (model.role !== undefined) roles[model.role] ??= model.id;
+  return createModelCatalog({
+    builtin: false,
+    catalogs: [{ models: [...BUILTIN_MODELS.filter((model) => providers.has(model.provider)), ...configured] }],
+    roles,
+    ...defaultModel,
+  });
+}
+
+/**
  * Builds the runtime.
  * @throws {@link ValidationError} for config the domain rejects (unknown model references, unset
  * key variables, unsupported store).
@@ -89,11 +131,8 @@ function createStore(config: ResolvedConfig): RunStore {
  */
 export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarRuntimeOverrides = {}): Promise<SidecarRuntime> {
   const file = config.config;
-  const env = process.env;
-  const catalog = createModelCatalog({
-    ...(file.models === undefined ? {} : { catalogs: [{ models: file.models }] }),
-    ...(file.defaultModel === undefined ? {} : { defaultModel: file.defaultModel }),
-  });
+  const env = overrides.env ?? process.env;
+  const catalog = createCatalog(config);
   const estimator = createTokenEstimator({ catalog });
   const calculator = createCostCalculator({ catalog });
   if (config.config.ledger?.kind === 'redis') throw configError('ledger.kind', 'redis is not available in this build; use memory.');
@@ -113,7 +152,9 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
       throw configError('models', `model ${model.id} names provider ${model.provider}, which is not configured.`);
     }
   }
-  const llm = createProviderRouter({ catalog, clients });
+  const llm = createResilientClient(createProviderRouter({ catalog, clients }), {
+    ...(overrides.onProviderEvent === undefined ? {} : { onEvent: overrides.onProviderEvent }),
+  });
 
   const assignments: Record<string, string> = { default: 'enterprise' };
   for (const key of file.auth?.apiKeys ?? []) assignments[key.tenant] = key.tier;
