@@ -87,13 +87,13 @@ function orderedMemory(input: ContextBuildInput): MemoryEntry[] {
 }
 
 /**
- * Creates a {@link ContextBuilder}.
+ * Creates a {@link @runtime/contracts#ContextBuilder}.
  *
  * @remarks
  * The task's own `prompt` becomes a pinned `user` message (compaction never drops the task
  * itself); memory and dependency messages carry priority {@link ROUTED_INPUT_PRIORITY}.
  *
- * @throws {@link ValidationError} `VALIDATION_FAILED` (from `build`) for malformed task messages
+ * @throws {@link @runtime/contracts#ValidationError} `VALIDATION_FAILED` (from `build`) for malformed task messages
  * (unknown role, a tool result without a matching call), an output of a task that is not a
  * dependency, or the same dependency twice.
  * @example

@@ -2,7 +2,7 @@
  * ContextCompactor: fits a conversation into a token budget without silent information loss.
  *
  * @remarks
- * Use it after {@link ContextBuilder} and before the budget reservation, with the same
+ * Use it after {@link @runtime/contracts#ContextBuilder} and before the budget reservation, with the same
  * `TokenEstimator` the reservation uses. It counts every message exactly once and decides by
  * subtraction, so compacting costs about as much as counting. It is not responsible for choosing
  * `maxTokens` (the orchestrator derives it from the model's window).
@@ -71,7 +71,7 @@ function planFor(strategy: Exclude<CompactionStrategy, 'none' | 'summarize'>, co
 }
 
 /**
- * Creates a {@link ContextCompactor}.
+ * Creates a {@link @runtime/contracts#ContextCompactor}.
  *
  * @remarks
  * Guarantees for every strategy: pinned and system messages are never dropped or summarized; an
@@ -86,7 +86,7 @@ function planFor(strategy: Exclude<CompactionStrategy, 'none' | 'summarize'>, co
  * is replaced by one `user` message written by the summarizer; its usage is in
  * `report.summaryUsage` so it is billed).
  *
- * @throws {@link ValidationError} `VALIDATION_FAILED` for a malformed request (from `compact`).
+ * @throws {@link @runtime/contracts#ValidationError} `VALIDATION_FAILED` for a malformed request (from `compact`).
  * @example
  * ```ts
  * const compactor = createContextCompactor({ estimator });

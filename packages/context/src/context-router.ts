@@ -51,14 +51,14 @@ function select(input: RouteInput): string {
 }
 
 /**
- * Creates a {@link ContextRouter}.
+ * Creates a {@link @runtime/contracts#ContextRouter}.
  *
  * @remarks
  * A selected string is delivered as is; any other JSON value as compact JSON. With `maxTokens`,
  * a longer text is cut to the longest prefix that fits together with a marker naming the
  * dependency and both sizes, so the dependent (and a reader of the prompt) sees that it was cut.
  *
- * @throws {@link ValidationError} `VALIDATION_FAILED` (from `route`) when `select` is not a valid
+ * @throws {@link @runtime/contracts#ValidationError} `VALIDATION_FAILED` (from `route`) when `select` is not a valid
  * path, the output is not JSON, the path does not apply (`details.resolved` names the part that
  * did), or `maxTokens` is not an integer ≥ 1 or too small to hold the marker.
  * @example

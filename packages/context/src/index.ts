@@ -11,6 +11,7 @@
  *
  * @packageDocumentation
  */
+export { PACKAGE_NAME } from './package-name.js';
 export { createContextBuilder, ROUTED_INPUT_PRIORITY, type ContextBuilderOptions } from './context-builder.js';
 export { createContextCompactor, type ContextCompactorOptions } from './context-compactor.js';
 export { createContextRouter, type ContextRouterOptions } from './context-router.js';
@@ -30,10 +31,3 @@ export {
 export { type ProjectContract, type ProjectPlan, type ProjectRule, type ProjectTask } from './project-plan.js';
 export { validateProjectPlan } from './validate-project-plan.js';
 export { planToRunSpec, projectTaskPromptInput, type PlanToRunSpecOptions } from './plan-to-run-spec.js';
-
-/**
- * The npm name of this package.
- *
- * @public
- */
-export const PACKAGE_NAME = '@runtime/context';

@@ -55,13 +55,13 @@ function tooLarge(rule: string, limit: number, observed: number, runId: RunId, k
 }
 
 /**
- * Creates an in-memory {@link MemoryStore}.
+ * Creates an in-memory {@link @runtime/contracts#MemoryStore}.
  *
  * @remarks
  * A write replaces the key's entry; limits are checked against the run as it would be after the
  * write (the replaced entry and expired entries do not count), and a refused write changes nothing.
  *
- * @throws {@link ValidationError} (from `set`) `VALIDATION_FAILED` for an empty key, a non-string
+ * @throws {@link @runtime/contracts#ValidationError} (from `set`) `VALIDATION_FAILED` for an empty key, a non-string
  * value or a `ttlMs` that is not an integer ≥ 1; `PAYLOAD_TOO_LARGE` with `details.rule`
  * (`maxKeyBytes`, `maxValueBytes`, `maxRunBytes` or `maxEntriesPerRun`), `limit` and `observed`.
  * @example

@@ -77,8 +77,8 @@ function describeCuts(prompt: TieredPrompt): string {
  * metadata records the title, the prompt's tokens and budget, and any cut made to fit
  * (`promptCuts`, `none` when nothing was cut), so no cut is silent.
  *
- * @throws {@link ValidationError} and {@link DagError} from {@link validateProjectPlan};
- * {@link ContextError} `CONTEXT_TOO_LARGE` when a task's prompt cannot fit its tier's budget.
+ * @throws {@link @runtime/contracts#ValidationError} and {@link @runtime/contracts#DagError} from {@link validateProjectPlan};
+ * {@link @runtime/contracts#ContextError} `CONTEXT_TOO_LARGE` when a task's prompt cannot fit its tier's budget.
  * @example
  * ```ts
  * const spec = planToRunSpec(JSON.parse(text), { estimator, model: 'gpt-4o', policy: { maxParallelism: 4 } });

@@ -108,8 +108,8 @@ function cutCandidates(blocks: readonly PromptBlock[]): PromptBlock[] {
  * the prompt fit, ending in a visible `[cut …]` marker, or dropped when no prefix helps. Role,
  * task, success criteria and the thinking instruction are never cut.
  *
- * @throws {@link ValidationError} `VALIDATION_FAILED` for a malformed input or budget;
- * {@link ContextError} `CONTEXT_TOO_LARGE` (`details.maxTokens`, `tokens`, `minimumTokens`) when
+ * @throws {@link @runtime/contracts#ValidationError} `VALIDATION_FAILED` for a malformed input or budget;
+ * {@link @runtime/contracts#ContextError} `CONTEXT_TOO_LARGE` (`details.maxTokens`, `tokens`, `minimumTokens`) when
  * the prompt cannot fit, or is over budget with `onOverBudget: 'fail'`.
  * @example
  * ```ts

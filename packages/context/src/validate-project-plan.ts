@@ -171,9 +171,9 @@ function checkGraph(tasks: readonly ProjectTask[]): void {
  * @remarks
  * Needs no schema library. Every shape problem is collected first (unknown fields included), then
  * the task graph is checked.
- * @throws {@link ValidationError} `VALIDATION_FAILED` naming the first problem, with every problem
+ * @throws {@link @runtime/contracts#ValidationError} `VALIDATION_FAILED` naming the first problem, with every problem
  * in `details.issues` (`{ path, message }`) — including names of contracts or rules that do not
- * exist; {@link DagError} `DUPLICATE_TASK_ID`, `UNKNOWN_DEPENDENCY` or `DAG_CYCLE`
+ * exist; {@link @runtime/contracts#DagError} `DUPLICATE_TASK_ID`, `UNKNOWN_DEPENDENCY` or `DAG_CYCLE`
  * (`details.cycle`).
  * @public
  */
