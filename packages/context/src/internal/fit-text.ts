@@ -20,7 +20,8 @@ export function longestFittingPrefix(text: string, fits: (prefix: string) => boo
   let high = text.length;
   while (high - low > 1) {
     let middle = Math.floor((low + high) / 2);
-    if (isLowSurrogate(text, middle)) middle -= 1;
+    // Never cut between the halves of a surrogate pair: move to just after the pair, or before it.
+    if (isLowSurrogate(text, middle)) middle = middle + 1 < high ? middle + 1 : middle - 1;
     if (middle <= low) break;
     if (fits(text.slice(0, middle))) low = middle;
     else high = middle;
