@@ -28,9 +28,7 @@ interface KeyState {
   lastTime: number;
 }
 
-const OPEN = 0;
-const CLOSED = 1;
-
+/** An open permit; settling or releasing it deletes it, so a second call finds nothing (idempotence). */
 interface Permit {
   readonly state: KeyState;
   /** Absolute indexes in each rule's log, -1 when the rule was not applied. */
@@ -38,7 +36,6 @@ interface Permit {
   readonly rph: number;
   readonly tpm: number;
   readonly expiresAt: number;
-  status: typeof OPEN | typeof CLOSED;
 }
 
 /** Sweep idle keys and expired permits every this many acquisitions. */
@@ -68,13 +65,30 @@ export function createRateLimiter(options: MemoryRateLimiterOptions = {}): Relea
   const windows = resolveWindows(options.windows);
   const longestWindow = Math.max(windows.rpm, windows.rph, windows.tpm);
   const keys = new Map<string, KeyState>();
-  const permits = new Map<string, Permit>();
+  // Open permits by sequence number (admission order): slot `sequence - permitBase`.
+  let permits: (Permit | undefined)[] = [];
+  let permitHead = 0;
+  let permitBase = 0;
   const prefix = `${randomBytes(4).toString('hex')}.`;
-  let sequence = 0;
   let untilSweep = SWEEP_EVERY;
+  let untilKeySweep = SWEEP_EVERY;
 
   function sweep(now: number): void {
-    for (const [id, permit] of permits) if (permit.expiresAt <= now) permits.delete(id);
+    // Permits are in admission order, so the closed and expired ones gather at the front.
+    while (permitHead < permits.length) {
+      const permit = permits[permitHead];
+      if (permit !== undefined && permit.expiresAt > now) break;
+      permits[permitHead] = undefined;
+      permitHead += 1;
+    }
+    if (permitHead * 2 >= permits.length) {
+      permits = permits.slice(permitHead);
+      permitBase += permitHead;
+      permitHead = 0;
+    }
+    untilKeySweep -= SWEEP_EVERY;
+    if (untilKeySweep > 0) return;
+    untilKeySweep = Math.max(SWEEP_EVERY, keys.size);
     for (const [key, state] of keys) if (state.lastTime + longestWindow <= now) keys.delete(key);
   }
 
@@ -100,14 +114,14 @@ export function createRateLimiter(options: MemoryRateLimiterOptions = {}): Relea
     return refusal;
   }
 
-  function find(permitId: string): Permit | undefined {
-    const permit = permits.get(permitId);
-    if (permit === undefined || permit.status !== OPEN) return undefined;
-    if (permit.expiresAt <= clock.now()) {
-      permits.delete(permitId);
-      return undefined;
-    }
-    return permit;
+  /** Removes and returns the open permit with this id; `undefined` when unknown, closed or expired. */
+  function take(permitId: string): Permit | undefined {
+    if (typeof permitId !== 'string' || !permitId.startsWith(prefix)) return undefined;
+    const slot = Number(permitId.slice(prefix.length)) - permitBase;
+    if (!Number.isSafeInteger(slot) || slot < permitHead || slot >= permits.length) return undefined;
+    const permit = permits[slot];
+    permits[slot] = undefined;
+    return permit !== undefined && permit.expiresAt > clock.now() ? permit : undefined;
   }
 
   function acquireNow(request: RateLimitRequest): RateLimitDecision {
@@ -123,14 +137,13 @@ export function createRateLimiter(options: MemoryRateLimiterOptions = {}): Relea
     const refusal = decide(state, now, limits, tokens);
     if (refusal !== undefined) return refusal;
     const { logs } = state;
-    const permitId = prefix + String(sequence++);
-    permits.set(permitId, {
+    const permitId = prefix + String(permitBase + permits.length);
+    permits.push({
       state,
       rpm: limits.rpm === undefined || logs.rpm === undefined ? -1 : logs.rpm.push(now, 1),
       rph: limits.rph === undefined || logs.rph === undefined ? -1 : logs.rph.push(now, 1),
       tpm: limits.tpm === undefined || logs.tpm === undefined ? -1 : logs.tpm.push(now, tokens),
       expiresAt: now + longestWindow,
-      status: OPEN,
     });
     untilSweep -= 1;
     if (untilSweep === 0) {
@@ -142,27 +155,31 @@ export function createRateLimiter(options: MemoryRateLimiterOptions = {}): Relea
 
   function settleNow(permitId: string, actualTokens: number): void {
     validateActualTokens(actualTokens);
-    const permit = find(permitId);
+    const permit = take(permitId);
     if (permit !== undefined) {
-      permit.status = CLOSED;
       if (permit.tpm >= 0) permit.state.logs.tpm?.reweigh(permit.tpm, actualTokens);
     }
   }
 
   function releaseNow(permitId: string): void {
-    const permit = find(permitId);
+    const permit = take(permitId);
     if (permit !== undefined) {
-      permit.status = CLOSED;
       const { logs } = permit.state;
       if (permit.rpm >= 0) logs.rpm?.reweigh(permit.rpm, 0);
       if (permit.rph >= 0) logs.rph?.reweigh(permit.rph, 0);
       if (permit.tpm >= 0) logs.tpm?.reweigh(permit.tpm, 0);
-      permits.delete(permitId);
     }
   }
 
   return {
-    acquire: (request) => settled(() => acquireNow(request)),
+    acquire(request) {
+      // Inlined rather than through `settled` (no closure): this is the hot path.
+      try {
+        return Promise.resolve(acquireNow(request));
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    },
     settle: (permitId, actualTokens) => settled(() => settleNow(permitId, actualTokens)),
     release: (permitId) => settled(() => releaseNow(permitId)),
   };

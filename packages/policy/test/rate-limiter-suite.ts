@@ -175,6 +175,17 @@ export function describeRateLimiter(name: string, create: LimiterFactory, option
       expect(await limiter.acquire({ key, limits, tokens: 0 })).toMatchObject({ allowed: false, rule: 'rpm' });
     });
 
+    it('releases and settles a zero-token reservation (a property-test find: Lua printed -0)', async () => {
+      const clock = createFakeClock();
+      const limiter = create(clock);
+      const key = freshKey();
+      const released = await admit(limiter, key, { rpm: 2, tpm: 10 }, 0);
+      await limiter.release(released);
+      const settledPermit = await admit(limiter, key, { rpm: 2, tpm: 10 }, 0);
+      await limiter.settle(settledPermit, 0);
+      await admit(limiter, key, { rpm: 2, tpm: 10 }, 10);
+    });
+
     it('settle after release changes nothing', async () => {
       const clock = createFakeClock();
       const limiter = create(clock);

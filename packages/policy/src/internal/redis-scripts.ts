@@ -7,6 +7,8 @@
  *   `<base>:tpmw`               hash: member → tokens (reserved, then actual); `#total` → their sum
  *   `<base>:p:<member>`         the permit's state: `o` open, `s` settled, `r` released
  * An entry counts while `score > now - window`. Every key expires after its window of idleness.
+ * Integers go back to Redis through `string.format('%d', …)`: Lua would otherwise print `-0` or
+ * exponent notation, which Redis rejects as "not an integer".
  */
 
 /** KEYS: rpm, rph, tpm, tpmw, permit. ARGV: now ('' = server TIME), member, tokens, rpm limit, rpm window, rph limit, rph window, tpm limit, tpm window, permit ttl. Limits of -1 are absent. */
@@ -46,7 +48,7 @@ if tpmLimit >= 0 then
       redis.call('HDEL', KEYS[4], old)
     end
     redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - tpmWindow)
-    redis.call('HSET', KEYS[4], '#total', total)
+    redis.call('HSET', KEYS[4], '#total', string.format('%d', total))
   end
   local excess = total + tokens - tpmLimit
   if excess > 0 then
@@ -75,8 +77,8 @@ for i = 1, 2 do
 end
 if tpmLimit >= 0 then
   redis.call('ZADD', KEYS[3], now, member)
-  redis.call('HSET', KEYS[4], member, tokens)
-  redis.call('HINCRBY', KEYS[4], '#total', tokens)
+  redis.call('HSET', KEYS[4], member, ARGV[3])
+  redis.call('HINCRBY', KEYS[4], '#total', ARGV[3])
   redis.call('PEXPIRE', KEYS[3], tpmWindow)
   redis.call('PEXPIRE', KEYS[4], tpmWindow)
 end
@@ -91,7 +93,7 @@ redis.call('SET', KEYS[1], 's', 'KEEPTTL')
 local reserved = redis.call('HGET', KEYS[2], ARGV[1])
 if reserved then
   redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
-  redis.call('HINCRBY', KEYS[2], '#total', tonumber(ARGV[2]) - tonumber(reserved))
+  redis.call('HINCRBY', KEYS[2], '#total', string.format('%d', tonumber(ARGV[2]) - tonumber(reserved)))
 end
 return 1
 `;
@@ -106,7 +108,7 @@ local reserved = redis.call('HGET', KEYS[5], ARGV[1])
 if reserved then
   redis.call('HDEL', KEYS[5], ARGV[1])
   redis.call('ZREM', KEYS[4], ARGV[1])
-  redis.call('HINCRBY', KEYS[5], '#total', -tonumber(reserved))
+  redis.call('HINCRBY', KEYS[5], '#total', string.format('%d', 0 - tonumber(reserved)))
 end
 return 1
 `;

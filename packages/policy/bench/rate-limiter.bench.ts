@@ -1,0 +1,117 @@
+/**
+ * Rate limiter benchmark (not part of the test run): `pnpm --filter @runtime/policy bench`.
+ *
+ * 1. In-memory limiter: ns per acquire (admit path and refuse path), next to a naive fixed-window
+ *    counter awaited the same way (the floor of a Map lookup plus a promise).
+ * 2. Redis limiter: acquires per second at concurrency 64, next to ioredis PING at the same
+ *    concurrency and `redis-benchmark` (SET and a trivial EVAL, 64 clients) run now.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { Clock, RateLimiter } from '@runtime/contracts';
+import { Redis } from 'ioredis';
+import { createRateLimiter } from '../src/index.js';
+import { createRedisRateLimiter } from '../src/redis.js';
+
+const KEYS = Array.from({ length: 1_000 }, (_, index) => `tenant:${index}`);
+
+function fixedWindow(clock: Clock): RateLimiter {
+  const counts = new Map<string, { window: number; count: number }>();
+  return {
+    acquire(request) {
+      const window = Math.floor(clock.now() / 60_000);
+      const entry = counts.get(request.key);
+      if (entry === undefined || entry.window !== window) counts.set(request.key, { window, count: 1 });
+      else entry.count += 1;
+      return Promise.resolve({ allowed: true, permitId: 'x' });
+    },
+    settle: () => Promise.resolve(),
+  };
+}
+
+async function nsPerAcquire(
+  limiter: RateLimiter,
+  limits: { rpm?: number; rph?: number; tpm?: number },
+  iterations: number,
+  tick: () => void,
+  settle = false,
+): Promise<number> {
+  const once = async (i: number) => {
+    const decision = await limiter.acquire({ key: KEYS[i % KEYS.length] ?? 'k', limits, tokens: 10 });
+    if (settle && decision.allowed) await limiter.settle(decision.permitId, 7);
+  };
+  for (let i = 0; i < 20_000; i += 1) await once(i);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i += 1) {
+    tick();
+    await once(i);
+  }
+  return Number(process.hrtime.bigint() - start) / iterations;
+}
+
+async function memory(): Promise<void> {
+  let now = 0;
+  const clock: Clock = { now: () => now };
+  const tick = () => {
+    now += 0.05; // 20 acquires per ms across 1 000 keys: logs stay short and keep sliding
+  };
+  const iterations = 1_000_000;
+  const baseline = await nsPerAcquire(fixedWindow(clock), { rpm: 1_000 }, iterations, tick);
+  const admit = await nsPerAcquire(createRateLimiter({ clock }), { rpm: 1_000, rph: 60_000, tpm: 1_000_000 }, iterations, tick);
+  const refuse = await nsPerAcquire(createRateLimiter({ clock }), { rpm: 1, rph: 60_000, tpm: 1_000_000 }, iterations, tick);
+  const admitSettle = await nsPerAcquire(createRateLimiter({ clock }), { rpm: 1_000, rph: 60_000, tpm: 1_000_000 }, iterations, tick, true);
+  console.log('In-memory limiter, 1 000 keys, 1 000 000 acquires each (ns per acquire, awaited):');
+  console.log(`  baseline fixed-window counter     ${baseline.toFixed(0).padStart(6)} ns`);
+  console.log(`  sliding log, rpm+rph+tpm, admit   ${admit.toFixed(0).padStart(6)} ns`);
+  console.log(`  sliding log, rpm+rph+tpm, refuse  ${refuse.toFixed(0).padStart(6)} ns`);
+  console.log(`  sliding log, acquire + settle     ${admitSettle.toFixed(0).padStart(6)} ns (pair)`);
+}
+
+async function perSecond(concurrency: number, durationMs: number, operation: (index: number) => Promise<unknown>): Promise<number> {
+  let done = 0;
+  const endAt = Date.now() + durationMs;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      let index = worker;
+      while (Date.now() < endAt) {
+        await operation(index);
+        index += concurrency;
+        done += 1;
+      }
+    }),
+  );
+  return (done * 1_000) / durationMs;
+}
+
+function redisBenchmark(args: string[]): string {
+  const output = execFileSync('redis-benchmark', ['-h', '127.0.0.1', '-p', '6379', '-c', '64', '-n', '100000', '-q', ...args], { encoding: 'utf8' });
+  return output.trim().split('\r').at(-1)?.trim() ?? output.trim();
+}
+
+async function redis(): Promise<void> {
+  const client = new Redis({ host: '127.0.0.1', port: 6379 });
+  const keyPrefix = `bench:policy:${randomBytes(4).toString('hex')}:`;
+  try {
+    const limiter = createRedisRateLimiter({ redis: client, keyPrefix });
+    const limits = { rpm: 1_000_000, rph: 10_000_000, tpm: 1_000_000_000 };
+    await perSecond(64, 500, (index) => limiter.acquire({ key: KEYS[index % KEYS.length] ?? 'k', limits, tokens: 10 }));
+    const ping = await perSecond(64, 3_000, () => client.ping());
+    const admit = await perSecond(64, 3_000, (index) => limiter.acquire({ key: KEYS[index % KEYS.length] ?? 'k', limits, tokens: 10 }));
+    console.log('Redis limiter, concurrency 64, 1 000 keys, 3 s each (operations per second):');
+    console.log(`  ioredis PING (client floor)              ${ping.toFixed(0).padStart(8)} /s`);
+    console.log(`  acquire rpm+rph+tpm (one EVALSHA)        ${admit.toFixed(0).padStart(8)} /s`);
+    console.log(`  redis-benchmark SET:      ${redisBenchmark(['-t', 'set'])}`);
+    console.log(`  redis-benchmark EVAL:     ${redisBenchmark(['eval', 'return 1', '0'])}`);
+  } finally {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1_000);
+      cursor = next;
+      if (keys.length > 0) await client.del(...keys);
+    } while (cursor !== '0');
+    await client.quit();
+  }
+}
+
+await memory();
+await redis();
