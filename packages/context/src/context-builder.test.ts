@@ -86,6 +86,8 @@ describe('createContextBuilder', () => {
     expect(ValidationError.isInstance(twice) && twice.message).toMatch(/given twice/);
     const badRole = thrown(() => builder.build({ task: { id: 't', messages: [{ role: 'robot' as 'user', content: 'x' }] }, model, dependencies: [] }));
     expect(ValidationError.isInstance(badRole) && badRole.message).toMatch(/task\.messages\[0\]\.role: unknown role "robot"/);
+    const unasked = thrown(() => builder.build({ task, model, dependencies: [], memory: [{ key: 'secret', value: 'x', updatedAt: 0 }] }));
+    expect(ValidationError.isInstance(unasked) && unasked.message).toMatch(/"secret" is not a memory key task review asked for/);
     const orphan = thrown(() => builder.build({ task: { id: 't', messages: [{ role: 'tool', content: 'r', toolCallId: 'c1' }] }, model, dependencies: [] }));
     expect(ValidationError.isInstance(orphan) && orphan.code).toBe('VALIDATION_FAILED');
   });

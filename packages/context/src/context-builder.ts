@@ -3,7 +3,7 @@
  *
  * @remarks
  * Order (deterministic): the task's system prompt, the run-memory entries it asked for (one
- * message), one message per routed dependency output in `task.deps` order, then the task's own
+ * message, in `task.memory` order, or by key when the task names none), one message per routed dependency output in `task.deps` order, then the task's own
  * prompt or messages. Every message is counted exactly once with the injected estimator and the
  * total follows the estimator's additivity rule, so a dependency output is never counted twice.
  * It is not responsible for fitting a window ({@link createContextCompactor} does that) nor for
@@ -78,12 +78,22 @@ function orderedDependencies(input: ContextBuildInput, issues: Issue[]): RoutedO
   return [...input.dependencies].sort((left, right) => (position.get(left.dependencyId) ?? 0) - (position.get(right.dependencyId) ?? 0));
 }
 
-function orderedMemory(input: ContextBuildInput): MemoryEntry[] {
+function orderedMemory(input: ContextBuildInput, issues: Issue[]): MemoryEntry[] {
   const entries = input.memory ?? [];
   const wanted = input.task.memory;
-  if (wanted === undefined) return [...entries];
-  const position = new Map(wanted.map((key, index) => [key, index]));
-  return [...entries].sort((left, right) => (position.get(left.key) ?? wanted.length) - (position.get(right.key) ?? wanted.length) || (left.key < right.key ? -1 : left.key > right.key ? 1 : 0));
+  const position = new Map((wanted ?? []).map((key, index) => [key, index]));
+  const seen = new Set<string>();
+  entries.forEach((entry, index) => {
+    if (wanted !== undefined && !position.has(entry.key)) {
+      issues.push({ path: `memory[${index}].key`, message: `${describe(entry.key)} is not a memory key task ${input.task.id} asked for` });
+    } else if (seen.has(entry.key)) {
+      issues.push({ path: `memory[${index}].key`, message: `memory entry ${describe(entry.key)} given twice` });
+    }
+    seen.add(entry.key);
+  });
+  const byKey = (left: MemoryEntry, right: MemoryEntry): number => (left.key < right.key ? -1 : left.key > right.key ? 1 : 0);
+  if (wanted === undefined) return [...entries].sort(byKey);
+  return [...entries].sort((left, right) => (position.get(left.key) ?? 0) - (position.get(right.key) ?? 0));
 }
 
 /**
@@ -95,7 +105,8 @@ function orderedMemory(input: ContextBuildInput): MemoryEntry[] {
  *
  * @throws {@link @runtime/contracts#ValidationError} `VALIDATION_FAILED` (from `build`) for malformed task messages
  * (unknown role, a tool result without a matching call), an output of a task that is not a
- * dependency, or the same dependency twice.
+ * dependency, the same dependency twice, a memory entry the task did not ask for (when it names
+ * `task.memory`) or the same memory key twice.
  * @example
  * ```ts
  * const builder = createContextBuilder({ estimator });
@@ -110,6 +121,7 @@ export function createContextBuilder(options: ContextBuilderOptions): ContextBui
       const { task, model } = input;
       const issues: Issue[] = [];
       const dependencies = orderedDependencies(input, issues);
+      const memory = orderedMemory(input, issues);
       if (task.messages !== undefined) issues.push(...validateMessages(task.messages, 'task.messages'));
       else if (typeof task.prompt !== 'string') issues.push({ path: 'task.prompt', message: 'a task needs prompt or messages' });
       issues.push(...validateTools(input.tools, 'tools'));
@@ -117,7 +129,6 @@ export function createContextBuilder(options: ContextBuilderOptions): ContextBui
 
       const messages: Message[] = [];
       if (task.system !== undefined && task.system !== '') messages.push({ role: 'system', content: task.system });
-      const memory = orderedMemory(input);
       if (memory.length > 0) messages.push(memoryMessage(memory));
       for (const output of dependencies) messages.push(dependencyMessage(output));
       if (task.messages !== undefined) messages.push(...task.messages);
