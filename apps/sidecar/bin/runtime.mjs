@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI from source through tsx (the app is private and not built), resolving
-// workspace packages to their source with the "@runtime/source" condition.
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
+// Runs the TypeScript CLI from source with tsx (the app is private and not built), resolving
+// workspace packages to their source with the "@runtime/source" condition. Signals are forwarded
+// so `runtime serve` shuts down gracefully on SIGTERM.
+import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const tsx = join(dirname(require.resolve('tsx/package.json')), 'dist', 'cli.mjs');
-const result = spawnSync(process.execPath, [tsx, '--conditions=@runtime/source', join(here, '..', 'src', 'cli', 'main.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
-process.exit(result.status ?? 1);
+const appRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--conditions=@runtime/source', join(appRoot, 'src', 'cli', 'main.ts'), ...process.argv.slice(2)],
+  { stdio: 'inherit', cwd: process.cwd(), env: { ...process.env, NODE_PATH: join(appRoot, 'node_modules') } },
+);
+for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 1 : 128)));

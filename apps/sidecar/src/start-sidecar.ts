@@ -83,9 +83,9 @@ export async function startSidecar(config: ResolvedConfig, options: StartSidecar
   const resumed: string[] = [];
   const interrupted = [...(await runtime.store.findRunsByState('running')), ...(await runtime.store.findRunsByState('pending'))];
   for (const record of interrupted) {
-    server.observer.watch(record.id);
     try {
       await runtime.orchestrator.resume(record.id);
+      server.observer.watch(record.id);
       resumed.push(record.id);
       logger.info({ runId: record.id, tenant: record.tenant }, 'run resumed');
     } catch (error) {

@@ -8,7 +8,7 @@
  * `runtime.cost.usd`. With no OpenTelemetry SDK registered the API is a no-op.
  */
 import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { TERMINAL_EVENT_TYPES, type Orchestrator, type RunId, type RuntimeEvent } from '@runtime/contracts';
+import { TERMINAL_EVENT_TYPES, TERMINAL_RUN_STATES, type Orchestrator, type RunId, type RuntimeEvent } from '@runtime/contracts';
 import type { Logger } from 'pino';
 import type { SidecarMetrics } from './sidecar-metrics.js';
 
@@ -169,6 +169,16 @@ export function createRunObserver(options: {
       holder.watch = watch;
       watches.set(runId, watch);
       metrics.activeRuns(1);
+      // A run that ended before the subscription took effect sends no more events.
+      orchestrator.get(runId).then(
+        (run) => {
+          if (run !== undefined && TERMINAL_RUN_STATES.has(run.state) && watches.get(runId) === watch) {
+            metrics.runTransition(run.state);
+            finish(runId, watch);
+          }
+        },
+        (error: unknown) => logger.warn({ err: error, runId }, 'run state lookup failed'),
+      );
     },
     close() {
       for (const [runId, watch] of [...watches]) finish(runId, watch);

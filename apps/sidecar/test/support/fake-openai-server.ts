@@ -21,6 +21,9 @@ export interface FakeOpenAiServer {
   readonly calls: FakeCall[];
   /** Delivered completions per task id. */
   deliveredCount(taskId: string): number;
+  /** Holds every answer (new and pending) until {@link FakeOpenAiServer.resume}. */
+  pause(): void;
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -37,6 +40,9 @@ async function readBody(request: IncomingMessage): Promise<string> {
 export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
   const calls: FakeCall[] = [];
   const failedOnce = new Set<string>();
+  let paused = false;
+  let released: () => void = () => undefined;
+  let gate = Promise.resolve();
   const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
     void (async () => {
       const body = JSON.parse(await readBody(request)) as {
@@ -51,6 +57,7 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
       const delay = Number(directive(last, 'delay') ?? '5');
       if (directive(last, 'hang') !== undefined) return;
       await new Promise((resolve) => setTimeout(resolve, delay));
+      while (paused) await gate;
       if (response.destroyed || request.socket.destroyed) return;
       const failOnce = directive(last, 'failOnce');
       const fail = directive(last, 'fail') ?? (failOnce !== undefined && !failedOnce.has(taskId) ? failOnce : undefined);
@@ -95,6 +102,17 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     calls,
+    pause() {
+      if (paused) return;
+      paused = true;
+      gate = new Promise<void>((resolve) => {
+        released = resolve;
+      });
+    },
+    resume() {
+      paused = false;
+      released();
+    },
     deliveredCount: (taskId) => calls.filter((call) => call.taskId === taskId && call.delivered).length,
     close: () =>
       new Promise<void>((resolve, reject) => {

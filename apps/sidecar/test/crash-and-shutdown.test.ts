@@ -1,0 +1,106 @@
+/**
+ * Durability of the real process: SIGKILL mid-run then restart (the run completes, no task is
+ * executed twice), and graceful SIGTERM (stop accepting, finish in-flight work, exit 0).
+ */
+import { rmSync } from 'node:fs';
+import type { Run } from '@runtime/contracts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KEYS, writeE2eConfig, type E2eConfig } from './support/e2e-config.js';
+import { startFakeOpenAiServer, type FakeOpenAiServer } from './support/fake-openai-server.js';
+import { createClient } from './support/http-client.js';
+import { startServeProcess, type ServeProcess } from './support/sidecar-process.js';
+
+let fake: FakeOpenAiServer;
+let config: E2eConfig;
+let processes: ServeProcess[] = [];
+
+beforeEach(async () => {
+  fake = await startFakeOpenAiServer();
+  config = writeE2eConfig(fake.baseUrl);
+  processes = [];
+});
+
+afterEach(async () => {
+  for (const serve of processes) if (serve.child.exitCode === null && serve.child.signalCode === null) serve.child.kill('SIGKILL');
+  await Promise.all(processes.map((serve) => serve.exited));
+  fake.resume();
+  await fake.close();
+  rmSync(config.directory, { recursive: true, force: true });
+});
+
+async function serve(): Promise<ServeProcess> {
+  const started = await startServeProcess(config.env);
+  processes.push(started);
+  return started;
+}
+
+const chainTask = (index: number) => ({
+  id: `t${index}`,
+  prompt: `step ${index} [task=t${index}][delay=60]`,
+  ...(index < 2 ? {} : { deps: [`t${index - 2}`] }),
+});
+
+describe('crash and restart', () => {
+  it('resumes a run after SIGKILL: it completes and no task is executed twice', async () => {
+    const first = await serve();
+    const client = createClient(first.url);
+    const created = await client.request<Run>('POST', '/v1/runs', {
+      key: KEYS.acme,
+      body: { tasks: Array.from({ length: 12 }, (_, index) => chainTask(index)), policy: { maxParallelism: 2 } },
+    });
+    expect(created.status).toBe(201);
+    await client.waitForRun(created.body.id, KEYS.acme, (run) => run.tasks.filter((view) => view.state === 'completed').length >= 4);
+    // Hold every answer, give the sidecar time to journal what it already received, then kill it
+    // with calls in flight.
+    fake.pause();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const beforeCrash = await client.waitForRun(created.body.id, KEYS.acme, () => true);
+    expect(beforeCrash.state).toBe('running');
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBeNull();
+    fake.resume();
+
+    const second = await serve();
+    expect(second.logs()).toContain('run resumed');
+    const resumed = createClient(second.url);
+    const run = await resumed.waitForRun(created.body.id, KEYS.acme, undefined, 20_000);
+    expect(run.state).toBe('completed');
+    for (const view of run.tasks) {
+      expect(view.state).toBe('completed');
+      expect(fake.deliveredCount(view.id), view.id).toBe(1);
+    }
+    const completedBefore = beforeCrash.tasks.filter((view) => view.state === 'completed');
+    expect(completedBefore.length).toBeGreaterThanOrEqual(4);
+    for (const view of completedBefore) expect(run.tasks.find((after) => after.id === view.id)?.usage).toEqual(view.usage);
+    expect(run.usage.costUsd).toBeCloseTo(run.tasks.reduce((sum, view) => sum + view.usage.costUsd, 0), 9);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  }, 60_000);
+});
+
+describe('graceful shutdown', () => {
+  it('on SIGTERM stops accepting, lets the in-flight run finish, journals it and exits 0', async () => {
+    const first = await serve();
+    const client = createClient(first.url);
+    const created = await client.request<Run>('POST', '/v1/runs', {
+      key: KEYS.acme,
+      body: { tasks: [{ id: 'slow', prompt: 'slow [task=slow][delay=700]' }] },
+    });
+    await client.waitForRun(created.body.id, KEYS.acme, (run) => run.tasks[0]?.state === 'running');
+    first.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const refused = await fetch(`${first.url}/healthz`).then(
+      (response) => response.status,
+      () => 'refused',
+    );
+    expect(refused === 'refused' || refused === 503).toBe(true);
+    expect(await first.exited).toBe(0);
+    expect(first.logs()).toContain('stopped');
+    expect(fake.deliveredCount('slow')).toBe(1);
+
+    const second = await serve();
+    const run = await createClient(second.url).waitForRun(created.body.id, KEYS.acme, () => true);
+    expect(run.state).toBe('completed');
+    expect(fake.deliveredCount('slow')).toBe(1);
+  }, 60_000);
+});
