@@ -29,10 +29,16 @@ import {
 import { attempt } from './internal/to-error.js';
 
 interface StoredRun {
+  /** The record as of its last run-field change; `lastSeq` is kept apart (it changes on every commit). */
   record: RunRecord;
+  lastSeq: number;
   readonly position: number;
   readonly tasks: Map<TaskId, TaskRecord>;
   readonly events: RuntimeEvent[];
+}
+
+function current(stored: StoredRun): RunRecord {
+  return stored.record.lastSeq === stored.lastSeq ? stored.record : (stored.record = { ...stored.record, lastSeq: stored.lastSeq });
 }
 
 class MemoryRunStore implements RunStore {
@@ -51,6 +57,7 @@ class MemoryRunStore implements RunStore {
       const lastSeq = checkSequence(run.id, run.lastSeq, events);
       const stored: StoredRun = {
         record: { ...run, lastSeq },
+        lastSeq,
         position: this.#byPosition.length,
         tasks: new Map(tasks.map((task) => [task.id, task])),
         events: [...events],
@@ -66,15 +73,17 @@ class MemoryRunStore implements RunStore {
       const stored = this.#runs.get(runId);
       if (stored === undefined) throw runNotFound(runId);
       const events = commit.events ?? [];
-      const lastSeq = checkSequence(runId, stored.record.lastSeq, events);
-      if (commit.run !== undefined || events.length > 0) stored.record = { ...stored.record, ...commit.run, lastSeq };
+      const lastSeq = checkSequence(runId, stored.lastSeq, events);
+      if (commit.run !== undefined) stored.record = { ...stored.record, ...commit.run };
+      stored.lastSeq = lastSeq;
       if (commit.tasks !== undefined) for (const task of commit.tasks) stored.tasks.set(task.id, task);
       for (const event of events) stored.events.push(event);
     });
   }
 
   getRun(runId: RunId): Promise<RunRecord | undefined> {
-    return Promise.resolve(this.#runs.get(runId)?.record);
+    const stored = this.#runs.get(runId);
+    return Promise.resolve(stored === undefined ? undefined : current(stored));
   }
 
   getTasks(runId: RunId): Promise<readonly TaskRecord[]> {
@@ -90,7 +99,7 @@ class MemoryRunStore implements RunStore {
       const items: RunRecord[] = [];
       let position = Math.min(before, this.#byPosition.length) - 1;
       for (; position >= 0 && items.length < limit; position -= 1) {
-        const { record } = this.#byPosition[position] as StoredRun;
+        const record = current(this.#byPosition[position] as StoredRun);
         if (record.tenant !== query.tenant) continue;
         if (query.state !== undefined && record.state !== query.state) continue;
         items.push(record);
@@ -102,7 +111,8 @@ class MemoryRunStore implements RunStore {
 
   findByIdempotencyKey(tenant: string, key: string): Promise<RunRecord | undefined> {
     const runId = this.#idempotency.get(`${tenant}\u0000${key}`);
-    return Promise.resolve(runId === undefined ? undefined : this.#runs.get(runId)?.record);
+    const stored = runId === undefined ? undefined : this.#runs.get(runId);
+    return Promise.resolve(stored === undefined ? undefined : current(stored));
   }
 
   readEvents(runId: RunId, afterSeq = 0, limit = Number.POSITIVE_INFINITY): Promise<readonly RuntimeEvent[]> {
@@ -115,7 +125,7 @@ class MemoryRunStore implements RunStore {
 
   findRunsByState(state: RunState): Promise<readonly RunRecord[]> {
     const records: RunRecord[] = [];
-    for (const stored of this.#byPosition) if (stored.record.state === state) records.push(stored.record);
+    for (const stored of this.#byPosition) if (stored.record.state === state) records.push(current(stored));
     return Promise.resolve(records);
   }
 

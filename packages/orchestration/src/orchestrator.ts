@@ -129,8 +129,9 @@ class RunOrchestrator implements Orchestrator {
     scheduler.add(dag);
     const journal = new RunJournal(runId, store, this.#clock, 0, this.#backgroundError);
     const events: RuntimeEventInput[] = [{ type: 'run.started', tasks: tasks.length }];
+    const byId = new Map(tasks.map((task) => [task.id, task]));
     for (const id of dag.roots) {
-      const task = tasks.find((candidate) => candidate.id === id) as TaskRuntime;
+      const task = byId.get(id) as TaskRuntime;
       task.state = 'ready';
       events.push({ type: 'task.ready', taskId: id });
     }

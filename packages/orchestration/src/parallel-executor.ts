@@ -57,6 +57,7 @@ class BoundedExecutor implements ParallelExecutor {
   readonly maxParallelism: number;
   readonly #queue: TaskQueue<Job>;
   readonly #timer = new DeadlineTimer();
+  readonly #watchers = new WeakMap<AbortSignal, Set<() => void>>();
   #active = 0;
 
   constructor(maxParallelism: number, queueCapacity: number) {
@@ -99,13 +100,10 @@ class BoundedExecutor implements ParallelExecutor {
     let signal: AbortSignal;
     let deadline: Deadline | undefined;
     let controller: AbortController | undefined;
-    let onOuterAbort: (() => void) | undefined;
+    let unwatch: (() => void) | undefined;
     if (timeoutMs === undefined) {
       signal = outer ?? neverAborted;
-      if (outer !== undefined) {
-        onOuterAbort = () => finish(false, abortError(outer));
-        outer.addEventListener('abort', onOuterAbort, { once: true });
-      }
+      if (outer !== undefined) unwatch = this.#watch(outer, () => finish(false, abortError(outer)));
     } else {
       const own = new AbortController();
       controller = own;
@@ -120,19 +118,18 @@ class BoundedExecutor implements ParallelExecutor {
         finish(false, error);
       });
       if (outer !== undefined) {
-        onOuterAbort = () => {
+        unwatch = this.#watch(outer, () => {
           const error = abortError(outer);
           own.abort(error);
           finish(false, error);
-        };
-        outer.addEventListener('abort', onOuterAbort, { once: true });
+        });
       }
     }
     const finish = (ok: boolean, value: unknown): void => {
       if (settled) return;
       settled = true;
       deadline?.cancel();
-      if (onOuterAbort !== undefined) outer?.removeEventListener('abort', onOuterAbort);
+      unwatch?.();
       if (ok) resolve(value as Result);
       else reject(toError(value));
     };
@@ -153,6 +150,32 @@ class BoundedExecutor implements ParallelExecutor {
         this.#release();
       },
     );
+  }
+
+  /**
+   * One abort listener per outer signal, shared by all the work under it (adding and removing a
+   * listener per call costs more than the rest of the bookkeeping).
+   */
+  #watch(outer: AbortSignal, onAbort: () => void): () => void {
+    let watchers = this.#watchers.get(outer);
+    if (watchers === undefined) {
+      const created = new Set<() => void>();
+      watchers = created;
+      this.#watchers.set(outer, created);
+      outer.addEventListener(
+        'abort',
+        () => {
+          for (const watcher of [...created]) watcher();
+          created.clear();
+        },
+        { once: true },
+      );
+    }
+    const set = watchers;
+    set.add(onAbort);
+    return () => {
+      set.delete(onAbort);
+    };
   }
 
   #release(): void {

@@ -16,6 +16,25 @@ import { toError } from './to-error.js';
 
 export type EventListener = (event: RuntimeEvent) => void;
 
+/** Commits merged into one store write. */
+class Batch {
+  run: Partial<Pick<RunRecord, 'state' | 'updatedAt' | 'error' | 'owner'>> | undefined;
+  readonly tasks = new Map<string, TaskRecord>();
+  readonly events: RuntimeEvent[] = [];
+  readonly promise: Promise<void>;
+  resolve: () => void = () => undefined;
+  reject: (error: Error) => void = () => undefined;
+
+  constructor() {
+    this.promise = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // Callers await `promise`; a batch whose callers all stopped listening must not crash the process.
+    this.promise.catch(() => undefined);
+  }
+}
+
 export class RunJournal {
   readonly #runId: RunId;
   readonly #store: RunStore;
@@ -23,7 +42,8 @@ export class RunJournal {
   readonly #onListenerError: (error: unknown) => void;
   readonly listeners = new Set<EventListener>();
   #seq: number;
-  #tail: Promise<void> = Promise.resolve();
+  #pending: Batch | undefined;
+  #writing = false;
   /** The first store failure; later commits fail with it too. */
   failure: Error | undefined;
 
@@ -39,8 +59,17 @@ export class RunJournal {
     return this.#seq;
   }
 
+  #lastMs = Number.NaN;
+  #lastIso = '';
+
+  /** The clock as ISO-8601, formatted once per millisecond (many transitions share one). */
   now(): string {
-    return new Date(this.#clock.now()).toISOString();
+    const ms = this.#clock.now();
+    if (ms !== this.#lastMs) {
+      this.#lastMs = ms;
+      this.#lastIso = new Date(ms).toISOString();
+    }
+    return this.#lastIso;
   }
 
   /** Numbers events (seq continues with no gap) without writing them. */
@@ -48,35 +77,61 @@ export class RunJournal {
     return events.map((event): RuntimeEvent => ({ ...event, runId: this.#runId, seq: ++this.#seq, at }));
   }
 
-  /** Writes one atomic commit after every earlier one; resolves once it is durable and emitted. */
+  /**
+   * Writes one atomic commit after every earlier one; resolves once it is durable and emitted.
+   *
+   * @remarks
+   * Group commit: commits issued while a write is in flight (or in the same microtask turn) are
+   * merged into the next store commit — still one atomic write, in order, before any of their
+   * callers go on. Fewer, larger writes are what keep the journal cheap per task.
+   */
   commit(
     run: Partial<Pick<RunRecord, 'state' | 'updatedAt' | 'error' | 'owner'>> | undefined,
     tasks: readonly TaskRecord[],
     events: readonly RuntimeEventInput[],
   ): Promise<void> {
     const at = this.now();
-    const numbered = this.number(events, at);
-    const commit: RunCommit = {
-      ...(run === undefined ? {} : { run: { ...run, updatedAt: at } }),
-      ...(tasks.length === 0 ? {} : { tasks }),
-      ...(numbered.length === 0 ? {} : { events: numbered }),
-    };
-    const write = this.#tail.then(() => {
-      if (this.failure !== undefined) throw this.failure;
-      return this.#store.commit(this.#runId, commit);
-    });
-    this.#tail = write.then(
-      () => this.emit(numbered),
-      (error: unknown) => {
-        this.failure ??= toError(error);
-      },
-    );
-    return write;
+    let batch = this.#pending;
+    if (batch === undefined) {
+      batch = new Batch();
+      this.#pending = batch;
+      if (!this.#writing) queueMicrotask(() => this.#flush());
+    }
+    if (run !== undefined) batch.run = { ...batch.run, ...run, updatedAt: at };
+    for (const task of tasks) batch.tasks.set(task.id, task);
+    for (const event of events) batch.events.push({ ...event, runId: this.#runId, seq: ++this.#seq, at } as RuntimeEvent);
+    return batch.promise;
   }
 
-  /** Resolves when every commit issued so far has been written (or failed). */
-  drain(): Promise<void> {
-    return this.#tail;
+  #flush(): void {
+    const batch = this.#pending;
+    if (batch === undefined) return;
+    this.#pending = undefined;
+    this.#writing = true;
+    const commit: RunCommit = {
+      ...(batch.run === undefined ? {} : { run: batch.run }),
+      ...(batch.tasks.size === 0 ? {} : { tasks: [...batch.tasks.values()] }),
+      ...(batch.events.length === 0 ? {} : { events: batch.events }),
+    };
+    const write = this.failure === undefined ? this.#store.commit(this.#runId, commit) : Promise.reject(this.failure);
+    write
+      .then(
+        () => {
+          this.emit(batch.events);
+          batch.resolve();
+        },
+        (error: unknown) => {
+          this.failure ??= toError(error);
+          batch.reject(this.failure);
+        },
+      )
+      .finally(() => {
+        this.#writing = false;
+        this.#flush();
+      })
+      .catch((error: unknown) => {
+        this.#onListenerError(error);
+      });
   }
 
   emit(events: readonly RuntimeEvent[]): void {

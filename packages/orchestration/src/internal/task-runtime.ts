@@ -32,7 +32,9 @@ export interface TaskRuntime {
 }
 
 export function taskRecord(runId: RunId, task: TaskRuntime): TaskRecord {
-  return {
+  // Built field by field: optional fields are left out, not set to undefined (and no temporary
+  // objects from conditional spreads — this runs several times per task).
+  const record: { -readonly [Key in keyof TaskRecord]: TaskRecord[Key] } = {
     runId,
     id: task.id,
     index: task.index,
@@ -40,14 +42,15 @@ export function taskRecord(runId: RunId, task: TaskRuntime): TaskRecord {
     state: task.state,
     model: task.model.id,
     attempts: task.attempts,
-    ...(task.output === undefined ? {} : { output: task.output }),
-    ...(task.error === undefined ? {} : { error: task.error }),
     usage: task.usage,
     cost: task.cost,
-    ...(task.reservationId === undefined ? {} : { reservationId: task.reservationId }),
-    ...(task.startedAt === undefined ? {} : { startedAt: task.startedAt }),
-    ...(task.endedAt === undefined ? {} : { endedAt: task.endedAt }),
   };
+  if (task.output !== undefined) record.output = task.output;
+  if (task.error !== undefined) record.error = task.error;
+  if (task.reservationId !== undefined) record.reservationId = task.reservationId;
+  if (task.startedAt !== undefined) record.startedAt = task.startedAt;
+  if (task.endedAt !== undefined) record.endedAt = task.endedAt;
+  return record;
 }
 
 /** Rebuilds a runtime from its journaled record (resume); an unfinished task goes back to pending. */
