@@ -1,5 +1,6 @@
 /**
- * Composes the domain packages for the sidecar from its configuration.
+ * Composes the domain packages for the sidecar from its configuration, through `@runtime/stack`'s
+ * `createRuntime` (the composition root) with the parts the configuration decides.
  *
  * @remarks
  * Store: SQLite (`@runtime/orchestration/sqlite`) or memory; ledger: memory or Redis
@@ -13,7 +14,6 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import {
   ValidationError,
-  type BudgetLedger,
   type LlmClient,
   type ModelCatalog,
   type ModelRole,
@@ -21,26 +21,17 @@ import {
   type RunStore,
   type TokenEstimator,
 } from '@runtime/contracts';
-import { createContextBuilder, createContextCompactor, createContextRouter, createMemoryStore } from '@runtime/context';
-import {
-  BUILTIN_MODELS,
-  createBudgetLedger,
-  createCostCalculator,
-  createModelCatalog,
-  createTokenEstimator,
-  createUsageTracker,
-} from '@runtime/cost';
-import { createMemoryRunStore, createOrchestrator } from '@runtime/orchestration';
+import { BUILTIN_MODELS, createCostCalculator, createModelCatalog, createTokenEstimator } from '@runtime/cost';
+import { createMemoryRunStore } from '@runtime/orchestration';
 import { createSqliteRunStore } from '@runtime/orchestration/sqlite';
 import { createPolicyEnforcer, createRateLimiter, createTierResolver } from '@runtime/policy';
 import {
   createAnthropicClient,
   createMockLlmClient,
   createOpenAiCompatibleClient,
-  createProviderRouter,
-  createResilientClient,
   type ResilienceEvent,
 } from '@runtime/providers';
+import { createRuntime } from '@runtime/stack';
 import type { ResolvedConfig } from '../config/load-config.js';
 import type { DependencyHealth, SidecarRuntime } from './sidecar-runtime.js';
 
@@ -136,7 +127,6 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
   const estimator = createTokenEstimator({ catalog });
   const calculator = createCostCalculator({ catalog });
   if (config.config.ledger?.kind === 'redis') throw configError('ledger.kind', 'redis is not available in this build; use memory.');
-  const ledger: BudgetLedger = createBudgetLedger();
 
   const clients: Record<string, LlmClient> = {};
   if (file.providers === undefined) {
@@ -152,9 +142,6 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
       throw configError('models', `model ${model.id} names provider ${model.provider}, which is not configured.`);
     }
   }
-  const llm = createResilientClient(createProviderRouter({ catalog, clients }), {
-    ...(overrides.onProviderEvent === undefined ? {} : { onEvent: overrides.onProviderEvent }),
-  });
 
   const assignments: Record<string, string> = { default: 'enterprise' };
   for (const key of file.auth?.apiKeys ?? []) assignments[key.tenant] = key.tier;
@@ -165,24 +152,19 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
   const rateLimiter = createRateLimiter();
   const policy = createPolicyEnforcer({ catalog, resolver, rateLimiter });
   const store = createStore(config);
-  const orchestrator = createOrchestrator({
+  const runtime = createRuntime({
     catalog,
     estimator,
     costs: calculator,
-    ledger,
-    usage: createUsageTracker(),
-    builder: createContextBuilder({ estimator }),
-    compactor: createContextCompactor({ estimator }),
-    router: createContextRouter({ estimator }),
-    memory: createMemoryStore(),
-    llm,
+    clients,
+    resilience: overrides.onProviderEvent === undefined ? {} : { onEvent: overrides.onProviderEvent },
     policy,
     store,
     owner: overrides.owner ?? `${hostname()}:${process.pid}`,
   });
 
   return Promise.resolve({
-    orchestrator,
+    orchestrator: runtime.orchestrator,
     store,
     catalog,
     estimator,
@@ -199,8 +181,6 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
       }
       return checks;
     },
-    async close() {
-      await store.close();
-    },
+    close: () => runtime.close(),
   });
 }
