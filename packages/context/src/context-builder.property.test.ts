@@ -5,7 +5,7 @@ import { createFakeTokenEstimator } from '../test/support/fake-token-estimator.j
 import { createContextBuilder } from './context-builder.js';
 
 describe('ContextBuilder properties', () => {
-  it('counts the prompt exactly once, gives each dependency one message naming it, in deps order, deterministically', () => {
+  it('counts the prompt exactly once, gives each dependency one message naming it, in deps order, deterministically', { timeout: 30_000 }, () => {
     const estimator = createFakeTokenEstimator();
     const builder = createContextBuilder({ estimator });
     fc.assert(

@@ -37,7 +37,7 @@ function isProtected(message: Message): boolean {
 }
 
 describe('ContextCompactor properties (every strategy, random conversations)', () => {
-  it('fits or fails with the minimum size, keeps protected messages and tool pairs, reports every index, never mutates, is idempotent', async () => {
+  it('fits or fails with the minimum size, keeps protected messages and tool pairs, reports every index, never mutates, is idempotent', { timeout: 30_000 }, async () => {
     const outcomes = { unchanged: 0, dropped: 0, summarized: 0, tooLarge: 0 };
     await fc.assert(
       fc.asyncProperty(
@@ -142,7 +142,7 @@ describe('ContextCompactor properties (every strategy, random conversations)', (
     expect(outcomes.tooLarge).toBeGreaterThan(0);
   });
 
-  it('counts each message once per compaction (no recount on each drop)', async () => {
+  it('counts each message once per compaction (no recount on each drop)', { timeout: 30_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(conversationArbitrary(40), fc.constantFrom<CompactionStrategy>('truncate', 'priority', 'keepLastN'), async (messages, strategy) => {
         const estimator = createFakeTokenEstimator();

@@ -144,6 +144,16 @@ describe('createContextCompactor — summarize', () => {
     expect(result.report.tokensAfter).toBeLessThanOrEqual(total - 40);
   });
 
+  it('drops the span without a call, and says so, when there is no room for a useful summary', async () => {
+    const client = summarizer('unused');
+    const protectedOnly = estimator.countMessages([messages[0] as Message], model);
+    const result = await createContextCompactor({ estimator, summarizer: client }).compact({ messages, model, maxTokens: protectedOnly + 5, strategy: 'summarize' });
+    expect(client.calls).toHaveLength(0);
+    expect(result.report.summarized).toEqual([]);
+    expect(result.report.dropped).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(result.messages).toEqual([messages[0]]);
+  });
+
   it('is refused without a summarizer', async () => {
     const error = await rejection(createContextCompactor({ estimator }).compact({ messages, model, maxTokens: 100, strategy: 'summarize' }));
     expect(ValidationError.isInstance(error) && error.message).toMatch(/strategy summarize needs a summarizer/);

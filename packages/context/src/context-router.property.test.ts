@@ -5,7 +5,7 @@ import { createFakeTokenEstimator } from '../test/support/fake-token-estimator.j
 import { createContextRouter } from './context-router.js';
 
 describe('ContextRouter properties', () => {
-  it('a capped output fits its cap, keeps a prefix of the original and marks every cut', () => {
+  it('a capped output fits its cap, keeps a prefix of the original and marks every cut', { timeout: 30_000 }, () => {
     const estimator = createFakeTokenEstimator();
     const router = createContextRouter({ estimator });
     fc.assert(

@@ -33,7 +33,9 @@ function rulesById(rules: readonly ProjectRule[], ids: readonly string[] | undef
 }
 
 /**
- * The tiered prompt input of one project task: only what the task names.
+ * The tiered prompt input of one project task: only the contracts, rules and dependencies it names.
+ * @remarks
+ * Expects a plan checked by {@link validateProjectPlan} (every name it uses exists).
  * @public
  */
 export function projectTaskPromptInput(project: ProjectPlan, task: ProjectTask): TieredPromptInput {

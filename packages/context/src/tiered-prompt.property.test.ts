@@ -7,7 +7,7 @@ import { buildTieredPrompt } from './tiered-prompt.js';
 const words = (maximum: number): fc.Arbitrary<string> => fc.array(fc.constantFrom('alpha', 'beta', 'gamma', 'delta', '{ a: string }', '\n'), { minLength: 1, maxLength: maximum }).map((parts) => parts.join(' '));
 
 describe('buildTieredPrompt properties', () => {
-  it('fits its budget or fails with CONTEXT_TOO_LARGE; every cut is reported and marked; role, task and criteria survive', () => {
+  it('fits its budget or fails with CONTEXT_TOO_LARGE; every cut is reported and marked; role, task and criteria survive', { timeout: 30_000 }, () => {
     const estimator = createFakeTokenEstimator();
     fc.assert(
       fc.property(
@@ -42,7 +42,8 @@ describe('buildTieredPrompt properties', () => {
           for (const tag of ['role', 'task', 'success_criteria']) expect(prompt.text).toContain(`<${tag}>`);
           const truncated = prompt.cuts.filter((cut) => cut.action === 'truncated').length;
           expect(prompt.text.match(/\[cut: this section had \d+ tokens/g)?.length ?? 0).toBe(truncated);
-          for (const cut of prompt.cuts) expect(cut.tokensAfter).toBeLessThan(cut.tokensBefore);
+          // Section counts are rounded, so a small cut may keep its count; it never grows.
+          for (const cut of prompt.cuts) expect(cut.tokensAfter).toBeLessThanOrEqual(cut.tokensBefore);
         },
       ),
       { numRuns: 150 },
