@@ -1,5 +1,5 @@
 /**
- * Plain-text and Markdown renderings of a {@link BillingReport}.
+ * Plain-text and Markdown renderings of a {@link @runtime/contracts#BillingReport}.
  *
  * @remarks
  * Amounts are shown with a fixed number of decimals (rounded half up); the report object itself

@@ -1,5 +1,5 @@
 /**
- * The in-memory {@link BudgetLedger}: the embedded default, exact and fast.
+ * The in-memory {@link @runtime/contracts#BudgetLedger}: the embedded default, exact and fast.
  *
  * @remarks
  * Every operation runs synchronously inside one call, so a reserve checks and updates all its
@@ -26,7 +26,7 @@ import {
 } from './internal/ledger-input.js';
 
 /**
- * A {@link BudgetLedger} that can also return expired leases on demand.
+ * A {@link @runtime/contracts#BudgetLedger} that can also return expired leases on demand.
  * @public
  */
 export interface SweepableBudgetLedger extends BudgetLedger {
@@ -72,7 +72,7 @@ function promised<T>(operation: () => T): Promise<T> {
 }
 
 /**
- * Creates an in-memory {@link BudgetLedger}.
+ * Creates an in-memory {@link @runtime/contracts#BudgetLedger}.
  *
  * @example
  * ```ts

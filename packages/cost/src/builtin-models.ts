@@ -4,7 +4,7 @@
  * @remarks
  * Prices are USD per million tokens as published by the providers on {@link BUILTIN_CATALOG_AS_OF}.
  * Providers change prices; override or extend them with a catalog file
- * ({@link createModelCatalog} `file` / `catalog`) rather than trusting this list forever.
+ * ({@link createModelCatalog} `files` / `catalogs`) rather than trusting this list forever.
  * OpenAI does not charge for cache writes (the write rate defaults to the input rate); Anthropic
  * charges 1.25× input for 5-minute cache writes and 0.1× input for cache reads. Reasoning tokens
  * are billed at the output rate by both providers.

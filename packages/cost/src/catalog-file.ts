@@ -47,7 +47,7 @@ function fail(source: string, issues: readonly ValidationIssue[], input: unknown
 /**
  * Validates an already-parsed catalog object.
  * @param source - names the input in error messages (a file path, or `"object"`).
- * @throws {@link ValidationError} `VALIDATION_FAILED` with `details.field`, `details.model` (when
+ * @throws {@link @runtime/contracts#ValidationError} `VALIDATION_FAILED` with `details.field`, `details.model` (when
  * the problem is inside one model) and `details.issues`.
  * @public
  */
@@ -74,7 +74,7 @@ export function validateModelCatalogFile(input: unknown, source = 'object'): Mod
 
 /**
  * Parses and validates the text of a catalog file.
- * @throws {@link ValidationError} `VALIDATION_FAILED` for unparsable text or an invalid catalog.
+ * @throws {@link @runtime/contracts#ValidationError} `VALIDATION_FAILED` for unparsable text or an invalid catalog.
  * @public
  */
 export function parseModelCatalogFile(text: string, format: CatalogFileFormat, source = `${format} text`): ModelCatalogFile {
@@ -94,7 +94,7 @@ export function parseModelCatalogFile(text: string, format: CatalogFileFormat, s
 
 /**
  * Reads, parses (by extension: `.json`, `.yaml`, `.yml`) and validates a catalog file.
- * @throws {@link ValidationError} `VALIDATION_FAILED` for an unreadable, unparsable or invalid file.
+ * @throws {@link @runtime/contracts#ValidationError} `VALIDATION_FAILED` for an unreadable, unparsable or invalid file.
  * @public
  */
 export function loadModelCatalogFile(path: string): ModelCatalogFile {

@@ -50,7 +50,7 @@ function checkUsage(usage: Usage): void {
 }
 
 /**
- * Creates a {@link CostCalculator} over a catalog.
+ * Creates a {@link @runtime/contracts#CostCalculator} over a catalog.
  *
  * @example
  * ```ts

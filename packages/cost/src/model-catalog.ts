@@ -58,14 +58,14 @@ function unknownReference(field: string, id: string, known: readonly string[]): 
 }
 
 /**
- * Creates a {@link ModelCatalog}.
+ * Creates a {@link @runtime/contracts#ModelCatalog}.
  *
  * @example
  * ```ts
  * const catalog = createModelCatalog({ files: ['models.yaml'], roles: { fast: 'gpt-4.1-nano' } });
  * catalog.forTier(1).id; // 'gpt-4.1-nano'
  * ```
- * @throws {@link ValidationError} `VALIDATION_FAILED` for a bad file or object (naming the field and
+ * @throws {@link @runtime/contracts#ValidationError} `VALIDATION_FAILED` for a bad file or object (naming the field and
  * model), or a role / default that names an unknown model.
  * @public
  */

@@ -1,5 +1,5 @@
 /**
- * Maps the usage objects of the official provider SDKs to the contracts {@link Usage}.
+ * Maps the usage objects of the official provider SDKs to the contracts {@link @runtime/contracts#Usage}.
  *
  * @remarks
  * Structural types only: this package does not depend on the `openai` or `@anthropic-ai/sdk`

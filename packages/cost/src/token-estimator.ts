@@ -6,7 +6,7 @@
  * through a pluggable BPE backend loaded lazily once per encoding; a calibrated over-estimate
  * otherwise (Anthropic and unknown models). Chat overhead follows OpenAI's published rule: 3
  * tokens per message, 1 more for a `name`, 3 to prime the reply. Counts are additive, as the
- * {@link TokenEstimator} contract requires. Repeated texts hit an LRU cache. Not the truth about
+ * {@link @runtime/contracts#TokenEstimator} contract requires. Repeated texts hit an LRU cache. Not the truth about
  * billing: provider-reported usage is.
  */
 import { REPLY_PRIMING_TOKENS } from '@runtime/contracts';
@@ -61,7 +61,7 @@ function resolveBackend(backend: TokenEstimatorOptions['backend']): TokenEncoder
 }
 
 /**
- * Creates a {@link TokenEstimator}.
+ * Creates a {@link @runtime/contracts#TokenEstimator}.
  *
  * @example
  * ```ts

@@ -2,7 +2,7 @@
  * Usage and cost attribution: by run, task, model, tier, tool and phase.
  *
  * @remarks
- * Records are priced before they arrive (or priced here through a {@link CostCalculator} and tool
+ * Records are priced before they arrive (or priced here through a {@link @runtime/contracts#CostCalculator} and tool
  * prices). Every breakdown partitions the records, so its entries add up exactly to the total;
  * LLM calls (no `tool`) appear in `byModel`, tool calls in `byTool`, and together they make the
  * total. Not responsible for enforcing budgets (see {@link createBudgetLedger}).
@@ -71,14 +71,14 @@ export interface ToolCallUsage {
 }
 
 /**
- * A {@link UsageTracker} that can also price what it records.
+ * A {@link @runtime/contracts#UsageTracker} that can also price what it records.
  * @public
  */
 export interface CostUsageTracker extends UsageTracker {
   /**
    * Prices an LLM call with the calculator and records it.
-   * @throws {@link ValidationError} when no calculator was given or the usage is invalid;
-   * {@link ModelError} `UNKNOWN_MODEL`.
+   * @throws {@link @runtime/contracts#ValidationError} when no calculator was given or the usage is invalid;
+   * {@link @runtime/contracts#ModelError} `UNKNOWN_MODEL`.
    */
   recordCall(call: LlmCallUsage): UsageRecord;
   /** Records a tool call at its price. */
@@ -124,7 +124,7 @@ function freeze(map: Map<string, Accumulator>): Readonly<Record<string, UsageTot
 }
 
 /**
- * Creates an in-memory {@link UsageTracker}.
+ * Creates an in-memory {@link @runtime/contracts#UsageTracker}.
  *
  * @example
  * ```ts

@@ -84,8 +84,8 @@ export interface BudgetedCall<Result> {
  *   () => client.chat.completions.create({ model: 'gpt-4o-mini', messages, max_tokens: 300 }),
  * );
  * ```
- * @throws {@link BudgetError} `BUDGET_EXCEEDED` or `UNKNOWN_SCOPE` before calling;
- * {@link ModelError} `UNKNOWN_MODEL`; {@link ValidationError} for bad options; whatever `call` throws.
+ * @throws {@link @runtime/contracts#BudgetError} `BUDGET_EXCEEDED` or `UNKNOWN_SCOPE` before calling;
+ * {@link @runtime/contracts#ModelError} `UNKNOWN_MODEL`; {@link @runtime/contracts#ValidationError} for bad options; whatever `call` throws.
  * @public
  */
 export async function withBudget<Result>(

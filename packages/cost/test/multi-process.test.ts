@@ -54,7 +54,8 @@ describe('redis ledger under 4 processes', () => {
     const ledger = createRedisBudgetLedger({ redis, keyPrefix });
     const limits = new Map<string, Money>([['tenant:t', usd(300)]]);
     for (let user = 0; user < 4; user++) limits.set(`user:u${user}`, usd(70));
-    for (let run = 0; run < 8; run++) limits.set(`run:r${run}`, usd(20));
+    // run:r0 is small so that refusals happen however slowly the machine runs today.
+    for (let run = 0; run < 8; run++) limits.set(`run:r${run}`, run === 0 ? usd('0.5') : usd(20));
     for (const [scope, limit] of limits) await ledger.setLimit(scope, limit);
 
     const reports = await Promise.all(Array.from({ length: WORKERS }, (_, index) => runWorker(keyPrefix, index + 1)));

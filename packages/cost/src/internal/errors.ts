@@ -13,7 +13,7 @@ export function invalid(field: string, message: string, details: ErrorDetails = 
   });
 }
 
-/** A {@link BudgetError} with the given code. */
+/** A {@link @runtime/contracts#BudgetError} with the given code. */
 export function budgetError(code: BudgetErrorCode, message: string, details: ErrorDetails): BudgetError {
   return new BudgetError({ code, message, details });
 }

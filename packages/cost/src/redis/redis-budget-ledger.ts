@@ -1,5 +1,5 @@
 /**
- * A {@link BudgetLedger} shared by every process that talks to one Redis.
+ * A {@link @runtime/contracts#BudgetLedger} shared by every process that talks to one Redis.
  *
  * @remarks
  * Each operation is one Lua script (sent with EVALSHA; loaded on first use or after a
@@ -52,7 +52,7 @@ function text(value: string | number | null | undefined): string {
 }
 
 /**
- * Creates a Redis-backed {@link BudgetLedger} (`@runtime/cost/redis`; needs the `ioredis` peer).
+ * Creates a Redis-backed {@link @runtime/contracts#BudgetLedger} (`@runtime/cost/redis`; needs the `ioredis` peer).
  *
  * @example
  * ```ts
@@ -60,7 +60,7 @@ function text(value: string | number | null | undefined): string {
  * import { createRedisBudgetLedger } from '@runtime/cost/redis';
  * const ledger = createRedisBudgetLedger({ redis: new Redis({ enableAutoPipelining: true }), keyPrefix: 'budget:' });
  * ```
- * @throws {@link InternalError} `STORE_ERROR` (retryable) from every method when Redis fails.
+ * @throws {@link @runtime/contracts#InternalError} `STORE_ERROR` (retryable) from every method when Redis fails.
  * @public
  */
 export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): SweepableBudgetLedger {
