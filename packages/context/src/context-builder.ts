@@ -21,7 +21,7 @@ import type {
   ToolDefinition,
 } from '@runtime/contracts';
 import { baseTokens, validateMessages } from './internal/conversation.js';
-import { describe, validationFailed, type Issue } from './internal/errors.js';
+import { describeValue, validationFailed, type Issue } from './internal/errors.js';
 import { validateTools } from './internal/validate-compaction-request.js';
 
 /**
@@ -69,9 +69,9 @@ function orderedDependencies(input: ContextBuildInput, issues: Issue[]): RoutedO
   const seen = new Set<string>();
   input.dependencies.forEach((output, index) => {
     if (!position.has(output.dependencyId)) {
-      issues.push({ path: `dependencies[${index}].dependencyId`, message: `${describe(output.dependencyId)} is not a dependency of task ${input.task.id}` });
+      issues.push({ path: `dependencies[${index}].dependencyId`, message: `${describeValue(output.dependencyId)} is not a dependency of task ${input.task.id}` });
     } else if (seen.has(output.dependencyId)) {
-      issues.push({ path: `dependencies[${index}].dependencyId`, message: `output of ${describe(output.dependencyId)} given twice (it would be counted twice)` });
+      issues.push({ path: `dependencies[${index}].dependencyId`, message: `output of ${describeValue(output.dependencyId)} given twice (it would be counted twice)` });
     }
     seen.add(output.dependencyId);
   });
@@ -85,9 +85,9 @@ function orderedMemory(input: ContextBuildInput, issues: Issue[]): MemoryEntry[]
   const seen = new Set<string>();
   entries.forEach((entry, index) => {
     if (wanted !== undefined && !position.has(entry.key)) {
-      issues.push({ path: `memory[${index}].key`, message: `${describe(entry.key)} is not a memory key task ${input.task.id} asked for` });
+      issues.push({ path: `memory[${index}].key`, message: `${describeValue(entry.key)} is not a memory key task ${input.task.id} asked for` });
     } else if (seen.has(entry.key)) {
-      issues.push({ path: `memory[${index}].key`, message: `memory entry ${describe(entry.key)} given twice` });
+      issues.push({ path: `memory[${index}].key`, message: `memory entry ${describeValue(entry.key)} given twice` });
     }
     seen.add(entry.key);
   });

@@ -8,7 +8,7 @@
  * ({@link createContextBuilder} wraps each routed output into one message).
  */
 import type { ContextRouter, RouteInput, RoutedOutput, TokenEstimator } from '@runtime/contracts';
-import { describe, isIntegerAtLeast, validationFailed, type Issue } from './internal/errors.js';
+import { describeValue, isIntegerAtLeast, validationFailed, type Issue } from './internal/errors.js';
 import { longestFittingPrefix } from './internal/fit-text.js';
 import { parseJsonPath, selectJsonPath } from './internal/json-path.js';
 
@@ -31,7 +31,7 @@ function select(input: RouteInput): string {
   const extra = { dependencyId: input.dependencyId, select: input.select };
   const steps = parseJsonPath(input.select);
   if (steps === undefined) {
-    throw validationFailed(what, [{ path: 'select', message: `${describe(input.select)} is not a path such as $.summary or $.items[0].name` }], extra);
+    throw validationFailed(what, [{ path: 'select', message: `${describeValue(input.select)} is not a path such as $.summary or $.items[0].name` }], extra);
   }
   let parsed: unknown;
   try {
@@ -73,9 +73,9 @@ export function createContextRouter(options: ContextRouterOptions): ContextRoute
   return {
     route(input: RouteInput): RoutedOutput {
       const issues: Issue[] = [];
-      if (typeof input.output !== 'string') issues.push({ path: 'output', message: `must be a string, got ${describe(input.output)}` });
+      if (typeof input.output !== 'string') issues.push({ path: 'output', message: `must be a string, got ${describeValue(input.output)}` });
       if (input.maxTokens !== undefined && !isIntegerAtLeast(input.maxTokens, 1)) {
-        issues.push({ path: 'maxTokens', message: `must be an integer ≥ 1, got ${describe(input.maxTokens)}` });
+        issues.push({ path: 'maxTokens', message: `must be an integer ≥ 1, got ${describeValue(input.maxTokens)}` });
       }
       if (issues.length > 0) throw validationFailed(`route of dependency ${input.dependencyId}`, issues, { dependencyId: input.dependencyId });
       const content = select(input);

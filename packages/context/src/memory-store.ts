@@ -16,7 +16,7 @@ import {
   type MemoryStore,
   type RunId,
 } from '@runtime/contracts';
-import { describe, isIntegerAtLeast, validationFailed, type Issue } from './internal/errors.js';
+import { describeValue, isIntegerAtLeast, validationFailed, type Issue } from './internal/errors.js';
 
 /**
  * Options of {@link createMemoryStore}.
@@ -79,7 +79,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const maxEntriesPerRun = options.maxEntriesPerRun ?? 1_000;
   const limitIssues: Issue[] = [];
   for (const [name, value] of Object.entries({ maxKeyBytes, maxValueBytes, maxRunBytes, maxEntriesPerRun })) {
-    if (!isIntegerAtLeast(value, 1)) limitIssues.push({ path: name, message: `must be an integer ≥ 1, got ${describe(value)}` });
+    if (!isIntegerAtLeast(value, 1)) limitIssues.push({ path: name, message: `must be an integer ≥ 1, got ${describeValue(value)}` });
   }
   if (limitIssues.length > 0) throw validationFailed('memory store options', limitIssues);
 
@@ -104,10 +104,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
     set(runId: RunId, key: string, value: string, setOptions?: MemorySetOptions): Promise<MemoryEntry> {
       const issues: Issue[] = [];
-      if (typeof key !== 'string' || key === '') issues.push({ path: 'key', message: `must be a non-empty string, got ${describe(key)}` });
-      if (typeof value !== 'string') issues.push({ path: 'value', message: `must be a string, got ${describe(value)}` });
+      if (typeof key !== 'string' || key === '') issues.push({ path: 'key', message: `must be a non-empty string, got ${describeValue(key)}` });
+      if (typeof value !== 'string') issues.push({ path: 'value', message: `must be a string, got ${describeValue(value)}` });
       const ttlMs = setOptions?.ttlMs;
-      if (ttlMs !== undefined && !isIntegerAtLeast(ttlMs, 1)) issues.push({ path: 'ttlMs', message: `must be an integer ≥ 1, got ${describe(ttlMs)}` });
+      if (ttlMs !== undefined && !isIntegerAtLeast(ttlMs, 1)) issues.push({ path: 'ttlMs', message: `must be an integer ≥ 1, got ${describeValue(ttlMs)}` });
       if (issues.length > 0) return Promise.reject(validationFailed(`memory write in run ${runId}`, issues, { runId }));
 
       const keyBytes = byteLength(key);

@@ -9,7 +9,7 @@
  * as separate messages from {@link createContextBuilder}.
  */
 import type { TaskTier } from '@runtime/contracts';
-import { contextTooLarge, describe, isIntegerAtLeast, validationFailed, type Issue } from './internal/errors.js';
+import { contextTooLarge, describeValue, isIntegerAtLeast, validationFailed, type Issue } from './internal/errors.js';
 import { longestFittingPrefix } from './internal/fit-text.js';
 import { CUT_ORDER, renderBlock, renderBlocks, SECTION_ORDER, sectionBodies, type PromptBlock } from './internal/prompt-blocks.js';
 import type { PromptCut, PromptOmission, TieredPrompt, TieredPromptInput, TieredPromptOptions } from './tiered-prompt-types.js';
@@ -40,7 +40,7 @@ const INPUT_FIELD: Readonly<Partial<Record<string, keyof TieredPromptInput>>> = 
 
 function validate(input: TieredPromptInput, options: TieredPromptOptions): void {
   const issues: Issue[] = [];
-  if (input.tier !== 1 && input.tier !== 2 && input.tier !== 3) issues.push({ path: 'tier', message: `must be 1, 2 or 3, got ${describe(input.tier)}` });
+  if (input.tier !== 1 && input.tier !== 2 && input.tier !== 3) issues.push({ path: 'tier', message: `must be 1, 2 or 3, got ${describeValue(input.tier)}` });
   for (const field of ['role', 'task'] as const) {
     if (typeof input[field] !== 'string' || input[field].trim() === '') issues.push({ path: field, message: 'must be a non-empty string' });
   }
@@ -52,7 +52,7 @@ function validate(input: TieredPromptInput, options: TieredPromptOptions): void 
     if (typeof contract.text !== 'string') issues.push({ path: `contracts[${index}].text`, message: 'must be a string' });
   });
   for (const [tier, budget] of Object.entries(options.budgets ?? {})) {
-    if (budget !== undefined && !isIntegerAtLeast(budget, 1)) issues.push({ path: `budgets.${tier}`, message: `must be an integer ≥ 1, got ${describe(budget)}` });
+    if (budget !== undefined && !isIntegerAtLeast(budget, 1)) issues.push({ path: `budgets.${tier}`, message: `must be an integer ≥ 1, got ${describeValue(budget)}` });
   }
   if (issues.length > 0) throw validationFailed('tiered prompt input', issues);
 }

@@ -2,7 +2,7 @@
  * A dependency-free runtime validator of {@link ProjectPlan}, with typed errors.
  */
 import { DagError, TASK_ID_PATTERN } from '@runtime/contracts';
-import { describe, isIntegerAtLeast, validationFailed, type Issue } from './internal/errors.js';
+import { describeValue, isIntegerAtLeast, validationFailed, type Issue } from './internal/errors.js';
 import { parseJsonPath } from './internal/json-path.js';
 import type { ProjectPlan, ProjectTask } from './project-plan.js';
 
@@ -17,13 +17,13 @@ class Checker {
 
   string(value: unknown, path: string, optional = false): void {
     if (optional && value === undefined) return;
-    if (typeof value !== 'string' || value.trim() === '') this.issues.push({ path, message: `must be a non-empty string, got ${describe(value)}` });
+    if (typeof value !== 'string' || value.trim() === '') this.issues.push({ path, message: `must be a non-empty string, got ${describeValue(value)}` });
   }
 
   strings(value: unknown, path: string, optional: boolean, minimum = 0): void {
     if (optional && value === undefined) return;
     if (!Array.isArray(value)) {
-      this.issues.push({ path, message: `must be an array of strings, got ${describe(value)}` });
+      this.issues.push({ path, message: `must be an array of strings, got ${describeValue(value)}` });
       return;
     }
     if (value.length < minimum) this.issues.push({ path, message: `needs at least ${minimum} item${minimum === 1 ? '' : 's'}` });
@@ -32,7 +32,7 @@ class Checker {
 
   array(value: unknown, path: string, minimum: number): readonly unknown[] {
     if (!Array.isArray(value)) {
-      this.issues.push({ path, message: `must be an array, got ${describe(value)}` });
+      this.issues.push({ path, message: `must be an array, got ${describeValue(value)}` });
       return [];
     }
     if (value.length < minimum) this.issues.push({ path, message: `needs at least ${minimum} item${minimum === 1 ? '' : 's'}` });
@@ -48,7 +48,7 @@ class Checker {
     this.array(value, path, 0).forEach((item, index) => {
       const at = `${path}[${index}]`;
       if (!isShape(item)) {
-        this.issues.push({ path: at, message: `must be an object, got ${describe(item)}` });
+        this.issues.push({ path: at, message: `must be an object, got ${describeValue(item)}` });
         return;
       }
       this.unknownFields(item, fields, at);
@@ -57,7 +57,7 @@ class Checker {
       if (fields.includes('description')) this.string(item['description'], `${at}.description`, true);
       const name = item[key];
       if (typeof name === 'string') {
-        if (names.has(name)) this.issues.push({ path: `${at}.${key}`, message: `duplicate ${key} ${describe(name)}` });
+        if (names.has(name)) this.issues.push({ path: `${at}.${key}`, message: `duplicate ${key} ${describeValue(name)}` });
         names.add(name);
       }
     });
@@ -68,24 +68,24 @@ class Checker {
     this.strings(value, path, true);
     if (!Array.isArray(value)) return;
     value.forEach((name: unknown, index) => {
-      if (typeof name === 'string' && !known.has(name)) this.issues.push({ path: `${path}[${index}]`, message: `unknown ${what} ${describe(name)}` });
+      if (typeof name === 'string' && !known.has(name)) this.issues.push({ path: `${path}[${index}]`, message: `unknown ${what} ${describeValue(name)}` });
     });
   }
 
   dependency(value: unknown, path: string): void {
     if (typeof value === 'string') return;
     if (!isShape(value)) {
-      this.issues.push({ path, message: `must be a task id or { id, select?, maxTokens? }, got ${describe(value)}` });
+      this.issues.push({ path, message: `must be a task id or { id, select?, maxTokens? }, got ${describeValue(value)}` });
       return;
     }
     this.unknownFields(value, ['id', 'select', 'maxTokens'], path);
     this.string(value['id'], `${path}.id`);
     const select = value['select'];
     if (select !== undefined && (typeof select !== 'string' || parseJsonPath(select) === undefined)) {
-      this.issues.push({ path: `${path}.select`, message: `must be a path such as $.summary or $.items[0].name, got ${describe(select)}` });
+      this.issues.push({ path: `${path}.select`, message: `must be a path such as $.summary or $.items[0].name, got ${describeValue(select)}` });
     }
     if (value['maxTokens'] !== undefined && !isIntegerAtLeast(value['maxTokens'], 1)) {
-      this.issues.push({ path: `${path}.maxTokens`, message: `must be an integer ≥ 1, got ${describe(value['maxTokens'])}` });
+      this.issues.push({ path: `${path}.maxTokens`, message: `must be an integer ≥ 1, got ${describeValue(value['maxTokens'])}` });
     }
   }
 }
@@ -110,22 +110,22 @@ const TASK_FIELDS = [
 
 function checkTask(checker: Checker, task: unknown, at: string, known: { contracts: Set<string>; rules: Set<string>; security: Set<string> }): void {
   if (!isShape(task)) {
-    checker.issues.push({ path: at, message: `must be an object, got ${describe(task)}` });
+    checker.issues.push({ path: at, message: `must be an object, got ${describeValue(task)}` });
     return;
   }
   checker.unknownFields(task, TASK_FIELDS, at);
   const id = task['id'];
-  if (typeof id !== 'string' || !TASK_ID_PATTERN.test(id)) checker.issues.push({ path: `${at}.id`, message: `must be 1..128 characters of A-Z a-z 0-9 . _ -, got ${describe(id)}` });
+  if (typeof id !== 'string' || !TASK_ID_PATTERN.test(id)) checker.issues.push({ path: `${at}.id`, message: `must be 1..128 characters of A-Z a-z 0-9 . _ -, got ${describeValue(id)}` });
   for (const field of ['title', 'role', 'task', 'deliverable'] as const) checker.string(task[field], `${at}.${field}`);
   for (const field of ['pattern', 'thinkingInstruction'] as const) checker.string(task[field], `${at}.${field}`, true);
-  if (task['tier'] !== 1 && task['tier'] !== 2 && task['tier'] !== 3) checker.issues.push({ path: `${at}.tier`, message: `must be 1, 2 or 3, got ${describe(task['tier'])}` });
+  if (task['tier'] !== 1 && task['tier'] !== 2 && task['tier'] !== 3) checker.issues.push({ path: `${at}.tier`, message: `must be 1, 2 or 3, got ${describeValue(task['tier'])}` });
   checker.strings(task['successCriteria'], `${at}.successCriteria`, false, 1);
   checker.strings(task['edgeCases'], `${at}.edgeCases`, true);
   checker.references(task['contracts'], `${at}.contracts`, known.contracts, 'contract');
   checker.references(task['businessRules'], `${at}.businessRules`, known.rules, 'business rule');
   checker.references(task['security'], `${at}.security`, known.security, 'security rule');
   if (task['maxOutputTokens'] !== undefined && !isIntegerAtLeast(task['maxOutputTokens'], 1)) {
-    checker.issues.push({ path: `${at}.maxOutputTokens`, message: `must be an integer ≥ 1, got ${describe(task['maxOutputTokens'])}` });
+    checker.issues.push({ path: `${at}.maxOutputTokens`, message: `must be an integer ≥ 1, got ${describeValue(task['maxOutputTokens'])}` });
   }
   if (task['deps'] !== undefined) checker.array(task['deps'], `${at}.deps`, 0).forEach((dependency, index) => checker.dependency(dependency, `${at}.deps[${index}]`));
 }
@@ -179,7 +179,7 @@ function checkGraph(tasks: readonly ProjectTask[]): void {
  */
 export function validateProjectPlan(value: unknown): ProjectPlan {
   const checker = new Checker();
-  if (!isShape(value)) throw validationFailed('project plan', [{ path: '', message: `must be an object, got ${describe(value)}` }]);
+  if (!isShape(value)) throw validationFailed('project plan', [{ path: '', message: `must be an object, got ${describeValue(value)}` }]);
   checker.unknownFields(value, ['name', 'summary', 'system', 'architectureContext', 'contracts', 'businessRules', 'securityRules', 'tasks'], '');
   checker.string(value['name'], 'name');
   checker.string(value['summary'], 'summary');

@@ -8,7 +8,7 @@
  * exactly once here; compaction then only adds and subtracts these counts.
  */
 import { REPLY_PRIMING_TOKENS, type Message, type TokenEstimator, type ToolDefinition } from '@runtime/contracts';
-import { describe, type Issue } from './errors.js';
+import { describeValue, type Issue } from './errors.js';
 
 const ROLES: ReadonlySet<string> = new Set(['system', 'user', 'assistant', 'tool']);
 
@@ -46,18 +46,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function validateToolCalls(value: unknown, path: string, issues: Issue[]): void {
   if (!Array.isArray(value)) {
-    issues.push({ path, message: `toolCalls must be an array, got ${describe(value)}` });
+    issues.push({ path, message: `toolCalls must be an array, got ${describeValue(value)}` });
     return;
   }
   value.forEach((call: unknown, index) => {
     const callPath = `${path}[${index}]`;
     if (!isRecord(call)) {
-      issues.push({ path: callPath, message: `a tool call must be an object, got ${describe(call)}` });
+      issues.push({ path: callPath, message: `a tool call must be an object, got ${describeValue(call)}` });
       return;
     }
     for (const field of ['id', 'name', 'arguments'] as const) {
       if (typeof call[field] !== 'string' || (field !== 'arguments' && call[field] === '')) {
-        issues.push({ path: `${callPath}.${field}`, message: `must be a non-empty string, got ${describe(call[field])}` });
+        issues.push({ path: `${callPath}.${field}`, message: `must be a non-empty string, got ${describeValue(call[field])}` });
       }
     }
   });
@@ -74,31 +74,31 @@ function where(path: string, index: number): string {
  */
 export function validateMessages(messages: unknown, path = 'messages'): Issue[] {
   const issues: Issue[] = [];
-  if (!Array.isArray(messages)) return [{ path, message: `must be an array of messages, got ${describe(messages)}` }];
+  if (!Array.isArray(messages)) return [{ path, message: `must be an array of messages, got ${describeValue(messages)}` }];
   const openCalls = new Set<string>();
   for (let index = 0; index < messages.length; index += 1) {
     const message: unknown = messages[index];
     if (!isRecord(message)) {
-      issues.push({ path: where(path, index), message: `a message must be an object, got ${describe(message)}` });
+      issues.push({ path: where(path, index), message: `a message must be an object, got ${describeValue(message)}` });
       continue;
     }
     const role = message['role'];
     if (typeof role !== 'string' || !ROLES.has(role)) {
-      issues.push({ path: `${where(path, index)}.role`, message: `unknown role ${describe(role)} (expected system, user, assistant or tool)` });
+      issues.push({ path: `${where(path, index)}.role`, message: `unknown role ${describeValue(role)} (expected system, user, assistant or tool)` });
       continue;
     }
     if (typeof message['content'] !== 'string') {
-      issues.push({ path: `${where(path, index)}.content`, message: `must be a string, got ${describe(message['content'])}` });
+      issues.push({ path: `${where(path, index)}.content`, message: `must be a string, got ${describeValue(message['content'])}` });
     }
     if (message['name'] !== undefined && (typeof message['name'] !== 'string' || message['name'] === '')) {
-      issues.push({ path: `${where(path, index)}.name`, message: `must be a non-empty string, got ${describe(message['name'])}` });
+      issues.push({ path: `${where(path, index)}.name`, message: `must be a non-empty string, got ${describeValue(message['name'])}` });
     }
     if (message['pinned'] !== undefined && typeof message['pinned'] !== 'boolean') {
-      issues.push({ path: `${where(path, index)}.pinned`, message: `must be a boolean, got ${describe(message['pinned'])}` });
+      issues.push({ path: `${where(path, index)}.pinned`, message: `must be a boolean, got ${describeValue(message['pinned'])}` });
     }
     const priority = message['priority'];
     if (priority !== undefined && (typeof priority !== 'number' || !Number.isFinite(priority))) {
-      issues.push({ path: `${where(path, index)}.priority`, message: `must be a finite number, got ${describe(priority)}` });
+      issues.push({ path: `${where(path, index)}.priority`, message: `must be a finite number, got ${describeValue(priority)}` });
     }
     const toolCalls = message['toolCalls'];
     if (toolCalls !== undefined) {
@@ -117,7 +117,7 @@ export function validateMessages(messages: unknown, path = 'messages'): Issue[] 
       } else if (!openCalls.has(toolCallId)) {
         issues.push({
           path: `${where(path, index)}.toolCallId`,
-          message: `tool result ${describe(toolCallId)} has no matching tool call in an earlier assistant message`,
+          message: `tool result ${describeValue(toolCallId)} has no matching tool call in an earlier assistant message`,
         });
       }
     } else if (toolCallId !== undefined) {

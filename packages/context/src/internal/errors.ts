@@ -31,7 +31,7 @@ export function isIntegerAtLeast(value: unknown, minimum: number): value is numb
 }
 
 /** A short description of an unexpected value for error messages. */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
   return Array.isArray(value) ? 'an array' : typeof value;
