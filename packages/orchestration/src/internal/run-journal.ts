@@ -99,7 +99,7 @@ export class RunJournal {
     }
     if (run !== undefined) batch.run = { ...batch.run, ...run, updatedAt: at };
     for (const task of tasks) batch.tasks.set(task.id, task);
-    for (const event of events) batch.events.push({ ...event, runId: this.#runId, seq: ++this.#seq, at } as RuntimeEvent);
+    for (const event of events) batch.events.push({ ...event, runId: this.#runId, seq: ++this.#seq, at });
     return batch.promise;
   }
 
