@@ -12,6 +12,7 @@
 export { DEFAULT_TIERS } from './default-tiers.js';
 export { createRateLimiter, type MemoryRateLimiterOptions } from './memory-rate-limiter.js';
 export { createPolicyEnforcer, type PolicyEnforcerOptions, type ReleasablePolicyEnforcer } from './policy-enforcer.js';
+export { parseTierOverrides } from './parse-tier-overrides.js';
 export { isPolicyRefusal, toPolicyError, type PolicyRefusal } from './policy-error.js';
 export type { RateLimitWindows, ReleasableRateLimiter } from './rate-limit-windows.js';
 export {

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock, type RateLimitDecision, type RateLimitRequest, type RateLimitRule } from '@runtime/contracts';
 import { RULES, resolveWindows, validateActualTokens, validateRequest } from './internal/limiter-input.js';
 import { settled } from './internal/settled.js';
+import { PermitTable, type TakenPermit } from './internal/permit-table.js';
 import { SlidingLog } from './internal/sliding-log.js';
 import type { RateLimitWindows, ReleasableRateLimiter } from './rate-limit-windows.js';
 
@@ -26,16 +27,6 @@ export interface MemoryRateLimiterOptions {
 interface KeyState {
   readonly logs: Partial<Record<RateLimitRule, SlidingLog>>;
   lastTime: number;
-}
-
-/** An open permit; settling or releasing it deletes it, so a second call finds nothing (idempotence). */
-interface Permit {
-  readonly state: KeyState;
-  /** Absolute indexes in each rule's log, -1 when the rule was not applied. */
-  readonly rpm: number;
-  readonly rph: number;
-  readonly tpm: number;
-  readonly expiresAt: number;
 }
 
 /** Sweep idle keys and expired permits every this many acquisitions. */
@@ -65,27 +56,13 @@ export function createRateLimiter(options: MemoryRateLimiterOptions = {}): Relea
   const windows = resolveWindows(options.windows);
   const longestWindow = Math.max(windows.rpm, windows.rph, windows.tpm);
   const keys = new Map<string, KeyState>();
-  // Open permits by sequence number (admission order): slot `sequence - permitBase`.
-  let permits: (Permit | undefined)[] = [];
-  let permitHead = 0;
-  let permitBase = 0;
+  const permits = new PermitTable<KeyState>();
   const prefix = `${randomBytes(4).toString('hex')}.`;
   let untilSweep = SWEEP_EVERY;
   let untilKeySweep = SWEEP_EVERY;
 
   function sweep(now: number): void {
-    // Permits are in admission order, so the closed and expired ones gather at the front.
-    while (permitHead < permits.length) {
-      const permit = permits[permitHead];
-      if (permit !== undefined && permit.expiresAt > now) break;
-      permits[permitHead] = undefined;
-      permitHead += 1;
-    }
-    if (permitHead * 2 >= permits.length) {
-      permits = permits.slice(permitHead);
-      permitBase += permitHead;
-      permitHead = 0;
-    }
+    permits.sweep(now);
     untilKeySweep -= SWEEP_EVERY;
     if (untilKeySweep > 0) return;
     untilKeySweep = Math.max(SWEEP_EVERY, keys.size);
@@ -115,13 +92,9 @@ export function createRateLimiter(options: MemoryRateLimiterOptions = {}): Relea
   }
 
   /** Removes and returns the open permit with this id; `undefined` when unknown, closed or expired. */
-  function take(permitId: string): Permit | undefined {
+  function take(permitId: string): TakenPermit<KeyState> | undefined {
     if (typeof permitId !== 'string' || !permitId.startsWith(prefix)) return undefined;
-    const slot = Number(permitId.slice(prefix.length)) - permitBase;
-    if (!Number.isSafeInteger(slot) || slot < permitHead || slot >= permits.length) return undefined;
-    const permit = permits[slot];
-    permits[slot] = undefined;
-    return permit !== undefined && permit.expiresAt > clock.now() ? permit : undefined;
+    return permits.take(Number(permitId.slice(prefix.length)), clock.now());
   }
 
   function acquireNow(request: RateLimitRequest): RateLimitDecision {
@@ -137,20 +110,19 @@ export function createRateLimiter(options: MemoryRateLimiterOptions = {}): Relea
     const refusal = decide(state, now, limits, tokens);
     if (refusal !== undefined) return refusal;
     const { logs } = state;
-    const permitId = prefix + String(permitBase + permits.length);
-    permits.push({
+    const sequence = permits.add(
       state,
-      rpm: limits.rpm === undefined || logs.rpm === undefined ? -1 : logs.rpm.push(now, 1),
-      rph: limits.rph === undefined || logs.rph === undefined ? -1 : logs.rph.push(now, 1),
-      tpm: limits.tpm === undefined || logs.tpm === undefined ? -1 : logs.tpm.push(now, tokens),
-      expiresAt: now + longestWindow,
-    });
+      limits.rpm === undefined || logs.rpm === undefined ? -1 : logs.rpm.push(now, 1),
+      limits.rph === undefined || logs.rph === undefined ? -1 : logs.rph.push(now, 1),
+      limits.tpm === undefined || logs.tpm === undefined ? -1 : logs.tpm.push(now, tokens),
+      now + longestWindow,
+    );
     untilSweep -= 1;
     if (untilSweep === 0) {
       untilSweep = SWEEP_EVERY;
       sweep(now);
     }
-    return { allowed: true, permitId };
+    return { allowed: true, permitId: prefix + String(sequence) };
   }
 
   function settleNow(permitId: string, actualTokens: number): void {
