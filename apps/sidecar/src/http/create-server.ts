@@ -171,7 +171,10 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     return runs.list(principalOf(request), params);
   });
 
-  app.get<{ Params: { id: string } }>('/v1/runs/:id', async (request) => runs.get(principalOf(request), request.params.id));
+  app.get<{ Params: { id: string } }>('/v1/runs/:id', async (request, reply) => {
+    const json = await runs.getJson(principalOf(request), request.params.id);
+    return reply.type('application/json; charset=utf-8').send(json);
+  });
 
   app.post<{ Params: { id: string } }>('/v1/runs/:id/tasks', async (request, reply) => {
     const principal = principalOf(request);

@@ -4,6 +4,7 @@
  */
 import {
   asRunId,
+  TERMINAL_RUN_STATES,
   ModelError,
   PolicyError,
   RunStateError,
@@ -56,6 +57,11 @@ export interface RunService {
   create(principal: Principal, spec: RunSpec): Promise<CreatedRun>;
   /** The principal's run. @throws {@link RunStateError} `RUN_NOT_FOUND` */
   get(principal: Principal, id: string): Promise<Run>;
+  /**
+   * The principal's run as JSON text; a finished run's text is cached (it never changes again).
+   * @throws {@link RunStateError} `RUN_NOT_FOUND`
+   */
+  getJson(principal: Principal, id: string): Promise<string>;
   /** The principal's runs, newest first. */
   list(principal: Principal, params: RunListParams): Promise<RunListResponse>;
   /** Adds tasks to a running run. */
@@ -68,6 +74,7 @@ export interface RunService {
 
 const DEFAULT_PARALLELISM = 4;
 const TENANT_CACHE_LIMIT = 10_000;
+const FINISHED_CACHE_LIMIT = 1_000;
 const MAX_RUN_ID_LENGTH = 128;
 
 function notFound(id: string): RunStateError {
@@ -86,6 +93,7 @@ export function createRunService(options: {
   const { runtime, observer, metrics } = options;
   const { orchestrator, store, catalog } = runtime;
   const tenantOf = new Map<string, string>();
+  const finishedJson = new Map<string, string>();
 
   function remember(id: string, tenant: string): void {
     if (tenantOf.size >= TENANT_CACHE_LIMIT) {
@@ -186,10 +194,25 @@ export function createRunService(options: {
 
   return {
     owned,
+    async getJson(principal, id) {
+      const runId = await owned(principal, id);
+      const cached = finishedJson.get(runId);
+      if (cached !== undefined) return cached;
+      const run = await view(runId);
+      const json = JSON.stringify(run);
+      if (TERMINAL_RUN_STATES.has(run.state)) {
+        if (finishedJson.size >= FINISHED_CACHE_LIMIT) {
+          const oldest = finishedJson.keys().next();
+          if (oldest.done !== true) finishedJson.delete(oldest.value);
+        }
+        finishedJson.set(runId, json);
+      }
+      return json;
+    },
     async create(principal, spec) {
       const tier = tierOf(principal);
       const effective = applyTier(spec, tier);
-      const requestHash = canonicalHash(effective);
+      const requestHash = effective.idempotencyKey === undefined ? '' : canonicalHash(effective);
       if (effective.idempotencyKey !== undefined) {
         const found = await store.findByIdempotencyKey(principal.tenant, effective.idempotencyKey);
         if (found !== undefined) return existing(principal, found, requestHash);
