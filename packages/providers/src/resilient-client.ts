@@ -31,7 +31,7 @@ import {
   type RunId,
 } from '@runtime/contracts';
 import { abortedError, classifyError } from './classify-error.js';
-import { AttemptRunner, type CallState, type Invoke } from './internal/attempt-runner.js';
+import { AttemptRunner, NOTHING_TO_DETACH, type CallState, type Invoke } from './internal/attempt-runner.js';
 import { requestKey } from './internal/request-key.js';
 import { ResponseCache } from './internal/response-cache.js';
 import { RetryBudgets } from './internal/retry-budgets.js';
@@ -209,8 +209,7 @@ export function createResilientClient(inner: LlmClient, options: ResilientClient
   const cache = options.cache === undefined ? undefined : new ResponseCache(options.cache.ttlMs, options.cache.maxEntries ?? 1000);
   const inFlight = new Map<string, SharedCall>();
 
-  const invokeComplete: Invoke<LlmResult> = (request, signal, call) =>
-    inner.complete(request, signal === undefined ? { ...contextOption(call) } : { signal, ...contextOption(call) });
+  const invokeComplete: Invoke<LlmResult> = (request, signal, call) => inner.complete(request, innerOptions(signal, call));
 
   function callState(options: LlmCallOptions | undefined, signal: AbortSignal | undefined): CallState {
     return {
@@ -219,13 +218,14 @@ export function createResilientClient(inner: LlmClient, options: ResilientClient
       context: options?.context,
       onRetry: options?.onRetry,
       attempts: 0,
+      detach: NOTHING_TO_DETACH,
     };
   }
 
   async function execute(request: LlmRequest, callOptions: LlmCallOptions | undefined, signal: AbortSignal | undefined): Promise<LlmResult> {
     const call = callState(callOptions, signal);
-    const { value, detach } = await runner.run(request, call, invokeComplete);
-    detach();
+    const value = await runner.run(request, call, invokeComplete);
+    call.detach();
     return value.attempts === call.attempts ? value : { ...value, attempts: call.attempts };
   }
 
@@ -253,21 +253,17 @@ export function createResilientClient(inner: LlmClient, options: ResilientClient
     }
     // A leader without a signal can never leave, so it owns the upstream call (no controller needed).
     const controller = signal === undefined ? undefined : new AbortController();
-    const forget = (): void => {
-      if (inFlight.get(key) === shared) inFlight.delete(key);
-    };
-    const shared = new SharedCall(controller, forget);
-    inFlight.set(key, shared);
+    const shared = new SharedCall(controller, inFlight, key);
     const operation = execute(request, callOptions, controller?.signal);
     const leader = signal === undefined ? operation : shared.join(signal, abortFor(request, signal));
     operation.then(
       (result) => {
-        forget();
-        remember(key, result);
+        shared.forget();
+        if (cache !== undefined) remember(key, result);
         shared.deliver(result);
       },
       (error: unknown) => {
-        forget();
+        shared.forget();
         shared.fail(error);
       },
     );
@@ -295,8 +291,8 @@ export function createResilientClient(inner: LlmClient, options: ResilientClient
       const first = await iterator.next();
       return { iterator, first };
     });
-    const { iterator } = opened.value;
-    let step = opened.value.first;
+    const { iterator } = opened;
+    let step = opened.first;
     try {
       while (step.done !== true) {
         const chunk = step.value;
@@ -306,7 +302,7 @@ export function createResilientClient(inner: LlmClient, options: ResilientClient
     } catch (error) {
       throw classifyError(error, { provider: runner.providerOf(request), model: request.model, ...(signal === undefined ? {} : { signal }) });
     } finally {
-      opened.detach();
+      call.detach();
       if (step.done !== true) await iterator.return?.();
     }
   }
@@ -319,6 +315,15 @@ export function createResilientClient(inner: LlmClient, options: ResilientClient
     retriesUsed: (runId) => budgets?.used(runId) ?? 0,
     forgetRun: (runId) => budgets?.forget(runId),
   };
+}
+
+const NO_OPTIONS: LlmCallOptions = Object.freeze({});
+
+/** What the inner client gets: the attempt's signal and the context (timeouts and retries are ours). */
+function innerOptions(signal: AbortSignal | undefined, call: CallState): LlmCallOptions {
+  const context = call.context;
+  if (context === undefined) return signal === undefined ? NO_OPTIONS : { signal };
+  return signal === undefined ? { context } : { signal, context };
 }
 
 function contextOption(call: CallState): Pick<LlmCallOptions, 'context'> {

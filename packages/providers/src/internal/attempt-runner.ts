@@ -44,23 +44,21 @@ export interface CallState {
   readonly context: LlmCallContext | undefined;
   readonly onRetry: ((info: LlmRetryInfo) => void) | undefined;
   attempts: number;
+  /** Unlinks the successful attempt's signal from the caller's (streams call it when they end). */
+  detach: () => void;
 }
 
 /** Sends one attempt; `signal` is the attempt's (caller abort + attempt deadline). */
 export type Invoke<T> = (request: LlmRequest, signal: AbortSignal | undefined, call: CallState) => Promise<T>;
 
-/** An attempt's value plus the function that unlinks its signal from the caller's (streams keep it linked). */
-export interface Attempted<T> {
-  readonly value: T;
-  readonly detach: () => void;
-}
-
-const NOTHING_TO_DETACH = (): void => undefined;
+/** For {@link CallState.detach} when there is nothing to unlink. */
+export const NOTHING_TO_DETACH = (): void => undefined;
 
 /** Retry with backoff / Retry-After, per-run budget, per-attempt timeout, breakers and fallback. */
 export class AttemptRunner {
   readonly #settings: RunnerSettings;
-  readonly #circuits = new Map<string, Circuit>();
+  /** provider → provider model → breaker (nested maps: no key string built per call). */
+  readonly #circuits = new Map<string, Map<string, Circuit>>();
   readonly #onTransition: ConstructorParameters<typeof Circuit>[2]['onTransition'];
 
   constructor(settings: RunnerSettings) {
@@ -69,7 +67,7 @@ export class AttemptRunner {
   }
 
   circuitState(provider: string, model: string): Circuit['state'] {
-    return this.#circuits.get(`${provider}\u0000${model}`)?.state ?? 'closed';
+    return this.#circuits.get(provider)?.get(model)?.state ?? 'closed';
   }
 
   providerOf(request: LlmRequest): string {
@@ -78,7 +76,13 @@ export class AttemptRunner {
   }
 
   /** Runs the request, then each fallback model in turn while failures stay transient. */
-  async run<T>(request: LlmRequest, call: CallState, invoke: Invoke<T>): Promise<Attempted<T>> {
+  run<T>(request: LlmRequest, call: CallState, invoke: Invoke<T>): Promise<T> {
+    // Without fallbacks, no extra async frame on the hot path.
+    if (this.#settings.fallbackModels.length === 0) return this.#withRetries(request, call, invoke);
+    return this.#withFallbacks(request, call, invoke);
+  }
+
+  async #withFallbacks<T>(request: LlmRequest, call: CallState, invoke: Invoke<T>): Promise<T> {
     let current = request;
     let next = 0;
     for (;;) {
@@ -102,7 +106,7 @@ export class AttemptRunner {
     }
   }
 
-  async #withRetries<T>(request: LlmRequest, call: CallState, invoke: Invoke<T>): Promise<Attempted<T>> {
+  async #withRetries<T>(request: LlmRequest, call: CallState, invoke: Invoke<T>): Promise<T> {
     const settings = this.#settings;
     const provider = this.providerOf(request);
     const model = request.providerModel ?? request.model;
@@ -111,12 +115,12 @@ export class AttemptRunner {
     for (let attempt = 1; ; attempt += 1) {
       if (call.signal?.aborted === true) throw abortedError(call.signal, { provider, model });
       if (call.deadline !== undefined && settings.clock.now() >= call.deadline) throw timeoutError(provider, model, 0);
-      const probe = circuit === undefined ? false : circuit.acquire(settings.clock.now());
+      const probe = circuit === undefined ? false : circuit.acquire(settings.clock);
       call.attempts += 1;
       try {
-        const attempted = await this.#attempt(request, call, invoke, provider, model);
+        const value = await this.#attempt(request, call, invoke, provider, model);
         circuit?.succeed(probe);
-        return attempted;
+        return value;
       } catch (thrown) {
         const error = classifyError(thrown, {
           provider,
@@ -170,46 +174,77 @@ export class AttemptRunner {
   #circuit(provider: string, model: string): Circuit | undefined {
     const breaker = this.#settings.breaker;
     if (breaker === undefined) return undefined;
-    const key = `${provider}\u0000${model}`;
-    let circuit = this.#circuits.get(key);
+    let byModel = this.#circuits.get(provider);
+    if (byModel === undefined) {
+      byModel = new Map();
+      this.#circuits.set(provider, byModel);
+    }
+    let circuit = byModel.get(model);
     if (circuit === undefined) {
       circuit = new Circuit(provider, model, { ...breaker, onTransition: this.#onTransition });
-      this.#circuits.set(key, circuit);
+      byModel.set(model, circuit);
     }
     return circuit;
   }
 
-  async #attempt<T>(request: LlmRequest, call: CallState, invoke: Invoke<T>, provider: string, model: string): Promise<Attempted<T>> {
-    const { attemptTimeoutMs, clock, timers } = this.#settings;
-    let timeoutMs = attemptTimeoutMs;
+  #attempt<T>(request: LlmRequest, call: CallState, invoke: Invoke<T>, provider: string, model: string): Promise<T> {
+    let timeoutMs = this.#settings.attemptTimeoutMs;
     if (call.deadline !== undefined) {
-      const remaining = call.deadline - clock.now();
-      if (remaining <= 0) throw timeoutError(provider, model, 0);
+      const remaining = call.deadline - this.#settings.clock.now();
+      if (remaining <= 0) return Promise.reject(timeoutError(provider, model, 0));
       timeoutMs = timeoutMs === undefined ? remaining : Math.min(timeoutMs, remaining);
     }
+    if (timeoutMs === undefined) return invoke(request, call.signal, call);
+    return this.#attemptWithTimeout(request, call, invoke, provider, model, timeoutMs);
+  }
+
+  async #attemptWithTimeout<T>(request: LlmRequest, call: CallState, invoke: Invoke<T>, provider: string, model: string, limit: number): Promise<T> {
+    const { timers } = this.#settings;
     const signal = call.signal;
-    if (timeoutMs === undefined) return { value: await invoke(request, signal, call), detach: NOTHING_TO_DETACH };
     // One controller per attempt so a timeout really aborts the inner call (socket closed).
-    const controller = new AbortController();
-    let timedOut = false;
-    const limit = timeoutMs;
-    const timer = timers.setTimeout(() => {
-      timedOut = true;
-      controller.abort(timeoutError(provider, model, limit));
-    }, limit);
-    const onAbort = (): void => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const detach = (): void => signal?.removeEventListener('abort', onAbort);
+    const link = new AttemptLink(signal);
+    const timer = timers.setTimeout(() => link.timeOut(timeoutError(provider, model, limit)), limit);
     try {
-      const value = await invoke(request, controller.signal, call);
-      return { value, detach };
+      const value = await invoke(request, link.controller.signal, call);
+      call.detach = link.detachFunction();
+      return value;
     } catch (error) {
-      detach();
-      if (timedOut && signal?.aborted !== true) throw timeoutError(provider, model, limit, error);
+      link.detach();
+      if (link.timedOut && signal?.aborted !== true) throw timeoutError(provider, model, limit, error);
       throw error;
     } finally {
       timers.clearTimeout(timer);
     }
+  }
+}
+
+/** An attempt's controller, linked to the caller's signal (an object, not per-call closures). */
+class AttemptLink {
+  readonly controller = new AbortController();
+  timedOut = false;
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(signal: AbortSignal | undefined) {
+    this.#signal = signal;
+    signal?.addEventListener('abort', this, { once: true });
+  }
+
+  /** EventListener object form: the caller aborted. */
+  handleEvent(): void {
+    this.controller.abort(this.#signal?.reason);
+  }
+
+  timeOut(reason: Error): void {
+    this.timedOut = true;
+    this.controller.abort(reason);
+  }
+
+  detach(): void {
+    this.#signal?.removeEventListener('abort', this);
+  }
+
+  detachFunction(): () => void {
+    return this.#signal === undefined ? NOTHING_TO_DETACH : () => this.detach();
   }
 }
 

@@ -1,4 +1,4 @@
-import { ProviderError, type CircuitState } from '@runtime/contracts';
+import { ProviderError, type CircuitState, type Clock } from '@runtime/contracts';
 
 export interface CircuitSettings {
   readonly failureThreshold: number;
@@ -30,8 +30,9 @@ export class Circuit {
   }
 
   /** @throws ProviderError `CIRCUIT_OPEN` when the call may not go through. */
-  acquire(now: number): Permit {
+  acquire(clock: Clock): Permit {
     if (this.state === 'closed') return false;
+    const now = clock.now();
     if (this.state === 'open' && now - this.#openedAt >= this.#settings.resetAfterMs) {
       this.#move('halfOpen');
     }

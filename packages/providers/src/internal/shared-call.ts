@@ -17,17 +17,20 @@ export class SharedCall {
   #active: number;
   #providerClaimed: boolean;
   readonly #controller: AbortController | undefined;
-  readonly #onAbandon: () => void;
+  readonly #registry: Map<string, SharedCall>;
+  readonly #key: string;
 
   /**
    * @param controller - aborts the upstream call; absent when a participant that cannot leave
    * (no signal) owns the call, in which case that owner is billed and the call is never abandoned.
-   * @param onAbandon - called when the last participant leaves, so later callers start afresh
-   * instead of joining an aborted call.
+   * @param registry - the in-flight table; the call removes itself when it settles or when its
+   * last participant leaves, so later callers start afresh instead of joining an aborted call.
    */
-  constructor(controller: AbortController | undefined, onAbandon: () => void) {
+  constructor(controller: AbortController | undefined, registry: Map<string, SharedCall>, key: string) {
     this.#controller = controller;
-    this.#onAbandon = onAbandon;
+    this.#registry = registry;
+    this.#key = key;
+    registry.set(key, this);
     this.#providerClaimed = controller === undefined;
     this.#active = controller === undefined ? 1 : 0;
   }
@@ -44,7 +47,7 @@ export class SharedCall {
         this.#active -= 1;
         reject(abortError());
         if (this.#active === 0 && this.#controller !== undefined) {
-          this.#onAbandon();
+          this.forget();
           this.#controller.abort(signal?.reason);
         }
       };
@@ -58,6 +61,11 @@ export class SharedCall {
       this.#participants.push(participant);
       this.#active += 1;
     });
+  }
+
+  /** Leaves the in-flight table (only if this call is still the one registered). */
+  forget(): void {
+    if (this.#registry.get(this.#key) === this) this.#registry.delete(this.#key);
   }
 
   deliver(result: LlmResult): void {
