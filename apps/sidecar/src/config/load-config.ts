@@ -58,7 +58,8 @@ export const CONFIG_ENV_VARS = {
   RUNTIME_PORT: 'overrides server.port',
   RUNTIME_BODY_LIMIT: 'overrides server.bodyLimitBytes',
   RUNTIME_DB: 'overrides store: a SQLite file path, or `memory`',
-  RUNTIME_REDIS_URL: 'overrides ledger: a Redis URL for the shared budget ledger',
+  RUNTIME_REDIS_URL: 'overrides ledger: a Redis URL for the shared budget ledger and rate limits',
+  RUNTIME_REDIS_PREFIX: 'prefix of every Redis key; default agent-runtime:',
   RUNTIME_LOG_LEVEL: 'pino level (fatal, error, warn, info, debug, trace, silent); default info',
   RUNTIME_SHUTDOWN_TIMEOUT_MS: 'graceful shutdown deadline in ms; default 10000',
 } as const;

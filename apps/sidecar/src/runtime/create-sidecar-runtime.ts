@@ -22,6 +22,7 @@ import {
   type TokenEstimator,
 } from '@runtime/contracts';
 import { BUILTIN_MODELS, createCostCalculator, createModelCatalog, createTokenEstimator } from '@runtime/cost';
+import { createRedisBudgetLedger } from '@runtime/cost/redis';
 import { createMemoryRunStore } from '@runtime/orchestration';
 import { createSqliteRunStore } from '@runtime/orchestration/sqlite';
 import { createPolicyEnforcer, createRateLimiter, createTierResolver } from '@runtime/policy';
@@ -31,8 +32,10 @@ import {
   createOpenAiCompatibleClient,
   type ResilienceEvent,
 } from '@runtime/providers';
+import { createRedisRateLimiter } from '@runtime/policy/redis';
 import { createRuntime } from '@runtime/stack';
 import type { ResolvedConfig } from '../config/load-config.js';
+import { createRedisConnection } from './redis-connection.js';
 import type { DependencyHealth, SidecarRuntime } from './sidecar-runtime.js';
 
 /**
@@ -46,6 +49,8 @@ export interface SidecarRuntimeOverrides {
   readonly onProviderEvent?: (event: ResilienceEvent) => void;
   /** Where `apiKeyEnv` variables are read. @defaultValue `process.env` */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Prefix of every Redis key. @defaultValue `'agent-runtime:'` */
+  readonly redisKeyPrefix?: string;
   /** Owner id written into runs (resume after this owner's crash). @defaultValue `<host>:<pid>` */
   readonly owner?: string;
 }
@@ -126,7 +131,9 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
   const catalog = createCatalog(config);
   const estimator = createTokenEstimator({ catalog });
   const calculator = createCostCalculator({ catalog });
-  if (config.config.ledger?.kind === 'redis') throw configError('ledger.kind', 'redis is not available in this build; use memory.');
+  const redis = file.ledger?.kind === 'redis' ? createRedisConnection(file.ledger.url) : undefined;
+  const keyPrefix = overrides.redisKeyPrefix ?? env['RUNTIME_REDIS_PREFIX'] ?? 'agent-runtime:';
+  const ledger = redis === undefined ? undefined : createRedisBudgetLedger({ redis: redis.redis, keyPrefix: `${keyPrefix}ledger:` });
 
   const clients: Record<string, LlmClient> = {};
   if (file.providers === undefined) {
@@ -149,13 +156,14 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
   for (const [index, key] of (file.auth?.apiKeys ?? []).entries()) {
     if (resolver.tiers[key.tier] === undefined) throw configError(`auth.apiKeys[${index}].tier`, `unknown tier ${key.tier}.`);
   }
-  const rateLimiter = createRateLimiter();
+  const rateLimiter = redis === undefined ? createRateLimiter() : createRedisRateLimiter({ redis: redis.redis, keyPrefix: `${keyPrefix}limits:` });
   const policy = createPolicyEnforcer({ catalog, resolver, rateLimiter });
   const store = createStore(config);
   const runtime = createRuntime({
     catalog,
     estimator,
     costs: calculator,
+    ...(ledger === undefined ? {} : { ledger }),
     clients,
     resilience: overrides.onProviderEvent === undefined ? {} : { onEvent: overrides.onProviderEvent },
     policy,
@@ -179,8 +187,12 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
       } catch (error) {
         checks['store'] = { ok: false, error: error instanceof Error ? error.message : String(error) };
       }
+      if (redis !== undefined) checks['redis'] = await redis.check();
       return checks;
     },
-    close: () => runtime.close(),
+    async close() {
+      await runtime.close();
+      await redis?.close();
+    },
   });
 }
