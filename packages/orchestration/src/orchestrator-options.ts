@@ -70,6 +70,8 @@ export interface OrchestratorOptions {
   readonly maxPendingTasks?: number;
   /** Retry hint of `QUEUE_FULL` in ms. @defaultValue 1000 */
   readonly queueRetryAfterMs?: number;
+  /** How often `wait` re-reads the store for a run this process does not run. @defaultValue 250 */
+  readonly waitPollMs?: number;
   /** Generates run ids. @defaultValue `crypto.randomUUID()` */
   readonly generateRunId?: () => string;
   /**

@@ -310,4 +310,31 @@ describe('createOrchestrator', () => {
     expect(snapshot.reserved).toBe(0n);
     await expect(second.orchestrator.resume(asRunId('missing'))).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
   });
+
+  it('takes over a dead owner\'s run once, even when resumed concurrently, and lets wait follow it', async () => {
+    const hanging = createScriptedLlm({ latency: (id) => (id === 'a' ? 0 : Number.POSITIVE_INFINITY) });
+    const first = harness(hanging, { owner: 'dead' });
+    const started = await first.orchestrator.start({ tasks: [task('a'), task('b', ['a'])] });
+    await vi.waitFor(() => expect(hanging.calls.get('b')).toBe(1));
+    const llm = createScriptedLlm({ latency: () => 20 });
+    const observer = harness(createScriptedLlm(), { store: first.store, owner: 'observer', waitPollMs: 5 });
+    const successor = harness(llm, { store: first.store, owner: 'successor' });
+    const waited = observer.orchestrator.wait(started.id);
+    await Promise.all([successor.orchestrator.resume(started.id), successor.orchestrator.resume(started.id)]);
+    expect((await waited).state).toBe('completed');
+    expect(llm.calls.get('b')).toBe(1);
+  });
+
+  it('aborts a run whose owner died without restarting it: unfinished tasks are skipped', async () => {
+    const hanging = createScriptedLlm({ latency: (id) => (id === 'a' ? 0 : Number.POSITIVE_INFINITY) });
+    const first = harness(hanging, { owner: 'dead' });
+    const started = await first.orchestrator.start({ tasks: [task('a'), task('b', ['a']), task('c', ['b'])] });
+    await vi.waitFor(() => expect(hanging.calls.get('b')).toBe(1));
+    const llm = createScriptedLlm();
+    const successor = harness(llm, { store: first.store, owner: 'successor' });
+    const run = await successor.orchestrator.abort(started.id, 'cleanup');
+    expect(run.state).toBe('aborted');
+    expect(run.tasks.map((t) => t.state)).toEqual(['completed', 'skipped', 'skipped']);
+    expect(llm.calls.size).toBe(0);
+  });
 });

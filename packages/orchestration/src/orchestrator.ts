@@ -61,6 +61,7 @@ class RunOrchestrator implements Orchestrator {
   readonly #resolver;
   readonly #clock;
   readonly #active = new Map<RunId, RunLoop>();
+  readonly #adopting = new Map<RunId, Promise<RunLoop | undefined>>();
 
   constructor(options: OrchestratorOptions) {
     this.#options = { ...options, onBackgroundError: options.onBackgroundError ?? warn };
@@ -215,15 +216,10 @@ class RunOrchestrator implements Orchestrator {
   }
 
   async abort(runId: RunId, reason?: string): Promise<Run> {
-    const loop = this.#active.get(runId);
-    if (loop === undefined) {
-      const record = await this.#options.store.getRun(runId);
-      if (record === undefined) throw notFound(runId);
-      if (TERMINAL_RUN_STATES.has(record.state)) return this.#viewOf(runId);
-      // A run journaled as running by a process that is gone: resume it here, then abort it.
-      await this.resume(runId);
-      return this.abort(runId, reason);
-    }
+    // A run journaled as running by a process that is gone is taken over (not restarted) and
+    // stopped here: its unfinished tasks are skipped.
+    const loop = await this.#adopt(runId);
+    if (loop === undefined) return this.#viewOf(runId);
     const error = new ExecutionError({
       code: 'RUN_ABORTED',
       message: reason === undefined ? 'The run was aborted.' : `The run was aborted: ${reason}`,
@@ -234,20 +230,45 @@ class RunOrchestrator implements Orchestrator {
   }
 
   async wait(runId: RunId): Promise<Run> {
-    const loop = this.#active.get(runId);
-    if (loop !== undefined) return loop.finished;
-    const record = await this.#options.store.getRun(runId);
-    if (record === undefined) throw notFound(runId);
-    return this.#viewOf(runId);
+    for (;;) {
+      const loop = this.#active.get(runId);
+      if (loop !== undefined) return loop.finished;
+      const record = await this.#options.store.getRun(runId);
+      if (record === undefined) throw notFound(runId);
+      if (TERMINAL_RUN_STATES.has(record.state)) return this.#viewOf(runId);
+      // Run by another process (or waiting for a resume): follow the journal.
+      await new Promise<void>((resolve) => setTimeout(resolve, this.#options.waitPollMs ?? 250));
+    }
   }
 
   async resume(runId: RunId): Promise<Run> {
+    const loop = await this.#adopt(runId);
+    if (loop === undefined) return this.#viewOf(runId);
+    if (!loop.begun) loop.begin();
+    return loop.view();
+  }
+
+  /**
+   * Takes over a run journaled as unfinished (its owner is gone): rebuilds its state from the
+   * journal, releases the dead owner's reservations and records this process as the owner. The
+   * loop is not started. Concurrent calls share one takeover. Undefined when the run is terminal.
+   */
+  #adopt(runId: RunId): Promise<RunLoop | undefined> {
     const active = this.#active.get(runId);
-    if (active !== undefined) return active.view();
+    if (active !== undefined) return Promise.resolve(active);
+    let adopting = this.#adopting.get(runId);
+    if (adopting === undefined) {
+      adopting = this.#load(runId).finally(() => this.#adopting.delete(runId));
+      this.#adopting.set(runId, adopting);
+    }
+    return adopting;
+  }
+
+  async #load(runId: RunId): Promise<RunLoop | undefined> {
     const { store, catalog, ledger } = this.#options;
     const record = await store.getRun(runId);
     if (record === undefined) throw notFound(runId);
-    if (TERMINAL_RUN_STATES.has(record.state)) return this.#viewOf(runId);
+    if (TERMINAL_RUN_STATES.has(record.state)) return undefined;
     const records = await store.getTasks(runId);
     const dag = this.#resolver.resolve(records.map((task) => task.spec));
     const defaultCap = this.#options.defaultMaxOutputTokens ?? 4096;
@@ -266,8 +287,7 @@ class RunOrchestrator implements Orchestrator {
     }
     const changed: TaskRecord[] = [];
     for (const task of tasks) {
-      const state = scheduler.state(task.id);
-      if (state === 'ready' && task.state !== 'ready') task.state = 'ready';
+      if (scheduler.state(task.id) === 'ready') task.state = 'ready';
       const journaled = records[task.index];
       if (journaled !== undefined && (journaled.state !== task.state || journaled.reservationId !== undefined)) changed.push(taskRecord(runId, task));
     }
@@ -284,8 +304,7 @@ class RunOrchestrator implements Orchestrator {
     });
     this.#active.set(runId, loop);
     this.#track(loop);
-    loop.begin();
-    return loop.view();
+    return loop;
   }
 
   events(runId: RunId, afterSeq = 0): AsyncIterable<RuntimeEvent> {

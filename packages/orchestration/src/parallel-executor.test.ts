@@ -98,4 +98,14 @@ describe('createParallelExecutor', () => {
   it('rejects a bad bound', () => {
     expect(() => createParallelExecutor({ maxParallelism: 0 })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });
+
+  it('keeps waiting work in a bounded queue and refuses more with QUEUE_FULL', async () => {
+    const executor = createParallelExecutor({ maxParallelism: 1, queueCapacity: 1 });
+    const gate = deferred<string>();
+    const running = executor.execute(() => gate.promise);
+    const waiting = executor.execute(() => Promise.resolve('second'));
+    await expect(executor.execute(() => Promise.resolve('third'))).rejects.toMatchObject({ code: 'QUEUE_FULL', details: { capacity: 1 } });
+    gate.resolve('first');
+    expect(await Promise.all([running, waiting])).toEqual(['first', 'second']);
+  });
 });

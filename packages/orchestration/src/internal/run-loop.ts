@@ -91,8 +91,12 @@ export class RunLoop {
     this.finished.catch(() => undefined);
   }
 
+  /** Whether {@link RunLoop.begin} ran. */
+  begun = false;
+
   /** Starts dispatching (and the run deadline). */
   begin(): void {
+    this.begun = true;
     const timeoutMs = this.record.spec.policy?.timeoutMs;
     if (timeoutMs !== undefined) {
       this.#timer = setTimeout(() => {
@@ -119,7 +123,10 @@ export class RunLoop {
   }
 
   records(): TaskRecord[] {
-    return [...this.tasks.values()].sort((a, b) => a.index - b.index).map((task) => taskRecord(this.id, task));
+    // The map is filled in submission order (start, then each addTasks), which is index order.
+    const records: TaskRecord[] = [];
+    for (const task of this.tasks.values()) records.push(taskRecord(this.id, task));
+    return records;
   }
 
   view(): Run {

@@ -27,18 +27,19 @@ export function usageView(usage: Usage, cost: Money): UsageView {
 }
 
 export function taskView(record: TaskRecord): Task {
-  return {
+  const view: { -readonly [Key in keyof Task]: Task[Key] } = {
     id: record.id,
     state: record.state,
     deps: dependencyIds(record.spec) as TaskId[],
     model: record.model,
     attempts: record.attempts,
-    ...(record.output === undefined ? {} : { output: record.output }),
-    ...(record.error === undefined ? {} : { error: record.error }),
     usage: usageView(record.usage, record.cost),
-    ...(record.startedAt === undefined ? {} : { startedAt: record.startedAt }),
-    ...(record.endedAt === undefined ? {} : { endedAt: record.endedAt }),
   };
+  if (record.output !== undefined) view.output = record.output;
+  if (record.error !== undefined) view.error = record.error;
+  if (record.startedAt !== undefined) view.startedAt = record.startedAt;
+  if (record.endedAt !== undefined) view.endedAt = record.endedAt;
+  return view;
 }
 
 /** Totals of a run's tasks. */
