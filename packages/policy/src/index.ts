@@ -23,3 +23,10 @@ export {
   type TierResolverOptions,
   type TierSubject,
 } from './tier-resolver.js';
+
+/**
+ * The npm name of this package.
+ *
+ * @public
+ */
+export const PACKAGE_NAME = '@runtime/policy';
