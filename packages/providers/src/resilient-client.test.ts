@@ -107,6 +107,17 @@ describe('createResilientClient: timeouts and abort', () => {
     expect(time.pending()).toBe(0);
   });
 
+  it("with a per-attempt timeout, the caller's abort still aborts the inner call at once", async () => {
+    const time = createFakeTime();
+    const { llm, mock } = setup([{ fail: 'hang' }], { attemptTimeoutMs: 60_000 }, time);
+    const controller = new AbortController();
+    const outcome = expect(llm.complete(request, { signal: controller.signal })).rejects.toMatchObject({ code: 'RUN_ABORTED' });
+    controller.abort(new Error('run cancelled'));
+    await outcome;
+    expect(mock.calls[0]?.options?.signal?.aborted).toBe(true);
+    expect(time.pending()).toBe(0);
+  });
+
   it("stops retrying at the call's own timeoutMs", async () => {
     const { llm, mock } = setup(Array.from({ length: 9 }, () => ({ fail: 'status', status: 500 }) as const), {
       random: () => 0,

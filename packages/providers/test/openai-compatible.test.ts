@@ -186,6 +186,19 @@ describe('OpenAI-compatible adapter against a real HTTP server', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('closes the socket when the consumer stops reading a stream early', async () => {
+    server = await startProviderServer((_sent, response) => {
+      const sse = startSse(response);
+      sse.send({ id: 'c1', choices: [{ index: 0, delta: { content: 'one' } }] });
+      sse.send({ id: 'c1', choices: [{ index: 0, delta: { content: 'two' } }] });
+    });
+    for await (const chunk of ok().stream(request)) {
+      if (chunk.type === 'text') break;
+    }
+    await server.requests[0]?.socketClosed;
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('aborts mid-stream: the iterator throws RUN_ABORTED and the socket is closed', async () => {
     server = await startProviderServer((_sent, response) => {
       const sse = startSse(response);
