@@ -275,6 +275,7 @@ describe('createOrchestrator', () => {
     const again = await orchestrator.start({ tasks: [task('a')], idempotencyKey: 'k1' });
     expect(again.id).toBe(first.id);
     await expect(orchestrator.start({ tasks: [task('b')], idempotencyKey: 'k1' })).rejects.toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
+    await expect(orchestrator.start({ tasks: [task('b')] }, { runId: first.id })).rejects.toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', details: { runId: first.id } });
   });
 
   it('streams live events to subscribers and iterators in seq order, ending after the terminal event', async () => {

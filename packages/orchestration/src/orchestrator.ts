@@ -107,6 +107,13 @@ class RunOrchestrator implements Orchestrator {
       }
     }
     const runId = asRunId(options.runId ?? this.#options.generateRunId?.() ?? randomUUID());
+    if (options.runId !== undefined && (await store.getRun(runId)) !== undefined) {
+      throw new RunStateError({
+        code: 'IDEMPOTENCY_CONFLICT',
+        message: `A run with id "${runId}" already exists.`,
+        details: { runId },
+      });
+    }
     const now = new Date(this.#clock.now()).toISOString();
     const record: RunRecord = {
       id: runId,

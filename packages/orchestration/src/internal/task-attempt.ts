@@ -231,7 +231,15 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime): Promise<
       usage: result.usage,
       cost,
     });
-    if (permitId !== undefined) await options.policy?.settle(permitId, result.usage.inputTokens + result.usage.outputTokens);
+    if (permitId !== undefined) {
+      try {
+        await options.policy?.settle(permitId, result.usage.inputTokens + result.usage.outputTokens);
+      } catch (settleError) {
+        // The call succeeded and is paid for; a rate-limit bookkeeping failure must not fail the task.
+        options.onBackgroundError?.(settleError);
+      }
+      permitId = undefined;
+    }
     task.state = 'completed';
     task.output = result.output;
     task.usage = result.usage;
