@@ -247,6 +247,24 @@ describe('runs', () => {
     await client.waitForRun(created.body.id, KEYS.globex);
   });
 
+  it('refuses a model outside the tier with 403 POLICY_VIOLATION, also when reached through a tier', async () => {
+    const named = await client.request<ErrorBody>('POST', '/v1/runs', { key: KEYS.globex, body: { tasks: [task('big', { model: 'fake-flagship' })] } });
+    expect([named.status, named.body.error.code]).toEqual([403, 'POLICY_VIOLATION']);
+    expect(named.body.error.details).toMatchObject({ rule: 'modelAllowlist', model: 'fake-flagship', task: 'big' });
+    const tiered = await client.request<ErrorBody>('POST', '/v1/runs', { key: KEYS.globex, body: { tasks: [task('big', { tier: 3 })] } });
+    expect(tiered.status).toBe(403);
+  });
+
+  it('fails a task that overruns taskTimeoutMs with TASK_TIMEOUT', async () => {
+    const created = await client.request<Run>('POST', '/v1/runs', {
+      key: KEYS.acme,
+      body: { tasks: [task('late', {}, '[delay=3000]')], policy: { taskTimeoutMs: 150 } },
+    });
+    const run = await client.waitForRun(created.body.id, KEYS.acme);
+    expect(run.state).toBe('failed');
+    expect(run.tasks[0]?.error?.code).toBe('TASK_TIMEOUT');
+  });
+
   it('rate-limits a tenant with 429 RATE_LIMITED and Retry-After', async () => {
     let limited: Awaited<ReturnType<typeof client.request<ErrorBody>>> | undefined;
     for (let attempt = 0; attempt < 6 && limited === undefined; attempt += 1) {

@@ -38,7 +38,7 @@ export function writeE2eConfig(baseUrl: string, options: { bodyLimitBytes?: numb
         { keyEnv: 'E2E_KEY_INITECH', tenant: 'initech', tier: 'enterprise' },
       ],
     },
-    tiers: { free: { rpm: options.freeRpm ?? 1000, rph: 100_000, tpm: 10_000_000, allowedModels: ['fake-fast', 'fake-balanced', 'fake-flagship'] } },
+    tiers: { free: { rpm: options.freeRpm ?? 1000, rph: 100_000, tpm: 10_000_000, allowedModels: ['fake-fast', 'fake-balanced'] } },
   };
   const configPath = join(directory, 'sidecar.yaml');
   writeFileSync(configPath, stringify(config));
