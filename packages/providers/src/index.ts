@@ -42,15 +42,14 @@ export {
   type RetryEvent,
 } from './resilience-events.js';
 export {
-  createResilientClient,
   type CircuitBreakerOptions,
   type ResilienceTimers,
   type ResilientClientOptions,
-  type ResilientLlmClient,
   type ResponseCacheOptions,
   type RetryBudgetOptions,
   type RetryOptions,
-} from './resilient-client.js';
+} from './resilient-client-options.js';
+export { createResilientClient, type ResilientLlmClient } from './resilient-client.js';
 export { type FetchFunction } from './fetch-function.js';
 export { parseRetryAfter, type HeaderSource } from './retry-after.js';
 export { type StreamingLlmClient } from './streaming-llm-client.js';

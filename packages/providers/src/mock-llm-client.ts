@@ -20,13 +20,12 @@ import {
   type ToolCall,
   type Usage,
 } from '@runtime/contracts';
-import { abortedError, classifyError, httpFailureToError } from './classify-error.js';
+import { abortedError, classifyError } from './classify-error.js';
 import { resolveClock } from './internal/adapter-options.js';
-import { compactDetails } from './internal/details.js';
+import { mockFailureError } from './internal/mock-failure.js';
 import { seededRandom } from './internal/random.js';
 import { simpleEstimator } from './internal/simple-estimator.js';
 import { realSleep, untilAborted } from './internal/sleep.js';
-import { parseRetryAfter } from './retry-after.js';
 import type { StreamingLlmClient } from './streaming-llm-client.js';
 
 /**
@@ -173,10 +172,8 @@ export function createMockLlmClient(options: MockLlmClientOptions = {}): MockLlm
   const script = options.script ?? [];
   const calls: MockCall[] = [];
 
-  function latencyFor(step: MockStep): number {
-    if (!isFailure(step) || step.fail !== 'hang') {
-      if (step.latencyMs !== undefined) return step.latencyMs;
-    }
+  function latencyFor(step: MockReply | Exclude<MockFailure, { fail: 'hang' }>): number {
+    if (step.latencyMs !== undefined) return step.latencyMs;
     if (typeof latency === 'number') return latency;
     const draw = random === undefined ? 0 : random();
     return Math.round(latency.minMs + draw * (latency.maxMs - latency.minMs));
@@ -199,41 +196,24 @@ export function createMockLlmClient(options: MockLlmClientOptions = {}): MockLlm
     const bounded = timeoutMs !== undefined && timeoutMs < ms;
     if (ms <= 0 && !bounded) return;
     try {
-      if (Number.isFinite(ms) || bounded) await sleep(bounded ? timeoutMs : ms, signal);
-      else await untilAborted(signal);
+      await sleep(bounded ? timeoutMs : ms, signal);
     } catch (error) {
       throw classifyError(error, { ...context, ...(signal === undefined ? {} : { signal }) });
     }
     if (bounded) throw timeoutError(request, timeoutMs);
   }
 
-  function failure(step: MockFailure, request: LlmRequest): Error {
-    const model = request.providerModel ?? request.model;
-    if (step.fail === 'reset') {
-      const cause = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
-      return classifyError(cause, { provider, model });
+  /** A hang: ends only by the caller's abort (`RUN_ABORTED`) or its `timeoutMs` (`PROVIDER_TIMEOUT`). */
+  async function hang(request: LlmRequest, callOptions: LlmCallOptions | undefined): Promise<never> {
+    const signal = callOptions?.signal;
+    const timeoutMs = callOptions?.timeoutMs;
+    try {
+      if (timeoutMs === undefined) await untilAborted(signal);
+      else await sleep(timeoutMs, signal);
+    } catch (error) {
+      throw classifyError(error, { provider, model: request.providerModel ?? request.model, ...(signal === undefined ? {} : { signal }) });
     }
-    const headers: Record<string, string> = {};
-    if (step.fail === 'status') {
-      if (step.retryAfter !== undefined) headers['retry-after'] = step.retryAfter;
-      if (step.retryAfterMs !== undefined) headers['retry-after-ms'] = String(step.retryAfterMs);
-      const retryAfterMs = parseRetryAfter(headers, clock);
-      return httpFailureToError(
-        {
-          status: step.status,
-          message: step.message ?? `mock failure ${step.status}`,
-          ...(step.code === undefined ? {} : { providerCode: step.code }),
-          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-        },
-        { provider, model },
-      );
-    }
-    return new ProviderError({
-      code: 'PROVIDER_ERROR',
-      message: 'unreachable mock step',
-      details: compactDetails({ provider, model, kind: 'terminal' }),
-      isRetryable: false,
-    });
+    throw timeoutError(request, timeoutMs ?? 0);
   }
 
   function resultOf(step: MockReply, request: LlmRequest): LlmResult {
@@ -271,8 +251,9 @@ export function createMockLlmClient(options: MockLlmClientOptions = {}): MockLlm
 
   async function run(step: MockStep, request: LlmRequest, callOptions: LlmCallOptions | undefined): Promise<LlmResult> {
     if (isFailure(step)) {
-      await wait(step.fail === 'hang' ? Number.POSITIVE_INFINITY : latencyFor(step), request, callOptions);
-      throw failure(step, request);
+      if (step.fail === 'hang') return hang(request, callOptions);
+      await wait(latencyFor(step), request, callOptions);
+      throw mockFailureError(step, { provider, model: request.providerModel ?? request.model, clock });
     }
     await wait(latencyFor(step), request, callOptions);
     return resultOf(step, request);

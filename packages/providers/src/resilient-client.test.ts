@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMockLlmClient, type MockStep } from './mock-llm-client.js';
 import type { ResilienceEvent } from './resilience-events.js';
-import { createResilientClient, type ResilientClientOptions } from './resilient-client.js';
+import type { ResilientClientOptions } from './resilient-client-options.js';
+import { createResilientClient } from './resilient-client.js';
 import { collectStream, createFakeTime, type FakeTime } from './testing/index.js';
 
 const request: LlmRequest = { model: asModelId('m1'), messages: [{ role: 'user', content: 'hi' }], maxOutputTokens: 50 };

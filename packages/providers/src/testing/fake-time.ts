@@ -3,7 +3,7 @@
  * breaker behaviour (no real waiting, no flakiness).
  */
 import type { Clock } from '@runtime/contracts';
-import type { ResilienceTimers } from '../resilient-client.js';
+import type { ResilienceTimers } from '../resilient-client-options.js';
 
 /**
  * Time under test control.
