@@ -25,6 +25,8 @@ interface MutableNode {
   readonly deps: TaskId[];
   readonly dependents: TaskId[];
   criticalPath: number;
+  /** Scratch counter of the sweeps in `finish`. */
+  pending: number;
 }
 
 function checkId(value: unknown, task: string | undefined): asserts value is string {
@@ -73,12 +75,8 @@ function findCycle(nodes: ReadonlyMap<TaskId, MutableNode>, order: readonly Task
   return undefined;
 }
 
-function byPriority(nodes: ReadonlyMap<TaskId, MutableNode>): (a: TaskId, b: TaskId) => boolean {
-  return (a, b) => {
-    const pathA = (nodes.get(a) as MutableNode).criticalPath;
-    const pathB = (nodes.get(b) as MutableNode).criticalPath;
-    return pathA !== pathB ? pathA > pathB : a < b;
-  };
+function before(a: MutableNode, b: MutableNode): boolean {
+  return a.criticalPath !== b.criticalPath ? a.criticalPath > b.criticalPath : a.id < b.id;
 }
 
 /**
@@ -91,7 +89,7 @@ function resolve(tasks: readonly TaskSpec[], existing?: Dag): Dag {
   if (existing !== undefined) {
     for (const id of existing.order) {
       const node = existing.nodes.get(id) as DagNode;
-      nodes.set(id, { id, deps: [...node.deps], dependents: [...node.dependents], criticalPath: node.criticalPath });
+      nodes.set(id, { id, deps: [...node.deps], dependents: [...node.dependents], criticalPath: node.criticalPath, pending: 0 });
       submitted.push(id);
     }
   }
@@ -102,7 +100,7 @@ function resolve(tasks: readonly TaskSpec[], existing?: Dag): Dag {
     if (nodes.has(id)) {
       throw new DagError({ code: 'DUPLICATE_TASK_ID', message: `Task id "${id}" is used twice.`, details: { task: id } });
     }
-    nodes.set(id, { id, deps: [], dependents: [], criticalPath: 1 });
+    nodes.set(id, { id, deps: [], dependents: [], criticalPath: 1, pending: 0 });
     added.push(id);
   }
   tasks.forEach((task, position) => {
@@ -145,17 +143,14 @@ function resolve(tasks: readonly TaskSpec[], existing?: Dag): Dag {
 
 /** Computes critical paths (reverse topological sweep) and the deterministic order. */
 function finish(nodes: Map<TaskId, MutableNode>, submitted: readonly TaskId[]): Dag {
-  // Kahn's algorithm over dependents-first to get a reverse order for critical paths.
-  const remainingDependents = new Map<TaskId, number>();
-  const sinks: TaskId[] = [];
+  // Sinks first: a node's critical path is known once all its dependents' are.
+  const sinks: MutableNode[] = [];
   for (const id of submitted) {
-    const count = (nodes.get(id) as MutableNode).dependents.length;
-    remainingDependents.set(id, count);
-    if (count === 0) sinks.push(id);
-  }
-  while (sinks.length > 0) {
-    const id = sinks.pop() as TaskId;
     const node = nodes.get(id) as MutableNode;
+    node.pending = node.dependents.length;
+    if (node.pending === 0) sinks.push(node);
+  }
+  for (let node = sinks.pop(); node !== undefined; node = sinks.pop()) {
     let longest = 0;
     for (const dependent of node.dependents) {
       const path = (nodes.get(dependent) as MutableNode).criticalPath;
@@ -163,37 +158,34 @@ function finish(nodes: Map<TaskId, MutableNode>, submitted: readonly TaskId[]): 
     }
     node.criticalPath = longest + 1;
     for (const dep of node.deps) {
-      const left = (remainingDependents.get(dep) as number) - 1;
-      remainingDependents.set(dep, left);
-      if (left === 0) sinks.push(dep);
+      const depNode = nodes.get(dep) as MutableNode;
+      depNode.pending -= 1;
+      if (depNode.pending === 0) sinks.push(depNode);
     }
   }
-  const ready = new Heap<TaskId>(byPriority(nodes));
-  const remainingDeps = new Map<TaskId, number>();
+  // Then Kahn's algorithm with a heap for the deterministic order.
+  const ready = new Heap<MutableNode>(before);
   const roots: TaskId[] = [];
   for (const id of submitted) {
-    const count = (nodes.get(id) as MutableNode).deps.length;
-    remainingDeps.set(id, count);
-    if (count === 0) {
-      ready.push(id);
+    const node = nodes.get(id) as MutableNode;
+    node.pending = node.deps.length;
+    if (node.pending === 0) {
+      ready.push(node);
       roots.push(id);
     }
   }
   const order: TaskId[] = [];
-  for (let id = ready.pop(); id !== undefined; id = ready.pop()) {
-    order.push(id);
-    for (const dependent of (nodes.get(id) as MutableNode).dependents) {
-      const left = (remainingDeps.get(dependent) as number) - 1;
-      remainingDeps.set(dependent, left);
-      if (left === 0) ready.push(dependent);
+  for (let node = ready.pop(); node !== undefined; node = ready.pop()) {
+    order.push(node.id);
+    for (const dependent of node.dependents) {
+      const dependentNode = nodes.get(dependent) as MutableNode;
+      dependentNode.pending -= 1;
+      if (dependentNode.pending === 0) ready.push(dependentNode);
     }
   }
-  const frozen = new Map<TaskId, DagNode>();
-  for (const id of submitted) {
-    const node = nodes.get(id) as MutableNode;
-    frozen.set(id, { id, deps: node.deps, dependents: node.dependents, criticalPath: node.criticalPath });
-  }
-  return { nodes: frozen, order, roots };
+  // The nodes are handed out as they are: nothing mutates them after this point (a later
+  // resolve against this DAG copies them first).
+  return { nodes: nodes as ReadonlyMap<TaskId, DagNode>, order, roots };
 }
 
 /**
