@@ -185,7 +185,7 @@ function finish(nodes: Map<TaskId, MutableNode>, submitted: readonly TaskId[]): 
   }
   // The nodes are handed out as they are: nothing mutates them after this point (a later
   // resolve against this DAG copies them first).
-  return { nodes: nodes as ReadonlyMap<TaskId, DagNode>, order, roots };
+  return { nodes: nodes, order, roots };
 }
 
 /**
