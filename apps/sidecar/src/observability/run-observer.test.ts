@@ -31,7 +31,7 @@ function recordingSpan(name: string, options: SpanOptions | undefined): Span {
 }
 
 const provider: TracerProvider = {
-  getTracer: (): Tracer => ({ startSpan: (name, options) => recordingSpan(name, options) }) as unknown as Tracer,
+  getTracer: (): Tracer => ({ startSpan: (name: string, options?: SpanOptions) => recordingSpan(name, options) }) as unknown as Tracer,
 };
 trace.setGlobalTracerProvider(provider);
 
