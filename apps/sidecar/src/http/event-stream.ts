@@ -46,6 +46,8 @@ export async function pipeEventStream(
     }
   } finally {
     clearInterval(heartbeat);
+    // Closing the subscription early; a failure to close it has no one left to report to but the
+    // stream it belonged to, which is already over.
     void iterator.return?.().catch(() => undefined);
     if (!response.writableEnded) response.end();
   }

@@ -10,20 +10,32 @@ const integerText = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.int().min(min).max(max));
 
-/** `GET /v1/runs` query. */
+/**
+ * `GET /v1/runs` query.
+ * @public
+ */
 export const runListQuerySchema = z.strictObject({
   state: z.enum(['pending', 'running', 'completed', 'failed', 'aborted']).exactOptional(),
   limit: integerText(1, 100).exactOptional(),
   cursor: z.string().min(1).max(1024).exactOptional(),
 });
 
-/** `GET /v1/runs/{id}/events` query. */
+/**
+ * `GET /v1/runs/{id}/events` query.
+ * @public
+ */
 export const eventsQuerySchema = z.strictObject({
   lastEventId: integerText(0, Number.MAX_SAFE_INTEGER).exactOptional(),
 });
 
-/** `Last-Event-ID` header. */
+/**
+ * `Last-Event-ID` header.
+ * @public
+ */
 export const lastEventIdHeaderSchema = integerText(0, Number.MAX_SAFE_INTEGER);
 
-/** Body of `POST /v1/runs/{id}/abort`: nothing, or an empty object. */
+/**
+ * Body of `POST /v1/runs/{id}/abort`: nothing, or an empty object.
+ * @public
+ */
 export const abortBodySchema = z.union([z.undefined(), z.strictObject({})]);
