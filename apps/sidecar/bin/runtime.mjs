@@ -7,10 +7,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const appRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+// Resolved from here, so the bin works from any working directory.
+const tsx = import.meta.resolve('tsx');
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--conditions=@runtime/source', join(appRoot, 'src', 'cli', 'main.ts'), ...process.argv.slice(2)],
-  { stdio: 'inherit', cwd: process.cwd(), env: { ...process.env, NODE_PATH: join(appRoot, 'node_modules') } },
+  ['--import', tsx, '--conditions=@runtime/source', join(appRoot, 'src', 'cli', 'main.ts'), ...process.argv.slice(2)],
+  { stdio: 'inherit' },
 );
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 1 : 128)));
