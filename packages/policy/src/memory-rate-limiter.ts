@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock, type RateLimitDecision, type RateLimitRequest, type RateLimitRule } from '@runtime/contracts';
-import { RULES, resolveWindows, validateActualTokens, validateRequest } from './internal/limiter-input.js';
+import { resolveWindows, validateActualTokens, validateRequest } from './internal/limiter-input.js';
 import { settled } from './internal/settled.js';
 import { PermitTable, type TakenPermit } from './internal/permit-table.js';
 import { SlidingLog } from './internal/sliding-log.js';
@@ -24,9 +24,24 @@ export interface MemoryRateLimiterOptions {
   readonly windows?: RateLimitWindows;
 }
 
+/** The logs of one key, created on first use of each rule (named fields: this is the hot path). */
 interface KeyState {
-  readonly logs: Partial<Record<RateLimitRule, SlidingLog>>;
+  rpm: SlidingLog | undefined;
+  rph: SlidingLog | undefined;
+  tpm: SlidingLog | undefined;
   lastTime: number;
+}
+
+type Refusal = Extract<RateLimitDecision, { allowed: false }>;
+
+/** Prunes `log` and returns the refusal to report: `current`, or this rule's when it waits longer. */
+function consider(current: Refusal | undefined, rule: RateLimitRule, log: SlidingLog, limit: number, cost: number, now: number): Refusal | undefined {
+  log.prune(now);
+  const excess = log.total + cost - limit;
+  if (excess <= 0) return current;
+  const retryAfterMs = log.retryAfter(now, excess);
+  if (current !== undefined && current.retryAfterMs >= retryAfterMs) return current;
+  return { allowed: false, rule, limit, observed: log.total, retryAfterMs };
 }
 
 /** Sweep idle keys and expired permits every this many acquisitions. */
@@ -69,28 +84,6 @@ export function createRateLimiter(options: MemoryRateLimiterOptions = {}): Relea
     for (const [key, state] of keys) if (state.lastTime + longestWindow <= now) keys.delete(key);
   }
 
-  function decide(state: KeyState, now: number, limits: Partial<Record<RateLimitRule, number>>, tokens: number): RateLimitDecision | undefined {
-    let refusal: (RateLimitDecision & { allowed: false }) | undefined;
-    for (const rule of RULES) {
-      const limit = limits[rule];
-      if (limit === undefined) continue;
-      let log = state.logs[rule];
-      if (log === undefined) {
-        log = new SlidingLog(windows[rule]);
-        state.logs[rule] = log;
-      }
-      log.prune(now);
-      const cost = rule === 'tpm' ? tokens : 1;
-      const excess = log.total + cost - limit;
-      if (excess <= 0) continue;
-      const retryAfterMs = log.retryAfter(now, excess);
-      if (refusal === undefined || retryAfterMs > refusal.retryAfterMs) {
-        refusal = { allowed: false, rule, limit, observed: log.total, retryAfterMs };
-      }
-    }
-    return refusal;
-  }
-
   /** Removes and returns the open permit with this id; `undefined` when unknown, closed or expired. */
   function take(permitId: string): TakenPermit<KeyState> | undefined {
     if (typeof permitId !== 'string' || !permitId.startsWith(prefix)) return undefined;
@@ -101,20 +94,25 @@ export function createRateLimiter(options: MemoryRateLimiterOptions = {}): Relea
     const tokens = validateRequest(request);
     let state = keys.get(request.key);
     if (state === undefined) {
-      state = { logs: {}, lastTime: Number.NEGATIVE_INFINITY };
+      state = { rpm: undefined, rph: undefined, tpm: undefined, lastTime: Number.NEGATIVE_INFINITY };
       keys.set(request.key, state);
     }
     const now = Math.max(clock.now(), state.lastTime);
     state.lastTime = now;
-    const { limits } = request;
-    const refusal = decide(state, now, limits, tokens);
+    const { rpm, rph, tpm } = request.limits;
+    const rpmLog = rpm === undefined ? undefined : (state.rpm ??= new SlidingLog(windows.rpm));
+    const rphLog = rph === undefined ? undefined : (state.rph ??= new SlidingLog(windows.rph));
+    const tpmLog = tpm === undefined ? undefined : (state.tpm ??= new SlidingLog(windows.tpm));
+    let refusal: Refusal | undefined;
+    if (rpmLog !== undefined) refusal = consider(refusal, 'rpm', rpmLog, rpm ?? 0, 1, now);
+    if (rphLog !== undefined) refusal = consider(refusal, 'rph', rphLog, rph ?? 0, 1, now);
+    if (tpmLog !== undefined) refusal = consider(refusal, 'tpm', tpmLog, tpm ?? 0, tokens, now);
     if (refusal !== undefined) return refusal;
-    const { logs } = state;
     const sequence = permits.add(
       state,
-      limits.rpm === undefined || logs.rpm === undefined ? -1 : logs.rpm.push(now, 1),
-      limits.rph === undefined || logs.rph === undefined ? -1 : logs.rph.push(now, 1),
-      limits.tpm === undefined || logs.tpm === undefined ? -1 : logs.tpm.push(now, tokens),
+      rpmLog === undefined ? -1 : rpmLog.push(now, 1),
+      rphLog === undefined ? -1 : rphLog.push(now, 1),
+      tpmLog === undefined ? -1 : tpmLog.push(now, tokens),
       now + longestWindow,
     );
     untilSweep -= 1;
@@ -129,17 +127,17 @@ export function createRateLimiter(options: MemoryRateLimiterOptions = {}): Relea
     validateActualTokens(actualTokens);
     const permit = take(permitId);
     if (permit !== undefined) {
-      if (permit.tpm >= 0) permit.state.logs.tpm?.reweigh(permit.tpm, actualTokens);
+      if (permit.tpm >= 0) permit.state.tpm?.reweigh(permit.tpm, actualTokens);
     }
   }
 
   function releaseNow(permitId: string): void {
     const permit = take(permitId);
     if (permit !== undefined) {
-      const { logs } = permit.state;
-      if (permit.rpm >= 0) logs.rpm?.reweigh(permit.rpm, 0);
-      if (permit.rph >= 0) logs.rph?.reweigh(permit.rph, 0);
-      if (permit.tpm >= 0) logs.tpm?.reweigh(permit.tpm, 0);
+      const { state } = permit;
+      if (permit.rpm >= 0) state.rpm?.reweigh(permit.rpm, 0);
+      if (permit.rph >= 0) state.rph?.reweigh(permit.rph, 0);
+      if (permit.tpm >= 0) state.tpm?.reweigh(permit.tpm, 0);
     }
   }
 

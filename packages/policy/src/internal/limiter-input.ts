@@ -23,10 +23,10 @@ export function validateRequest(request: RateLimitRequest): number {
   const tokens = request.tokens ?? 0;
   if (!isCount(tokens)) invalid('rate limit request', 'tokens', 'must be a non-negative integer');
   const { limits } = request;
-  for (const rule of RULES) {
-    const limit = limits[rule];
-    if (limit !== undefined && !isPositiveInteger(limit)) invalid('rate limit request', `limits.${rule}`, 'must be a positive integer');
-  }
+  // Unrolled (hot path); a bad limit is reported by name.
+  if (limits.rpm !== undefined && !isPositiveInteger(limits.rpm)) invalid('rate limit request', 'limits.rpm', 'must be a positive integer');
+  if (limits.rph !== undefined && !isPositiveInteger(limits.rph)) invalid('rate limit request', 'limits.rph', 'must be a positive integer');
+  if (limits.tpm !== undefined && !isPositiveInteger(limits.tpm)) invalid('rate limit request', 'limits.tpm', 'must be a positive integer');
   if (limits.tpm !== undefined && tokens > limits.tpm) {
     invalid('rate limit request', 'tokens', `${tokens} tokens can never fit a tpm limit of ${limits.tpm}`, {
       rule: 'tpm',
