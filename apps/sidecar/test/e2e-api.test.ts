@@ -134,6 +134,8 @@ describe('runs', () => {
     expect(second.body.nextCursor).toBeNull();
     const completed = await client.request<RunListResponse>('GET', '/v1/runs?state=completed', { key: KEYS.initech });
     expect(completed.body.items).toHaveLength(3);
+    const empty = await client.request<RunListResponse>('GET', '/v1/runs?state=&limit=&cursor=', { key: KEYS.initech });
+    expect(empty.body.items).toHaveLength(3);
     const running = await client.request<RunListResponse>('GET', '/v1/runs?state=running', { key: KEYS.initech });
     expect(running.body.items).toHaveLength(0);
   });

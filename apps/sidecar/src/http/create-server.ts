@@ -77,6 +77,12 @@ function parseJson(body: string): unknown {
   }
 }
 
+/** Query parameters sent empty (`?state=&limit=`) mean "not given". */
+function withoutEmpty(query: unknown): unknown {
+  if (typeof query !== 'object' || query === null) return query;
+  return Object.fromEntries(Object.entries(query).filter(([, value]) => value !== ''));
+}
+
 function principalOf(request: FastifyRequest): Principal {
   const principal = request.principal;
   if (principal === undefined) throw new RuntimeError({ code: 'INTERNAL', message: 'Request was not authenticated.' });
@@ -163,7 +169,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   });
 
   app.get('/v1/runs', async (request) => {
-    const query = parseOrThrow(runListQuerySchema, request.query, 'query');
+    const query = parseOrThrow(runListQuerySchema, withoutEmpty(request.query), 'query');
     const params: { state?: RunState; limit?: number; cursor?: string } = {};
     if (query.state !== undefined) params.state = query.state;
     if (query.limit !== undefined) params.limit = query.limit;
@@ -194,7 +200,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
 
   app.get<{ Params: { id: string } }>('/v1/runs/:id/events', async (request, reply: FastifyReply) => {
     const runId = await runs.owned(principalOf(request), request.params.id);
-    const query = parseOrThrow(eventsQuerySchema, request.query, 'query');
+    const query = parseOrThrow(eventsQuerySchema, withoutEmpty(request.query), 'query');
     const header = request.headers['last-event-id'];
     const fromHeader = typeof header === 'string' && header !== '' ? parseOrThrow(lastEventIdHeaderSchema, header, 'Last-Event-ID header') : undefined;
     const afterSeq = fromHeader ?? query.lastEventId ?? 0;
