@@ -23,5 +23,5 @@ export { EXIT_CODES, runCli, type CliIo } from './cli/cli-program.js';
 export { estimatePlan, modelForTask, type PlanEstimate, type TaskEstimate } from './cli/estimate-plan.js';
 export { loadPlan } from './cli/load-plan.js';
 export { runPlan, type RunPlanOptions, type RunPlanResult } from './cli/run-plan.js';
-export { renderBillingSummary, summarizeBilling, type BillingRow, type BillingSummary } from './cli/billing-summary.js';
+export { renderBillingSummary, renderBreakdowns, summarizeBilling, type BillingRow, type BillingSummary } from './cli/billing-summary.js';
 export { runDemo, type RunDemoOptions } from './demo/run-demo.js';

@@ -4,6 +4,7 @@
  */
 import {
   addMoney,
+  type BillingReport,
   addUsage,
   EMPTY_USAGE,
   formatUsd,
@@ -15,6 +16,7 @@ import {
   type TaskRecord,
   type Usage,
 } from '@runtime/contracts';
+import { renderBillingReport } from '@runtime/cost';
 
 /**
  * One task's line.
@@ -128,4 +130,14 @@ export function renderBillingSummary(summary: BillingSummary): string {
       ? `Tier routing cost ${formatUsd(summary.total, 6)}; every task on ${summary.flagshipModel} would have cost ${formatUsd(summary.flagshipTotal, 6)} (${((1 - actual / flagship) * 100).toFixed(1)}% saved, ${(flagship / Math.max(actual, 1e-12)).toFixed(1)}× cheaper).`
       : `Total ${formatUsd(summary.total, 6)}.`;
   return `${text}\n\n${saving}`;
+}
+
+/**
+ * The model and tier breakdowns of a run's billing report (rendered by `@runtime/cost`), or
+ * nothing when the tracker saw no call of the run (calls made by an earlier process).
+ * @public
+ */
+export function renderBreakdowns(report: BillingReport): string | undefined {
+  if (report.total.calls === 0) return undefined;
+  return renderBillingReport({ ...report, byRun: {}, byTask: {}, byTool: {}, byPhase: {} }, { format: 'text', title: 'Billing report by model and tier' }).trimEnd();
 }

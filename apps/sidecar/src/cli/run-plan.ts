@@ -3,7 +3,7 @@
  */
 import { TERMINAL_RUN_STATES, type Run, type RunSpec } from '@runtime/contracts';
 import type { SidecarRuntime } from '../runtime/sidecar-runtime.js';
-import { renderBillingSummary, summarizeBilling, type BillingSummary } from './billing-summary.js';
+import { renderBillingSummary, renderBreakdowns, summarizeBilling, type BillingSummary } from './billing-summary.js';
 import { createProgressPrinter } from './progress-printer.js';
 
 /**
@@ -55,6 +55,8 @@ export async function runPlan(options: RunPlanOptions): Promise<RunPlanResult> {
   if (write !== undefined) {
     write('');
     write(renderBillingSummary(billing));
+    const breakdowns = renderBreakdowns(runtime.usage.report({ runId: run.id }));
+    if (breakdowns !== undefined) write(`\n${breakdowns}`);
   }
   return { run, billing };
 }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatUsd, type Run } from '@runtime/contracts';
 import { pino } from 'pino';
-import { renderBillingSummary, summarizeBilling } from '../cli/billing-summary.js';
+import { renderBillingSummary, renderBreakdowns, summarizeBilling } from '../cli/billing-summary.js';
 import { estimatePlan } from '../cli/estimate-plan.js';
 import { loadPlan } from '../cli/load-plan.js';
 import { createProgressPrinter } from '../cli/progress-printer.js';
@@ -79,6 +79,8 @@ export async function runDemo(options: RunDemoOptions): Promise<Run> {
     const run = (await (await fetch(`${url}/v1/runs/${started.id}`)).json()) as Run;
     write('');
     write(renderBillingSummary(summarizeBilling({ tasks: await runtime.store.getTasks(run.id), catalog: runtime.catalog, calculator: runtime.calculator })));
+    const breakdowns = renderBreakdowns(runtime.usage.report({ runId: run.id }));
+    if (breakdowns !== undefined) write(`\n${breakdowns}`);
     return run;
   } finally {
     await sidecar.stop();

@@ -174,6 +174,7 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
   return Promise.resolve({
     orchestrator: runtime.orchestrator,
     store,
+    usage: runtime.usage,
     catalog,
     estimator,
     calculator,

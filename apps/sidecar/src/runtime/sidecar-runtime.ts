@@ -13,6 +13,7 @@ import type {
   RunStore,
   TierPolicy,
   TokenEstimator,
+  UsageTracker,
 } from '@runtime/contracts';
 
 /**
@@ -41,6 +42,8 @@ export interface SidecarRuntime {
   readonly estimator: TokenEstimator;
   /** Prices. */
   readonly calculator: CostCalculator;
+  /** Usage and cost of every call, by run, task, model and tier (this process's calls). */
+  readonly usage: UsageTracker;
   /** Per-tenant request limits of the tiers. */
   readonly rateLimiter: RateLimiter;
   /** Tier table (built-in defaults merged with config overrides). */
