@@ -175,6 +175,14 @@ describe('runs', () => {
     await client.waitForRun(otherTenant.body.id, KEYS.initech);
   });
 
+  it('creates exactly one run for concurrent requests with the same idempotency key', async () => {
+    const body = { tasks: [task('race')], idempotencyKey: 'race-1' };
+    const responses = await Promise.all(Array.from({ length: 6 }, () => client.request<Run>('POST', '/v1/runs', { key: KEYS.initech, body })));
+    expect(responses.map((response) => response.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+    expect(new Set(responses.map((response) => response.body.id)).size).toBe(1);
+    await client.waitForRun(responses[0]?.body.id ?? '', KEYS.initech);
+  });
+
   it('adds tasks to a running run (deps on existing tasks) and refuses a finished run with 409', async () => {
     const created = await client.request<Run>('POST', '/v1/runs', { key: KEYS.acme, body: { tasks: [task('slow', {}, '[delay=400]')] } });
     const added = await client.request<Run>('POST', `/v1/runs/${created.body.id}/tasks`, { key: KEYS.acme, body: { tasks: [task('later', { deps: ['slow'] })] } });
