@@ -7,9 +7,9 @@
  * `Orchestrator.resume` (completed tasks are kept, in-flight ones retried, the dead process's
  * reservations released). A run that cannot be resumed is logged with its error and left as the
  * orchestrator reports it. Shutdown: stop accepting connections (new requests get 503 while
- * closing), end event streams, wait for in-flight runs up to `shutdownTimeoutMs`, close the store
- * (everything is journaled as it happens), exit 0. Runs still unfinished at the deadline stay
- * `running` in the journal and are resumed by the next start.
+ * closing), end event streams, hold new provider calls, let the calls in flight finish (up to
+ * `shutdownTimeoutMs`) and their results be journaled, close the store, exit 0. Unfinished runs stay `running` in the journal and are resumed by the next start; held
+ * calls never reached a provider, so nothing is billed twice.
  */
 import { pino, type Logger } from 'pino';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
@@ -51,9 +51,16 @@ export interface StartSidecarOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-async function waitForRuns(server: SidecarServer, deadline: number): Promise<void> {
-  while (server.observer.watching > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 25));
+/** No event for this long after the last call answered: its results are journaled. */
+const QUIET_MS = 200;
+
+async function drain(server: SidecarServer, runtime: SidecarRuntime, deadline: number): Promise<boolean> {
+  runtime.drain();
+  for (;;) {
+    const settled = runtime.callsInFlight === 0 && (server.observer.watching === 0 || performance.now() - server.observer.lastEventAt >= QUIET_MS);
+    if (settled) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -99,10 +106,11 @@ export async function startSidecar(config: ResolvedConfig, options: StartSidecar
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       const deadline = Date.now() + config.shutdownTimeoutMs;
-      logger.info({ activeRuns: server.observer.watching, deadlineMs: config.shutdownTimeoutMs }, 'shutting down');
+      logger.info({ activeRuns: server.observer.watching, callsInFlight: runtime.callsInFlight, deadlineMs: config.shutdownTimeoutMs }, 'shutting down');
       await server.app.close();
-      await waitForRuns(server, deadline);
-      if (server.observer.watching > 0) logger.warn({ activeRuns: server.observer.watching }, 'deadline reached; unfinished runs resume at next start');
+      const drained = await drain(server, runtime, deadline);
+      if (!drained) logger.warn({ callsInFlight: runtime.callsInFlight }, 'deadline reached with provider calls in flight; their tasks are retried at next start');
+      if (server.observer.watching > 0) logger.info({ unfinishedRuns: server.observer.watching }, 'unfinished runs stay journaled as running and resume at next start');
       server.observer.close();
       await runtime.close();
       logger.info('stopped');

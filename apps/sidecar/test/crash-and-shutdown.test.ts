@@ -79,12 +79,17 @@ describe('crash and restart', () => {
 });
 
 describe('graceful shutdown', () => {
-  it('on SIGTERM stops accepting, lets the in-flight run finish, journals it and exits 0', async () => {
+  it('on SIGTERM stops accepting, lets the call in flight finish, holds new calls, exits 0; the run resumes on restart', async () => {
     const first = await serve();
     const client = createClient(first.url);
     const created = await client.request<Run>('POST', '/v1/runs', {
       key: KEYS.acme,
-      body: { tasks: [{ id: 'slow', prompt: 'slow [task=slow][delay=700]' }] },
+      body: {
+        tasks: [
+          { id: 'slow', prompt: 'slow [task=slow][delay=700]' },
+          { id: 'next', prompt: 'next [task=next]', deps: ['slow'] },
+        ],
+      },
     });
     await client.waitForRun(created.body.id, KEYS.acme, (run) => run.tasks[0]?.state === 'running');
     first.child.kill('SIGTERM');
@@ -96,11 +101,14 @@ describe('graceful shutdown', () => {
     expect(refused === 'refused' || refused === 503).toBe(true);
     expect(await first.exited).toBe(0);
     expect(first.logs()).toContain('stopped');
+    // The call in flight finished and was delivered; the dependent call was held, never sent.
     expect(fake.deliveredCount('slow')).toBe(1);
+    expect(fake.calls.filter((call) => call.taskId === 'next')).toHaveLength(0);
 
     const second = await serve();
-    const run = await createClient(second.url).waitForRun(created.body.id, KEYS.acme, () => true);
+    const run = await createClient(second.url).waitForRun(created.body.id, KEYS.acme);
     expect(run.state).toBe('completed');
     expect(fake.deliveredCount('slow')).toBe(1);
+    expect(fake.deliveredCount('next')).toBe(1);
   }, 60_000);
 });

@@ -21,6 +21,8 @@ export interface RunObserver {
   watch(runId: RunId): void;
   /** Runs being watched. */
   readonly watching: number;
+  /** `performance.now()` of the last event of any watched run. */
+  readonly lastEventAt: number;
   /** Ends every open span and subscription. */
   close(): void;
 }
@@ -46,6 +48,7 @@ export function createRunObserver(options: {
 }): RunObserver {
   const { orchestrator, metrics, logger } = options;
   const watches = new Map<RunId, RunWatch>();
+  let lastEventAt = performance.now();
 
   function finish(runId: RunId, watch: RunWatch): void {
     watch.unsubscribe();
@@ -57,6 +60,7 @@ export function createRunObserver(options: {
   }
 
   function onEvent(runId: RunId, watch: RunWatch, event: RuntimeEvent): void {
+    lastEventAt = performance.now();
     const log = logger.child({ runId });
     switch (event.type) {
       case 'task.ready':
@@ -157,6 +161,9 @@ export function createRunObserver(options: {
   return {
     get watching() {
       return watches.size;
+    },
+    get lastEventAt() {
+      return lastEventAt;
     },
     watch(runId) {
       if (watches.has(runId)) return;

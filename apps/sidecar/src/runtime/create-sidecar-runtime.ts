@@ -35,6 +35,7 @@ import {
 import { createRedisRateLimiter } from '@runtime/policy/redis';
 import { createRuntime } from '@runtime/stack';
 import type { ResolvedConfig } from '../config/load-config.js';
+import { createDrainGate } from './drain-gate.js';
 import { createRedisConnection } from './redis-connection.js';
 import type { DependencyHealth, SidecarRuntime } from './sidecar-runtime.js';
 
@@ -144,6 +145,8 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
     for (const [name, provider] of Object.entries(file.providers)) clients[name] = clientFor(name, provider, env);
   }
   for (const [name, client] of Object.entries(overrides.clients?.({ catalog, estimator }) ?? {})) clients[name] = client;
+  const gate = createDrainGate();
+  for (const [name, client] of Object.entries(clients)) clients[name] = gate.wrap(client);
   for (const model of catalog.list()) {
     if (clients[model.provider] === undefined && file.models?.some((entry) => entry.id === model.id) === true) {
       throw configError('models', `model ${model.id} names provider ${model.provider}, which is not configured.`);
@@ -175,6 +178,10 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
     orchestrator: runtime.orchestrator,
     store,
     usage: runtime.usage,
+    get callsInFlight() {
+      return gate.inFlight;
+    },
+    drain: () => gate.drain(),
     catalog,
     estimator,
     calculator,

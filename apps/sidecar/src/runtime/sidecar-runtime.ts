@@ -48,6 +48,13 @@ export interface SidecarRuntime {
   readonly rateLimiter: RateLimiter;
   /** Tier table (built-in defaults merged with config overrides). */
   readonly tiers: Readonly<Record<string, TierPolicy>>;
+  /** Provider calls sent and not yet answered. */
+  readonly callsInFlight: number;
+  /**
+   * Graceful shutdown: from now on new provider calls are held (their tasks stay `running` and are
+   * retried when the run is resumed); calls in flight finish.
+   */
+  drain(): void;
   /** Store and Redis reachability. */
   health(): Promise<Readonly<Record<string, DependencyHealth>>>;
   /** Releases connections and files. */
