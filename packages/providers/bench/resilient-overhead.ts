@@ -2,8 +2,9 @@
  * Overhead of the resilient wrapper around an already-resolved call, in ns per call, next to the
  * bare call measured in the same run (and cockatiel 3.2 policies as a reference).
  *
- *   pnpm --filter @runtime/providers bench
+ *   pnpm --filter @runtime/providers bench      (BENCH_CALLS, BENCH_ROUNDS to change the size)
  */
+import os from 'node:os';
 import { asModelId, type LlmClient, type LlmRequest, type LlmResult } from '@runtime/contracts';
 import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleAll, retry, timeout, TimeoutStrategy, wrap } from 'cockatiel';
 import { createResilientClient } from '../src/index.js';
@@ -19,13 +20,16 @@ const result: LlmResult = {
   attempts: 1,
 };
 const resolved = Promise.resolve(result);
-// Like a real adapter, the inner client reads the signal it is given (so a lazily created
-// signal could not hide its cost); the call itself is already resolved.
+// Like a real adapter, the inner client reads the signal and the deadline it is given; the call
+// itself is already resolved. (The resilient client hands the attempt deadline to the inner client
+// as `timeoutMs`, which our adapters enforce with the AbortController they create anyway.)
 let signalsSeen = 0;
+let timeoutsSeen = 0;
 const inner: LlmClient = {
   provider: 'bench',
   complete: (_request, options) => {
     if (options?.signal !== undefined) signalsSeen += 1;
+    if (options?.timeoutMs !== undefined) timeoutsSeen += 1;
     return resolved;
   },
 };
@@ -39,6 +43,16 @@ const request: LlmRequest = {
 };
 
 type Call = () => Promise<unknown>;
+
+// 16 distinct requests in flight at once (a fan-out): per-call figures are per request.
+const FAN_OUT = 16;
+const distinct: readonly LlmRequest[] = Array.from({ length: FAN_OUT }, (_, index) => ({
+  ...request,
+  messages: [...request.messages, { role: 'user' as const, content: `task ${index}` }],
+}));
+function fanOut(client: LlmClient): Call {
+  return () => Promise.all(distinct.map((each) => client.complete(each)));
+}
 
 async function measure(call: Call): Promise<number> {
   const start = process.hrtime.bigint();
@@ -70,23 +84,35 @@ const variants: readonly (readonly [string, Call])[] = [
   ['resilient: retry + breaker', () => retryBreaker.complete(request)],
   ['resilient: retry + breaker + dedup', () => retryBreakerDedup.complete(request)],
   ['resilient: + per-attempt timeout', () => withTimeout.complete(request)],
+  ['bare call, fan-out of 16', fanOut(inner)],
+  ['resilient + timeout, fan-out of 16', fanOut(withTimeout)],
   ['cockatiel: retry + breaker', () => cockatielRetryBreaker.execute(({ signal }) => inner.complete(request, { signal }))],
+  // What one AbortController per call costs by itself (the floor of a timeout built on one).
+  ['reference: bare + AbortController', () => inner.complete(request, { signal: new AbortController().signal })],
   ['cockatiel: timeout + retry + breaker', () => cockatielTimeoutRetryBreaker.execute(({ signal }) => inner.complete(request, { signal }))],
 ];
 
-const samples = new Map<string, number[]>(variants.map(([name]) => [name, []]));
-for (const [, call] of variants) await measure(call); // warm-up
-for (let round = 0; round < ROUNDS; round += 1) {
-  // Interleaved rounds, so drift on a shared machine hits every variant alike.
-  for (const [name, call] of variants) samples.get(name)?.push(await measure(call));
+// Each variant runs its rounds back to back, then the heap is collected (when --expose-gc is on),
+// so the garbage of one variant (AbortSignals, timers) is not billed to the next; the variants
+// that allocate AbortControllers run last.
+const samples = new Map<string, number[]>();
+const collect = (globalThis as { gc?: () => void }).gc;
+for (const [name, call] of variants) {
+  await measure(call); // warm-up
+  const rounds: number[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) rounds.push(await measure(call));
+  samples.set(name, rounds);
+  collect?.();
 }
 
-if (signalsSeen === 0) throw new Error('the per-attempt timeout variant never passed a signal');
+if (signalsSeen === 0 || timeoutsSeen === 0) throw new Error('the inner client never saw a signal or a deadline');
 const baseline = median(samples.get('bare call (baseline)') ?? []);
-console.log(`node ${process.version}, ${CALLS} sequential calls × ${ROUNDS} rounds, median ns/call`);
+const fanOutBaseline = median(samples.get('bare call, fan-out of 16') ?? []) / FAN_OUT;
+console.log(`node ${process.version}, ${CALLS} sequential calls × ${ROUNDS} rounds, median ns per request; load average ${os.loadavg().map((load) => load.toFixed(1)).join(' ')}`);
 console.log(`${'variant'.padEnd(40)}${'ns/call'.padStart(10)}${'added'.padStart(10)}`);
 for (const [name] of variants) {
-  const value = median(samples.get(name) ?? []);
-  const added = name.startsWith('bare') ? '' : `+${(value - baseline).toFixed(0)}`;
+  const isFanOut = name.includes('fan-out');
+  const value = median(samples.get(name) ?? []) / (isFanOut ? FAN_OUT : 1);
+  const added = name.startsWith('bare') ? '' : `+${(value - (isFanOut ? fanOutBaseline : baseline)).toFixed(0)}`;
   console.log(`${name.padEnd(40)}${value.toFixed(0).padStart(10)}${added.padStart(10)}`);
 }

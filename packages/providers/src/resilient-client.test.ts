@@ -1,4 +1,4 @@
-import { asModelId, asRunId, type LlmRequest } from '@runtime/contracts';
+import { asModelId, asRunId, type LlmClient, type LlmRequest } from '@runtime/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMockLlmClient, type MockStep } from './mock-llm-client.js';
@@ -95,16 +95,49 @@ describe('createResilientClient: retry', () => {
 });
 
 describe('createResilientClient: timeouts and abort', () => {
-  it('aborts an attempt past attemptTimeoutMs, retries it, and reports PROVIDER_TIMEOUT', async () => {
+  it('hands the attempt deadline to the inner client as timeoutMs, retries a timed-out attempt, reports PROVIDER_TIMEOUT', async () => {
     const time = createFakeTime();
     const { llm, mock } = setup([{ fail: 'hang' }, { fail: 'hang' }], { attemptTimeoutMs: 1000, retry: { maxAttempts: 2, baseDelayMs: 100 }, random: () => 0 }, time);
     const outcome = expect(llm.complete(request)).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT', isRetryable: true });
     await time.advance(1000);
-    expect(mock.calls[0]?.options?.signal?.aborted).toBe(true);
     await time.advance(100);
     await time.advance(1000);
     await outcome;
-    expect(mock.calls).toHaveLength(2);
+    expect(mock.calls.map((call) => call.options?.timeoutMs)).toEqual([1000, 1000]);
+    expect(time.pending()).toBe(0);
+  });
+
+  it('streams: an attempt that sends nothing before its deadline is aborted (its signal fires) and retried', async () => {
+    const time = createFakeTime();
+    const { llm, mock } = setup([{ fail: 'hang' }, { output: 'late but fine' }], { attemptTimeoutMs: 1000, random: () => 0 }, time);
+    const outcome = collectStream(llm.stream(request));
+    await time.advance(1000);
+    await time.advance(500);
+    await expect(outcome).resolves.toMatchObject({ result: { output: 'late but fine', attempts: 2 } });
+    expect(mock.calls[0]?.options?.signal?.aborted).toBe(true);
+  });
+
+  it('a watchdog on one shared timer catches an inner client that ignores timeoutMs and its signal', async () => {
+    const time = createFakeTime();
+    let calls = 0;
+    const rogue: LlmClient = {
+      provider: 'rogue',
+      complete: () => {
+        calls += 1;
+        return new Promise<never>(() => undefined);
+      },
+    };
+    const llm = createResilientClient(rogue, { attemptTimeoutMs: 500, retry: false, clock: time.clock, sleep: time.sleep, timers: time.timers });
+    const outcomes = Array.from({ length: 10 }, (_, index) =>
+      expect(llm.complete({ ...request, maxOutputTokens: index + 1 })).rejects.toMatchObject({
+        code: 'PROVIDER_TIMEOUT',
+        details: { reason: 'the inner client ignored timeoutMs' },
+      }),
+    );
+    expect(calls).toBe(10);
+    expect(time.pending()).toBe(1);
+    await time.advance(1500);
+    await Promise.all(outcomes);
     expect(time.pending()).toBe(0);
   });
 

@@ -118,10 +118,12 @@ export function createResilientClient(inner: LlmClient, options: ResilientClient
   const cache = options.cache === undefined ? undefined : new ResponseCache(options.cache.ttlMs, options.cache.maxEntries ?? 1000);
   const inFlight = new Map<string, SharedCall>();
 
-  const invokeComplete: Invoke<LlmResult> = (request, signal, call) => inner.complete(request, innerOptions(signal, call));
+  const invokeComplete: Invoke<LlmResult> = (request, signal, call, timeoutMs) =>
+    inner.complete(request, innerOptions(signal, call, timeoutMs));
 
-  function callState(options: LlmCallOptions | undefined, signal: AbortSignal | undefined): CallState {
+  function callState(options: LlmCallOptions | undefined, signal: AbortSignal | undefined, delegateTimeout: boolean): CallState {
     return {
+      delegateTimeout,
       signal,
       deadline: options?.timeoutMs === undefined ? undefined : clock.now() + options.timeoutMs,
       context: options?.context,
@@ -132,7 +134,7 @@ export function createResilientClient(inner: LlmClient, options: ResilientClient
   }
 
   async function execute(request: LlmRequest, callOptions: LlmCallOptions | undefined, signal: AbortSignal | undefined): Promise<LlmResult> {
-    const call = callState(callOptions, signal);
+    const call = callState(callOptions, signal, true);
     const value = await runner.run(request, call, invokeComplete);
     call.detach();
     return value.attempts === call.attempts ? value : { ...value, attempts: call.attempts };
@@ -191,7 +193,7 @@ export function createResilientClient(inner: LlmClient, options: ResilientClient
       return;
     }
     const signal = callOptions?.signal;
-    const call = callState(callOptions, signal);
+    const call = callState(callOptions, signal, false);
     // Retries happen only before the first chunk: after that, text has reached the caller.
     const opened = await runner.run(request, call, async (attemptRequest, attemptSignal, state) => {
       const iterator = innerStream(attemptRequest, attemptSignal === undefined ? contextOption(state) : { signal: attemptSignal, ...contextOption(state) })[
@@ -228,11 +230,15 @@ export function createResilientClient(inner: LlmClient, options: ResilientClient
 
 const NO_OPTIONS: LlmCallOptions = Object.freeze({});
 
-/** What the inner client gets: the attempt's signal and the context (timeouts and retries are ours). */
-function innerOptions(signal: AbortSignal | undefined, call: CallState): LlmCallOptions {
+/** What the inner client gets: the signal, the attempt's deadline and the context (retries are ours). */
+function innerOptions(signal: AbortSignal | undefined, call: CallState, timeoutMs: number | undefined): LlmCallOptions {
   const context = call.context;
-  if (context === undefined) return signal === undefined ? NO_OPTIONS : { signal };
-  return signal === undefined ? { context } : { signal, context };
+  if (timeoutMs === undefined) {
+    if (context === undefined) return signal === undefined ? NO_OPTIONS : { signal };
+    return signal === undefined ? { context } : { signal, context };
+  }
+  if (context === undefined) return signal === undefined ? { timeoutMs } : { signal, timeoutMs };
+  return signal === undefined ? { timeoutMs, context } : { signal, timeoutMs, context };
 }
 
 function contextOption(call: CallState): Pick<LlmCallOptions, 'context'> {

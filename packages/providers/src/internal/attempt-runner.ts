@@ -11,6 +11,7 @@ import {
 import { abortedError, classifyError } from '../classify-error.js';
 import type { ResilienceEvent } from '../resilience-events.js';
 import { Circuit } from './circuit.js';
+import { DeadlineTimer, type Deadline } from './deadline-timer.js';
 import { compactDetails } from './details.js';
 import type { RetryBudgets } from './retry-budgets.js';
 
@@ -43,13 +44,22 @@ export interface CallState {
   readonly deadline: number | undefined;
   readonly context: LlmCallContext | undefined;
   readonly onRetry: ((info: LlmRetryInfo) => void) | undefined;
+  /**
+   * True: the attempt deadline is handed to the inner client as `timeoutMs` (it aborts its own
+   * request, so no extra AbortController here), with a watchdog in case it ignores it. False
+   * (streams, whose deadline ends at the first chunk): an AbortController per attempt.
+   */
+  readonly delegateTimeout: boolean;
   attempts: number;
   /** Unlinks the successful attempt's signal from the caller's (streams call it when they end). */
   detach: () => void;
 }
 
-/** Sends one attempt; `signal` is the attempt's (caller abort + attempt deadline). */
-export type Invoke<T> = (request: LlmRequest, signal: AbortSignal | undefined, call: CallState) => Promise<T>;
+/** Sends one attempt with its signal and, when delegated, its deadline. */
+export type Invoke<T> = (request: LlmRequest, signal: AbortSignal | undefined, call: CallState, timeoutMs: number | undefined) => Promise<T>;
+
+/** How long past a delegated deadline the watchdog gives up on an inner client that ignored it. */
+const WATCHDOG_GRACE_MS = 1000;
 
 /** For {@link CallState.detach} when there is nothing to unlink. */
 export const NOTHING_TO_DETACH = (): void => undefined;
@@ -60,9 +70,11 @@ export class AttemptRunner {
   /** provider → provider model → breaker (nested maps: no key string built per call). */
   readonly #circuits = new Map<string, Map<string, Circuit>>();
   readonly #onTransition: ConstructorParameters<typeof Circuit>[2]['onTransition'];
+  readonly #deadlines: DeadlineTimer;
 
   constructor(settings: RunnerSettings) {
     this.#settings = settings;
+    this.#deadlines = new DeadlineTimer(settings.timers, settings.clock);
     this.#onTransition = (provider, model, from, to) => settings.emit({ type: 'provider.circuit', provider, model, from, to });
   }
 
@@ -194,18 +206,40 @@ export class AttemptRunner {
       if (remaining <= 0) return Promise.reject(timeoutError(provider, model, 0));
       timeoutMs = timeoutMs === undefined ? remaining : Math.min(timeoutMs, remaining);
     }
-    if (timeoutMs === undefined) return invoke(request, call.signal, call);
+    if (timeoutMs === undefined) return invoke(request, call.signal, call, undefined);
+    if (call.delegateTimeout) return this.#attemptWithWatchdog(request, call, invoke, provider, model, timeoutMs);
     return this.#attemptWithTimeout(request, call, invoke, provider, model, timeoutMs);
   }
 
+  #attemptWithWatchdog<T>(request: LlmRequest, call: CallState, invoke: Invoke<T>, provider: string, model: string, limit: number): Promise<T> {
+    // The inner client enforces `timeoutMs` itself (closing its socket): creating a second
+    // AbortController here would double the dominant cost of a timed attempt. The watchdog, on the
+    // shared deadline timer, only catches an inner client that breaks that contract.
+    const deadlines = this.#deadlines;
+    return new Promise<T>((resolve, reject) => {
+      const watchdog = new Watchdog(reject, () => timeoutError(provider, model, limit, undefined, 'the inner client ignored timeoutMs'));
+      deadlines.add(watchdog, limit + WATCHDOG_GRACE_MS);
+      invoke(request, call.signal, call, limit).then(
+        (value) => {
+          deadlines.remove(watchdog);
+          resolve(value);
+        },
+        (error: unknown) => {
+          deadlines.remove(watchdog);
+          reject(classifyError(error, { provider, model, ...(call.signal === undefined ? {} : { signal: call.signal }) }));
+        },
+      );
+    });
+  }
+
   async #attemptWithTimeout<T>(request: LlmRequest, call: CallState, invoke: Invoke<T>, provider: string, model: string, limit: number): Promise<T> {
-    const { timers } = this.#settings;
     const signal = call.signal;
-    // One controller per attempt so a timeout really aborts the inner call (socket closed).
-    const link = new AttemptLink(signal);
-    const timer = timers.setTimeout(() => link.timeOut(timeoutError(provider, model, limit)), limit);
+    // One controller per attempt so a timeout really aborts the inner call (socket closed); one
+    // shared timer for all attempts' deadlines.
+    const link = new AttemptLink(signal, () => timeoutError(provider, model, limit));
+    this.#deadlines.add(link, limit);
     try {
-      const value = await invoke(request, link.controller.signal, call);
+      const value = await invoke(request, link.controller.signal, call, undefined);
       call.detach = link.detachFunction();
       return value;
     } catch (error) {
@@ -213,30 +247,52 @@ export class AttemptRunner {
       if (link.timedOut && signal?.aborted !== true) throw timeoutError(provider, model, limit, error);
       throw error;
     } finally {
-      timers.clearTimeout(timer);
+      this.#deadlines.remove(link);
     }
   }
 }
 
-/** An attempt's controller, linked to the caller's signal (an object, not per-call closures). */
-class AttemptLink {
+/** Rejects its attempt when the deadline (plus grace) passes; the shared timer calls it. */
+class Watchdog implements Deadline {
+  deadline = 0;
+  settled = false;
+  readonly #reject: (error: Error) => void;
+  readonly #reason: () => Error;
+
+  constructor(reject: (error: Error) => void, reason: () => Error) {
+    this.#reject = reject;
+    this.#reason = reason;
+  }
+
+  expire(): void {
+    this.#reject(this.#reason());
+  }
+}
+
+/** An attempt's controller, linked to the caller's signal and to its deadline. */
+class AttemptLink implements Deadline {
   readonly controller = new AbortController();
   timedOut = false;
+  deadline = 0;
+  settled = false;
   readonly #signal: AbortSignal | undefined;
+  readonly #timeoutReason: () => Error;
 
-  constructor(signal: AbortSignal | undefined) {
+  constructor(signal: AbortSignal | undefined, timeoutReason: () => Error) {
     this.#signal = signal;
+    this.#timeoutReason = timeoutReason;
     signal?.addEventListener('abort', this, { once: true });
+  }
+
+  /** The shared deadline timer says this attempt is out of time. */
+  expire(): void {
+    this.timedOut = true;
+    this.controller.abort(this.#timeoutReason());
   }
 
   /** EventListener object form: the caller aborted. */
   handleEvent(): void {
     this.controller.abort(this.#signal?.reason);
-  }
-
-  timeOut(reason: Error): void {
-    this.timedOut = true;
-    this.controller.abort(reason);
   }
 
   detach(): void {
@@ -248,11 +304,11 @@ class AttemptLink {
   }
 }
 
-function timeoutError(provider: string, model: string, timeoutMs: number, cause?: unknown): ProviderError {
+function timeoutError(provider: string, model: string, timeoutMs: number, cause?: unknown, reason?: string): ProviderError {
   return new ProviderError({
     code: 'PROVIDER_TIMEOUT',
     message: `${provider}/${model} did not answer within ${timeoutMs} ms.`,
-    details: compactDetails({ provider, model, timeoutMs, kind: 'transient' }),
+    details: compactDetails({ provider, model, timeoutMs, kind: 'transient', reason }),
     cause,
   });
 }
