@@ -5,8 +5,9 @@
  * @remarks
  * Each answer's length is 35–75% of the request's output cap (at most 900 tokens), its latency a
  * time-to-first-token plus a per-token rate by role (fast models are quick, flagship ones slow),
- * and reasoning models report a share of their output as reasoning tokens. Everything derives from
- * a hash of the request, so the same plan gives the same numbers on every run.
+ * reasoning models report a share of their output as reasoning tokens, and a system prompt the
+ * model has already seen is reported as a prompt-cache read (as providers with prompt caching do).
+ * Everything derives from the request, so the same plan gives the same numbers on every run.
  */
 import { createHash } from 'node:crypto';
 import type { ModelCatalog, ModelRole, TokenEstimator } from '@runtime/contracts';
@@ -51,6 +52,7 @@ function text(seed: number, words: number): string {
  */
 export function createDemoLlmClient(options: { readonly catalog: ModelCatalog; readonly estimator: TokenEstimator; readonly speed?: number }): MockLlmClient {
   const speed = options.speed ?? 1;
+  const cachedPrefixes = new Set<string>();
   return createMockLlmClient({
     provider: 'mock',
     estimator: options.estimator,
@@ -62,9 +64,16 @@ export function createDemoLlmClient(options: { readonly catalog: ModelCatalog; r
       const outputTokens = Math.max(20, Math.min(900, Math.round(request.maxOutputTokens * share)));
       const profile = PROFILES[role];
       const reasoning = model?.capabilities?.reasoning === true ? Math.round(outputTokens * 0.3) : 0;
+      const system = request.messages.find((message) => message.role === 'system')?.content;
+      let cacheReadTokens = 0;
+      if (system !== undefined) {
+        const key = `${request.model}\n${system}`;
+        if (cachedPrefixes.has(key)) cacheReadTokens = options.estimator.countText(system, request.model);
+        cachedPrefixes.add(key);
+      }
       return {
         output: text(seed, outputTokens - reasoning),
-        usage: { outputTokens, reasoningTokens: reasoning },
+        usage: { outputTokens, reasoningTokens: reasoning, cacheReadTokens },
         latencyMs: Math.round((profile.firstTokenMs + profile.msPerToken * outputTokens) / speed),
       };
     },
