@@ -1,5 +1,4 @@
 /** Baseline schedulers measured next to the orchestrator in the same run. */
-import { END, START, Annotation, StateGraph } from '@langchain/langgraph';
 import type { TaskSpec } from '@runtime/contracts';
 import pLimit from 'p-limit';
 
@@ -38,8 +37,13 @@ export function minimalScheduler(tasks: readonly TaskSpec[], parallelism: number
   });
 }
 
-/** The same DAG as a LangGraph.js StateGraph: one node per task, a join edge per dependent. */
+/**
+ * The same DAG as a LangGraph.js StateGraph: one node per task, a join edge per dependent.
+ * Imported lazily: @langchain/core turns on AsyncLocalStorage, which slows every promise in the
+ * process — it must not be loaded while the other scenarios are measured.
+ */
 export async function langGraph(tasks: readonly TaskSpec[], parallelism: number, call: (id: string) => Promise<unknown>): Promise<void> {
+  const { END, START, Annotation, StateGraph } = await import('@langchain/langgraph');
   const State = Annotation.Root({
     done: Annotation<number>({ reducer: (a, b) => a + b, default: () => 0 }),
   });

@@ -1,6 +1,7 @@
 /**
  * Orchestration benchmarks (`pnpm --filter @runtime/orchestration bench`). Each scenario runs in
- * its own child process so its peak RSS is its own. Baselines run in the same invocation.
+ * its own child process so its peak RSS is its own; each timing is the best of 3 runs. Baselines
+ * run in the same invocation.
  *
  * 1. Scheduling overhead: zero-latency LLM, random layered DAG (20 layers, 1–3 deps), p = 16:
  *    the orchestrator loop (trivial in-memory collaborators — the loop with the real cost and
@@ -39,15 +40,25 @@ function rssMb(): number {
 
 let lastCpuMs = 0;
 
-/** Wall ms of `run`; its CPU ms is left in `lastCpuMs`. */
+/**
+ * Wall ms of `run`, the best of `REPEAT` runs (the machine is shared: the minimum is the figure
+ * least disturbed by other load); the CPU ms of that run is left in `lastCpuMs`.
+ */
+const REPEAT = 3;
 async function time(run: () => Promise<unknown>): Promise<number> {
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  await run();
-  const wall = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  lastCpuMs = (used.user + used.system) / 1000;
-  return wall;
+  let best = Number.POSITIVE_INFINITY;
+  for (let attempt = 0; attempt < REPEAT; attempt += 1) {
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    await run();
+    const wall = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    if (wall < best) {
+      best = wall;
+      lastCpuMs = (used.user + used.system) / 1000;
+    }
+  }
+  return best;
 }
 
 /** A zero-latency model that keeps nothing: the scripted test LLM logs every call, which would be measured too. */
@@ -62,9 +73,9 @@ const ANSWER: LlmResult = {
 };
 
 async function orchestratorRun(tasks: readonly TaskSpec[], parallelism: number, latency: (id: string) => number): Promise<number> {
-  const llm = latency('t0') === 0 ? zeroLatencyLlm : createScriptedLlm({ latency });
-  const { orchestrator } = harness(llm, { onBackgroundError: () => undefined });
   return time(async () => {
+    const llm = latency('t0') === 0 ? zeroLatencyLlm : createScriptedLlm({ latency });
+    const { orchestrator } = harness(llm, { onBackgroundError: () => undefined });
     const run = await orchestrator.start({ tasks, policy: { maxParallelism: parallelism } });
     const done = await orchestrator.wait(run.id);
     if (done.state !== 'completed') throw new Error(`run ${done.state}`);

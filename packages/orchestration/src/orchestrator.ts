@@ -14,6 +14,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   BudgetError,
+  EMPTY_USAGE,
   ExecutionError,
   RunStateError,
   TERMINAL_EVENT_TYPES,
@@ -23,6 +24,7 @@ import {
   moneyToUsd,
   systemClock,
   usd,
+  ZERO_MONEY,
   type Dag,
   type Money,
   type Orchestrator,
@@ -347,8 +349,8 @@ class RunOrchestrator implements Orchestrator {
       state: 'pending',
       model,
       attempts: 0,
-      usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
-      cost: 0n as Money,
+      usage: EMPTY_USAGE,
+      cost: ZERO_MONEY,
     };
   }
 

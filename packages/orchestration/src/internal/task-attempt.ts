@@ -68,7 +68,8 @@ async function readMemory(loop: RunLoop, task: TaskRuntime): Promise<MemoryEntry
 
 async function prepare(loop: RunLoop, task: TaskRuntime, attempt: number): Promise<Prepared> {
   const { builder, compactor, costs } = loop.options;
-  const memory = await readMemory(loop, task);
+  // Awaited only when there is something to read: an await per task is measurable at this scale.
+  const memory = task.spec.memory === undefined || task.spec.memory.length === 0 ? undefined : await readMemory(loop, task);
   const built = builder.build({
     task: task.spec,
     model: task.model.id,
@@ -171,7 +172,7 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime): Promise<
   let permitId: string | undefined;
   try {
     const prepared = await prepare(loop, task, attempt);
-    permitId = await admit(loop, task, prepared.inputTokens);
+    if (options.policy !== undefined) permitId = await admit(loop, task, prepared.inputTokens);
     if (loop.controller.signal.aborted) throw abortReason(loop);
     const worstCase = costs.worstCase(task.model.id, prepared.inputTokens, task.maxOutputTokens);
     reservation = await ledger.reserve(loop.scopes, worstCase, {

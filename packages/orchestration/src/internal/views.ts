@@ -15,7 +15,10 @@ import {
 import { dependencyIds } from './dependency-ids.js';
 import type { TaskId } from '@runtime/contracts';
 
+const NO_USAGE_VIEW: UsageView = Object.freeze({ ...EMPTY_USAGE, costUsd: 0 });
+
 export function usageView(usage: Usage, cost: Money): UsageView {
+  if (usage === EMPTY_USAGE && cost === 0n) return NO_USAGE_VIEW;
   return {
     inputTokens: usage.inputTokens,
     outputTokens: usage.outputTokens,
