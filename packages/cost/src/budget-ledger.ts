@@ -24,6 +24,9 @@ import {
   reservationNotFound,
   unknownScope,
 } from './internal/ledger-input.js';
+import { invalid } from './internal/errors.js';
+import { addTo, fromLimbs, subtractFrom, sumExceeds, toLimbs } from './internal/limbs.js';
+import type { Limbs } from './internal/limbs.js';
 
 /**
  * A {@link @runtime/contracts#BudgetLedger} that can also return expired leases on demand.
@@ -41,25 +44,43 @@ export interface SweepableBudgetLedger extends BudgetLedger {
 export interface BudgetLedgerOptions {
   /** Time source for leases. @defaultValue `systemClock` */
   readonly clock?: Clock;
-  /** Closed reservations remembered for idempotent settle (oldest forgotten first). @defaultValue 100000 */
+  /**
+   * Closed reservations remembered for idempotent settle: at least half this many, at most this
+   * many (the oldest are forgotten in bulk). @defaultValue 10000
+   */
   readonly closedRetention?: number;
 }
 
 interface ScopeState {
-  limit: bigint | null;
-  spent: bigint;
-  reserved: bigint;
+  limit: Limbs | null;
+  readonly spent: Limbs;
+  readonly reserved: Limbs;
 }
 
 interface Entry {
   readonly view: Reservation;
   readonly scopes: readonly ScopeState[];
-  readonly amount: bigint;
+  readonly amount: Limbs;
   readonly expiresAt: number;
   readonly holder: string | undefined;
+  /** The id was chosen by the caller (a repeated reserve must find the reservation again). */
+  readonly callerId: boolean;
   state: 'open' | 'settled' | 'released' | 'expired';
   settlement: Settlement | undefined;
   lateCharged: boolean;
+}
+
+const RELEASED = 'released';
+
+/**
+ * What is remembered of a closed reservation: its {@link Settlement} or {@link RELEASED} in the
+ * common case (keeping whole entries alive halves throughput through garbage collection), the
+ * entry itself when it expired (a late settle is still charged) or had a caller-chosen id.
+ */
+type Closed = Entry | Settlement | typeof RELEASED;
+
+function isEntry(value: Closed): value is Entry {
+  return typeof value === 'object' && 'view' in value;
 }
 
 /** Runs a synchronous operation and hands its outcome back as a promise (the interface is async). */
@@ -86,10 +107,14 @@ function promised<T>(operation: () => T): Promise<T> {
  */
 export function createBudgetLedger(options: BudgetLedgerOptions = {}): SweepableBudgetLedger {
   const clock = options.clock ?? systemClock;
-  const retention = options.closedRetention ?? 100_000;
+  const retention = options.closedRetention ?? 10_000;
   const scopes = new Map<string, ScopeState>();
   const open = new Map<string, Entry>();
-  const closed = new Map<string, Entry>();
+  // Closed reservations in two generations: when the newer one holds half the retention it
+  // becomes the older one and the oldest generation is dropped whole (no per-entry deletes).
+  let closed = new Map<string, Closed>();
+  let closedBefore = new Map<string, Closed>();
+  const generationSize = Math.max(1, Math.ceil(retention / 2));
   const byHolder = new Map<string, Set<string>>();
   const idPrefix = `res_${randomUUID().slice(0, 8)}_`;
   let sequence = 0;
@@ -106,16 +131,18 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
       if (ids?.size === 0) byHolder.delete(entry.holder);
     }
     if (retention > 0) {
-      closed.set(id, entry);
-      if (closed.size > retention) {
-        const oldest = closed.keys().next();
-        if (oldest.done !== true) closed.delete(oldest.value);
+      if (closed.size >= generationSize) {
+        closedBefore = closed;
+        closed = new Map();
       }
+      const remembered: Closed =
+        entry.callerId || state === 'expired' ? entry : state === 'released' ? RELEASED : (entry.settlement ?? entry);
+      closed.set(id, remembered);
     }
   };
 
   const returnAmount = (entry: Entry): void => {
-    for (const scope of entry.scopes) scope.reserved -= entry.amount;
+    for (const scope of entry.scopes) subtractFrom(scope.reserved, entry.amount);
   };
 
   const expire = (entry: Entry): void => {
@@ -139,33 +166,37 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
     return expired;
   };
 
-  /** The entry of an id, with its lease checked. */
-  const lookup = (id: string, now: number): Entry => {
-    const entry = open.get(id) ?? closed.get(id);
-    if (entry === undefined) throw reservationNotFound(id);
-    if (entry.state === 'open' && entry.expiresAt <= now) expire(entry);
-    return entry;
+  /** What is known of an id, with its lease checked. */
+  const lookup = (id: string, now: number): Closed => {
+    const found = open.get(id) ?? closed.get(id) ?? closedBefore.get(id);
+    if (found === undefined) throw reservationNotFound(id);
+    if (isEntry(found) && found.state === 'open' && found.expiresAt <= now) expire(found);
+    return found;
   };
 
   const settleNow = (idValue: ReservationId, actualValue: Money): Settlement => {
     const id = checkId(idValue);
     const actual = checkAmount(actualValue, 'actual');
     const entry = lookup(id, clock.now());
+    if (entry === RELEASED) throw reservationClosed(id, 'released', 'settle');
+    if (!isEntry(entry)) return entry;
     if (entry.state === 'settled' && entry.settlement !== undefined) return entry.settlement;
     if (entry.state === 'expired') {
       // The call happened: its money is charged even though the lease ran out first.
       if (!entry.lateCharged) {
-        for (const scope of entry.scopes) scope.spent += actual;
+        const late = toLimbs(actual);
+        for (const scope of entry.scopes) addTo(scope.spent, late);
         entry.lateCharged = true;
       }
       throw reservationClosed(id, 'expired', 'settle', true);
     }
     if (entry.state !== 'open') throw reservationClosed(id, entry.state, 'settle');
+    const charged = toLimbs(actual);
     for (const scope of entry.scopes) {
-      scope.reserved -= entry.amount;
-      scope.spent += actual;
+      subtractFrom(scope.reserved, entry.amount);
+      addTo(scope.spent, charged);
     }
-    entry.settlement = Object.freeze({ id: entry.view.id, reserved: money(entry.amount), actual: money(actual) });
+    entry.settlement = Object.freeze({ id: entry.view.id, reserved: entry.view.amount, actual: money(actual) });
     close(entry, 'settled');
     return entry.settlement;
   };
@@ -173,7 +204,8 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
   const releaseNow = (idValue: ReservationId): void => {
     const id = checkId(idValue);
     const entry = lookup(id, clock.now());
-    if (entry.state === 'settled') throw reservationClosed(id, 'settled', 'release');
+    if (entry === RELEASED) return;
+    if (!isEntry(entry) || entry.state === 'settled') throw reservationClosed(id, 'settled', 'release');
     if (entry.state !== 'open') return;
     returnAmount(entry);
     close(entry, 'released');
@@ -183,9 +215,10 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
     setLimit: (scopeValue, limitValue) =>
       promised(() => {
         const scope = checkScopeName(scopeValue);
-        const limit = checkLimit(limitValue);
+        const checked = checkLimit(limitValue);
+        const limit = checked === null ? null : toLimbs(checked);
         const state = scopes.get(scope);
-        if (state === undefined) scopes.set(scope, { limit, spent: 0n, reserved: 0n });
+        if (state === undefined) scopes.set(scope, { limit, spent: { hi: 0, lo: 0 }, reserved: { hi: 0, lo: 0 } });
         else state.limit = limit;
       }),
 
@@ -197,8 +230,9 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
         const now = clock.now();
         sweep(now);
         if (checked.id !== undefined) {
-          const existing = open.get(checked.id) ?? closed.get(checked.id);
-          if (existing !== undefined) return existing.view;
+          const existing = open.get(checked.id) ?? closed.get(checked.id) ?? closedBefore.get(checked.id);
+          if (existing !== undefined && isEntry(existing)) return existing.view;
+          if (existing !== undefined) throw invalid('id', 'already used by a reservation this ledger named itself', { id: checked.id });
         }
         const states: ScopeState[] = [];
         for (const name of names) {
@@ -206,22 +240,32 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
           if (state === undefined) throw unknownScope(name);
           states.push(state);
         }
-        for (const [index, state] of states.entries()) {
-          if (state.limit !== null && state.spent + state.reserved + amount > state.limit) {
-            throw budgetExceeded(names[index] ?? '', state.limit, state.spent, state.reserved, amount);
+        const limbs = toLimbs(amount);
+        for (let index = 0; index < states.length; index++) {
+          const state = states[index];
+          if (state?.limit != null && sumExceeds(state.spent, state.reserved, limbs, state.limit)) {
+            throw budgetExceeded(names[index] ?? '', fromLimbs(state.limit), fromLimbs(state.spent), fromLimbs(state.reserved), amount);
           }
         }
-        for (const state of states) state.reserved += amount;
+        for (const state of states) addTo(state.reserved, limbs);
         const id = checked.id ?? `${idPrefix}${++sequence}`;
         const expiresAt = now + checked.leaseMs;
-        const view: Reservation = Object.freeze({
-          id: asReservationId(id),
-          scopes: Object.freeze(names),
-          amount: money(amount),
+        const view: Reservation = Object.freeze(
+          checked.holder === undefined
+            ? { id: asReservationId(id), scopes: names, amount: money(amount), expiresAt }
+            : { id: asReservationId(id), scopes: names, amount: money(amount), expiresAt, holder: checked.holder },
+        );
+        open.set(id, {
+          view,
+          scopes: states,
+          amount: limbs,
           expiresAt,
-          ...(checked.holder === undefined ? {} : { holder: checked.holder }),
+          holder: checked.holder,
+          callerId: checked.id !== undefined,
+          state: 'open',
+          settlement: undefined,
+          lateCharged: false,
         });
-        open.set(id, { view, scopes: states, amount, expiresAt, holder: checked.holder, state: 'open', settlement: undefined, lateCharged: false });
         if (expiresAt < nextExpiry) nextExpiry = expiresAt;
         if (checked.holder !== undefined) {
           let ids = byHolder.get(checked.holder);
@@ -252,9 +296,9 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
         if (state === undefined) throw unknownScope(scope);
         return {
           scope,
-          limit: state.limit === null ? null : money(state.limit),
-          spent: money(state.spent),
-          reserved: money(state.reserved),
+          limit: state.limit === null ? null : money(fromLimbs(state.limit)),
+          spent: money(fromLimbs(state.spent)),
+          reserved: money(fromLimbs(state.reserved)),
         };
       }),
 

@@ -7,13 +7,19 @@
  * should not need a search. Not responsible for merging: see {@link createModelCatalog}.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { extname } from 'node:path';
 import { ValidationError } from '@runtime/contracts';
 import type { ModelCatalogFile } from '@runtime/contracts';
 import type { ValidationIssue } from '@runtime/contracts/schemas';
 import { modelCatalogFileSchema, toValidationIssues } from '@runtime/contracts/schemas';
-import { parse as parseYaml } from 'yaml';
 import { toTokenRates } from './internal/rates.js';
+
+// Loaded on first use: most programs never read a YAML catalog, and the parser costs ≈60 ms to load.
+const require = createRequire(import.meta.url);
+function parseYaml(text: string): unknown {
+  return (require('yaml') as { parse(source: string): unknown }).parse(text);
+}
 
 /**
  * Format of a catalog file's text.

@@ -35,15 +35,16 @@ export function checkScopeName(scope: unknown, field = 'scope'): string {
   return scope;
 }
 
+/** A frozen copy of valid, distinct scope names (a quadratic duplicate check: scope lists are short). */
 export function checkScopes(scopes: unknown): readonly string[] {
   if (!Array.isArray(scopes) || scopes.length === 0) throw invalid('scopes', 'must be a non-empty array of scope names');
-  const seen = new Set<string>();
-  for (const [index, scope] of scopes.entries()) {
-    const name = checkScopeName(scope, `scopes[${index}]`);
-    if (seen.has(name)) throw invalid(`scopes[${index}]`, `scope ${JSON.stringify(name)} is named twice`, { scope: name });
-    seen.add(name);
+  const names: string[] = [];
+  for (let index = 0; index < scopes.length; index++) {
+    const name = checkScopeName(scopes[index], `scopes[${index}]`);
+    if (names.includes(name)) throw invalid(`scopes[${index}]`, `scope ${JSON.stringify(name)} is named twice`, { scope: name });
+    names.push(name);
   }
-  return [...seen];
+  return Object.freeze(names);
 }
 
 export function checkId(id: unknown, field = 'id'): string {
@@ -61,7 +62,16 @@ export interface CheckedReserveOptions {
   readonly taskId: string | undefined;
 }
 
+const DEFAULT_RESERVE_OPTIONS: CheckedReserveOptions = Object.freeze({
+  leaseMs: DEFAULT_LEASE_MS,
+  id: undefined,
+  holder: undefined,
+  runId: undefined,
+  taskId: undefined,
+});
+
 export function checkReserveOptions(options: ReserveOptions | undefined): CheckedReserveOptions {
+  if (options === undefined) return DEFAULT_RESERVE_OPTIONS;
   const leaseMs = options?.leaseMs ?? DEFAULT_LEASE_MS;
   if (typeof leaseMs !== 'number' || !Number.isSafeInteger(leaseMs) || leaseMs < 1 || leaseMs > MAX_LEASE_MS) {
     throw invalid('leaseMs', `must be an integer from 1 to ${MAX_LEASE_MS}`, { value: String(leaseMs) });

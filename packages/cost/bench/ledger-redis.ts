@@ -1,0 +1,66 @@
+/**
+ * Redis ledger: reserve+settle pairs per second at concurrency 64, next to redis-benchmark's
+ * EVALSHA figure for a trivial script (`return 1`) at -c 64, measured in the same run.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { money, usd } from '@runtime/contracts';
+import { Redis } from 'ioredis';
+import { createRedisBudgetLedger } from '../src/redis/index.js';
+import { formatRate, rate, row } from './format.js';
+
+const CONCURRENCY = 64;
+const DURATION_MS = 5_000;
+const SCOPES = ['tenant:acme', 'user:u1', 'run:r1'] as const;
+
+function redisBenchmarkEvalsha(): number {
+  const sha = execFileSync('redis-cli', ['-h', '127.0.0.1', 'SCRIPT', 'LOAD', 'return 1'], { encoding: 'utf8' }).trim();
+  const output = execFileSync('redis-benchmark', ['-h', '127.0.0.1', '-n', '100000', '-c', String(CONCURRENCY), '-q', 'evalsha', sha, '0'], {
+    encoding: 'utf8',
+  });
+  const match = /([\d.]+) requests per second/.exec(output);
+  if (match?.[1] === undefined) throw new Error(`cannot read redis-benchmark output: ${output}`);
+  return Number(match[1]);
+}
+
+async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+export async function benchLedgerRedis(): Promise<void> {
+  console.log(`Redis ledger: reserve+settle pairs, 3 nested scopes, concurrency ${CONCURRENCY}, ${DURATION_MS / 1000} s`);
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, enableAutoPipelining: true });
+  const keyPrefix = `bench:cost:${randomUUID()}:`;
+  try {
+    const ledger = createRedisBudgetLedger({ redis, keyPrefix });
+    for (const scope of SCOPES) await ledger.setLimit(scope, usd(1_000_000_000));
+    const amount = usd('0.0125');
+    const actual = money(12_345_678_901n);
+    let pairs = 0;
+    const deadline = performance.now() + DURATION_MS;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (performance.now() < deadline) {
+          const hold = await ledger.reserve(SCOPES, amount);
+          await ledger.settle(hold.id, actual);
+          pairs++;
+        }
+      }),
+    );
+    const ours = rate(pairs, performance.now() - started);
+    const snapshot = await ledger.snapshot('run:r1');
+    if (snapshot.reserved !== 0n || snapshot.spent !== actual * BigInt(pairs)) throw new Error('benchmark ledger totals are wrong');
+    const limit = redisBenchmarkEvalsha();
+    row('redis-benchmark evalsha "return 1" -c 64', formatRate(limit, 'ops/s'));
+    row('createRedisBudgetLedger() pairs (2 scripts each)', formatRate(ours, 'pairs/s'), `${((ours / limit) * 100).toFixed(0)}% of the EVALSHA figure; target ≥ 30%`);
+  } finally {
+    await deletePrefix(redis, keyPrefix);
+    redis.disconnect();
+  }
+}
