@@ -99,6 +99,8 @@ const cases: readonly Case[] = [
   { name: 'unknown model', request: { body: withTask({ model: 'gpt-99' }) }, status: 422, code: 'UNKNOWN_MODEL' },
   { name: 'text/plain body', request: raw('{"tasks":[]}', 'text/plain'), status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
   { name: 'form body', request: raw('tasks=1', 'application/x-www-form-urlencoded'), status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  { name: 'JSON body without a content type', request: { bytes: new TextEncoder().encode('{"tasks":[{"id":"a","prompt":"x"}]}') }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  { name: 'run id longer than any URL parameter limit', method: 'GET', path: `/v1/runs/${'r'.repeat(3000)}`, request: {}, status: 404, code: 'RUN_NOT_FOUND' },
   { name: 'body over the limit', request: { body: withTask({ prompt: 'x'.repeat(70_000) }) }, status: 413, code: 'PAYLOAD_TOO_LARGE' },
   { name: 'estimate without prompt or messages', path: '/v1/estimate', request: { body: { model: 'fake-fast' } }, status: 400, code: 'VALIDATION_FAILED' },
   { name: 'estimate with an unknown field', path: '/v1/estimate', request: { body: { prompt: 'x', temperature: 1 } }, status: 400, code: 'VALIDATION_FAILED', field: 'temperature' },

@@ -115,7 +115,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     loggerInstance: fastifyLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
-    routerOptions: { maxParamLength: 1024 },
+    routerOptions: { maxParamLength: 16_384 },
     return503OnClosing: true,
   });
   app.removeAllContentTypeParsers();

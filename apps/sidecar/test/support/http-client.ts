@@ -18,14 +18,18 @@ export interface RequestOptions {
   readonly raw?: string;
   readonly contentType?: string;
   readonly headers?: Record<string, string>;
+  /** Sent as bytes: fetch adds no content type of its own. */
+  readonly bytes?: Uint8Array;
 }
 
 export function createClient(baseUrl: string) {
   async function request<Body = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<Body>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.key !== undefined) headers['authorization'] = `Bearer ${options.key}`;
-    let payload: string | undefined;
-    if (options.raw !== undefined) {
+    let payload: string | Uint8Array | undefined;
+    if (options.bytes !== undefined) {
+      payload = options.bytes;
+    } else if (options.raw !== undefined) {
       payload = options.raw;
       if (options.contentType !== undefined) headers['content-type'] = options.contentType;
     } else if (options.body !== undefined) {
