@@ -338,4 +338,21 @@ describe('createOrchestrator', () => {
     expect(run.tasks.map((t) => t.state)).toEqual(['completed', 'skipped', 'skipped']);
     expect(llm.calls.size).toBe(0);
   });
+
+  it('abort during a budget drain still cancels the calls in flight', async () => {
+    const llm = createScriptedLlm({ latency: (id) => (id === 'long' ? Number.POSITIVE_INFINITY : 0) });
+    const { orchestrator, ledger } = harness(llm, { defaultMaxOutputTokens: 100 });
+    // Worst cases ≈ 2.08e-4 (long), 2.07e-4 (a), 2.17e-4 (b); a costs 2.1e-5: long + a fit, long + a + b do not.
+    const started = await orchestrator.start({ tasks: [task('long'), task('a'), task('b', ['a'])], policy: { budgetUsd: 0.00043, maxParallelism: 2 } });
+    await vi.waitFor(async () => expect((await orchestrator.get(started.id))?.tasks[2]?.state).toBe('failed'));
+    const run = await orchestrator.abort(started.id);
+    expect(run.error?.code).toBe('BUDGET_EXCEEDED');
+    expect(run.tasks.map((t) => [t.id, t.state, t.error?.code])).toEqual([
+      ['long', 'failed', 'RUN_ABORTED'],
+      ['a', 'completed', undefined],
+      ['b', 'failed', 'BUDGET_EXCEEDED'],
+    ]);
+    expect(llm.aborted).toEqual(['long']);
+    expect(ledger.open()).toBe(0);
+  });
 });

@@ -133,9 +133,16 @@ export class RunLoop {
     return runView(this.record, this.records(), this.reserved());
   }
 
-  /** Stops scheduling; aborts in-flight work when `abort` is given. Idempotent (first stop wins). */
+  /**
+   * Stops scheduling; aborts in-flight work when `abort` is given. The first stop decides the
+   * run's outcome; a later one can still cancel in-flight calls (an abort during a budget drain).
+   */
   stop(stop: Stop, abort?: RuntimeError): void {
-    if (this.stopping !== undefined || this.#finishing) return;
+    if (this.#finishing) return;
+    if (this.stopping !== undefined) {
+      if (abort !== undefined && !this.controller.signal.aborted) this.controller.abort(abort);
+      return;
+    }
     this.stopping = stop;
     if (abort !== undefined) this.controller.abort(abort);
     this.pump();
