@@ -44,8 +44,8 @@ local function gt(a, b)
   if a[1] ~= b[1] then return a[1] > b[1] end
   return a[2] > b[2]
 end
-local function closeOpen(id, rk, state, holder)
-  redis.call('HSET', rk, 'state', state)
+local function closeOpen(id, rk, state, holder, actual)
+  if actual then redis.call('HSET', rk, 'state', state, 'actual', actual) else redis.call('HSET', rk, 'state', state) end
   redis.call('PEXPIRE', rk, TTL)
   redis.call('ZREM', P .. 'open', id)
   if holder and holder ~= '' then redis.call('SREM', P .. 'h:' .. holder, id) end
@@ -84,12 +84,12 @@ local function release(id)
 end
 `;
 
-/** ARGV: P, NOW, TTL, id, amount, leaseMs, holder, scopes JSON, run, task. */
+/** ARGV: P, NOW, TTL, id, amount, leaseMs, holder, scopes JSON, run, task, caller-chosen id ('1' | '0'). */
 const RESERVE = `${PRELUDE}
 sweep(64)
 local id = ARGV[4]
 local rk = P .. 'r:' .. id
-if redis.call('EXISTS', rk) == 1 then
+if ARGV[11] == '1' and redis.call('EXISTS', rk) == 1 then
   local r = redis.call('HMGET', rk, 'scopes', 'amount', 'exp', 'holder')
   return {'EXISTS', r[1], r[2], r[3], r[4] or ''}
 end
@@ -143,8 +143,7 @@ for _, s in ipairs(cjson.decode(r[3])) do
   local v = redis.call('HMGET', sk, 'spent', 'reserved')
   redis.call('HSET', sk, 'spent', fmt(add(parse(v[1]), actual)), 'reserved', fmt(sub(parse(v[2]), amount)))
 end
-redis.call('HSET', rk, 'actual', ARGV[5])
-closeOpen(id, rk, 'settled', r[7])
+closeOpen(id, rk, 'settled', r[7], ARGV[5])
 return {'OK', r[2]}
 `;
 

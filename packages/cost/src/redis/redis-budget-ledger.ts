@@ -115,6 +115,7 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Swee
         JSON.stringify(names),
         checked.runId ?? '',
         checked.taskId ?? '',
+        checked.id === undefined ? '0' : '1',
       ]);
       const [status] = reply;
       if (status === 'UNKNOWN_SCOPE') throw unknownScope(text(reply[1]));
