@@ -20,8 +20,26 @@ describe('createRuntime', () => {
     await runtime.close();
   });
 
-  it('wires the policy enforcer when asked', () => {
+  it('wires the policy enforcer when asked, and runs under the default tier', async () => {
     const runtime = createRuntime({ policy: true });
     expect(runtime.policy).toBeDefined();
+    const run = await runtime.run({ tasks: [{ id: 'a', prompt: 'Hi.' }, { id: 'b', prompt: 'Bye.', deps: ['a'] }] });
+    expect(run.state).toBe('completed');
+  });
+
+  it('refuses a model outside the tier allowlist with POLICY_VIOLATION', async () => {
+    const runtime = createRuntime({
+      policy: {
+        check: (input) =>
+          Promise.resolve(
+            input.model === 'mock-flagship'
+              ? { decision: 'POLICY_VIOLATION', rule: 'modelAllowlist', limit: 'mock-fast', observed: input.model, message: 'Model not allowed.' }
+              : { decision: 'CONTINUE' },
+          ),
+        settle: () => Promise.resolve(),
+      },
+    });
+    const run = await runtime.run({ tasks: [{ id: 'big', prompt: 'Think.', tier: 3 }] });
+    expect(run.tasks[0]?.error).toMatchObject({ code: 'POLICY_VIOLATION', details: { rule: 'modelAllowlist' } });
   });
 });
