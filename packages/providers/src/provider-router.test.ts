@@ -41,6 +41,7 @@ describe('createProviderRouter', () => {
     expect(alpha.calls).toHaveLength(0);
     expect(beta.calls[0]?.request.providerModel).toBe('beta-large');
     expect(router.providerFor('fast')).toBe('alpha');
+    expect(router.providerModelFor('fast')).toBe('alpha-small');
     const streamed = await collectStream(router.stream({ model: asModelId('fast'), messages: [{ role: 'user', content: 'yo' }], maxOutputTokens: 10 }));
     expect(streamed.result?.providerModel).toBe('alpha-small');
     expect(alpha.calls[0]?.method).toBe('stream');

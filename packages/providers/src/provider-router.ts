@@ -5,8 +5,8 @@
  * @remarks
  * It fills `providerModel` from the catalog when the request has none, so adapters always send the
  * provider's own model name. It does not retry: wrap the router (or each client) with
- * {@link createResilientClient}; the resilient client asks the router for the real provider of a
- * request so breakers stay per provider + model.
+ * {@link createResilientClient}; the resilient client asks the router for the real provider and
+ * provider model of a request so breakers stay per provider + provider model.
  */
 import {
   ProviderError,
@@ -40,6 +40,11 @@ export interface ProviderRouter extends StreamingLlmClient {
    * @throws {@link @runtime/contracts#ModelError} `UNKNOWN_MODEL`.
    */
   providerFor(model: string): string;
+  /**
+   * The provider's own name of a model (the catalog's `providerModel`).
+   * @throws {@link @runtime/contracts#ModelError} `UNKNOWN_MODEL`.
+   */
+  providerModelFor(model: string): string;
 }
 
 /**
@@ -85,6 +90,9 @@ export function createProviderRouter(options: ProviderRouterOptions): ProviderRo
     provider: options.provider ?? 'router',
     providerFor(model) {
       return catalog.get(model).provider;
+    },
+    providerModelFor(model) {
+      return catalog.get(model).providerModel;
     },
     async complete(request, callOptions) {
       const target = route(request);

@@ -15,6 +15,12 @@ import { DeadlineTimer, type Deadline } from './deadline-timer.js';
 import { compactDetails } from './details.js';
 import type { RetryBudgets } from './retry-budgets.js';
 
+/** A client that can say which provider and provider model serve a catalog model (the router). */
+type ResolvingClient = LlmClient & {
+  readonly providerFor?: (model: string) => string;
+  readonly providerModelFor?: (model: string) => string;
+};
+
 /** Timer functions (injectable so per-attempt timeouts work under a fake clock). */
 export interface Timers {
   setTimeout(callback: () => void, ms: number): unknown;
@@ -83,8 +89,15 @@ export class AttemptRunner {
   }
 
   providerOf(request: LlmRequest): string {
-    const inner = this.#settings.inner as LlmClient & { providerFor?: (model: string) => string };
+    const inner = this.#settings.inner as ResolvingClient;
     return typeof inner.providerFor === 'function' ? inner.providerFor(request.model) : inner.provider;
+  }
+
+  /** The provider's model name: the request's, else the router's resolution, else the catalog id. */
+  providerModelOf(request: LlmRequest): string {
+    if (request.providerModel !== undefined) return request.providerModel;
+    const inner = this.#settings.inner as ResolvingClient;
+    return typeof inner.providerModelFor === 'function' ? inner.providerModelFor(request.model) : request.model;
   }
 
   /** Runs the request, then each fallback model in turn while failures stay transient. */
@@ -121,7 +134,7 @@ export class AttemptRunner {
   async #withRetries<T>(request: LlmRequest, call: CallState, invoke: Invoke<T>): Promise<T> {
     const settings = this.#settings;
     const provider = this.providerOf(request);
-    const model = request.providerModel ?? request.model;
+    const model = this.providerModelOf(request);
     const circuit = this.#circuit(provider, model);
     let previousDelay = settings.baseDelayMs;
     for (let attempt = 1; ; attempt += 1) {
