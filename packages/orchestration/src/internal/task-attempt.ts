@@ -21,7 +21,7 @@ import { dependencyId } from './dependency-ids.js';
 import { toError } from './to-error.js';
 import type { RunLoop } from './run-loop.js';
 import { taskRecord, type TaskRuntime } from './task-runtime.js';
-import { usageView } from './views.js';
+import { usageViewUsd } from './views.js';
 
 interface Prepared {
   readonly messages: readonly Message[];
@@ -187,10 +187,11 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime): Promise<
     task.startedAt ??= loop.journal.now();
     task.reservationId = reservation.id;
     task.reserved = reservation.amount;
+    const reservedUsd = moneyToUsd(reservation.amount);
     await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
       ...prepared.events,
       { type: 'task.started', taskId: task.id, attempt, model: task.model.id },
-      { type: 'budget.reserved', taskId: task.id, reservationId: reservation.id, amountUsd: moneyToUsd(reservation.amount) },
+      { type: 'budget.reserved', taskId: task.id, reservationId: reservation.id, amountUsd: reservedUsd },
     ]);
     const request: LlmRequest = {
       model: task.model.id,
@@ -221,7 +222,7 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime): Promise<
     const billed = result.source === undefined || result.source === 'provider';
     const cost = ((billed ? costs.cost(task.model.id, result.usage) : ZERO_MONEY) + prepared.summaryCost) as Money;
     const settlement = await ledger.settle(reservation.id, cost);
-    const reservedAmount = reservation.amount;
+    const costUsd = moneyToUsd(cost); // once: BigInt conversions are a measurable share of a task
     reservation = undefined;
     options.usage?.record({
       runId: loop.id,
@@ -256,10 +257,10 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime): Promise<
         type: 'budget.settled',
         taskId: task.id,
         reservationId: settlement.id,
-        costUsd: moneyToUsd(settlement.actual),
-        reservedUsd: moneyToUsd(reservedAmount),
+        costUsd: settlement.actual === cost ? costUsd : moneyToUsd(settlement.actual),
+        reservedUsd,
       },
-      { type: 'task.completed', taskId: task.id, attempt: task.attempts, usage: usageView(task.usage, cost), costUsd: moneyToUsd(cost) },
+      { type: 'task.completed', taskId: task.id, attempt: task.attempts, usage: usageViewUsd(task.usage, costUsd), costUsd },
     );
     const changed = [taskRecord(loop.id, task)];
     for (const readyId of loop.scheduler.complete(task.id)) {

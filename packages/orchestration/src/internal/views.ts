@@ -19,13 +19,18 @@ const NO_USAGE_VIEW: UsageView = Object.freeze({ ...EMPTY_USAGE, costUsd: 0 });
 
 export function usageView(usage: Usage, cost: Money): UsageView {
   if (usage === EMPTY_USAGE && cost === 0n) return NO_USAGE_VIEW;
+  return usageViewUsd(usage, moneyToUsd(cost));
+}
+
+/** The same, with the cost already converted to USD. */
+export function usageViewUsd(usage: Usage, costUsd: number): UsageView {
   return {
     inputTokens: usage.inputTokens,
     outputTokens: usage.outputTokens,
     cacheReadTokens: usage.cacheReadTokens,
     cacheWriteTokens: usage.cacheWriteTokens,
     reasoningTokens: usage.reasoningTokens,
-    costUsd: moneyToUsd(cost),
+    costUsd,
   };
 }
 
