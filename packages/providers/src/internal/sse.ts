@@ -17,7 +17,8 @@ export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerato
       if (done) break;
       buffer += decoder.decode(value, { stream: true });
       let newline = buffer.search(/\r\n|\n|\r/);
-      while (newline >= 0) {
+      // A lone '\r' at the end may be the first half of a '\r\n' split across chunks: wait for more.
+      while (newline >= 0 && !(buffer[newline] === '\r' && newline === buffer.length - 1)) {
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(buffer[newline] === '\r' && buffer[newline + 1] === '\n' ? newline + 2 : newline + 1);
         if (line === '') {
@@ -34,6 +35,9 @@ export async function* parseSse(body: ReadableStream<Uint8Array>): AsyncGenerato
         newline = buffer.search(/\r\n|\n|\r/);
       }
     }
+    // Lenient about a stream that ends without the final blank line (or newline).
+    const last = buffer.replace(/\r$/, '');
+    if (last.startsWith('data:')) data.push(last.slice(5).replace(/^ /, ''));
     if (data.length > 0) yield { event, data: data.join('\n') };
   } finally {
     reader.releaseLock();
