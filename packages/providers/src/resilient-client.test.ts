@@ -276,6 +276,13 @@ describe('createResilientClient: fallback, dedup, cache, stream', () => {
     expect(events.filter((event) => event.type === 'provider.cache-hit')).toHaveLength(1);
   });
 
+  it("streams: the call's timeoutMs is handed on as what is left of it, for the whole stream", async () => {
+    const time = createFakeTime({ autoAdvance: true });
+    const { llm, mock } = setup([{ fail: 'status', status: 500 }, { output: 'ok' }], { random: () => 0 }, time);
+    await collectStream(llm.stream(request, { timeoutMs: 10_000 }));
+    expect(mock.calls.map((call) => call.options?.timeoutMs)).toEqual([10_000, 9_500]);
+  });
+
   it('streams with retries before the first chunk and reports the attempts in the done chunk', async () => {
     const { llm, mock } = setup([{ fail: 'status', status: 429, retryAfterMs: 10 }, { output: 'one two' }]);
     const collected = await collectStream(llm.stream(request));

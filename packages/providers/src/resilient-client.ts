@@ -195,10 +195,10 @@ export function createResilientClient(inner: LlmClient, options: ResilientClient
     const signal = callOptions?.signal;
     const call = callState(callOptions, signal, false);
     // Retries happen only before the first chunk: after that, text has reached the caller.
+    // The call's own deadline covers the whole stream: the inner client gets what is left of it.
     const opened = await runner.run(request, call, async (attemptRequest, attemptSignal, state) => {
-      const iterator = innerStream(attemptRequest, attemptSignal === undefined ? contextOption(state) : { signal: attemptSignal, ...contextOption(state) })[
-        Symbol.asyncIterator
-      ]();
+      const remaining = state.deadline === undefined ? undefined : Math.max(0, state.deadline - clock.now());
+      const iterator = innerStream(attemptRequest, innerOptions(attemptSignal, state, remaining))[Symbol.asyncIterator]();
       const first = await iterator.next();
       return { iterator, first };
     });
@@ -239,10 +239,6 @@ function innerOptions(signal: AbortSignal | undefined, call: CallState, timeoutM
   }
   if (context === undefined) return signal === undefined ? { timeoutMs } : { signal, timeoutMs };
   return signal === undefined ? { timeoutMs, context } : { signal, timeoutMs, context };
-}
-
-function contextOption(call: CallState): Pick<LlmCallOptions, 'context'> {
-  return call.context === undefined ? {} : { context: call.context };
 }
 
 function eventContext(context: LlmCallOptions['context']): { runId?: RunId; taskId?: NonNullable<NonNullable<LlmCallOptions['context']>['taskId']> } {
