@@ -355,4 +355,32 @@ describe('createOrchestrator', () => {
     expect(llm.aborted).toEqual(['long']);
     expect(ledger.open()).toBe(0);
   });
+
+  it('adds the run-memory entries a task names to its context', async () => {
+    const entries = new Map([['style', { key: 'style', value: 'Be brief.', updatedAt: 0 }]]);
+    const memory = {
+      get: (_runId: string, key: string) => Promise.resolve(entries.get(key)),
+      set: () => Promise.reject(new Error('not used')),
+      delete: () => Promise.resolve(false),
+      list: () => Promise.resolve([...entries.values()]),
+      clear: () => Promise.resolve(),
+    };
+    const llm = createScriptedLlm();
+    const { orchestrator } = harness(llm, { memory });
+    await orchestrator.wait((await orchestrator.start({ tasks: [task('a', [], { memory: ['style', 'missing'] }), task('b')] })).id);
+    const withMemory = llm.requests.find((request) => request.messages.some((m) => m.content === 'do a'));
+    expect(withMemory?.messages.map((m) => m.content)).toContain('[memory style] Be brief.');
+    const without = llm.requests.find((request) => request.messages.some((m) => m.content === 'do b'));
+    expect(without?.messages.some((m) => m.content.startsWith('[memory'))).toBe(false);
+  });
+
+  it('releases the reservation of a failed call and journals budget.released before task.failed', async () => {
+    const llm = createScriptedLlm({ fail: () => providerError(500) });
+    const { orchestrator, ledger } = harness(llm);
+    const run = await orchestrator.wait((await orchestrator.start({ tasks: [task('a')] })).id);
+    const types = (await collect(orchestrator.events(run.id))).map((event) => event.type);
+    expect(types).toEqual(['run.started', 'task.ready', 'task.started', 'budget.reserved', 'budget.released', 'task.failed', 'run.failed']);
+    expect(ledger.open()).toBe(0);
+    expect((await ledger.snapshot(`run:${run.id}`)).spent).toBe(0n);
+  });
 });
