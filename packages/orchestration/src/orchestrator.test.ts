@@ -1,4 +1,5 @@
-import { asRunId, type Dag, type RuntimeEvent, type TaskSpec } from '@runtime/contracts';
+import { InternalError, asRunId, type Dag, type RuntimeEvent, type TaskSpec } from '@runtime/contracts';
+import { createMemoryRunStore } from './memory-run-store.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createScriptedLlm, providerError } from '../test/support/scripted-llm.js';
 import { harness } from '../test/support/setup.js';
@@ -382,5 +383,23 @@ describe('createOrchestrator', () => {
     expect(types).toEqual(['run.started', 'task.ready', 'task.started', 'budget.reserved', 'budget.released', 'task.failed', 'run.failed']);
     expect(ledger.open()).toBe(0);
     expect((await ledger.snapshot(`run:${run.id}`)).spent).toBe(0n);
+  });
+
+  it('rejects wait with STORE_ERROR when the journal cannot be written, leaving the run resumable', async () => {
+    const inner = createMemoryRunStore();
+    let commits = 0;
+    const store = {
+      ...inner,
+      createRun: inner.createRun.bind(inner),
+      getRun: inner.getRun.bind(inner),
+      getTasks: inner.getTasks.bind(inner),
+      readEvents: inner.readEvents.bind(inner),
+      commit: (runId: Parameters<typeof inner.commit>[0], commit: Parameters<typeof inner.commit>[1]) =>
+        ++commits > 1 ? Promise.reject(new InternalError({ code: 'STORE_ERROR', message: 'disk gone', details: {} })) : inner.commit(runId, commit),
+    };
+    const { orchestrator } = harness(createScriptedLlm(), { store });
+    const started = await orchestrator.start({ tasks: [task('a'), task('b', ['a'])] });
+    await expect(orchestrator.wait(started.id)).rejects.toMatchObject({ code: 'STORE_ERROR' });
+    expect((await inner.getRun(started.id))?.state).toBe('running');
   });
 });
