@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { asReservationId, money, systemClock } from '@runtime/contracts';
-import type { BudgetLedger, BudgetSnapshot, Clock, Money, Reservation, ReservationId, Settlement } from '@runtime/contracts';
+import type { BudgetLedger, BudgetSnapshot, Clock, Money, Reservation, ReservationId, ReserveOptions, Settlement } from '@runtime/contracts';
 import {
   budgetExceeded,
   checkAmount,
@@ -83,12 +83,27 @@ function isEntry(value: Closed): value is Entry {
   return typeof value === 'object' && 'view' in value;
 }
 
+interface ResolvedScopes {
+  readonly names: readonly string[];
+  readonly states: readonly ScopeState[];
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
+}
+
+function rejected(error: unknown): Promise<never> {
+  return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+}
+
 /** Runs a synchronous operation and hands its outcome back as a promise (the interface is async). */
 function promised<T>(operation: () => T): Promise<T> {
   try {
     return Promise.resolve(operation());
   } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    return rejected(error);
   }
 }
 
@@ -211,6 +226,69 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
     close(entry, 'released');
   };
 
+  // Validated scope lists by identity: callers usually pass the same array for every call of a run.
+  const resolvedByList = new WeakMap<readonly string[], ResolvedScopes>();
+  const resolveScopes = (list: readonly string[]): ResolvedScopes => {
+    const cached = Array.isArray(list) ? resolvedByList.get(list) : undefined;
+    if (cached !== undefined && sameNames(cached.names, list)) return cached;
+    const names = checkScopes(list);
+    const states: ScopeState[] = [];
+    for (const name of names) {
+      const state = scopes.get(name);
+      if (state === undefined) throw unknownScope(name);
+      states.push(state);
+    }
+    const resolved: ResolvedScopes = { names, states };
+    resolvedByList.set(list, resolved);
+    return resolved;
+  };
+
+  const reserveNow = (scopeNames: readonly string[], amountValue: Money, reserveOptions: ReserveOptions | undefined): Reservation => {
+    const amount = checkAmount(amountValue, 'amount');
+    const checked = checkReserveOptions(reserveOptions);
+    const { names, states } = resolveScopes(scopeNames);
+    const now = clock.now();
+    sweep(now);
+    if (checked.id !== undefined) {
+      const existing = open.get(checked.id) ?? closed.get(checked.id) ?? closedBefore.get(checked.id);
+      if (existing !== undefined && isEntry(existing)) return existing.view;
+      if (existing !== undefined) throw invalid('id', 'already used by a reservation this ledger named itself', { id: checked.id });
+    }
+    const limbs = toLimbs(amount);
+    for (let index = 0; index < states.length; index++) {
+      const state = states[index];
+      if (state?.limit != null && sumExceeds(state.spent, state.reserved, limbs, state.limit)) {
+        throw budgetExceeded(names[index] ?? '', fromLimbs(state.limit), fromLimbs(state.spent), fromLimbs(state.reserved), amount);
+      }
+    }
+    for (const state of states) addTo(state.reserved, limbs);
+    const id = checked.id ?? `${idPrefix}${++sequence}`;
+    const expiresAt = now + checked.leaseMs;
+    const view: Reservation = Object.freeze(
+      checked.holder === undefined
+        ? { id: asReservationId(id), scopes: names, amount: money(amount), expiresAt }
+        : { id: asReservationId(id), scopes: names, amount: money(amount), expiresAt, holder: checked.holder },
+    );
+    open.set(id, {
+      view,
+      scopes: states,
+      amount: limbs,
+      expiresAt,
+      holder: checked.holder,
+      callerId: checked.id !== undefined,
+      state: 'open',
+      settlement: undefined,
+      lateCharged: false,
+    });
+    if (expiresAt < nextExpiry) nextExpiry = expiresAt;
+    if (checked.holder !== undefined) {
+      let ids = byHolder.get(checked.holder);
+      if (ids === undefined) byHolder.set(checked.holder, (ids = new Set()));
+      ids.add(id);
+    }
+    return view;
+  };
+
   return {
     setLimit: (scopeValue, limitValue) =>
       promised(() => {
@@ -222,60 +300,21 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
         else state.limit = limit;
       }),
 
-    reserve: (scopeNames, amountValue, reserveOptions) =>
-      promised(() => {
-        const names = checkScopes(scopeNames);
-        const amount = checkAmount(amountValue, 'amount');
-        const checked = checkReserveOptions(reserveOptions);
-        const now = clock.now();
-        sweep(now);
-        if (checked.id !== undefined) {
-          const existing = open.get(checked.id) ?? closed.get(checked.id) ?? closedBefore.get(checked.id);
-          if (existing !== undefined && isEntry(existing)) return existing.view;
-          if (existing !== undefined) throw invalid('id', 'already used by a reservation this ledger named itself', { id: checked.id });
-        }
-        const states: ScopeState[] = [];
-        for (const name of names) {
-          const state = scopes.get(name);
-          if (state === undefined) throw unknownScope(name);
-          states.push(state);
-        }
-        const limbs = toLimbs(amount);
-        for (let index = 0; index < states.length; index++) {
-          const state = states[index];
-          if (state?.limit != null && sumExceeds(state.spent, state.reserved, limbs, state.limit)) {
-            throw budgetExceeded(names[index] ?? '', fromLimbs(state.limit), fromLimbs(state.spent), fromLimbs(state.reserved), amount);
-          }
-        }
-        for (const state of states) addTo(state.reserved, limbs);
-        const id = checked.id ?? `${idPrefix}${++sequence}`;
-        const expiresAt = now + checked.leaseMs;
-        const view: Reservation = Object.freeze(
-          checked.holder === undefined
-            ? { id: asReservationId(id), scopes: names, amount: money(amount), expiresAt }
-            : { id: asReservationId(id), scopes: names, amount: money(amount), expiresAt, holder: checked.holder },
-        );
-        open.set(id, {
-          view,
-          scopes: states,
-          amount: limbs,
-          expiresAt,
-          holder: checked.holder,
-          callerId: checked.id !== undefined,
-          state: 'open',
-          settlement: undefined,
-          lateCharged: false,
-        });
-        if (expiresAt < nextExpiry) nextExpiry = expiresAt;
-        if (checked.holder !== undefined) {
-          let ids = byHolder.get(checked.holder);
-          if (ids === undefined) byHolder.set(checked.holder, (ids = new Set()));
-          ids.add(id);
-        }
-        return view;
-      }),
+    reserve: (scopeNames, amountValue, reserveOptions) => {
+      try {
+        return Promise.resolve(reserveNow(scopeNames, amountValue, reserveOptions));
+      } catch (error) {
+        return rejected(error);
+      }
+    },
 
-    settle: (id, actual) => promised(() => settleNow(id, actual)),
+    settle: (id, actual) => {
+      try {
+        return Promise.resolve(settleNow(id, actual));
+      } catch (error) {
+        return rejected(error);
+      }
+    },
 
     release: (id) => promised(() => releaseNow(id)),
 
