@@ -1,7 +1,51 @@
+import { BudgetError, ValidationError, usd } from '@runtime/contracts';
+import { describe, expect, it } from 'vitest';
 import { describeLedgerSuite } from '../test/ledger-suite.js';
 import { createBudgetLedger } from './budget-ledger.js';
 
 describeLedgerSuite('in-memory', {
   create: (clock) => Promise.resolve(createBudgetLedger({ clock })),
   propertyRuns: 150,
+});
+
+describe('in-memory ledger specifics', () => {
+  it('re-validates a scope array the caller changed after a first reserve', async () => {
+    const ledger = createBudgetLedger();
+    await ledger.setLimit('tenant:a', usd(10));
+    await ledger.setLimit('tenant:b', usd(1));
+    const scopes = ['tenant:a'];
+    await ledger.reserve(scopes, usd(2));
+    scopes[0] = 'tenant:b';
+    await expect(ledger.reserve(scopes, usd(2))).rejects.toSatisfy((error: unknown) => BudgetError.isInstance(error) && error.code === 'BUDGET_EXCEEDED');
+    scopes[0] = 'tenant:ghost';
+    await expect(ledger.reserve(scopes, usd(1))).rejects.toSatisfy((error: unknown) => BudgetError.isInstance(error) && error.code === 'UNKNOWN_SCOPE');
+    expect((await ledger.snapshot('tenant:a')).reserved).toBe(usd(2));
+    expect((await ledger.snapshot('tenant:b')).reserved).toBe(0n);
+  });
+
+  it('refuses a caller-chosen id that one of its own generated reservations already used', async () => {
+    const ledger = createBudgetLedger();
+    await ledger.setLimit('tenant:a', usd(10));
+    const generated = await ledger.reserve(['tenant:a'], usd(1));
+    await ledger.settle(generated.id, usd(1));
+    await expect(ledger.reserve(['tenant:a'], usd(1), { id: generated.id })).rejects.toBeInstanceOf(ValidationError);
+    expect(await ledger.snapshot('tenant:a')).toMatchObject({ spent: usd(1), reserved: 0n });
+  });
+
+  it('forgets the oldest closed reservations beyond closedRetention', async () => {
+    const ledger = createBudgetLedger({ closedRetention: 4 });
+    await ledger.setLimit('tenant:a', null);
+    const ids = [];
+    for (let index = 0; index < 10; index++) {
+      const hold = await ledger.reserve(['tenant:a'], usd(1));
+      await ledger.settle(hold.id, usd(1));
+      ids.push(hold.id);
+    }
+    const last = ids.at(-1);
+    const first = ids[0];
+    if (last === undefined || first === undefined) throw new Error('no ids');
+    expect((await ledger.settle(last, usd(5))).actual).toBe(usd(1));
+    await expect(ledger.settle(first, usd(1))).rejects.toSatisfy((error: unknown) => BudgetError.isInstance(error) && error.code === 'RESERVATION_NOT_FOUND');
+    expect((await ledger.snapshot('tenant:a')).spent).toBe(usd(10));
+  });
 });
