@@ -61,6 +61,14 @@ export interface ResilienceTimers {
   setTimeout(callback: () => void, ms: number): unknown;
   /** Cancels a handle from `setTimeout`. */
   clearTimeout(handle: unknown): void;
+  /**
+   * Runs `callback` once the current burst of work yields to the event loop (`setImmediate`).
+   * When given, the shared deadline timer is armed there rather than on every call: an attempt
+   * that settles within the same turn never touches a timer, and no timer can fire before the
+   * turn ends anyway. Without it, the timer is armed at once.
+   * @defaultValue `setImmediate` for the default timers; absent for injected ones
+   */
+  defer?(callback: () => void): void;
 }
 
 /**

@@ -141,6 +141,14 @@ describe('createResilientClient: timeouts and abort', () => {
     expect(time.pending()).toBe(0);
   });
 
+  it('the watchdog also works on the real timers (armed when the event loop turns)', async () => {
+    const rogue: LlmClient = { provider: 'rogue', complete: () => new Promise<never>(() => undefined) };
+    const llm = createResilientClient(rogue, { attemptTimeoutMs: 20, retry: false });
+    const started = Date.now();
+    await expect(llm.complete(request)).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(990);
+  });
+
   it("with a per-attempt timeout, the caller's abort still aborts the inner call at once", async () => {
     const time = createFakeTime();
     const { llm, mock } = setup([{ fail: 'hang' }], { attemptTimeoutMs: 60_000 }, time);

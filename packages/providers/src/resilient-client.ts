@@ -112,6 +112,9 @@ export function createResilientClient(inner: LlmClient, options: ResilientClient
     timers: options.timers ?? {
       setTimeout: (callback, ms) => setTimeout(callback, ms),
       clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+      defer: (callback: () => void) => {
+        setImmediate(callback);
+      },
     },
   });
   const dedup = options.dedup ?? true;

@@ -44,4 +44,28 @@ describe('DeadlineTimer', () => {
     await time.advance(1000);
     expect(log).toEqual([]);
   });
+
+  it('with defer, arms only when the turn ends and only if something is still pending', async () => {
+    const time = createFakeTime();
+    const deferred: (() => void)[] = [];
+    const timer = new DeadlineTimer({ ...time.timers, defer: (callback) => deferred.push(callback) }, time.clock);
+    const log: string[] = [];
+    const quick = item(log, 'quick');
+    timer.add(quick, 100);
+    timer.remove(quick);
+    const slow = item(log, 'slow');
+    timer.add(slow, 100);
+    expect(deferred).toHaveLength(1);
+    expect(time.pending()).toBe(0);
+    await time.advance(30);
+    for (const callback of deferred.splice(0)) callback();
+    expect(time.pending()).toBe(1);
+    await time.advance(70);
+    expect(log).toEqual(['slow']);
+    const gone = item(log, 'gone');
+    timer.add(gone, 100);
+    timer.remove(gone);
+    for (const callback of deferred.splice(0)) callback();
+    expect(time.pending()).toBe(0);
+  });
 });

@@ -20,7 +20,9 @@ interface Queue {
  * Deadlines are queued per duration (so each queue is in deadline order: same duration, later
  * start) and a single timer is armed for the earliest one. Settled entries are dropped lazily.
  * The timer is cleared as soon as nothing is pending: none is left running after the last call
- * ends.
+ * ends. With `timers.defer`, arming waits until the event loop turns: calls that settle within
+ * the same turn (an answer already there, a cache) never touch a timer at all, and nothing is
+ * lost, since no timer can fire before the turn ends.
  */
 export class DeadlineTimer {
   readonly #timers: ResilienceTimers;
@@ -29,7 +31,12 @@ export class DeadlineTimer {
   #pending = 0;
   #handle: unknown;
   #armedFor = Number.POSITIVE_INFINITY;
+  #armRequested = false;
   readonly #onTimer = (): void => this.#fire();
+  readonly #onDeferred = (): void => {
+    this.#armRequested = false;
+    if (this.#pending > 0) this.#armForEarliest();
+  };
 
   constructor(timers: ResilienceTimers, clock: Clock) {
     this.#timers = timers;
@@ -47,7 +54,12 @@ export class DeadlineTimer {
     }
     queue.items.push(item);
     this.#pending += 1;
-    if (item.deadline < this.#armedFor) this.#arm(item.deadline);
+    if (item.deadline >= this.#armedFor) return;
+    if (this.#timers.defer === undefined) this.#arm(item.deadline);
+    else if (!this.#armRequested) {
+      this.#armRequested = true;
+      this.#timers.defer(this.#onDeferred);
+    }
   }
 
   /** Stops watching `item` (its attempt ended first). */
@@ -59,6 +71,18 @@ export class DeadlineTimer {
       this.#queues.clear();
       this.#disarm();
     }
+  }
+
+  /** Arms for the earliest unsettled deadline, dropping settled heads on the way. */
+  #armForEarliest(): void {
+    let next = Number.POSITIVE_INFINITY;
+    for (const [duration, queue] of this.#queues) {
+      while (queue.start < queue.items.length && queue.items[queue.start]?.settled === true) queue.start += 1;
+      const head = queue.items[queue.start];
+      if (head === undefined) this.#queues.delete(duration);
+      else next = Math.min(next, head.deadline);
+    }
+    if (next < this.#armedFor) this.#arm(next);
   }
 
   #arm(deadline: number): void {
