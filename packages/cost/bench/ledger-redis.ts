@@ -23,6 +23,23 @@ function redisBenchmarkEvalsha(): number {
   return Number(match[1]);
 }
 
+/** The same trivial script driven from Node through ioredis: where the client side tops out. */
+async function ioredisEvalsha(redis: Redis): Promise<number> {
+  const sha = String(await redis.script('LOAD', 'return 1'));
+  let calls = 0;
+  const deadline = performance.now() + 2_000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < deadline) {
+        await redis.evalsha(sha, 0);
+        calls++;
+      }
+    }),
+  );
+  return rate(calls, performance.now() - started);
+}
+
 async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {
@@ -57,7 +74,9 @@ export async function benchLedgerRedis(): Promise<void> {
     const snapshot = await ledger.snapshot('run:r1');
     if (snapshot.reserved !== 0n || snapshot.spent !== actual * BigInt(pairs)) throw new Error('benchmark ledger totals are wrong');
     const limit = redisBenchmarkEvalsha();
+    const fromNode = await ioredisEvalsha(redis);
     row('redis-benchmark evalsha "return 1" -c 64', formatRate(limit, 'ops/s'));
+    row('ioredis evalsha "return 1", 64 in flight', formatRate(fromNode, 'ops/s'), 'context: the Node client alone');
     row('createRedisBudgetLedger() pairs (2 scripts each)', formatRate(ours, 'pairs/s'), `${((ours / limit) * 100).toFixed(0)}% of the EVALSHA figure; target ≥ 30%`);
   } finally {
     await deletePrefix(redis, keyPrefix);

@@ -8,7 +8,9 @@
  * 9×10^30 femto-dollars (9×10^15 USD). Each script runs atomically, so a reserve checks and
  * updates every scope as one step across all processes sharing the Redis.
  *
- * Keys (prefix `P`): `P s:<scope>` hash {limit ('-' = none), spent, reserved};
+ * Keys (prefix `P`): `P scopes` one hash with the fields `l:<scope>` (limit, '-' = none),
+ * `s:<scope>` (spent) and `r:<scope>` (reserved) — one HMGET and one HSET cover every scope of a
+ * call, which is where a script spends its time;
  * `P r:<id>` hash {state, amount, scopes (JSON), exp, holder, actual, late, run, task};
  * `P open` sorted set of open ids by lease expiry; `P h:<holder>` set of a holder's open ids.
  * Keys are derived inside the scripts from the prefix, so the ledger needs one Redis node (or a
@@ -20,6 +22,7 @@ local P = ARGV[1]
 local NOW = tonumber(ARGV[2])
 local TTL = tonumber(ARGV[3])
 local B = 1e15
+local SK = P .. 'scopes'
 local function parse(s)
   if not s then return {0, 0} end
   local n = #s
@@ -50,12 +53,20 @@ local function closeOpen(id, rk, state, holder, actual)
   redis.call('ZREM', P .. 'open', id)
   if holder and holder ~= '' then redis.call('SREM', P .. 'h:' .. holder, id) end
 end
-local function returnAmount(amountText, scopesJson)
-  local amount = parse(amountText)
-  for _, s in ipairs(cjson.decode(scopesJson)) do
-    local sk = P .. 's:' .. s
-    redis.call('HSET', sk, 'reserved', fmt(sub(parse(redis.call('HGET', sk, 'reserved')), amount)))
+-- Adds (sign 1) or subtracts (sign -1) an amount to one field kind ('s' or 'r') of every scope.
+local function shift(scopes, kind, amount, sign)
+  local fields = {}
+  for i, s in ipairs(scopes) do fields[i] = kind .. ':' .. s end
+  local values = redis.call('HMGET', SK, unpack(fields))
+  local args = {}
+  for i, field in ipairs(fields) do
+    args[#args + 1] = field
+    args[#args + 1] = fmt(sign > 0 and add(parse(values[i]), amount) or sub(parse(values[i]), amount))
   end
+  redis.call('HSET', SK, unpack(args))
+end
+local function returnAmount(amountText, scopesJson)
+  shift(cjson.decode(scopesJson), 'r', parse(amountText), -1)
 end
 local function expire(id)
   local rk = P .. 'r:' .. id
@@ -95,20 +106,28 @@ if ARGV[11] == '1' and redis.call('EXISTS', rk) == 1 then
 end
 local amount = parse(ARGV[5])
 local scopes = cjson.decode(ARGV[8])
-local states = {}
-for i, s in ipairs(scopes) do
-  local v = redis.call('HMGET', P .. 's:' .. s, 'limit', 'spent', 'reserved')
-  if not v[2] then return {'UNKNOWN_SCOPE', s} end
-  states[i] = v
+local fields = {}
+for _, s in ipairs(scopes) do
+  fields[#fields + 1] = 'l:' .. s
+  fields[#fields + 1] = 's:' .. s
+  fields[#fields + 1] = 'r:' .. s
 end
-for i, v in ipairs(states) do
-  if v[1] ~= '-' and gt(add(add(parse(v[2]), parse(v[3])), amount), parse(v[1])) then
-    return {'BUDGET_EXCEEDED', scopes[i], v[1], v[2], v[3]}
+local v = redis.call('HMGET', SK, unpack(fields))
+for i, s in ipairs(scopes) do
+  if not v[3 * i - 2] then return {'UNKNOWN_SCOPE', s} end
+end
+for i, s in ipairs(scopes) do
+  local limit, spent, reserved = v[3 * i - 2], v[3 * i - 1], v[3 * i]
+  if limit ~= '-' and gt(add(add(parse(spent), parse(reserved)), amount), parse(limit)) then
+    return {'BUDGET_EXCEEDED', s, limit, spent, reserved}
   end
 end
-for i, v in ipairs(states) do
-  redis.call('HSET', P .. 's:' .. scopes[i], 'reserved', fmt(add(parse(v[3]), amount)))
+local updates = {}
+for i, s in ipairs(scopes) do
+  updates[#updates + 1] = 'r:' .. s
+  updates[#updates + 1] = fmt(add(parse(v[3 * i]), amount))
 end
+redis.call('HSET', SK, unpack(updates))
 local exp = NOW + tonumber(ARGV[6])
 local expText = string.format('%.0f', exp)
 redis.call('HSET', rk, 'state', 'open', 'amount', ARGV[5], 'scopes', ARGV[8], 'exp', expText, 'holder', ARGV[7], 'run', ARGV[9], 'task', ARGV[10])
@@ -129,20 +148,27 @@ if r[1] == 'released' then return {'CLOSED', 'released'} end
 local actual = parse(ARGV[5])
 if r[1] == 'expired' then
   if r[6] ~= '1' then
-    for _, s in ipairs(cjson.decode(r[3])) do
-      local sk = P .. 's:' .. s
-      redis.call('HSET', sk, 'spent', fmt(add(parse(redis.call('HGET', sk, 'spent')), actual)))
-    end
+    shift(cjson.decode(r[3]), 's', actual, 1)
     redis.call('HSET', rk, 'late', '1', 'actual', ARGV[5])
   end
   return {'CLOSED', 'expired'}
 end
 local amount = parse(r[2])
-for _, s in ipairs(cjson.decode(r[3])) do
-  local sk = P .. 's:' .. s
-  local v = redis.call('HMGET', sk, 'spent', 'reserved')
-  redis.call('HSET', sk, 'spent', fmt(add(parse(v[1]), actual)), 'reserved', fmt(sub(parse(v[2]), amount)))
+local scopes = cjson.decode(r[3])
+local fields = {}
+for _, s in ipairs(scopes) do
+  fields[#fields + 1] = 's:' .. s
+  fields[#fields + 1] = 'r:' .. s
 end
+local v = redis.call('HMGET', SK, unpack(fields))
+local updates = {}
+for i, s in ipairs(scopes) do
+  updates[#updates + 1] = 's:' .. s
+  updates[#updates + 1] = fmt(add(parse(v[2 * i - 1]), actual))
+  updates[#updates + 1] = 'r:' .. s
+  updates[#updates + 1] = fmt(sub(parse(v[2 * i]), amount))
+end
+redis.call('HSET', SK, unpack(updates))
 closeOpen(id, rk, 'settled', r[7], ARGV[5])
 return {'OK', r[2]}
 `;
@@ -164,18 +190,17 @@ return count
 
 /** ARGV: P, NOW, TTL, scope, limit ('-' = none). */
 const SET_LIMIT = `${PRELUDE}
-local sk = P .. 's:' .. ARGV[4]
-redis.call('HSET', sk, 'limit', ARGV[5])
-redis.call('HSETNX', sk, 'spent', '0')
-redis.call('HSETNX', sk, 'reserved', '0')
+redis.call('HSET', SK, 'l:' .. ARGV[4], ARGV[5])
+redis.call('HSETNX', SK, 's:' .. ARGV[4], '0')
+redis.call('HSETNX', SK, 'r:' .. ARGV[4], '0')
 return 'OK'
 `;
 
 /** ARGV: P, NOW, TTL, scope. */
 const SNAPSHOT = `${PRELUDE}
 sweep(1000)
-local v = redis.call('HMGET', P .. 's:' .. ARGV[4], 'limit', 'spent', 'reserved')
-if not v[2] then return {'UNKNOWN_SCOPE'} end
+local v = redis.call('HMGET', SK, 'l:' .. ARGV[4], 's:' .. ARGV[4], 'r:' .. ARGV[4])
+if not v[1] then return {'UNKNOWN_SCOPE'} end
 return {'OK', v[1], v[2], v[3]}
 `;
 
