@@ -42,3 +42,10 @@ export {
   type UsageTrackerOptions,
 } from './usage-tracker.js';
 export { withBudget, type BudgetedCall, type WithBudgetOptions } from './with-budget.js';
+
+/**
+ * The npm name of this package.
+ *
+ * @public
+ */
+export const PACKAGE_NAME = '@runtime/cost';
