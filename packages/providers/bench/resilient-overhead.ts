@@ -2,12 +2,21 @@
  * Overhead of the resilient wrapper around an already-resolved call, in ns per call, next to the
  * bare call measured in the same run (and cockatiel 3.2 policies as a reference).
  *
- *   pnpm --filter @runtime/providers bench      (BENCH_CALLS, BENCH_ROUNDS to change the size)
+ *   pnpm --filter @runtime/providers bench        (source through tsx)
+ *   pnpm --filter @runtime/providers bench:dist   (the built package)
+ * BENCH_CALLS and BENCH_ROUNDS change the size.
  */
 import os from 'node:os';
 import { asModelId, type LlmClient, type LlmRequest, type LlmResult } from '@runtime/contracts';
 import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleAll, retry, timeout, TimeoutStrategy, wrap } from 'cockatiel';
-import { createResilientClient } from '../src/index.js';
+import type * as Providers from '../src/index.js';
+
+// BENCH_TARGET=dist measures the built package (what users run); the default measures the source
+// through tsx, whose transform adds its own overhead that grows over long runs.
+const distEntry = new URL('../dist/index.js', import.meta.url).href;
+const { createResilientClient } = (process.env.BENCH_TARGET === 'dist'
+  ? await import(distEntry)
+  : await import('../src/index.js')) as typeof Providers;
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -108,7 +117,7 @@ for (const [name, call] of variants) {
 if (signalsSeen === 0 || timeoutsSeen === 0) throw new Error('the inner client never saw a signal or a deadline');
 const baseline = median(samples.get('bare call (baseline)') ?? []);
 const fanOutBaseline = median(samples.get('bare call, fan-out of 16') ?? []) / FAN_OUT;
-console.log(`node ${process.version}, ${CALLS} sequential calls × ${ROUNDS} rounds, median ns per request; load average ${os.loadavg().map((load) => load.toFixed(1)).join(' ')}`);
+console.log(`${process.env.BENCH_TARGET === 'dist' ? 'dist' : 'source (tsx)'}, node ${process.version}, ${CALLS} sequential calls × ${ROUNDS} rounds, median ns per request; load average ${os.loadavg().map((load) => load.toFixed(1)).join(' ')}`);
 console.log(`${'variant'.padEnd(40)}${'ns/call'.padStart(10)}${'added'.padStart(10)}`);
 for (const [name] of variants) {
   const isFanOut = name.includes('fan-out');
