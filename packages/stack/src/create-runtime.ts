@@ -74,7 +74,10 @@ export interface RuntimeOptions {
   readonly usage?: UsageTracker;
   /** Context assembly. @defaultValue `createContextBuilder({ estimator })` */
   readonly builder?: ContextBuilder;
-  /** Context compaction. @defaultValue `createContextCompactor({ estimator })` */
+  /**
+   * Context compaction. @defaultValue `createContextCompactor({ estimator, summarizer: llm })`, so the
+   * `summarize` strategy writes its summary with the task's model through the same client chain
+   */
   readonly compactor?: ContextCompactor;
   /** Dependency output routing. @defaultValue `createContextRouter({ estimator })` */
   readonly router?: ContextRouter;
@@ -167,7 +170,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     ledger,
     usage,
     builder: options.builder ?? createContextBuilder({ estimator }),
-    compactor: options.compactor ?? createContextCompactor({ estimator }),
+    compactor: options.compactor ?? createContextCompactor({ estimator, summarizer: llm }),
     router: options.router ?? createContextRouter({ estimator }),
     memory,
     llm,

@@ -216,4 +216,27 @@ describe('run loop with real cost + context', () => {
     expect(compacted).toMatchObject({ strategy: 'truncate' });
     expect(compacted && 'tokensAfter' in compacted ? compacted.tokensAfter : Infinity).toBeLessThanOrEqual(400);
   });
+
+  it('summarizes through the runtime\'s own client and bills the summary call to the task', async () => {
+    const llm = createScriptedLlm();
+    const runtime = realRuntime(llm);
+    const messages = Array.from({ length: 40 }, (_, index) => ({ role: 'user' as const, content: `Message ${index}: ${'lorem ipsum '.repeat(20)}` }));
+    const run = await runtime.run({
+      tasks: [{ id: 'long', messages, maxOutputTokens: 100 }],
+      policy: { context: { maxTokens: 600, strategy: 'summarize' } },
+    });
+    expect(run.state).toBe('completed');
+    const log = await events(runtime, run.id);
+    const compacted = log.find((event) => event.type === 'context.compacted');
+    expect(compacted).toMatchObject({ strategy: 'summarize' });
+    expect(compacted && 'summarizedMessages' in compacted ? compacted.summarizedMessages : 0).toBeGreaterThan(0);
+    // One summary call and the task's own call, both billed to the task.
+    expect(llm.requests).toHaveLength(2);
+    const [summaryRequest, taskRequest] = llm.requests;
+    expect(taskRequest?.messages.length).toBeLessThan(messages.length);
+    expect(summaryRequest?.messages.length).toBeGreaterThan(0);
+    const usage = run.tasks[0]?.usage;
+    expect(usage?.inputTokens).toBe(2 * (10 + 'long'.length));
+    expect(usage?.outputTokens).toBe(2 * 5);
+  });
 });

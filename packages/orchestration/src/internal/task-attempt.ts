@@ -6,8 +6,10 @@ import {
   ExecutionError,
   PolicyError,
   ZERO_MONEY,
+  addUsage,
   asReservationId,
   moneyToUsd,
+  type CompactionResult,
   type LlmRequest,
   type LlmResult,
   type Message,
@@ -26,7 +28,6 @@ import { usageViewUsd } from './views.js';
 interface Prepared {
   readonly messages: readonly Message[];
   readonly inputTokens: number;
-  readonly summaryCost: Money;
   readonly events: RuntimeEventInput[];
 }
 
@@ -66,6 +67,52 @@ async function readMemory(loop: RunLoop, task: TaskRuntime): Promise<MemoryEntry
   return entries;
 }
 
+/**
+ * Compaction by `summarize` calls a model, so it spends money like the task's own call: its worst
+ * case (the whole span in, the task's output cap out) is reserved first, and the actual usage is
+ * settled, added to the task's usage and cost, and recorded, even when the task later fails.
+ */
+async function summarize(
+  loop: RunLoop,
+  task: TaskRuntime,
+  attempt: number,
+  inputTokens: number,
+  compact: () => Promise<CompactionResult>,
+): Promise<CompactionResult> {
+  const { costs, ledger } = loop.options;
+  const reservation = await ledger.reserve(loop.scopes, costs.worstCase(task.model.id, inputTokens, task.maxOutputTokens), {
+    id: asReservationId(`${loop.id}/${task.id}/${attempt}/summary`),
+    holder: loop.owner,
+    runId: loop.id,
+    taskId: task.id,
+    ...(loop.options.reservationLeaseMs === undefined ? {} : { leaseMs: loop.options.reservationLeaseMs }),
+  });
+  let compacted: CompactionResult;
+  try {
+    compacted = await compact();
+  } catch (error) {
+    await ledger.release(reservation.id);
+    throw error;
+  }
+  const usage = compacted.report.summaryUsage;
+  const cost = usage === undefined ? ZERO_MONEY : costs.cost(task.model.id, usage);
+  await ledger.settle(reservation.id, cost);
+  if (usage !== undefined) {
+    task.usage = addUsage(task.usage, usage);
+    task.cost = (task.cost + cost) as Money;
+    loop.options.usage?.record({
+      runId: loop.id,
+      taskId: task.id,
+      model: task.model.id,
+      ...(task.spec.tier === undefined ? {} : { tier: task.spec.tier }),
+      phase: 'summarize',
+      usage,
+      cost,
+    });
+  }
+  return compacted;
+}
+
 async function prepare(loop: RunLoop, task: TaskRuntime, attempt: number): Promise<Prepared> {
   const { builder, compactor, costs } = loop.options;
   // Awaited only when there is something to read: an await per task is measurable at this scale.
@@ -78,25 +125,22 @@ async function prepare(loop: RunLoop, task: TaskRuntime, attempt: number): Promi
   });
   const context = loop.record.spec.policy?.context;
   const maxTokens = context?.maxTokens ?? Math.max(1, task.model.maxInputTokens - task.maxOutputTokens);
-  if (built.tokens <= maxTokens) return { messages: built.messages, inputTokens: built.tokens, summaryCost: ZERO_MONEY, events: [] };
+  if (built.tokens <= maxTokens) return { messages: built.messages, inputTokens: built.tokens, events: [] };
   const strategy = context?.strategy ?? 'truncate';
-  const compacted = await compactor.compact(
-    {
-      messages: built.messages,
-      tools: built.tools,
-      model: task.model.id,
-      maxTokens,
-      strategy,
-      ...(context?.keepLastN === undefined ? {} : { keepLastN: context.keepLastN }),
-    },
-    { signal: loop.controller.signal, context: { runId: loop.id, taskId: task.id, attempt } },
-  );
+  const request = {
+    messages: built.messages,
+    tools: built.tools,
+    model: task.model.id,
+    maxTokens,
+    strategy,
+    ...(context?.keepLastN === undefined ? {} : { keepLastN: context.keepLastN }),
+  };
+  const callOptions = { signal: loop.controller.signal, context: { runId: loop.id, taskId: task.id, attempt } };
+  const compacted = strategy === 'summarize' ? await summarize(loop, task, attempt, built.tokens, () => compactor.compact(request, callOptions)) : await compactor.compact(request, callOptions);
   const { report } = compacted;
-  const summaryCost = report.summaryUsage === undefined ? ZERO_MONEY : costs.cost(task.model.id, report.summaryUsage);
   return {
     messages: compacted.messages,
     inputTokens: report.tokensAfter,
-    summaryCost,
     events: [
       {
         type: 'context.compacted',
@@ -220,7 +264,7 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime): Promise<
       { signal: loop.controller.signal, ...(taskTimeoutMs === undefined ? {} : { timeoutMs: taskTimeoutMs }) },
     );
     const billed = result.source === undefined || result.source === 'provider';
-    const cost = ((billed ? costs.cost(task.model.id, result.usage) : ZERO_MONEY) + prepared.summaryCost) as Money;
+    const cost = billed ? costs.cost(task.model.id, result.usage) : ZERO_MONEY;
     const settlement = await ledger.settle(reservation.id, cost);
     const costUsd = moneyToUsd(cost); // once: BigInt conversions are a measurable share of a task
     reservation = undefined;
@@ -244,12 +288,14 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime): Promise<
     }
     task.state = 'completed';
     task.output = result.output;
-    task.usage = result.usage;
-    task.cost = cost;
+    // Accumulated: a summary call made for this attempt is already in both.
+    task.usage = addUsage(task.usage, result.usage);
+    task.cost = (task.cost + cost) as Money;
     task.attempts = base + (result.attempts ?? 1);
     task.reservationId = undefined;
     task.reserved = ZERO_MONEY;
     task.endedAt = loop.journal.now();
+    const taskCostUsd = task.cost === cost ? costUsd : moneyToUsd(task.cost);
     const events: RuntimeEventInput[] = [];
     if (result.source === 'dedup') events.push({ type: 'provider.deduplicated', taskId: task.id, model: task.model.id });
     events.push(
@@ -260,7 +306,7 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime): Promise<
         costUsd: settlement.actual === cost ? costUsd : moneyToUsd(settlement.actual),
         reservedUsd,
       },
-      { type: 'task.completed', taskId: task.id, attempt: task.attempts, usage: usageViewUsd(task.usage, costUsd), costUsd },
+      { type: 'task.completed', taskId: task.id, attempt: task.attempts, usage: usageViewUsd(task.usage, taskCostUsd), costUsd: taskCostUsd },
     );
     const changed = [taskRecord(loop.id, task)];
     for (const readyId of loop.scheduler.complete(task.id)) {
