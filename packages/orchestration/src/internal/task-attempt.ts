@@ -114,7 +114,7 @@ async function summarize(
 }
 
 async function prepare(loop: RunLoop, task: TaskRuntime, attempt: number): Promise<Prepared> {
-  const { builder, compactor, costs } = loop.options;
+  const { builder, compactor } = loop.options;
   // Awaited only when there is something to read: an await per task is measurable at this scale.
   const memory = task.spec.memory === undefined || task.spec.memory.length === 0 ? undefined : await readMemory(loop, task);
   const built = builder.build({
