@@ -27,6 +27,7 @@ import { createParallelExecutor } from '../parallel-executor.js';
 import type { DagScheduler } from '../scheduler.js';
 import type { RunJournal } from './run-journal.js';
 import { runTaskAttempt } from './task-attempt.js';
+import { TaskSignals } from './task-signals.js';
 import { taskRecord, type TaskRuntime } from './task-runtime.js';
 import { runView, totals, usageView } from './views.js';
 
@@ -55,6 +56,8 @@ export class RunLoop {
   readonly scheduler: DagScheduler;
   readonly executor: ParallelExecutor;
   readonly controller = new AbortController();
+  /** Per-task signals under {@link RunLoop.controller} (one listener on the run's signal). */
+  readonly signals: TaskSignals;
   readonly tasks = new Map<TaskId, TaskRuntime>();
   readonly scopes: readonly string[];
   readonly failurePolicy: FailurePolicy;
@@ -82,6 +85,7 @@ export class RunLoop {
     this.failurePolicy = policy.failurePolicy ?? 'failFast';
     this.maxParallelism = policy.maxParallelism ?? init.options.defaultMaxParallelism ?? 4;
     this.executor = createParallelExecutor({ maxParallelism: this.maxParallelism });
+    this.signals = new TaskSignals(this.controller.signal, this.maxParallelism);
     this.scopes = [...(init.record.parentScopes ?? []), runScope(this.id)];
     this.finished = new Promise<Run>((resolve, reject) => {
       this.#resolveFinished = resolve;
@@ -156,9 +160,16 @@ export class RunLoop {
         const id = this.scheduler.next();
         if (id === undefined) break;
         this.#inFlight += 1;
-        runTaskAttempt(this, this.tasks.get(id) as TaskRuntime).then(
-          () => this.#taskEnded(),
-          (error: unknown) => this.#fatal(error),
+        const controller = this.signals.acquire();
+        runTaskAttempt(this, this.tasks.get(id) as TaskRuntime, controller.signal).then(
+          () => {
+            this.signals.release(controller);
+            this.#taskEnded();
+          },
+          (error: unknown) => {
+            this.signals.release(controller);
+            this.#fatal(error);
+          },
         );
       }
     }

@@ -113,7 +113,7 @@ async function summarize(
   return compacted;
 }
 
-async function prepare(loop: RunLoop, task: TaskRuntime, attempt: number): Promise<Prepared> {
+async function prepare(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSignal): Promise<Prepared> {
   const { builder, compactor } = loop.options;
   // Awaited only when there is something to read: an await per task is measurable at this scale.
   const memory = task.spec.memory === undefined || task.spec.memory.length === 0 ? undefined : await readMemory(loop, task);
@@ -135,7 +135,7 @@ async function prepare(loop: RunLoop, task: TaskRuntime, attempt: number): Promi
     strategy,
     ...(context?.keepLastN === undefined ? {} : { keepLastN: context.keepLastN }),
   };
-  const callOptions = { signal: loop.controller.signal, context: { runId: loop.id, taskId: task.id, attempt } };
+  const callOptions = { signal, context: { runId: loop.id, taskId: task.id, attempt } };
   const compacted = strategy === 'summarize' ? await summarize(loop, task, attempt, built.tokens, () => compactor.compact(request, callOptions)) : await compactor.compact(request, callOptions);
   const { report } = compacted;
   return {
@@ -174,7 +174,7 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /** Asks the policy enforcer; waits out `RATE_LIMITED`; throws on `POLICY_VIOLATION`. */
-async function admit(loop: RunLoop, task: TaskRuntime, inputTokens: number): Promise<string | undefined> {
+async function admit(loop: RunLoop, task: TaskRuntime, inputTokens: number, signal: AbortSignal): Promise<string | undefined> {
   const policy = loop.options.policy;
   if (policy === undefined) return undefined;
   const budgetUsd = loop.record.spec.policy?.budgetUsd;
@@ -195,7 +195,7 @@ async function admit(loop: RunLoop, task: TaskRuntime, inputTokens: number): Pro
     if (decision.decision === 'POLICY_VIOLATION') {
       throw new PolicyError({ code: 'POLICY_VIOLATION', message: decision.message, details });
     }
-    await wait(Math.max(1, decision.retryAfterMs ?? 1000), loop.controller.signal);
+    await wait(Math.max(1, decision.retryAfterMs ?? 1000), signal);
   }
 }
 
@@ -206,17 +206,18 @@ function abortReason(loop: RunLoop): unknown {
 
 /**
  * Runs one attempt of a task to a terminal state (completed or failed). Never rejects except when
- * the journal itself fails (the run is then broken).
+ * the journal itself fails (the run is then broken). `signal` is the attempt's own (see
+ * `TaskSignals`): it aborts with the run and is what every collaborator call receives.
  */
-export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime): Promise<void> {
+export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: AbortSignal): Promise<void> {
   const options = loop.options;
   const { costs, ledger, llm } = options;
   const attempt = task.attempts + 1;
   let reservation: Reservation | undefined;
   let permitId: string | undefined;
   try {
-    const prepared = await prepare(loop, task, attempt);
-    if (options.policy !== undefined) permitId = await admit(loop, task, prepared.inputTokens);
+    const prepared = await prepare(loop, task, attempt, signal);
+    if (options.policy !== undefined) permitId = await admit(loop, task, prepared.inputTokens, signal);
     if (loop.controller.signal.aborted) throw abortReason(loop);
     const worstCase = costs.worstCase(task.model.id, prepared.inputTokens, task.maxOutputTokens);
     reservation = await ledger.reserve(loop.scopes, worstCase, {
@@ -246,9 +247,9 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime): Promise<
     const base = attempt - 1;
     const taskTimeoutMs = loop.record.spec.policy?.taskTimeoutMs;
     const result: LlmResult = await loop.executor.execute(
-      (signal) =>
+      (callSignal) =>
         llm.complete(request, {
-          signal,
+          signal: callSignal,
           context: { runId: loop.id, taskId: task.id, attempt },
           onRetry: (info) => {
             task.attempts = base + info.attempt + 1;
@@ -261,7 +262,7 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime): Promise<
               });
           },
         }),
-      { signal: loop.controller.signal, ...(taskTimeoutMs === undefined ? {} : { timeoutMs: taskTimeoutMs }) },
+      { signal, ...(taskTimeoutMs === undefined ? {} : { timeoutMs: taskTimeoutMs }) },
     );
     const billed = result.source === undefined || result.source === 'provider';
     const cost = billed ? costs.cost(task.model.id, result.usage) : ZERO_MONEY;
