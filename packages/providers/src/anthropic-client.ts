@@ -140,15 +140,7 @@ export function createAnthropicClient(options: AnthropicClientOptions = {}): Str
     provider,
     async complete(request, callOptions) {
       const http = call(request, callOptions, false);
-      const response = await http.send();
-      let payload: MessageWire;
-      try {
-        payload = (await response.json()) as MessageWire;
-      } catch (error) {
-        throw http.mapError(error);
-      } finally {
-        http.finish();
-      }
+      const { response, payload } = await http.receiveJson<MessageWire>();
       if (payload.content === undefined) throw malformed(provider, request.providerModel ?? request.model, 'no content');
       let output = '';
       const toolCalls: ToolCall[] = [];

@@ -187,15 +187,7 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleClientOpti
     provider,
     async complete(request, callOptions) {
       const http = call(request, callOptions, false);
-      const response = await http.send();
-      let payload: OpenAiResponseWire;
-      try {
-        payload = (await response.json()) as OpenAiResponseWire;
-      } catch (error) {
-        throw http.mapError(error);
-      } finally {
-        http.finish();
-      }
+      const { response, payload } = await http.receiveJson<OpenAiResponseWire>();
       const choice = payload.choices?.[0];
       if (choice === undefined) throw malformed(provider, request.providerModel ?? request.model, 'no choices');
       const toolCalls: ToolCall[] = (choice.message?.tool_calls ?? []).map((wire) => ({

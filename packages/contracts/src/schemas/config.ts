@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { ModelCatalogFile, ModelConfig, SidecarConfig, TierOverride, TierPolicy } from '../index.js';
 import { modelIdSchema, positiveIntSchema, usdAmountSchema } from './primitives.js';
-import { modelPricingSchema } from './wire.js';
+import { modelCapabilitiesSchema, modelPricingSchema, modelRoleSchema, tokenEncodingSchema } from './wire.js';
 
 /**
  * One model in a config or catalog file (`providerModel` defaults to `id`, `role` to `balanced`).
@@ -17,18 +17,10 @@ export const modelConfigSchema: z.ZodType<ModelConfig> = z.strictObject({
   providerModel: z.string().min(1).max(256).exactOptional(),
   maxInputTokens: positiveIntSchema,
   maxOutputTokens: positiveIntSchema,
-  role: z.enum(['fast', 'balanced', 'flagship']).exactOptional(),
+  role: modelRoleSchema.exactOptional(),
   pricing: modelPricingSchema,
-  encoding: z.enum(['o200k_base', 'cl100k_base']).exactOptional(),
-  capabilities: z
-    .strictObject({
-      tools: z.boolean().exactOptional(),
-      streaming: z.boolean().exactOptional(),
-      reasoning: z.boolean().exactOptional(),
-      vision: z.boolean().exactOptional(),
-      promptCaching: z.boolean().exactOptional(),
-    })
-    .exactOptional(),
+  encoding: tokenEncodingSchema.exactOptional(),
+  capabilities: modelCapabilitiesSchema.exactOptional(),
 });
 
 /**

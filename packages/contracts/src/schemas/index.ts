@@ -27,7 +27,9 @@ export {
   estimateResponseSchema,
   MAX_TASKS_PER_REQUEST,
   messageSchema,
+  modelCapabilitiesSchema,
   modelInfoSchema,
+  modelRoleSchema,
   modelListResponseSchema,
   modelPricingSchema,
   runListResponseSchema,
@@ -37,6 +39,7 @@ export {
   taskDependencySchema,
   taskSpecSchema,
   taskViewSchema,
+  tokenEncodingSchema,
   usageViewSchema,
 } from './wire.js';
 export { runtimeEventSchema } from './events.js';

@@ -14,9 +14,11 @@ import type {
   ErrorInfo,
   EstimateRequest,
   EstimateResponse,
+  ModelCapabilities,
   ModelInfo,
   ModelListResponse,
   ModelPricing,
+  ModelRole,
   Run,
   RunListResponse,
   RunPolicy,
@@ -26,6 +28,7 @@ import type {
   TaskSpec,
   TaskSpecBase,
   TaskTier,
+  TokenEncoding,
   UsageView,
   WireMessage,
 } from '../index.js';
@@ -242,6 +245,30 @@ export const modelPricingSchema: z.ZodType<ModelPricing> = z.strictObject({
 });
 
 /**
+ * A model role.
+ * @public
+ */
+export const modelRoleSchema: z.ZodType<ModelRole> = z.enum(['fast', 'balanced', 'flagship']);
+
+/**
+ * A public tokenizer encoding.
+ * @public
+ */
+export const tokenEncodingSchema: z.ZodType<TokenEncoding> = z.enum(['o200k_base', 'cl100k_base']);
+
+/**
+ * What a model supports.
+ * @public
+ */
+export const modelCapabilitiesSchema: z.ZodType<ModelCapabilities> = z.strictObject({
+  tools: z.boolean().exactOptional(),
+  streaming: z.boolean().exactOptional(),
+  reasoning: z.boolean().exactOptional(),
+  vision: z.boolean().exactOptional(),
+  promptCaching: z.boolean().exactOptional(),
+});
+
+/**
  * A catalog entry.
  * @public
  */
@@ -249,20 +276,12 @@ export const modelInfoSchema: z.ZodType<ModelInfo> = z.strictObject({
   id: modelIdSchema,
   provider: z.string().min(1).max(128),
   providerModel: z.string().min(1).max(256),
-  role: z.enum(['fast', 'balanced', 'flagship']),
+  role: modelRoleSchema,
   maxInputTokens: positiveIntSchema,
   maxOutputTokens: positiveIntSchema,
   pricing: modelPricingSchema,
-  encoding: z.enum(['o200k_base', 'cl100k_base']).exactOptional(),
-  capabilities: z
-    .strictObject({
-      tools: z.boolean().exactOptional(),
-      streaming: z.boolean().exactOptional(),
-      reasoning: z.boolean().exactOptional(),
-      vision: z.boolean().exactOptional(),
-      promptCaching: z.boolean().exactOptional(),
-    })
-    .exactOptional(),
+  encoding: tokenEncodingSchema.exactOptional(),
+  capabilities: modelCapabilitiesSchema.exactOptional(),
 });
 
 /**

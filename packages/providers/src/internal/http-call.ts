@@ -71,6 +71,18 @@ export class HttpCall {
     return response;
   }
 
+  /** Sends the request and reads its JSON body; the call is finished either way. */
+  async receiveJson<Payload>(): Promise<{ readonly response: Response; readonly payload: Payload }> {
+    const response = await this.send();
+    try {
+      return { response, payload: (await response.json()) as Payload };
+    } catch (error) {
+      throw this.mapError(error);
+    } finally {
+      this.finish();
+    }
+  }
+
   /** The provider's request id header. */
   requestId(response: Response): string | undefined {
     return response.headers.get('x-request-id') ?? response.headers.get('request-id') ?? undefined;
