@@ -48,4 +48,31 @@ describe('in-memory ledger specifics', () => {
     await expect(ledger.settle(first, usd(1))).rejects.toSatisfy((error: unknown) => BudgetError.isInstance(error) && error.code === 'RESERVATION_NOT_FOUND');
     expect((await ledger.snapshot('tenant:a')).spent).toBe(usd(10));
   });
+
+  it('remembers exactly the last closedRetention closed reservations and never forgets an open one', async () => {
+    const ledger = createBudgetLedger({ closedRetention: 3 });
+    await ledger.setLimit('tenant:a', null);
+    const longHeld = await ledger.reserve(['tenant:a'], usd(7));
+    const released = await ledger.reserve(['tenant:a'], usd(1));
+    await ledger.release(released.id);
+    const ids = [];
+    for (let index = 0; index < 5; index++) {
+      const hold = await ledger.reserve(['tenant:a'], usd(1));
+      await ledger.settle(hold.id, usd(1));
+      ids.push(hold.id);
+    }
+    const code = async (promise: Promise<unknown>): Promise<unknown> =>
+      promise.then(
+        () => 'ok',
+        (error: unknown) => (BudgetError.isInstance(error) ? error.code : error),
+      );
+    // The release and the two oldest settlements are forgotten; the last three are remembered.
+    expect(await code(ledger.release(released.id))).toBe('RESERVATION_NOT_FOUND');
+    expect(await code(ledger.settle(ids[0] ?? released.id, usd(1)))).toBe('RESERVATION_NOT_FOUND');
+    expect(await code(ledger.settle(ids[1] ?? released.id, usd(1)))).toBe('RESERVATION_NOT_FOUND');
+    for (const id of ids.slice(2)) expect((await ledger.settle(id, usd(9))).actual).toBe(usd(1));
+    // The reservation opened first is still open and settles normally.
+    expect((await ledger.settle(longHeld.id, usd(2))).actual).toBe(usd(2));
+    expect(await ledger.snapshot('tenant:a')).toMatchObject({ spent: usd(7), reserved: 0n });
+  });
 });

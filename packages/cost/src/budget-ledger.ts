@@ -6,8 +6,8 @@
  * scopes atomically with respect to every other caller in the process. Leases expire lazily: each
  * reserve, settle, release and snapshot first returns the amounts of expired leases (a scan that
  * only runs when the earliest lease may have passed), and {@link SweepableBudgetLedger.sweepExpired}
- * does it on demand. Closed reservations are remembered (bounded by `closedRetention`) so settle
- * stays idempotent. Not shared across processes: use `@runtime/cost/redis` for that.
+ * does it on demand. The last `closedRetention` closed reservations are remembered so settle stays
+ * idempotent. Not shared across processes: use `@runtime/cost/redis` for that.
  */
 import { randomUUID } from 'node:crypto';
 import { asReservationId, money, systemClock } from '@runtime/contracts';
@@ -25,7 +25,7 @@ import {
   unknownScope,
 } from './internal/ledger-input.js';
 import { invalid } from './internal/errors.js';
-import { addTo, fromLimbs, subtractFrom, sumExceeds, toLimbs } from './internal/limbs.js';
+import { addTo, fromLimbs, setLimbs, subtractFrom, sumExceeds, toLimbs } from './internal/limbs.js';
 import type { Limbs } from './internal/limbs.js';
 
 /**
@@ -45,8 +45,8 @@ export interface BudgetLedgerOptions {
   /** Time source for leases. @defaultValue `systemClock` */
   readonly clock?: Clock;
   /**
-   * Closed reservations remembered for idempotent settle: at least half this many, at most this
-   * many (the oldest are forgotten in bulk). @defaultValue 10000
+   * How many closed reservations are remembered for idempotent settle: the most recently closed
+   * ones, the oldest forgotten first. @defaultValue 10000
    */
   readonly closedRetention?: number;
 }
@@ -57,10 +57,11 @@ interface ScopeState {
   readonly reserved: Limbs;
 }
 
-interface Entry {
+/** An open reservation (or a closed one still remembered whole); `hi`/`lo` are its amount's limbs. */
+interface Entry extends Limbs {
+  readonly id: string;
   readonly view: Reservation;
   readonly scopes: readonly ScopeState[];
-  readonly amount: Limbs;
   readonly expiresAt: number;
   readonly holder: string | undefined;
   /** The id was chosen by the caller (a repeated reserve must find the reservation again). */
@@ -68,18 +69,22 @@ interface Entry {
   state: 'open' | 'settled' | 'released' | 'expired';
   settlement: Settlement | undefined;
   lateCharged: boolean;
+  /** Neighbours in the intrusive list of open reservations (no Map churn on open/close). */
+  prev: Entry | undefined;
+  next: Entry | undefined;
 }
 
 const RELEASED = 'released';
 
 /**
- * What is remembered of a closed reservation: its {@link Settlement} or {@link RELEASED} in the
- * common case (keeping whole entries alive halves throughput through garbage collection), the
- * entry itself when it expired (a late settle is still charged) or had a caller-chosen id.
+ * What is known of an id: the entry while open; once closed its {@link Settlement} or
+ * {@link RELEASED} in the common case (keeping whole entries alive costs throughput through garbage
+ * collection), the entry itself when it expired (a late settle is still charged) or had a
+ * caller-chosen id.
  */
-type Closed = Entry | Settlement | typeof RELEASED;
+type Known = Entry | Settlement | typeof RELEASED;
 
-function isEntry(value: Closed): value is Entry {
+function isEntry(value: Known): value is Entry {
   return typeof value === 'object' && 'view' in value;
 }
 
@@ -124,40 +129,51 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
   const clock = options.clock ?? systemClock;
   const retention = options.closedRetention ?? 10_000;
   const scopes = new Map<string, ScopeState>();
-  const open = new Map<string, Entry>();
-  // Closed reservations in two generations: when the newer one holds half the retention it
-  // becomes the older one and the oldest generation is dropped whole (no per-entry deletes).
-  let closed = new Map<string, Closed>();
-  let closedBefore = new Map<string, Closed>();
-  const generationSize = Math.max(1, Math.ceil(retention / 2));
+  // Every open reservation and every remembered closed one, by id: a close overwrites its value
+  // in place, and a ring of the last `retention` closed ids says which one to forget next.
+  const known = new Map<string, Known>();
+  const closedRing: (string | undefined)[] = [];
+  let ringNext = 0;
+  // Open reservations as an intrusive doubly-linked list (for sweeps; O(1) insert and removal).
+  let openHead: Entry | undefined;
   const byHolder = new Map<string, Set<string>>();
   const idPrefix = `res_${randomUUID().slice(0, 8)}_`;
   let sequence = 0;
   // A lower bound of the earliest open lease: no scan is needed before it.
   let nextExpiry = Number.POSITIVE_INFINITY;
+  // Scratch limbs for the amount of the call in progress (no allocation per call).
+  const scratch: Limbs = { hi: 0, lo: 0 };
+
+  const remember = (id: string, value: Known): void => {
+    if (retention <= 0) {
+      known.delete(id);
+      return;
+    }
+    known.set(id, value);
+    const forgotten = closedRing[ringNext];
+    closedRing[ringNext] = id;
+    ringNext = ringNext + 1 === retention ? 0 : ringNext + 1;
+    if (forgotten !== undefined) known.delete(forgotten);
+  };
 
   const close = (entry: Entry, state: Entry['state']): void => {
     entry.state = state;
-    const id = entry.view.id;
-    open.delete(id);
+    const { id, prev, next } = entry;
+    if (prev === undefined) openHead = next;
+    else prev.next = next;
+    if (next !== undefined) next.prev = prev;
+    entry.prev = undefined;
+    entry.next = undefined;
     if (entry.holder !== undefined) {
       const ids = byHolder.get(entry.holder);
       ids?.delete(id);
       if (ids?.size === 0) byHolder.delete(entry.holder);
     }
-    if (retention > 0) {
-      if (closed.size >= generationSize) {
-        closedBefore = closed;
-        closed = new Map();
-      }
-      const remembered: Closed =
-        entry.callerId || state === 'expired' ? entry : state === 'released' ? RELEASED : (entry.settlement ?? entry);
-      closed.set(id, remembered);
-    }
+    remember(id, entry.callerId || state === 'expired' ? entry : state === 'released' ? RELEASED : (entry.settlement ?? entry));
   };
 
   const returnAmount = (entry: Entry): void => {
-    for (const scope of entry.scopes) subtractFrom(scope.reserved, entry.amount);
+    for (const scope of entry.scopes) subtractFrom(scope.reserved, entry);
   };
 
   const expire = (entry: Entry): void => {
@@ -169,21 +185,24 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
     if (now < nextExpiry) return 0;
     let expired = 0;
     let next = Number.POSITIVE_INFINITY;
-    for (const entry of open.values()) {
+    let entry = openHead;
+    while (entry !== undefined) {
+      const following = entry.next;
       if (entry.expiresAt <= now) {
         expire(entry);
         expired++;
       } else if (entry.expiresAt < next) {
         next = entry.expiresAt;
       }
+      entry = following;
     }
     nextExpiry = next;
     return expired;
   };
 
   /** What is known of an id, with its lease checked. */
-  const lookup = (id: string, now: number): Closed => {
-    const found = open.get(id) ?? closed.get(id) ?? closedBefore.get(id);
+  const lookup = (id: string, now: number): Known => {
+    const found = known.get(id);
     if (found === undefined) throw reservationNotFound(id);
     if (isEntry(found) && found.state === 'open' && found.expiresAt <= now) expire(found);
     return found;
@@ -199,21 +218,25 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
     if (entry.state === 'expired') {
       // The call happened: its money is charged even though the lease ran out first.
       if (!entry.lateCharged) {
-        const late = toLimbs(actual);
-        for (const scope of entry.scopes) addTo(scope.spent, late);
+        setLimbs(scratch, actual);
+        for (const scope of entry.scopes) addTo(scope.spent, scratch);
         entry.lateCharged = true;
       }
       throw reservationClosed(id, 'expired', 'settle', true);
     }
     if (entry.state !== 'open') throw reservationClosed(id, entry.state, 'settle');
-    const charged = toLimbs(actual);
-    for (const scope of entry.scopes) {
-      subtractFrom(scope.reserved, entry.amount);
-      addTo(scope.spent, charged);
+    setLimbs(scratch, actual);
+    const states = entry.scopes;
+    for (let index = 0; index < states.length; index++) {
+      const scope = states[index];
+      if (scope === undefined) continue;
+      subtractFrom(scope.reserved, entry);
+      addTo(scope.spent, scratch);
     }
-    entry.settlement = Object.freeze({ id: entry.view.id, reserved: entry.view.amount, actual: money(actual) });
+    const settlement: Settlement = Object.freeze({ id: entry.view.id, reserved: entry.view.amount, actual: money(actual) });
+    entry.settlement = settlement;
     close(entry, 'settled');
-    return entry.settlement;
+    return settlement;
   };
 
   const releaseNow = (idValue: ReservationId): void => {
@@ -228,18 +251,28 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
 
   // Validated scope lists by identity: callers usually pass the same array for every call of a run.
   const resolvedByList = new WeakMap<readonly string[], ResolvedScopes>();
+  let lastList: readonly string[] | undefined;
+  let lastResolved: ResolvedScopes | undefined;
   const resolveScopes = (list: readonly string[]): ResolvedScopes => {
+    // The array's contents are compared again each time: a caller may have changed it since.
+    if (list === lastList && lastResolved !== undefined && sameNames(lastResolved.names, list)) return lastResolved;
     const cached = Array.isArray(list) ? resolvedByList.get(list) : undefined;
-    if (cached !== undefined && sameNames(cached.names, list)) return cached;
-    const names = checkScopes(list);
-    const states: ScopeState[] = [];
-    for (const name of names) {
-      const state = scopes.get(name);
-      if (state === undefined) throw unknownScope(name);
-      states.push(state);
+    let resolved: ResolvedScopes;
+    if (cached !== undefined && sameNames(cached.names, list)) {
+      resolved = cached;
+    } else {
+      const names = checkScopes(list);
+      const states: ScopeState[] = [];
+      for (const name of names) {
+        const state = scopes.get(name);
+        if (state === undefined) throw unknownScope(name);
+        states.push(state);
+      }
+      resolved = { names, states };
+      resolvedByList.set(list, resolved);
     }
-    const resolved: ResolvedScopes = { names, states };
-    resolvedByList.set(list, resolved);
+    lastList = list;
+    lastResolved = resolved;
     return resolved;
   };
 
@@ -250,18 +283,21 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
     const now = clock.now();
     sweep(now);
     if (checked.id !== undefined) {
-      const existing = open.get(checked.id) ?? closed.get(checked.id) ?? closedBefore.get(checked.id);
+      const existing = known.get(checked.id);
       if (existing !== undefined && isEntry(existing)) return existing.view;
       if (existing !== undefined) throw invalid('id', 'already used by a reservation this ledger named itself', { id: checked.id });
     }
-    const limbs = toLimbs(amount);
+    setLimbs(scratch, amount);
     for (let index = 0; index < states.length; index++) {
       const state = states[index];
-      if (state?.limit != null && sumExceeds(state.spent, state.reserved, limbs, state.limit)) {
+      if (state?.limit != null && sumExceeds(state.spent, state.reserved, scratch, state.limit)) {
         throw budgetExceeded(names[index] ?? '', fromLimbs(state.limit), fromLimbs(state.spent), fromLimbs(state.reserved), amount);
       }
     }
-    for (const state of states) addTo(state.reserved, limbs);
+    for (let index = 0; index < states.length; index++) {
+      const state = states[index];
+      if (state !== undefined) addTo(state.reserved, scratch);
+    }
     const id = checked.id ?? `${idPrefix}${++sequence}`;
     const expiresAt = now + checked.leaseMs;
     const view: Reservation = Object.freeze(
@@ -269,17 +305,24 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
         ? { id: asReservationId(id), scopes: names, amount: money(amount), expiresAt }
         : { id: asReservationId(id), scopes: names, amount: money(amount), expiresAt, holder: checked.holder },
     );
-    open.set(id, {
+    const entry: Entry = {
+      hi: scratch.hi,
+      lo: scratch.lo,
+      id,
       view,
       scopes: states,
-      amount: limbs,
       expiresAt,
       holder: checked.holder,
       callerId: checked.id !== undefined,
       state: 'open',
       settlement: undefined,
       lateCharged: false,
-    });
+      prev: undefined,
+      next: openHead,
+    };
+    if (openHead !== undefined) openHead.prev = entry;
+    openHead = entry;
+    known.set(id, entry);
     if (expiresAt < nextExpiry) nextExpiry = expiresAt;
     if (checked.holder !== undefined) {
       let ids = byHolder.get(checked.holder);

@@ -18,12 +18,22 @@ export interface Limbs {
 }
 
 export function toLimbs(value: bigint): Limbs {
+  const limbs = { hi: 0, lo: 0 };
+  setLimbs(limbs, value);
+  return limbs;
+}
+
+/** Writes `value` into `target` (no allocation when `value` fits a safe integer, the common case). */
+export function setLimbs(target: Limbs, value: bigint): void {
   if (value <= MAX_SAFE) {
     const number = Number(value);
     const hi = Math.floor(number / BASE);
-    return { hi, lo: number - hi * BASE };
+    target.hi = hi;
+    target.lo = number - hi * BASE;
+    return;
   }
-  return { hi: Number(value / BIG_BASE), lo: Number(value % BIG_BASE) };
+  target.hi = Number(value / BIG_BASE);
+  target.lo = Number(value % BIG_BASE);
 }
 
 export function fromLimbs(value: Limbs): bigint {
