@@ -131,6 +131,7 @@ export class RuntimeError<Code extends ErrorCode = ErrorCode> extends Error {
   /** Whether repeating the same operation may succeed. */
   readonly isRetryable: boolean;
 
+  /** Creates an error from its code, message, details, cause and retryability. */
   constructor(options: RuntimeErrorOptions<Code>) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
