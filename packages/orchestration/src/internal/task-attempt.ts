@@ -7,6 +7,7 @@ import {
   PolicyError,
   ZERO_MONEY,
   addUsage,
+  type BuiltContext,
   asReservationId,
   moneyToUsd,
   type CompactionResult,
@@ -42,13 +43,25 @@ function routeDependencies(loop: RunLoop, task: TaskRuntime): RoutedOutput[] {
     seen.add(id);
     const source = loop.tasks.get(id as TaskRuntime['id']);
     if (source?.output === undefined) continue;
+    const model = task.model.id;
+    if (typeof dep === 'string' || (dep.select === undefined && dep.maxTokens === undefined)) {
+      // Routing is a function of (output, model, select, maxTokens): whole outputs are routed once per model.
+      let whole = source.routedFor === model ? source.routed : undefined;
+      if (whole === undefined) {
+        whole = loop.options.router.route({ dependencyId: source.id, output: source.output, model });
+        source.routed = whole;
+        source.routedFor = model;
+      }
+      routed.push(whole);
+      continue;
+    }
     routed.push(
       loop.options.router.route({
         dependencyId: source.id,
         output: source.output,
-        model: task.model.id,
-        ...(typeof dep === 'string' || dep.select === undefined ? {} : { select: dep.select }),
-        ...(typeof dep === 'string' || dep.maxTokens === undefined ? {} : { maxTokens: dep.maxTokens }),
+        model,
+        ...(dep.select === undefined ? {} : { select: dep.select }),
+        ...(dep.maxTokens === undefined ? {} : { maxTokens: dep.maxTokens }),
       }),
     );
   }
@@ -113,10 +126,20 @@ async function summarize(
   return compacted;
 }
 
-async function prepare(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSignal): Promise<Prepared> {
-  const { builder, compactor } = loop.options;
-  // Awaited only when there is something to read: an await per task is measurable at this scale.
-  const memory = task.spec.memory === undefined || task.spec.memory.length === 0 ? undefined : await readMemory(loop, task);
+/**
+ * The task's messages and input tokens. Synchronous in the common case (no memory to read, no
+ * compaction): an async step per task is a measurable share of the loop's cost at this scale.
+ */
+function prepare(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSignal): Prepared | Promise<Prepared> {
+  const keys = task.spec.memory;
+  if (keys !== undefined && keys.length > 0 && loop.options.memory !== undefined) {
+    return readMemory(loop, task).then((memory) => assemble(loop, task, attempt, signal, memory));
+  }
+  return assemble(loop, task, attempt, signal, undefined);
+}
+
+function assemble(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSignal, memory: MemoryEntry[] | undefined): Prepared | Promise<Prepared> {
+  const { builder } = loop.options;
   const built = builder.build({
     task: task.spec,
     model: task.model.id,
@@ -126,6 +149,12 @@ async function prepare(loop: RunLoop, task: TaskRuntime, attempt: number, signal
   const context = loop.record.spec.policy?.context;
   const maxTokens = context?.maxTokens ?? Math.max(1, task.model.maxInputTokens - task.maxOutputTokens);
   if (built.tokens <= maxTokens) return { messages: built.messages, inputTokens: built.tokens, events: [] };
+  return compactContext(loop, task, attempt, signal, built, maxTokens);
+}
+
+async function compactContext(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSignal, built: BuiltContext, maxTokens: number): Promise<Prepared> {
+  const { compactor } = loop.options;
+  const context = loop.record.spec.policy?.context;
   const strategy = context?.strategy ?? 'truncate';
   const request = {
     messages: built.messages,
@@ -216,7 +245,8 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: A
   let reservation: Reservation | undefined;
   let permitId: string | undefined;
   try {
-    const prepared = await prepare(loop, task, attempt, signal);
+    const preparing = prepare(loop, task, attempt, signal);
+    const prepared = preparing instanceof Promise ? await preparing : preparing;
     if (options.policy !== undefined) permitId = await admit(loop, task, prepared.inputTokens, signal);
     if (loop.controller.signal.aborted) throw abortReason(loop);
     const worstCase = costs.worstCase(task.model.id, prepared.inputTokens, task.maxOutputTokens);
@@ -289,6 +319,7 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: A
     }
     task.state = 'completed';
     task.output = result.output;
+    task.routed = undefined;
     // Accumulated: a summary call made for this attempt is already in both.
     task.usage = addUsage(task.usage, result.usage);
     task.cost = (task.cost + cost) as Money;

@@ -4,6 +4,7 @@ import {
   type ErrorInfo,
   type Money,
   type ModelInfo,
+  type RoutedOutput,
   type ReservationId,
   type RunId,
   type TaskId,
@@ -29,6 +30,13 @@ export interface TaskRuntime {
   reserved: Money;
   startedAt: string | undefined;
   endedAt: string | undefined;
+  /**
+   * The output as last routed whole (no `select`, no `maxTokens`) to a dependent of `routedFor`'s
+   * model: dependents that share a model receive the same routed text, so it is routed (and its
+   * tokens counted) once. Not journaled.
+   */
+  routed: RoutedOutput | undefined;
+  routedFor: string | undefined;
 }
 
 export function taskRecord(runId: RunId, task: TaskRuntime): TaskRecord {
@@ -72,5 +80,7 @@ export function runtimeFromRecord(record: TaskRecord, model: ModelInfo, maxOutpu
     reserved: ZERO_MONEY,
     startedAt: record.startedAt,
     endedAt: record.endedAt,
+    routed: undefined,
+    routedFor: undefined,
   };
 }

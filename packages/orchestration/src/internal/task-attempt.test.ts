@@ -1,0 +1,41 @@
+import type { RouteInput, TaskSpec } from '@runtime/contracts';
+import { describe, expect, it } from 'vitest';
+import { fakeEstimator, fakeRouter } from '../../test/support/fakes.js';
+import { createScriptedLlm } from '../../test/support/scripted-llm.js';
+import { harness } from '../../test/support/setup.js';
+
+describe('dependency routing', () => {
+  it('routes a whole output once per model; select and maxTokens are routed per dependent', async () => {
+    const inner = fakeRouter(fakeEstimator());
+    const calls: RouteInput[] = [];
+    const router = {
+      route(input: RouteInput) {
+        calls.push(input);
+        return inner.route(input);
+      },
+    };
+    const llm = createScriptedLlm();
+    const { orchestrator } = harness(llm, { router });
+    const tasks: TaskSpec[] = [
+      { id: 'a', prompt: 'do a' },
+      { id: 'b', prompt: 'do b', deps: ['a'] },
+      { id: 'c', prompt: 'do c', deps: ['a'] },
+      { id: 'd', prompt: 'do d', deps: ['a'], model: 'flagship' },
+      { id: 'e', prompt: 'do e', deps: [{ id: 'a', maxTokens: 50 }] },
+      { id: 'f', prompt: 'do f', deps: [{ id: 'a', maxTokens: 50 }] },
+    ];
+    const run = await orchestrator.wait((await orchestrator.start({ tasks, policy: { maxParallelism: 1 } })).id);
+    expect(run.state).toBe('completed');
+    expect(calls.map((call) => [call.dependencyId, call.model, call.maxTokens])).toEqual([
+      ['a', 'fast', undefined], // b; c reuses it
+      ['a', 'flagship', undefined], // d
+      ['a', 'fast', 50], // e
+      ['a', 'fast', 50], // f
+    ]);
+    // Every dependent still received the output.
+    for (const id of ['b', 'c', 'd', 'e', 'f']) {
+      const request = llm.requests.find((entry) => entry.messages.some((message) => message.content === `do ${id}`));
+      expect(request?.messages.some((message) => message.content.includes('output of a'))).toBe(true);
+    }
+  });
+});
