@@ -12,16 +12,44 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { asRunId, asTaskId, type LlmClient, type LlmResult, type RuntimeEvent, type TaskRecord, type TaskSpec } from '@runtime/contracts';
+import { asRunId, asTaskId, type LlmClient, type Orchestrator, type LlmResult, type RuntimeEvent, type TaskRecord, type TaskSpec } from '@runtime/contracts';
 import { createSqliteRunStore } from '../src/sqlite.js';
 import { layeredDag, seededRandom } from '../test/support/layered-dag.js';
 import { createScriptedLlm } from '../test/support/scripted-llm.js';
-import { harness } from '../test/support/setup.js';
+import { fakeBuilder, fakeCatalog, fakeCompactor, fakeCosts, fakeEstimator, fakeLedger, fakeRouter } from '../test/support/fakes.js';
+import type * as Orchestration from '../src/index.js';
 import { langGraph, minimalScheduler } from './baselines.js';
 import { bottomLevels, makespanBound, simulate } from './list-schedule.js';
+
+// BENCH_TARGET=dist measures the built package (what users run; `pnpm bench:dist` builds it first).
+// The default measures the source through tsx, whose transform adds a call per closure created
+// (esbuild's keepNames) — a visible share of a loop that creates several closures per task.
+const TARGET = process.env.BENCH_TARGET === 'dist' ? 'dist' : 'source (tsx)';
+const { createMemoryRunStore, createOrchestrator } = (TARGET === 'dist'
+  ? await import(new URL('../dist/index.js', import.meta.url).href)
+  : await import('../src/index.js')) as typeof Orchestration;
+
+/** The orchestrator with trivial in-memory collaborators (the test fakes). */
+function harness(llm: LlmClient): { orchestrator: Orchestrator } {
+  const estimator = fakeEstimator();
+  return {
+    orchestrator: createOrchestrator({
+      catalog: fakeCatalog(),
+      estimator,
+      costs: fakeCosts(),
+      ledger: fakeLedger(),
+      builder: fakeBuilder(estimator),
+      compactor: fakeCompactor(estimator),
+      router: fakeRouter(estimator),
+      llm,
+      store: createMemoryRunStore(),
+      onBackgroundError: () => undefined,
+    }),
+  };
+}
 
 interface Result {
   readonly name: string;
@@ -76,7 +104,7 @@ const ANSWER: LlmResult = {
 async function orchestratorRun(tasks: readonly TaskSpec[], parallelism: number, latency: (id: string) => number): Promise<number> {
   return time(async () => {
     const llm = latency('t0') === 0 ? zeroLatencyLlm : createScriptedLlm({ latency });
-    const { orchestrator } = harness(llm, { onBackgroundError: () => undefined });
+    const { orchestrator } = harness(llm);
     const run = await orchestrator.start({ tasks, policy: { maxParallelism: parallelism } });
     const done = await orchestrator.wait(run.id);
     if (done.state !== 'completed') throw new Error(`run ${done.state}`);
@@ -155,7 +183,7 @@ const scenarios: Record<string, () => Promise<Result>> = {
           return result;
         },
       };
-      const { orchestrator } = harness(llm, { onBackgroundError: () => undefined });
+      const { orchestrator } = harness(llm);
       const run = await orchestrator.start({ tasks, policy: { maxParallelism: 8 } });
       const done = await orchestrator.wait(run.id);
       if (done.state !== 'completed') throw new Error(`run ${done.state}`);
@@ -225,6 +253,7 @@ if (scenario !== undefined) {
 } else {
   const self = fileURLToPath(import.meta.url);
   const results: Record<string, Result> = {};
+  console.log(`${TARGET}, node ${process.version}, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
   for (const name of Object.keys(scenarios)) {
     const child = spawnSync(process.execPath, [...process.execArgv, self, name], { encoding: 'utf8', maxBuffer: 1 << 20 });
     if (child.status !== 0) throw new Error(`${name} failed: ${child.stderr}`);

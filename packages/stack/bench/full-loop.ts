@@ -3,8 +3,13 @@
  * zero-latency model, random layered DAG (20 layers, 1–3 deps each), maxParallelism 16, in-memory
  * stores — against a minimal in-degree + p-limit scheduler on the same DAG, in the same process
  * order (each measured in its own child process for a clean peak RSS; best of three runs).
+ *
+ * `pnpm bench` runs the packages' source through tsx (whose transform adds a call per closure
+ * created — esbuild's keepNames); `pnpm bench:dist` builds the domain packages and measures their
+ * dist, which is what users run.
  */
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { LlmClient, LlmResult, TaskSpec } from '@runtime/contracts';
 import pLimit from 'p-limit';
@@ -102,6 +107,8 @@ if (scenario === 'full' || scenario === 'minimal') {
 } else {
   const self = fileURLToPath(import.meta.url);
   const results: Record<string, { wall: number; cpu: number; rssMb: number }> = {};
+  const target = process.env.BENCH_TARGET === 'dist' ? 'domain packages from dist' : 'source (tsx)';
+  console.log(`${target}, node ${process.version}, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
   for (const name of ['minimal', 'full']) {
     const child = spawnSync(process.execPath, [...process.execArgv, self, name], { encoding: 'utf8', maxBuffer: 1 << 20 });
     if (child.status !== 0) throw new Error(`${name} failed: ${child.stderr}`);
