@@ -1,4 +1,5 @@
-import { BudgetError, ValidationError, usd } from '@runtime/contracts';
+import { BudgetError, ValidationError, asReservationId, usd } from '@runtime/contracts';
+import type { Money } from '@runtime/contracts';
 import { describe, expect, it } from 'vitest';
 import { describeLedgerSuite } from '../test/ledger-suite.js';
 import { createBudgetLedger } from './budget-ledger.js';
@@ -29,6 +30,8 @@ describe('in-memory ledger specifics', () => {
     const generated = await ledger.reserve(['tenant:a'], usd(1));
     await ledger.settle(generated.id, usd(1));
     await expect(ledger.reserve(['tenant:a'], usd(1), { id: generated.id })).rejects.toBeInstanceOf(ValidationError);
+    // An id of the generated form that the ledger has not issued yet is refused too (it would collide later).
+    await expect(ledger.reserve(['tenant:a'], usd(1), { id: asReservationId(`${generated.id}0`) })).rejects.toBeInstanceOf(ValidationError);
     expect(await ledger.snapshot('tenant:a')).toMatchObject({ spent: usd(1), reserved: 0n });
   });
 
@@ -74,5 +77,21 @@ describe('in-memory ledger specifics', () => {
     // The reservation opened first is still open and settles normally.
     expect((await ledger.settle(longHeld.id, usd(2))).actual).toBe(usd(2));
     expect(await ledger.snapshot('tenant:a')).toMatchObject({ spent: usd(7), reserved: 0n });
+  });
+
+  it('finds a long-held reservation after thousands of newer ones reused its slot', async () => {
+    const ledger = createBudgetLedger({ closedRetention: 3 });
+    await ledger.setLimit('tenant:a', null);
+    const longHeld = await ledger.reserve(['tenant:a'], usd(7));
+    const released = await ledger.reserve(['tenant:a'], usd(5));
+    for (let index = 0; index < 6000; index++) {
+      const hold = await ledger.reserve(['tenant:a'], 1_000n as Money);
+      await ledger.settle(hold.id, 1_000n as Money);
+    }
+    await ledger.release(released.id);
+    await ledger.release(released.id);
+    expect((await ledger.settle(longHeld.id, usd(2))).actual).toBe(usd(2));
+    expect((await ledger.settle(longHeld.id, usd(3))).actual).toBe(usd(2));
+    expect(await ledger.snapshot('tenant:a')).toMatchObject({ spent: usd(2) + 6_000_000n, reserved: 0n });
   });
 });

@@ -27,6 +27,7 @@ import {
 import { invalid } from './internal/errors.js';
 import { addTo, fromLimbs, setLimbs, subtractFrom, sumExceeds, toLimbs } from './internal/limbs.js';
 import type { Limbs } from './internal/limbs.js';
+import { SequenceTable } from './internal/sequence-table.js';
 
 /**
  * A {@link @runtime/contracts#BudgetLedger} that can also return expired leases on demand.
@@ -60,6 +61,8 @@ interface ScopeState {
 /** An open reservation (or a closed one still remembered whole); `hi`/`lo` are its amount's limbs. */
 interface Entry extends Limbs {
   readonly id: string;
+  /** Where it is filed: its sequence number when the ledger named it, else its id. */
+  readonly key: Key;
   readonly view: Reservation;
   readonly scopes: readonly ScopeState[];
   readonly expiresAt: number;
@@ -75,6 +78,9 @@ interface Entry extends Limbs {
 }
 
 const RELEASED = 'released';
+
+/** A generated id's sequence number (a cheap integer map key) or a caller-chosen id. */
+type Key = number | string;
 
 /**
  * What is known of an id: the entry while open; once closed its {@link Settlement} or
@@ -129,31 +135,56 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
   const clock = options.clock ?? systemClock;
   const retention = options.closedRetention ?? 10_000;
   const scopes = new Map<string, ScopeState>();
-  // Every open reservation and every remembered closed one, by id: a close overwrites its value
-  // in place, and a ring of the last `retention` closed ids says which one to forget next.
-  const known = new Map<string, Known>();
-  const closedRing: (string | undefined)[] = [];
+  // Every open reservation and every remembered closed one: those the ledger named in a ring
+  // indexed by sequence number (hashing a fresh id string into a Map dominated the hot path), the
+  // others by id. A close
+  // overwrites the value in place, and a ring of the last `retention` closed keys says which one
+  // to forget next.
+  const generated = new SequenceTable<Known>(retention + 4096);
+  const named = new Map<string, Known>();
+  const closedRing: (Key | undefined)[] = [];
   let ringNext = 0;
   // Open reservations as an intrusive doubly-linked list (for sweeps; O(1) insert and removal).
   let openHead: Entry | undefined;
   const byHolder = new Map<string, Set<string>>();
   const idPrefix = `res_${randomUUID().slice(0, 8)}_`;
+  const prefixLength = idPrefix.length;
   let sequence = 0;
   // A lower bound of the earliest open lease: no scan is needed before it.
   let nextExpiry = Number.POSITIVE_INFINITY;
   // Scratch limbs for the amount of the call in progress (no allocation per call).
   const scratch: Limbs = { hi: 0, lo: 0 };
 
-  const remember = (id: string, value: Known): void => {
+  /** The key of an id: its sequence number when it has the form of the ids this ledger generates. */
+  const keyOf = (id: string): Key => {
+    if (id.length <= prefixLength || id.length > prefixLength + 15 || !id.startsWith(idPrefix)) return id;
+    let sequenceNumber = 0;
+    for (let index = prefixLength; index < id.length; index++) {
+      const digit = id.charCodeAt(index) - 48;
+      if (digit < 0 || digit > 9 || (digit === 0 && index === prefixLength)) return id;
+      sequenceNumber = sequenceNumber * 10 + digit;
+    }
+    return sequenceNumber;
+  };
+
+  const find = (key: Key): Known | undefined => (typeof key === 'number' ? generated.get(key) : named.get(key));
+
+  const forget = (key: Key): void => {
+    if (typeof key === 'number') generated.delete(key);
+    else named.delete(key);
+  };
+
+  const remember = (key: Key, value: Known): void => {
     if (retention <= 0) {
-      known.delete(id);
+      forget(key);
       return;
     }
-    known.set(id, value);
+    if (typeof key === 'number') generated.update(key, value);
+    else named.set(key, value);
     const forgotten = closedRing[ringNext];
-    closedRing[ringNext] = id;
+    closedRing[ringNext] = key;
     ringNext = ringNext + 1 === retention ? 0 : ringNext + 1;
-    if (forgotten !== undefined) known.delete(forgotten);
+    if (forgotten !== undefined) forget(forgotten);
   };
 
   const close = (entry: Entry, state: Entry['state']): void => {
@@ -169,7 +200,7 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
       ids?.delete(id);
       if (ids?.size === 0) byHolder.delete(entry.holder);
     }
-    remember(id, entry.callerId || state === 'expired' ? entry : state === 'released' ? RELEASED : (entry.settlement ?? entry));
+    remember(entry.key, entry.callerId || state === 'expired' ? entry : state === 'released' ? RELEASED : (entry.settlement ?? entry));
   };
 
   const returnAmount = (entry: Entry): void => {
@@ -202,7 +233,7 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
 
   /** What is known of an id, with its lease checked. */
   const lookup = (id: string, now: number): Known => {
-    const found = known.get(id);
+    const found = find(keyOf(id));
     if (found === undefined) throw reservationNotFound(id);
     if (isEntry(found) && found.state === 'open' && found.expiresAt <= now) expire(found);
     return found;
@@ -282,10 +313,16 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
     const { names, states } = resolveScopes(scopeNames);
     const now = clock.now();
     sweep(now);
-    if (checked.id !== undefined) {
-      const existing = known.get(checked.id);
+    let key: Key;
+    if (checked.id === undefined) {
+      key = ++sequence;
+    } else {
+      key = keyOf(checked.id);
+      const existing = find(key);
       if (existing !== undefined && isEntry(existing)) return existing.view;
       if (existing !== undefined) throw invalid('id', 'already used by a reservation this ledger named itself', { id: checked.id });
+      // Ids of this form are reserved for the ledger's own (a later generated id would collide).
+      if (typeof key === 'number') throw invalid('id', 'has the form of the ids this ledger generates', { id: checked.id });
     }
     setLimbs(scratch, amount);
     for (let index = 0; index < states.length; index++) {
@@ -298,7 +335,7 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
       const state = states[index];
       if (state !== undefined) addTo(state.reserved, scratch);
     }
-    const id = checked.id ?? `${idPrefix}${++sequence}`;
+    const id = checked.id ?? `${idPrefix}${key}`;
     const expiresAt = now + checked.leaseMs;
     const view: Reservation = Object.freeze(
       checked.holder === undefined
@@ -309,6 +346,7 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
       hi: scratch.hi,
       lo: scratch.lo,
       id,
+      key,
       view,
       scopes: states,
       expiresAt,
@@ -322,7 +360,8 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
     };
     if (openHead !== undefined) openHead.prev = entry;
     openHead = entry;
-    known.set(id, entry);
+    if (typeof key === 'number') generated.insert(key, entry);
+    else named.set(key, entry);
     if (expiresAt < nextExpiry) nextExpiry = expiresAt;
     if (checked.holder !== undefined) {
       let ids = byHolder.get(checked.holder);

@@ -23,29 +23,30 @@ local NOW = tonumber(ARGV[2])
 local TTL = tonumber(ARGV[3])
 local B = 1e15
 local SK = P .. 'scopes'
+-- Amounts are passed around as two values (hi, lo), never as tables: no allocation per operation.
 local function parse(s)
-  if not s then return {0, 0} end
+  if not s then return 0, 0 end
   local n = #s
-  if n <= 15 then return {0, tonumber(s)} end
-  return {tonumber(string.sub(s, 1, n - 15)), tonumber(string.sub(s, n - 14))}
+  if n <= 15 then return 0, tonumber(s) end
+  return tonumber(string.sub(s, 1, n - 15)), tonumber(string.sub(s, n - 14))
 end
-local function fmt(a)
-  if a[1] == 0 then return string.format('%.0f', a[2]) end
-  return string.format('%.0f', a[1]) .. string.format('%015.0f', a[2])
+local function fmt(hi, lo)
+  if hi == 0 then return string.format('%.0f', lo) end
+  return string.format('%.0f%015.0f', hi, lo)
 end
-local function add(a, b)
-  local hi, lo = a[1] + b[1], a[2] + b[2]
-  if lo >= B then lo = lo - B; hi = hi + 1 end
-  return {hi, lo}
+local function add(ah, al, bh, bl)
+  local hi, lo = ah + bh, al + bl
+  if lo >= B then return hi + 1, lo - B end
+  return hi, lo
 end
-local function sub(a, b)
-  local hi, lo = a[1] - b[1], a[2] - b[2]
-  if lo < 0 then lo = lo + B; hi = hi - 1 end
-  return {hi, lo}
+local function sub(ah, al, bh, bl)
+  local hi, lo = ah - bh, al - bl
+  if lo < 0 then return hi - 1, lo + B end
+  return hi, lo
 end
-local function gt(a, b)
-  if a[1] ~= b[1] then return a[1] > b[1] end
-  return a[2] > b[2]
+local function gt(ah, al, bh, bl)
+  if ah ~= bh then return ah > bh end
+  return al > bl
 end
 local function closeOpen(id, rk, state, holder, actual)
   if actual then redis.call('HSET', rk, 'state', state, 'actual', actual) else redis.call('HSET', rk, 'state', state) end
@@ -54,19 +55,21 @@ local function closeOpen(id, rk, state, holder, actual)
   if holder and holder ~= '' then redis.call('SREM', P .. 'h:' .. holder, id) end
 end
 -- Adds (sign 1) or subtracts (sign -1) an amount to one field kind ('s' or 'r') of every scope.
-local function shift(scopes, kind, amount, sign)
+local function shift(scopes, kind, ah, al, sign)
   local fields = {}
   for i, s in ipairs(scopes) do fields[i] = kind .. ':' .. s end
   local values = redis.call('HMGET', SK, unpack(fields))
   local args = {}
   for i, field in ipairs(fields) do
-    args[#args + 1] = field
-    args[#args + 1] = fmt(sign > 0 and add(parse(values[i]), amount) or sub(parse(values[i]), amount))
+    local vh, vl = parse(values[i])
+    args[2 * i - 1] = field
+    if sign > 0 then args[2 * i] = fmt(add(vh, vl, ah, al)) else args[2 * i] = fmt(sub(vh, vl, ah, al)) end
   end
   redis.call('HSET', SK, unpack(args))
 end
 local function returnAmount(amountText, scopesJson)
-  shift(cjson.decode(scopesJson), 'r', parse(amountText), -1)
+  local ah, al = parse(amountText)
+  shift(cjson.decode(scopesJson), 'r', ah, al, -1)
 end
 local function expire(id)
   local rk = P .. 'r:' .. id
@@ -104,33 +107,40 @@ if ARGV[11] == '1' and redis.call('EXISTS', rk) == 1 then
   local r = redis.call('HMGET', rk, 'scopes', 'amount', 'exp', 'holder')
   return {'EXISTS', r[1], r[2], r[3], r[4] or ''}
 end
-local amount = parse(ARGV[5])
+local ah, al = parse(ARGV[5])
 local scopes = cjson.decode(ARGV[8])
 local fields = {}
-for _, s in ipairs(scopes) do
-  fields[#fields + 1] = 'l:' .. s
-  fields[#fields + 1] = 's:' .. s
-  fields[#fields + 1] = 'r:' .. s
+for i, s in ipairs(scopes) do
+  fields[3 * i - 2] = 'l:' .. s
+  fields[3 * i - 1] = 's:' .. s
+  fields[3 * i] = 'r:' .. s
 end
 local v = redis.call('HMGET', SK, unpack(fields))
 for i, s in ipairs(scopes) do
   if not v[3 * i - 2] then return {'UNKNOWN_SCOPE', s} end
 end
-for i, s in ipairs(scopes) do
-  local limit, spent, reserved = v[3 * i - 2], v[3 * i - 1], v[3 * i]
-  if limit ~= '-' and gt(add(add(parse(spent), parse(reserved)), amount), parse(limit)) then
-    return {'BUDGET_EXCEEDED', s, limit, spent, reserved}
-  end
-end
 local updates = {}
 for i, s in ipairs(scopes) do
-  updates[#updates + 1] = 'r:' .. s
-  updates[#updates + 1] = fmt(add(parse(v[3 * i]), amount))
+  local limit, spent, reserved = v[3 * i - 2], v[3 * i - 1], v[3 * i]
+  local rh, rl = add(ah, al, parse(reserved))
+  if limit ~= '-' then
+    local sh, sl = parse(spent)
+    local th, tl = add(sh, sl, rh, rl)
+    local lh, ll = parse(limit)
+    if gt(th, tl, lh, ll) then return {'BUDGET_EXCEEDED', s, limit, spent, reserved} end
+  end
+  updates[2 * i - 1] = fields[3 * i]
+  updates[2 * i] = fmt(rh, rl)
 end
 redis.call('HSET', SK, unpack(updates))
 local exp = NOW + tonumber(ARGV[6])
 local expText = string.format('%.0f', exp)
-redis.call('HSET', rk, 'state', 'open', 'amount', ARGV[5], 'scopes', ARGV[8], 'exp', expText, 'holder', ARGV[7], 'run', ARGV[9], 'task', ARGV[10])
+local record = {'state', 'open', 'amount', ARGV[5], 'scopes', ARGV[8], 'exp', expText}
+-- Optional fields are written only when given (HMGET of a missing field returns nil, read as '').
+if ARGV[7] ~= '' then record[#record + 1] = 'holder'; record[#record + 1] = ARGV[7] end
+if ARGV[9] ~= '' then record[#record + 1] = 'run'; record[#record + 1] = ARGV[9] end
+if ARGV[10] ~= '' then record[#record + 1] = 'task'; record[#record + 1] = ARGV[10] end
+redis.call('HSET', rk, unpack(record))
 redis.call('ZADD', P .. 'open', exp, id)
 if ARGV[7] ~= '' then redis.call('SADD', P .. 'h:' .. ARGV[7], id) end
 return {'OK', expText}
@@ -145,28 +155,30 @@ if not r[1] then return {'NOT_FOUND'} end
 if r[1] == 'open' and tonumber(r[4]) <= NOW then expire(id); r[1] = 'expired' end
 if r[1] == 'settled' then return {'SETTLED', r[2], r[5]} end
 if r[1] == 'released' then return {'CLOSED', 'released'} end
-local actual = parse(ARGV[5])
+local xh, xl = parse(ARGV[5])
 if r[1] == 'expired' then
   if r[6] ~= '1' then
-    shift(cjson.decode(r[3]), 's', actual, 1)
+    shift(cjson.decode(r[3]), 's', xh, xl, 1)
     redis.call('HSET', rk, 'late', '1', 'actual', ARGV[5])
   end
   return {'CLOSED', 'expired'}
 end
-local amount = parse(r[2])
+local ah, al = parse(r[2])
 local scopes = cjson.decode(r[3])
 local fields = {}
-for _, s in ipairs(scopes) do
-  fields[#fields + 1] = 's:' .. s
-  fields[#fields + 1] = 'r:' .. s
+for i, s in ipairs(scopes) do
+  fields[2 * i - 1] = 's:' .. s
+  fields[2 * i] = 'r:' .. s
 end
 local v = redis.call('HMGET', SK, unpack(fields))
 local updates = {}
-for i, s in ipairs(scopes) do
-  updates[#updates + 1] = 's:' .. s
-  updates[#updates + 1] = fmt(add(parse(v[2 * i - 1]), actual))
-  updates[#updates + 1] = 'r:' .. s
-  updates[#updates + 1] = fmt(sub(parse(v[2 * i]), amount))
+for i = 1, #scopes do
+  local sh, sl = parse(v[2 * i - 1])
+  local rh, rl = parse(v[2 * i])
+  updates[4 * i - 3] = fields[2 * i - 1]
+  updates[4 * i - 2] = fmt(add(sh, sl, xh, xl))
+  updates[4 * i - 1] = fields[2 * i]
+  updates[4 * i] = fmt(sub(rh, rl, ah, al))
 end
 redis.call('HSET', SK, unpack(updates))
 closeOpen(id, rk, 'settled', r[7], ARGV[5])
