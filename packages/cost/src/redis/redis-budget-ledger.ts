@@ -77,11 +77,11 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Swee
     const argv = [keyPrefix, String(clock.now()), ttl, ...args];
     try {
       try {
-        return await redis.evalsha(shas[name], 0, ...argv);
+        return await redis.evalsha(shas[name], 0, argv);
       } catch (error) {
         if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
         await redis.script('LOAD', REDIS_SCRIPTS[name]);
-        return await redis.evalsha(shas[name], 0, ...argv);
+        return await redis.evalsha(shas[name], 0, argv);
       }
     } catch (error) {
       throw new InternalError({
@@ -91,6 +91,18 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Swee
         cause: error,
       });
     }
+  };
+
+  // Validated scope lists and their JSON by identity: callers usually pass the same array each
+  // call. The contents are compared again each time (a caller may have changed the array).
+  const scopesByList = new WeakMap<readonly string[], { readonly names: readonly string[]; readonly json: string }>();
+  const resolveScopes = (list: readonly string[]): { readonly names: readonly string[]; readonly json: string } => {
+    const cached = Array.isArray(list) ? scopesByList.get(list) : undefined;
+    if (cached !== undefined && cached.names.length === list.length && cached.names.every((name, index) => name === list[index])) return cached;
+    const names = checkScopes(list);
+    const resolved = { names, json: JSON.stringify(names) };
+    scopesByList.set(list, resolved);
+    return resolved;
   };
 
   const runReply = async (name: RedisScriptName, args: readonly string[]): Promise<Reply> => (await run(name, args)) as Reply;
@@ -103,7 +115,7 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Swee
     },
 
     reserve: async (scopeNames, amountValue, reserveOptions): Promise<Reservation> => {
-      const names = checkScopes(scopeNames);
+      const { names, json } = resolveScopes(scopeNames);
       const amount = checkAmount(amountValue, 'amount');
       const checked = checkReserveOptions(reserveOptions);
       const id = checked.id ?? `${idPrefix}${++sequence}`;
@@ -112,7 +124,7 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Swee
         amount.toString(),
         String(checked.leaseMs),
         checked.holder ?? '',
-        JSON.stringify(names),
+        json,
         checked.runId ?? '',
         checked.taskId ?? '',
         checked.id === undefined ? '0' : '1',
