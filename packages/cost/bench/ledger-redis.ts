@@ -40,6 +40,12 @@ async function ioredisEvalsha(redis: Redis): Promise<number> {
   return rate(calls, performance.now() - started);
 }
 
+/** Server-side EVALSHA calls and microseconds so far (INFO commandstats; includes any other client's EVALSHA). */
+async function evalshaStats(redis: Redis): Promise<{ calls: number; usec: number }> {
+  const match = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await redis.info('commandstats'));
+  return { calls: Number(match?.[1] ?? 0), usec: Number(match?.[2] ?? 0) };
+}
+
 async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {
@@ -59,6 +65,7 @@ export async function benchLedgerRedis(): Promise<void> {
     const amount = usd('0.0125');
     const actual = money(12_345_678_901n);
     let pairs = 0;
+    const before = await evalshaStats(redis);
     const deadline = performance.now() + DURATION_MS;
     const started = performance.now();
     await Promise.all(
@@ -70,14 +77,22 @@ export async function benchLedgerRedis(): Promise<void> {
         }
       }),
     );
-    const ours = rate(pairs, performance.now() - started);
+    const elapsed = performance.now() - started;
+    const ours = rate(pairs, elapsed);
+    const after = await evalshaStats(redis);
+    const scriptUsec = (after.usec - before.usec) / Math.max(1, after.calls - before.calls);
+    const serverBusy = (after.usec - before.usec) / 1000 / elapsed;
     const snapshot = await ledger.snapshot('run:r1');
     if (snapshot.reserved !== 0n || snapshot.spent !== actual * BigInt(pairs)) throw new Error('benchmark ledger totals are wrong');
     const limit = redisBenchmarkEvalsha();
+    const trivialBefore = await evalshaStats(redis);
     const fromNode = await ioredisEvalsha(redis);
+    const trivialAfter = await evalshaStats(redis);
+    const trivialUsec = (trivialAfter.usec - trivialBefore.usec) / Math.max(1, trivialAfter.calls - trivialBefore.calls);
     row('redis-benchmark evalsha "return 1" -c 64', formatRate(limit, 'ops/s'));
     row('ioredis evalsha "return 1", 64 in flight', formatRate(fromNode, 'ops/s'), 'context: the Node client alone');
     row('createRedisBudgetLedger() pairs (2 scripts each)', formatRate(ours, 'pairs/s'), `${((ours / limit) * 100).toFixed(0)}% of the EVALSHA figure; target ≥ 30%`);
+    row('  server time per ledger script', `${scriptUsec.toFixed(1)} µs`, `vs ${trivialUsec.toFixed(1)} µs for "return 1"; Redis busy in scripts ${(serverBusy * 100).toFixed(0)}% of the run`);
   } finally {
     await deletePrefix(redis, keyPrefix);
     redis.disconnect();
