@@ -38,4 +38,28 @@ describe('dependency routing', () => {
       expect(request?.messages.some((message) => message.content.includes('output of a'))).toBe(true);
     }
   });
+
+  it('routes a dependency named twice once, by its first mention, with few and with many deps', async () => {
+    const inner = fakeRouter(fakeEstimator());
+    const calls: RouteInput[] = [];
+    const router = {
+      route(input: RouteInput) {
+        calls.push(input);
+        return inner.route(input);
+      },
+    };
+    const sources: TaskSpec[] = Array.from({ length: 10 }, (_, index) => ({ id: `s${index}`, prompt: `do s${index}` }));
+    const few: TaskSpec = { id: 'few', prompt: 'do few', deps: ['s0', { id: 's0', maxTokens: 5 }, 's1', 's0'] };
+    const many: TaskSpec = { id: 'many', prompt: 'do many', deps: [{ id: 's2', maxTokens: 7 }, ...sources.map((source) => source.id), 's2'] };
+    const { orchestrator } = harness(createScriptedLlm(), { router });
+    const run = await orchestrator.wait((await orchestrator.start({ tasks: [...sources, few, many], policy: { maxParallelism: 1 } })).id);
+    expect(run.state).toBe('completed');
+    const few0 = calls.filter((call) => call.dependencyId === 's0');
+    // s0 is routed whole for `few` (first mention) and reused by `many`; s2 is routed with its cap for `many`.
+    expect(few0.map((call) => call.maxTokens)).toEqual([undefined]);
+    expect(calls.filter((call) => call.dependencyId === 's2').map((call) => call.maxTokens)).toEqual([7]);
+    // s0, s1 whole (for `few`, reused by `many`), s2 capped only (its later plain mention is a repeat), s3…s9 whole.
+    expect(calls).toHaveLength(10);
+  });
 });
+

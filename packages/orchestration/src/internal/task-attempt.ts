@@ -19,6 +19,7 @@ import {
   type Reservation,
   type RoutedOutput,
   type RuntimeEventInput,
+  type TaskDependency,
 } from '@runtime/contracts';
 import { dependencyId } from './dependency-ids.js';
 import { toError } from './to-error.js';
@@ -32,15 +33,23 @@ interface Prepared {
   readonly events: RuntimeEventInput[];
 }
 
+function mentionedBefore(deps: readonly TaskDependency[], index: number, id: string): boolean {
+  for (let earlier = 0; earlier < index; earlier += 1) if (dependencyId(deps[earlier] as TaskDependency) === id) return true;
+  return false;
+}
+
 function routeDependencies(loop: RunLoop, task: TaskRuntime): RoutedOutput[] {
   const deps = task.spec.deps;
   if (deps === undefined || deps.length === 0) return [];
   const routed: RoutedOutput[] = [];
-  const seen = new Set<string>();
-  for (const dep of deps) {
+  // A dependency named twice is routed once (its first mention). Few deps: a scan of the earlier
+  // ones is cheaper than a Set per task; many deps: a Set keeps it linear.
+  const seen = deps.length > 8 ? new Set<string>() : undefined;
+  for (let index = 0; index < deps.length; index += 1) {
+    const dep = deps[index] as TaskDependency;
     const id = dependencyId(dep);
-    if (seen.has(id)) continue;
-    seen.add(id);
+    if (seen === undefined ? mentionedBefore(deps, index, id) : seen.has(id)) continue;
+    seen?.add(id);
     const source = loop.tasks.get(id as TaskRuntime['id']);
     if (source?.output === undefined) continue;
     const model = task.model.id;
