@@ -11,7 +11,7 @@
  * Keys (prefix `P`): `P scopes` one hash with the fields `l:<scope>` (limit, '-' = none),
  * `s:<scope>` (spent) and `r:<scope>` (reserved) — one HMGET and one HSET cover every scope of a
  * call, which is where a script spends its time;
- * `P r:<id>` hash {state, amount, scopes (JSON), exp, holder, actual, late, run, task};
+ * `P r:<id>` hash {state, amount, scopes (JSON), exp, actual, late, and holder, run, task when given};
  * `P open` sorted set of open ids by lease expiry; `P h:<holder>` set of a holder's open ids.
  * Keys are derived inside the scripts from the prefix, so the ledger needs one Redis node (or a
  * prefix with a hash tag that pins every key to one cluster slot).
