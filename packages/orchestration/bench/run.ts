@@ -101,15 +101,23 @@ const ANSWER: LlmResult = {
   finishReason: 'stop',
 };
 
-async function orchestratorRun(tasks: readonly TaskSpec[], parallelism: number, latency: (id: string) => number): Promise<number> {
-  return time(async () => {
-    const llm = latency('t0') === 0 ? zeroLatencyLlm : createScriptedLlm({ latency });
-    const { orchestrator } = harness(llm);
-    const run = await orchestrator.start({ tasks, policy: { maxParallelism: parallelism } });
-    const done = await orchestrator.wait(run.id);
-    if (done.state !== 'completed') throw new Error(`run ${done.state}`);
-  });
+async function runOnce(tasks: readonly TaskSpec[], parallelism: number, latency: (id: string) => number): Promise<void> {
+  const llm = latency('t0') === 0 ? zeroLatencyLlm : createScriptedLlm({ latency });
+  const { orchestrator } = harness(llm);
+  const run = await orchestrator.start({ tasks, policy: { maxParallelism: parallelism } });
+  const done = await orchestrator.wait(run.id);
+  if (done.state !== 'completed') throw new Error(`run ${done.state}`);
 }
+
+async function orchestratorRun(tasks: readonly TaskSpec[], parallelism: number, latency: (id: string) => number): Promise<number> {
+  return time(() => runOnce(tasks, parallelism, latency));
+}
+
+/**
+ * A 1,000-task run takes ≈ 15 ms, short enough for one scheduling hiccup of the shared machine to
+ * double it: each sample is a batch of `BATCH` runs (≈ as long as one LangGraph.js run), best of 3.
+ */
+const BATCH = 20;
 
 const scenarios: Record<string, () => Promise<Result>> = {
   async 'orchestrator-10k'() {
@@ -127,8 +135,12 @@ const scenarios: Record<string, () => Promise<Result>> = {
   async 'orchestrator-1k'() {
     const tasks = layeredDag(1_000, 20, 1);
     for (let warmUp = 0; warmUp < 3; warmUp += 1) await orchestratorRun(layeredDag(1_000, 20, 2 + warmUp), 16, () => 0);
-    const ms = await orchestratorRun(tasks, 16, () => 0);
-    return { name: 'orchestrator loop, 1,000 tasks', value: (ms * 1000) / tasks.length, cpu: (lastCpuMs * 1000) / tasks.length, unit: 'µs/task', rssMb: rssMb() };
+    const ms =
+      (await time(async () => {
+        for (let run = 0; run < BATCH; run += 1) await runOnce(tasks, 16, () => 0);
+      })) / BATCH;
+    const cpu = lastCpuMs / BATCH;
+    return { name: 'orchestrator loop, 1,000 tasks', value: (ms * 1000) / tasks.length, cpu: (cpu * 1000) / tasks.length, unit: 'µs/task', rssMb: rssMb(), note: `mean of batches of ${BATCH} runs, best of ${REPEAT} batches` };
   },
   async 'langgraph-1k'() {
     const tasks = layeredDag(1_000, 20, 1);
