@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { asRunId, asTaskId, type LlmClient, type Orchestrator, type LlmResult, type RuntimeEvent, type TaskRecord, type TaskSpec } from '@runtime/contracts';
 import { createSqliteRunStore } from '../src/sqlite.js';
 import { layeredDag, seededRandom } from '../test/support/layered-dag.js';
-import { createScriptedLlm } from '../test/support/scripted-llm.js';
+import { createScriptedLlm } from '../src/testing.js';
 import { fakeBuilder, fakeCatalog, fakeCompactor, fakeCosts, fakeEstimator, fakeLedger, fakeRouter } from '../test/support/fakes.js';
 import type * as Orchestration from '../src/index.js';
 import { langGraph, minimalScheduler } from './baselines.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { TERMINAL_TASK_STATES, type RuntimeEvent, type TaskSpec } from '@runtime/contracts';
 import { describe, expect, it } from 'vitest';
-import { createScriptedLlm, providerError } from '../test/support/scripted-llm.js';
+import { createScriptedLlm, providerError } from './testing.js';
 import { harness } from '../test/support/setup.js';
 
 interface DagCase {

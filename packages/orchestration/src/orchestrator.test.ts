@@ -1,7 +1,7 @@
 import { InternalError, asRunId, type Dag, type RuntimeEvent, type TaskSpec } from '@runtime/contracts';
 import { createMemoryRunStore } from './memory-run-store.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createScriptedLlm, providerError } from '../test/support/scripted-llm.js';
+import { createScriptedLlm, providerError } from './testing.js';
 import { harness } from '../test/support/setup.js';
 
 const task = (id: string, deps: string[] = [], extra: Partial<TaskSpec> = {}): TaskSpec => ({ id, prompt: `do ${id}`, deps, ...extra }) as TaskSpec;

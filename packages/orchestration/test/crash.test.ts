@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteRunStore } from '../src/sqlite.js';
 import { fakeCosts } from './support/fakes.js';
 import { seededRandom } from './support/layered-dag.js';
-import { createScriptedLlm, defaultUsage } from './support/scripted-llm.js';
+import { createScriptedLlm, defaultUsage } from '../src/testing.js';
 import { harness } from './support/setup.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -6,7 +6,7 @@
 import { createResilientClient } from '@runtime/providers';
 import type { RuntimeEvent } from '@runtime/contracts';
 import { describe, expect, it } from 'vitest';
-import { createScriptedLlm } from './support/scripted-llm.js';
+import { createScriptedLlm } from '@runtime/orchestration/testing';
 import { realRuntime } from './support/real-runtime.js';
 import { ProviderError } from '@runtime/contracts';
 

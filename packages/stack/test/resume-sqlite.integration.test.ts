@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSqliteRunStore } from '@runtime/orchestration/sqlite';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { createScriptedLlm } from './support/scripted-llm.js';
+import { createScriptedLlm } from '@runtime/orchestration/testing';
 import { realRuntime } from './support/real-runtime.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'stack-resume-'));

@@ -8,7 +8,7 @@ import type { Dag, RuntimeEvent, TaskSpec } from '@runtime/contracts';
 import { createMemoryRunStore, createOrchestrator } from '@runtime/orchestration';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OFFLINE_CATALOG } from '../src/index.js';
-import { createScriptedLlm, providerError } from './support/scripted-llm.js';
+import { createScriptedLlm, providerError } from '@runtime/orchestration/testing';
 import { realRuntime } from './support/real-runtime.js';
 
 const task = (id: string, deps: string[] = [], extra: Partial<TaskSpec> = {}): TaskSpec => ({ id, prompt: `Please do ${id}.`, deps, ...extra }) as TaskSpec;

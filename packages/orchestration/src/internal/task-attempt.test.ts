@@ -1,7 +1,7 @@
 import type { RouteInput, TaskSpec } from '@runtime/contracts';
 import { describe, expect, it } from 'vitest';
 import { fakeEstimator, fakeRouter } from '../../test/support/fakes.js';
-import { createScriptedLlm } from '../../test/support/scripted-llm.js';
+import { createScriptedLlm } from '../testing.js';
 import { harness } from '../../test/support/setup.js';
 
 describe('dependency routing', () => {

@@ -7,7 +7,7 @@ import { appendFileSync } from 'node:fs';
 import { asRunId } from '@runtime/contracts';
 import { createSqliteRunStore } from '../../src/sqlite.js';
 import { layeredDag, seededRandom } from './layered-dag.js';
-import { createScriptedLlm } from './scripted-llm.js';
+import { createScriptedLlm } from '../../src/testing.js';
 import { harness } from './setup.js';
 
 const [dbPath, callsPath, runId, seedText] = process.argv.slice(2);

@@ -1,6 +1,14 @@
-/** A deterministic LlmClient for tests: per-task latency, failure injection, call counting. */
+/**
+ * A deterministic {@link LlmClient} for tests of code that runs DAGs: per-task latency, failure
+ * injection, abort handling and call counting. Not a provider: use `@runtime/providers`' mock
+ * client for realistic token usage.
+ */
 import { ExecutionError, ProviderError, type LlmClient, type LlmRequest, type LlmResult, type Usage } from '@runtime/contracts';
 
+/**
+ * Options of {@link createScriptedLlm}.
+ * @public
+ */
 export interface ScriptedLlmOptions {
   /** Latency of a task's call in ms (0: answer on the next microtask). */
   readonly latency?: (taskId: string) => number;
@@ -12,24 +20,54 @@ export interface ScriptedLlmOptions {
   readonly onCall?: (taskId: string) => void;
 }
 
-export interface ScriptedLlm extends LlmClient {
-  readonly calls: Map<string, number>;
-  readonly requests: LlmRequest[];
-  readonly active: number;
-  readonly maxActive: number;
-  readonly aborted: string[];
-  readonly log: { readonly type: 'start' | 'end'; readonly taskId: string }[];
+/**
+ * One entry of {@link ScriptedLlm.log}.
+ * @public
+ */
+export interface ScriptedLlmLogEntry {
+  /** A call started or ended. */
+  readonly type: 'start' | 'end';
+  /** The task it was for (`unknown` when the call carried no context). */
+  readonly taskId: string;
 }
 
+/**
+ * A scripted client with what it observed.
+ * @public
+ */
+export interface ScriptedLlm extends LlmClient {
+  /** Calls per task id. */
+  readonly calls: Map<string, number>;
+  /** Every request, in call order. */
+  readonly requests: LlmRequest[];
+  /** Calls in flight now. */
+  readonly active: number;
+  /** The most calls in flight at once so far. */
+  readonly maxActive: number;
+  /** Task ids whose call was aborted, in order. */
+  readonly aborted: string[];
+  /** Starts and ends, in order. */
+  readonly log: ScriptedLlmLogEntry[];
+}
+
+/**
+ * The usage a scripted call reports unless `usage` is given: 10 + id length in, 5 out.
+ * @public
+ */
 export function defaultUsage(taskId: string): Usage {
   return { inputTokens: 10 + taskId.length, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
 }
 
+/**
+ * Creates a {@link ScriptedLlm}: each call answers `output of <taskId>` after the task's latency
+ * (0: on the next microtask; `Infinity`: only an abort ends it), or throws the injected failure.
+ * @public
+ */
 export function createScriptedLlm(options: ScriptedLlmOptions = {}): ScriptedLlm {
   const calls = new Map<string, number>();
   const requests: LlmRequest[] = [];
   const aborted: string[] = [];
-  const log: { type: 'start' | 'end'; taskId: string }[] = [];
+  const log: ScriptedLlmLogEntry[] = [];
   let active = 0;
   let maxActive = 0;
   const client: ScriptedLlm = {
@@ -94,6 +132,10 @@ export function createScriptedLlm(options: ScriptedLlmOptions = {}): ScriptedLlm
   return client;
 }
 
+/**
+ * A terminal `PROVIDER_ERROR` with `details.status`, for failure injection.
+ * @public
+ */
 export function providerError(status = 500): ProviderError {
   return new ProviderError({ code: 'PROVIDER_ERROR', message: `status ${status}`, details: { status, kind: 'terminal' } });
 }
