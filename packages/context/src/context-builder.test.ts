@@ -2,20 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { asTaskId, ValidationError, type RoutedOutput, type TaskSpec } from '@runtime/contracts';
 import { createFakeTokenEstimator } from '../test/support/fake-token-estimator.js';
 import { createContextBuilder } from './context-builder.js';
+import { thrown } from '../test/support/thrown.js';
 
 const model = 'test-model';
 
 function routed(id: string, content: string, truncated = false): RoutedOutput {
   return { dependencyId: asTaskId(id), content, truncated, tokens: Math.ceil(content.length / 4) };
-}
-
-function thrown(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
 }
 
 describe('createContextBuilder', () => {

@@ -2,19 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { asTaskId, ValidationError, type RouteInput } from '@runtime/contracts';
 import { createFakeTokenEstimator } from '../test/support/fake-token-estimator.js';
 import { createContextRouter } from './context-router.js';
+import { thrown } from '../test/support/thrown.js';
 
 const model = 'test-model';
 const dependencyId = asTaskId('design');
 const output = JSON.stringify({ summary: 'Use a DAG scheduler.', items: [{ name: 'scheduler', size: 3 }, { name: 'queue' }], count: 2 });
-
-function thrown(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('createContextRouter', () => {
   const estimator = createFakeTokenEstimator();

@@ -3,6 +3,7 @@ import { ContextError, ValidationError } from '@runtime/contracts';
 import { createFakeTokenEstimator } from '../test/support/fake-token-estimator.js';
 import { buildTieredPrompt, DEFAULT_THINKING_INSTRUCTION } from './tiered-prompt.js';
 import type { TieredPromptInput } from './tiered-prompt-types.js';
+import { thrown } from '../test/support/thrown.js';
 
 const estimator = createFakeTokenEstimator();
 const options = { estimator, model: 'test-model' };
@@ -23,15 +24,6 @@ const full: TieredPromptInput = {
   security: ['never log API keys'],
   architectureContext: 'The orchestrator reserves before every call.',
 };
-
-function thrown(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
-}
 
 describe('buildTieredPrompt', () => {
   it('renders tier 3 with every section in order, in XML tags', () => {
