@@ -19,7 +19,7 @@ import {
   type AnthropicUsageWire,
 } from './internal/anthropic-wire.js';
 import type { FetchFunction } from './fetch-function.js';
-import { HttpCall } from './internal/http-call.js';
+import { openHttpCall, type HttpCall, type HttpEndpoint } from './internal/http-call.js';
 import type { StreamingLlmClient } from './streaming-llm-client.js';
 import { httpFailureToError } from './classify-error.js';
 import { parseSse } from './internal/sse.js';
@@ -122,18 +122,10 @@ export function createAnthropicClient(options: AnthropicClientOptions = {}): Str
   const headers: Record<string, string> = { 'anthropic-version': options.version ?? '2023-06-01', ...options.headers };
   if (options.apiKey !== undefined) headers['x-api-key'] = options.apiKey;
 
+  const endpoint: HttpEndpoint = { provider, url: `${baseUrl}/v1/messages`, headers, timeoutMs: options.timeoutMs, clock, fetch: doFetch };
+
   function call(request: LlmRequest, callOptions: LlmCallOptions | undefined, stream: boolean): HttpCall {
-    return new HttpCall({
-      provider,
-      model: request.providerModel ?? request.model,
-      url: `${baseUrl}/v1/messages`,
-      headers,
-      body: anthropicBody(request, stream),
-      signal: callOptions?.signal,
-      timeoutMs: callOptions?.timeoutMs ?? options.timeoutMs,
-      clock,
-      fetch: doFetch,
-    });
+    return openHttpCall(endpoint, request, callOptions, anthropicBody(request, stream));
   }
 
   return {

@@ -12,7 +12,7 @@ import type { LlmCallOptions, LlmRequest, LlmResult, LlmStreamChunk } from '@run
 import type { Clock, FinishReason, Message, ToolCall } from '@runtime/contracts';
 import { resolveClock, resolveFetch, tokens, trimTrailingSlash } from './internal/adapter-options.js';
 import type { FetchFunction } from './fetch-function.js';
-import { HttpCall } from './internal/http-call.js';
+import { openHttpCall, type HttpCall, type HttpEndpoint } from './internal/http-call.js';
 import type { StreamingLlmClient } from './streaming-llm-client.js';
 import { parseSse } from './internal/sse.js';
 import { ProviderError } from '@runtime/contracts';
@@ -169,18 +169,10 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleClientOpti
     return wire;
   }
 
+  const endpoint: HttpEndpoint = { provider, url: `${baseUrl}/chat/completions`, headers, timeoutMs: options.timeoutMs, clock, fetch: doFetch };
+
   function call(request: LlmRequest, callOptions: LlmCallOptions | undefined, stream: boolean): HttpCall {
-    return new HttpCall({
-      provider,
-      model: request.providerModel ?? request.model,
-      url: `${baseUrl}/chat/completions`,
-      headers,
-      body: body(request, stream),
-      signal: callOptions?.signal,
-      timeoutMs: callOptions?.timeoutMs ?? options.timeoutMs,
-      clock,
-      fetch: doFetch,
-    });
+    return openHttpCall(endpoint, request, callOptions, body(request, stream));
   }
 
   return {

@@ -1,4 +1,4 @@
-import { ProviderError, type Clock, type RuntimeError } from '@runtime/contracts';
+import { ProviderError, type Clock, type LlmCallOptions, type LlmRequest, type RuntimeError } from '@runtime/contracts';
 import { abortedError, classifyError, httpFailureToError } from '../classify-error.js';
 import { parseRetryAfter } from '../retry-after.js';
 import { compactDetails } from './details.js';
@@ -15,6 +15,28 @@ export interface HttpCallSettings {
   readonly timeoutMs: number | undefined;
   readonly clock: Clock;
   readonly fetch: FetchFunction;
+}
+
+/** What stays the same for every call of one adapter. */
+export interface HttpEndpoint {
+  readonly provider: string;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The adapter's default deadline; a call's own `timeoutMs` wins. */
+  readonly timeoutMs: number | undefined;
+  readonly clock: Clock;
+  readonly fetch: FetchFunction;
+}
+
+/** One call of an adapter: the request's model name, the caller's signal and deadline, the wire body. */
+export function openHttpCall(endpoint: HttpEndpoint, request: LlmRequest, callOptions: LlmCallOptions | undefined, body: unknown): HttpCall {
+  return new HttpCall({
+    ...endpoint,
+    model: request.providerModel ?? request.model,
+    body,
+    signal: callOptions?.signal,
+    timeoutMs: callOptions?.timeoutMs ?? endpoint.timeoutMs,
+  });
 }
 
 /**
