@@ -307,12 +307,27 @@ export class AuthError extends RuntimeError<AuthErrorCode> {
  * Codes of {@link RunStateError}.
  * @public
  */
-export type RunStateErrorCode = 'RUN_NOT_FOUND' | 'RUN_NOT_RUNNING' | 'IDEMPOTENCY_CONFLICT' | 'QUEUE_FULL';
-const isRunState = family<RunStateErrorCode>(['RUN_NOT_FOUND', 'RUN_NOT_RUNNING', 'IDEMPOTENCY_CONFLICT', 'QUEUE_FULL']);
+export type RunStateErrorCode =
+  | 'RUN_NOT_FOUND'
+  | 'RUN_NOT_RUNNING'
+  | 'IDEMPOTENCY_CONFLICT'
+  | 'QUEUE_FULL'
+  | 'RUN_OWNED'
+  | 'LEASE_LOST';
+const isRunState = family<RunStateErrorCode>([
+  'RUN_NOT_FOUND',
+  'RUN_NOT_RUNNING',
+  'IDEMPOTENCY_CONFLICT',
+  'QUEUE_FULL',
+  'RUN_OWNED',
+  'LEASE_LOST',
+]);
 
 /**
  * An operation that does not fit the run's state. `QUEUE_FULL` carries `details.capacity` and
- * `details.retryAfterMs`.
+ * `details.retryAfterMs`; `RUN_OWNED` (another owner holds an unexpired lease: `details.owner`,
+ * `details.expiresAt`) and `LEASE_LOST` (a commit or renewal fenced out because the run's lease
+ * moved on: `details.owner`, `details.epoch`, `details.currentEpoch`) guard run ownership.
  * @public
  */
 export class RunStateError extends RuntimeError<RunStateErrorCode> {

@@ -53,6 +53,7 @@ export {
   type TokenEncoding,
 } from './model.js';
 export {
+  DEFAULT_MAX_OUTPUT_TOKENS,
   TERMINAL_RUN_STATES,
   TERMINAL_TASK_STATES,
   type BudgetPolicy,
@@ -190,6 +191,7 @@ export {
   type RunCommit,
   type RunListPage,
   type RunListQuery,
+  type RunLease,
   type RunRecord,
   type RunStore,
   type Scheduler,

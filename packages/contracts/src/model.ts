@@ -43,8 +43,13 @@ export interface ModelPricing {
   readonly outputPerMTok: number;
   /** Prompt tokens read from cache. @defaultValue `inputPerMTok` */
   readonly cacheReadPerMTok?: number;
-  /** Prompt tokens written to cache. @defaultValue `inputPerMTok` */
+  /** Prompt tokens written to cache (Anthropic: the 5-minute TTL). @defaultValue `inputPerMTok` */
   readonly cacheWritePerMTok?: number;
+  /**
+   * Prompt tokens written to cache with the 1-hour TTL (Anthropic `ephemeral_1h_input_tokens`).
+   * @defaultValue `cacheWritePerMTok`
+   */
+  readonly cacheWrite1hPerMTok?: number;
   /** Reasoning tokens. @defaultValue `outputPerMTok` */
   readonly reasoningPerMTok?: number;
 }
@@ -64,6 +69,12 @@ export interface ModelCapabilities {
   readonly vision?: boolean;
   /** Provider-side prompt caching. */
   readonly promptCaching?: boolean;
+  /**
+   * The request field that carries the output cap on the OpenAI wire format: o-series and gpt-5
+   * models accept only `max_completion_tokens`; some compatible servers only `max_tokens`.
+   * @defaultValue `'max_completion_tokens'` for the `openai` provider, `'max_tokens'` otherwise
+   */
+  readonly outputTokensParam?: 'max_tokens' | 'max_completion_tokens';
 }
 
 /**
@@ -79,8 +90,13 @@ export interface ModelInfo {
   readonly providerModel: string;
   /** Role for tier routing. */
   readonly role: ModelRole;
-  /** Context window: the most prompt tokens accepted. */
+  /** The most prompt tokens one call accepts. */
   readonly maxInputTokens: number;
+  /**
+   * The total context window (prompt + completion) where the provider defines one. A call's prompt
+   * may use `min(maxInputTokens, contextWindow − output cap)`.
+   */
+  readonly contextWindow?: number;
   /** The most completion tokens one call may produce. */
   readonly maxOutputTokens: number;
   /** Prices. */

@@ -146,6 +146,24 @@ export interface Orchestrator {
 }
 
 /**
+ * Ownership of a run: only the holder of the current lease executes it and writes its journal.
+ *
+ * @remarks
+ * A lease is taken when a run is created or resumed and renewed by heartbeat. Another process may
+ * take it over only once `expiresAt` has passed; each take-over increments `epoch`, and every
+ * {@link RunCommit} is fenced by `(owner, epoch)`, so a stale owner that wakes up can no longer write.
+ * @public
+ */
+export interface RunLease {
+  /** The owning process (unique per process start). */
+  readonly owner: string;
+  /** Increments at every acquisition; fences commits. */
+  readonly epoch: number;
+  /** Epoch milliseconds after which another owner may take the run over. */
+  readonly expiresAt: number;
+}
+
+/**
  * A run as journaled.
  * @public
  */
@@ -168,8 +186,10 @@ export interface RunRecord {
   readonly budgetLimit?: Money;
   /** Outer budget scopes. */
   readonly parentScopes?: readonly string[];
-  /** Process that runs it (for resume after its crash). */
+  /** Process that runs it (for resume after its crash); equals `lease.owner` when leased. */
   readonly owner?: string;
+  /** The current owner lease; absent for a run no process owns (terminal, or released). */
+  readonly lease?: RunLease;
   /** Idempotency key, unique per tenant. */
   readonly idempotencyKey?: string;
   /** Hash of the request body that created it (for `IDEMPOTENCY_CONFLICT`). */
@@ -224,6 +244,11 @@ export interface RunCommit {
   readonly tasks?: readonly TaskRecord[];
   /** Events to append; their `seq` must continue the run's sequence with no gap. */
   readonly events?: readonly RuntimeEvent[];
+  /**
+   * The writer's lease: the commit is refused with `LEASE_LOST` (nothing written) unless the run's
+   * current lease has this owner and epoch. Omitted only by single-process tools and tests.
+   */
+  readonly fence?: Pick<RunLease, 'owner' | 'epoch'>;
 }
 
 /**
@@ -280,6 +305,26 @@ export interface RunStore {
   readEvents(runId: RunId, afterSeq?: number, limit?: number): Promise<readonly RuntimeEvent[]>;
   /** Runs in a state across all tenants (resume looks for `running`). */
   findRunsByState(state: RunState): Promise<readonly RunRecord[]>;
+  /**
+   * Takes the run's lease for `owner` for `ttlMs` from `now` when the run has no lease, its lease
+   * expired, or `owner` already holds it; increments the epoch on every take-over by a new owner
+   * (a renewal by the same owner keeps it).
+   * @returns the new lease, or undefined when another owner holds an unexpired lease.
+   * @throws {@link RunStateError} `RUN_NOT_FOUND`.
+   */
+  acquireLease(runId: RunId, owner: string, ttlMs: number, now: number): Promise<RunLease | undefined>;
+  /**
+   * Extends a held lease to `now + ttlMs` (heartbeat).
+   * @throws {@link RunStateError} `LEASE_LOST` when the run's lease is no longer `(owner, epoch)`.
+   */
+  renewLease(runId: RunId, lease: Pick<RunLease, 'owner' | 'epoch'>, ttlMs: number, now: number): Promise<RunLease>;
+  /** Gives the lease up (graceful shutdown, terminal run); a no-op when it moved on already. */
+  releaseLease(runId: RunId, lease: Pick<RunLease, 'owner' | 'epoch'>): Promise<void>;
+  /**
+   * Non-terminal runs whose lease is absent or expired at `now`: the ones a process may resume.
+   * At most `limit` (default 100), oldest first.
+   */
+  findResumableRuns(now: number, limit?: number): Promise<readonly RunRecord[]>;
   /** Releases resources. */
   close(): Promise<void>;
 }

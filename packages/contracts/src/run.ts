@@ -116,7 +116,19 @@ export interface RunPolicy {
   readonly failurePolicy?: FailurePolicy;
   /** Context limits. */
   readonly context?: ContextPolicy;
+  /**
+   * Output cap of a task that sets no `maxOutputTokens`, 1..the model's maximum. The cap is sent to
+   * the provider, so the reservation of the call's worst case is a true upper bound.
+   * @defaultValue 4096 (`DEFAULT_MAX_OUTPUT_TOKENS`)
+   */
+  readonly defaultMaxOutputTokens?: number;
 }
+
+/**
+ * Output cap of a task when neither the task nor the run policy sets one.
+ * @public
+ */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
 
 /**
  * Budget settings the orchestrator applies to a run.

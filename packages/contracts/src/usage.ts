@@ -22,6 +22,16 @@ export interface Usage {
   readonly cacheWriteTokens: number;
   /** Completion tokens spent on hidden reasoning (subset of output). */
   readonly reasoningTokens: number;
+  /**
+   * Of `cacheWriteTokens`, those written with a 1-hour TTL (priced at `cacheWrite1hPerMTok`).
+   * Absent means 0.
+   */
+  readonly cacheWrite1hTokens?: number;
+  /**
+   * True when some of these numbers were estimated because the provider did not report them (a
+   * cut stream, a server ignoring `include_usage`): a call that produced output never costs $0.
+   */
+  readonly estimated?: boolean;
 }
 
 /**
@@ -55,12 +65,22 @@ export function addUsage(...usages: readonly Usage[]): Usage {
   let cacheReadTokens = 0;
   let cacheWriteTokens = 0;
   let reasoningTokens = 0;
+  let cacheWrite1hTokens = 0;
+  let estimated = false;
   for (const usage of usages) {
     inputTokens += usage.inputTokens;
     outputTokens += usage.outputTokens;
     cacheReadTokens += usage.cacheReadTokens;
     cacheWriteTokens += usage.cacheWriteTokens;
     reasoningTokens += usage.reasoningTokens;
+    cacheWrite1hTokens += usage.cacheWrite1hTokens ?? 0;
+    if (usage.estimated === true) estimated = true;
   }
-  return { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, reasoningTokens };
+  const sum: Usage = { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, reasoningTokens };
+  if (cacheWrite1hTokens === 0 && !estimated) return sum;
+  return {
+    ...sum,
+    ...(cacheWrite1hTokens === 0 ? {} : { cacheWrite1hTokens }),
+    ...(estimated ? { estimated } : {}),
+  };
 }
