@@ -26,6 +26,8 @@ export const HTTP_ERROR_STATUS = {
   RUN_NOT_FOUND: 404,
   RUN_NOT_RUNNING: 409,
   IDEMPOTENCY_CONFLICT: 409,
+  RUN_OWNED: 409,
+  LEASE_LOST: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   QUEUE_FULL: 429,
@@ -52,7 +54,8 @@ export const HTTP_ERROR_STATUS = {
  * Codes are part of the public contract: they may be added, never renamed or removed.
  * `QUEUE_FULL` (a bounded queue refused work), `PROVIDER_TIMEOUT` (one attempt timed out),
  * `RUN_TIMEOUT`, `DEADLOCK`, `UNKNOWN_SCOPE`, `RESERVATION_NOT_FOUND`, `RESERVATION_CLOSED`,
- * `TOOL_NOT_FOUND`, `TOOL_FAILED`, `STORE_ERROR` and `INTERNAL` extend the HTTP list.
+ * `TOOL_NOT_FOUND`, `TOOL_FAILED`, `STORE_ERROR`, `INTERNAL`, `RUN_OWNED` and `LEASE_LOST` extend the
+ * HTTP list.
  * @public
  */
 export type ErrorCode = keyof typeof HTTP_ERROR_STATUS;
