@@ -2,36 +2,50 @@
  * A {@link @runtime/contracts#RunStore} in process memory: for tests, demos and runs that need not survive a crash.
  *
  * @remarks
- * Commits are atomic (validated first, then applied synchronously) and records are never mutated
- * in place, so readers always see a consistent snapshot. Use the SQLite store
- * (`@runtime/orchestration/sqlite`) when runs must survive the process.
+ * Commits are atomic (validated first — fence, owner, sequence — then applied synchronously) and
+ * records are never mutated in place, so readers always see a consistent snapshot. A commit costs
+ * the same whatever the run's size: it touches the changed tasks, appends the events and replaces
+ * the small run record only when a run field changed. Leases follow the same rules as the SQLite
+ * store (see the package README). Use the SQLite store (`@runtime/orchestration/sqlite`) when runs
+ * must survive the process.
  */
-import type {
-  RunCommit,
-  RunId,
-  RunListPage,
-  RunListQuery,
-  RunRecord,
-  RunState,
-  RunStore,
-  RuntimeEvent,
-  TaskId,
-  TaskRecord,
+import {
+  TERMINAL_RUN_STATES,
+  type RunCommit,
+  type RunId,
+  type RunLease,
+  type RunListPage,
+  type RunListQuery,
+  type RunRecord,
+  type RunState,
+  type RunStore,
+  type RuntimeEvent,
+  type TaskId,
+  type TaskRecord,
 } from '@runtime/contracts';
 import {
+  checkLease,
+  checkLeaseRequest,
   checkSequence,
   decodeCursor,
   encodeCursor,
+  endsRun,
   idempotencyConflict,
+  leaseLost,
   pageSize,
+  resumableLimit,
   runNotFound,
+  runOwned,
+  storeClosed,
 } from './internal/store-checks.js';
 import { attempt } from './internal/to-error.js';
 
 interface StoredRun {
-  /** The record as of its last run-field change; `lastSeq` is kept apart (it changes on every commit). */
+  /** The record as of its last run-field or lease change; `lastSeq` is kept apart (it changes on every commit). */
   record: RunRecord;
   lastSeq: number;
+  /** The last epoch handed out; survives a released or ended lease so epochs never repeat. */
+  epoch: number;
   readonly position: number;
   readonly tasks: Map<TaskId, TaskRecord>;
   readonly events: RuntimeEvent[];
@@ -41,40 +55,67 @@ function current(stored: StoredRun): RunRecord {
   return stored.record.lastSeq === stored.lastSeq ? stored.record : (stored.record = { ...stored.record, lastSeq: stored.lastSeq });
 }
 
+function withLease(record: RunRecord, lease: RunLease | undefined): RunRecord {
+  if (lease !== undefined) return { ...record, lease, owner: lease.owner };
+  const { lease: _dropped, ...rest } = record;
+  return rest;
+}
+
+function holds(stored: StoredRun, fence: Pick<RunLease, 'owner' | 'epoch'>): boolean {
+  const lease = stored.record.lease;
+  return lease !== undefined && lease.owner === fence.owner && lease.epoch === fence.epoch;
+}
+
 class MemoryRunStore implements RunStore {
   readonly #runs = new Map<RunId, StoredRun>();
   readonly #byPosition: StoredRun[] = [];
   readonly #idempotency = new Map<string, RunId>();
+  /** Runs not in a terminal state: what findResumableRuns scans. */
+  readonly #unfinished = new Set<StoredRun>();
+  #closed = false;
 
   createRun(run: RunRecord, tasks: readonly TaskRecord[], events: readonly RuntimeEvent[] = []): Promise<void> {
-    return attempt(() => {
+    return this.#open(() => {
       const keyName = run.idempotencyKey === undefined ? undefined : `${run.tenant}\u0000${run.idempotencyKey}`;
       if (keyName !== undefined) {
         const existing = this.#idempotency.get(keyName);
         if (existing !== undefined) throw idempotencyConflict(run, existing);
       }
       if (this.#runs.has(run.id)) throw idempotencyConflict(run, run.id);
+      checkLease(run.lease);
       const lastSeq = checkSequence(run.id, run.lastSeq, events);
       const stored: StoredRun = {
-        record: { ...run, lastSeq },
+        record: { ...withLease(run, run.lease), lastSeq },
         lastSeq,
+        epoch: run.lease?.epoch ?? 0,
         position: this.#byPosition.length,
         tasks: new Map(tasks.map((task) => [task.id, task])),
         events: [...events],
       };
       this.#runs.set(run.id, stored);
       this.#byPosition.push(stored);
+      this.#track(stored);
       if (keyName !== undefined) this.#idempotency.set(keyName, run.id);
     });
   }
 
   commit(runId: RunId, commit: RunCommit): Promise<void> {
-    return attempt(() => {
+    return this.#open(() => {
       const stored = this.#runs.get(runId);
       if (stored === undefined) throw runNotFound(runId);
+      const { fence, run } = commit;
+      if (fence !== undefined && !holds(stored, fence)) {
+        throw leaseLost(runId, fence, { owner: stored.record.lease?.owner ?? null, epoch: stored.epoch });
+      }
+      const lease = stored.record.lease;
+      if (run?.owner !== undefined && lease !== undefined && run.owner !== lease.owner) throw runOwned(runId, lease, run.owner);
       const events = commit.events ?? [];
       const lastSeq = checkSequence(runId, stored.lastSeq, events);
-      if (commit.run !== undefined) stored.record = { ...stored.record, ...commit.run };
+      if (run !== undefined) {
+        const record = { ...stored.record, ...run };
+        stored.record = endsRun(run.state) ? withLease(record, undefined) : record;
+        this.#track(stored);
+      }
       stored.lastSeq = lastSeq;
       if (commit.tasks !== undefined) for (const task of commit.tasks) stored.tasks.set(task.id, task);
       for (const event of events) stored.events.push(event);
@@ -82,18 +123,22 @@ class MemoryRunStore implements RunStore {
   }
 
   getRun(runId: RunId): Promise<RunRecord | undefined> {
-    const stored = this.#runs.get(runId);
-    return Promise.resolve(stored === undefined ? undefined : current(stored));
+    return this.#open(() => {
+      const stored = this.#runs.get(runId);
+      return stored === undefined ? undefined : current(stored);
+    });
   }
 
   getTasks(runId: RunId): Promise<readonly TaskRecord[]> {
-    const stored = this.#runs.get(runId);
-    if (stored === undefined) return Promise.resolve([]);
-    return Promise.resolve([...stored.tasks.values()].sort((a, b) => a.index - b.index));
+    return this.#open(() => {
+      const stored = this.#runs.get(runId);
+      if (stored === undefined) return [];
+      return [...stored.tasks.values()].sort((a, b) => a.index - b.index);
+    });
   }
 
   listRuns(query: RunListQuery): Promise<RunListPage> {
-    return attempt(() => {
+    return this.#open(() => {
       const limit = pageSize(query.limit);
       const before = decodeCursor(query.cursor) ?? this.#byPosition.length;
       const items: RunRecord[] = [];
@@ -110,27 +155,90 @@ class MemoryRunStore implements RunStore {
   }
 
   findByIdempotencyKey(tenant: string, key: string): Promise<RunRecord | undefined> {
-    const runId = this.#idempotency.get(`${tenant}\u0000${key}`);
-    const stored = runId === undefined ? undefined : this.#runs.get(runId);
-    return Promise.resolve(stored === undefined ? undefined : current(stored));
+    return this.#open(() => {
+      const runId = this.#idempotency.get(`${tenant}\u0000${key}`);
+      const stored = runId === undefined ? undefined : this.#runs.get(runId);
+      return stored === undefined ? undefined : current(stored);
+    });
   }
 
   readEvents(runId: RunId, afterSeq = 0, limit = Number.POSITIVE_INFINITY): Promise<readonly RuntimeEvent[]> {
-    const events = this.#runs.get(runId)?.events ?? [];
-    // seq n sits at index n − 1.
-    const start = Math.max(0, Math.trunc(afterSeq));
-    const end = Math.min(events.length, start + limit);
-    return Promise.resolve(events.slice(start, end));
+    return this.#open(() => {
+      const events = this.#runs.get(runId)?.events ?? [];
+      // seq n sits at index n − 1.
+      const start = Math.max(0, Math.trunc(afterSeq));
+      const end = Math.min(events.length, start + limit);
+      return events.slice(start, end);
+    });
   }
 
   findRunsByState(state: RunState): Promise<readonly RunRecord[]> {
-    const records: RunRecord[] = [];
-    for (const stored of this.#byPosition) if (stored.record.state === state) records.push(current(stored));
-    return Promise.resolve(records);
+    return this.#open(() => {
+      const records: RunRecord[] = [];
+      for (const stored of this.#byPosition) if (stored.record.state === state) records.push(current(stored));
+      return records;
+    });
+  }
+
+  acquireLease(runId: RunId, owner: string, ttlMs: number, now: number): Promise<RunLease | undefined> {
+    return this.#open(() => {
+      checkLeaseRequest(owner, ttlMs, now);
+      const stored = this.#runs.get(runId);
+      if (stored === undefined) throw runNotFound(runId);
+      const held = stored.record.lease;
+      if (held !== undefined && held.owner !== owner && held.expiresAt > now) return undefined;
+      // A renewal by the holder keeps its epoch; anything else (free, released, expired, ended) is a new one.
+      const epoch = held?.owner === owner ? held.epoch : stored.epoch + 1;
+      const lease: RunLease = { owner, epoch, expiresAt: now + ttlMs };
+      stored.epoch = epoch;
+      stored.record = withLease(stored.record, lease);
+      return lease;
+    });
+  }
+
+  renewLease(runId: RunId, lease: Pick<RunLease, 'owner' | 'epoch'>, ttlMs: number, now: number): Promise<RunLease> {
+    return this.#open(() => {
+      checkLeaseRequest(lease.owner, ttlMs, now);
+      const stored = this.#runs.get(runId);
+      if (stored === undefined) throw runNotFound(runId);
+      if (!holds(stored, lease)) throw leaseLost(runId, lease, { owner: stored.record.lease?.owner ?? null, epoch: stored.epoch });
+      const renewed: RunLease = { owner: lease.owner, epoch: lease.epoch, expiresAt: now + ttlMs };
+      stored.record = withLease(stored.record, renewed);
+      return renewed;
+    });
+  }
+
+  releaseLease(runId: RunId, lease: Pick<RunLease, 'owner' | 'epoch'>): Promise<void> {
+    return this.#open(() => {
+      const stored = this.#runs.get(runId);
+      if (stored !== undefined && holds(stored, lease)) stored.record = withLease(stored.record, undefined);
+    });
+  }
+
+  findResumableRuns(now: number, limit?: number): Promise<readonly RunRecord[]> {
+    return this.#open(() => {
+      const found: StoredRun[] = [];
+      for (const stored of this.#unfinished) {
+        const lease = stored.record.lease;
+        if (lease === undefined || lease.expiresAt <= now) found.push(stored);
+      }
+      found.sort((a, b) => a.position - b.position);
+      return found.slice(0, resumableLimit(limit)).map(current);
+    });
   }
 
   close(): Promise<void> {
+    this.#closed = true;
     return Promise.resolve();
+  }
+
+  #track(stored: StoredRun): void {
+    if (TERMINAL_RUN_STATES.has(stored.record.state)) this.#unfinished.delete(stored);
+    else this.#unfinished.add(stored);
+  }
+
+  #open<Value>(operation: () => Value): Promise<Value> {
+    return this.#closed ? Promise.reject(storeClosed('in-memory')) : attempt(operation);
   }
 }
 

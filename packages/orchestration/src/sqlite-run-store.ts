@@ -2,11 +2,17 @@
  * A durable {@link @runtime/contracts#RunStore} on SQLite (better-sqlite3, WAL): the embedded default.
  *
  * @remarks
- * Each {@link @runtime/contracts#RunStore.commit} is one SQLite transaction — run fields, task records and events land
- * together or not at all — and it has returned only once the transaction is in the WAL, so a run
- * journaled here survives a crash of the process. `synchronous = NORMAL` (the default) is safe
- * against process crashes; choose `'full'` to also survive power loss, at a cost per commit.
- * Imported from `@runtime/orchestration/sqlite` so that the main entry needs no native module.
+ * Each write — {@link @runtime/contracts#RunStore.commit}, `createRun` and the lease operations — is
+ * one `BEGIN IMMEDIATE` transaction: it takes the write lock before reading anything, so a writer
+ * that finds the database locked waits up to `busyTimeoutMs` instead of failing at once. A commit
+ * has returned only once its transaction is in the WAL, so a run journaled here survives a crash of
+ * the process. A commit costs the same whatever the run's size: the spec is written once, at
+ * `createRun`, in its own table; a commit updates a few columns of the small run row (one
+ * conditional `UPDATE … WHERE id = ? AND lease_owner = ? AND lease_epoch = ?`, which is also the
+ * fence), upserts the task rows it is given and appends its events. `synchronous = NORMAL` (the
+ * default) is safe against process crashes; choose `'full'` to also survive power loss, at a cost per
+ * commit. Imported from `@runtime/orchestration/sqlite` so that the main entry needs no native module.
+ * Not responsible for: deciding who should own a run (the orchestrator does, through leases).
  */
 import Database from 'better-sqlite3';
 import {
@@ -14,6 +20,7 @@ import {
   RuntimeError,
   type RunCommit,
   type RunId,
+  type RunLease,
   type RunListPage,
   type RunListQuery,
   type RunRecord,
@@ -23,13 +30,21 @@ import {
   type TaskRecord,
 } from '@runtime/contracts';
 import { decodeJson, encodeJson } from './internal/json-codec.js';
+import { prepareSchema, RESUMABLE_RUNS, runInserter, SELECT_RUN } from './internal/sqlite-schema.js';
 import {
+  checkLease,
+  checkLeaseRequest,
   checkSequence,
   decodeCursor,
   encodeCursor,
+  endsRun,
   idempotencyConflict,
+  leaseLost,
   pageSize,
+  resumableLimit,
   runNotFound,
+  runOwned,
+  storeClosed,
 } from './internal/store-checks.js';
 
 /**
@@ -41,131 +56,249 @@ export interface SqliteRunStoreOptions {
   readonly path: string;
   /** SQLite `synchronous` level in WAL mode. @defaultValue `'normal'` */
   readonly synchronous?: 'normal' | 'full';
+  /**
+   * How long a write waits for another connection's write lock before failing with a retryable
+   * `STORE_ERROR` (SQLite `busy_timeout`).
+   * @defaultValue 5000
+   */
+  readonly busyTimeoutMs?: number;
 }
 
 interface RunRow {
   readonly position: number;
-  readonly record: string;
+  readonly id: string;
+  readonly tenant: string;
+  readonly state: RunState;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly error: string | null;
+  readonly owner: string | null;
+  readonly lease_owner: string | null;
+  readonly lease_epoch: number;
+  readonly lease_expires_at: number;
+  readonly idempotency_key: string | null;
+  readonly last_seq: number;
+  readonly fixed: string;
+  readonly spec: string;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS runs (
-  position INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
-  tenant TEXT NOT NULL,
-  state TEXT NOT NULL,
-  idempotency_key TEXT,
-  last_seq INTEGER NOT NULL,
-  record TEXT NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS runs_idempotency ON runs (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL;
-CREATE INDEX IF NOT EXISTS runs_tenant ON runs (tenant, position);
-CREATE INDEX IF NOT EXISTS runs_state ON runs (state);
-CREATE TABLE IF NOT EXISTS tasks (
-  run_id TEXT NOT NULL,
-  id TEXT NOT NULL,
-  idx INTEGER NOT NULL,
-  record TEXT NOT NULL,
-  PRIMARY KEY (run_id, id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS events (
-  run_id TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  event TEXT NOT NULL,
-  PRIMARY KEY (run_id, seq)
-) WITHOUT ROWID;
-`;
+interface LeaseRow {
+  readonly last_seq: number;
+  readonly lease_owner: string | null;
+  readonly lease_epoch: number;
+  readonly lease_expires_at: number;
+}
+
+interface CommitParameters {
+  readonly id: string;
+  readonly state: string | null;
+  readonly updatedAt: string | null;
+  readonly setError: 0 | 1;
+  readonly error: string | null;
+  readonly owner: string | null;
+  readonly lastSeq: number | null;
+  readonly previousSeq: number | null;
+  readonly ends: 0 | 1;
+  readonly fenceOwner: string | null;
+  readonly fenceEpoch: number | null;
+}
+
+/** SQLite result codes worth retrying: a lock, a full disk or an I/O error can pass. */
+const RETRYABLE_SQLITE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|PROTOCOL|INTERRUPT|NOMEM)/;
 
 function storeError(error: unknown): RuntimeError {
   if (RuntimeError.isInstance(error)) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const sqliteCode = typeof code === 'string' && code.startsWith('SQLITE_') ? code : null;
   return new InternalError({
     code: 'STORE_ERROR',
     message: `The SQLite run store failed: ${error instanceof Error ? error.message : String(error)}`,
-    details: {},
+    details: { sqliteCode },
     cause: error,
+    // Anything that is not SQLite's own transient failure (a bug, unserialisable input) will fail again.
+    isRetryable: sqliteCode !== null && RETRYABLE_SQLITE.test(sqliteCode),
   });
+}
+
+function toRecord(row: RunRow): RunRecord {
+  const fixed = decodeJson<Partial<RunRecord>>(row.fixed);
+  return {
+    id: row.id as RunId,
+    tenant: row.tenant,
+    spec: decodeJson<RunRecord['spec']>(row.spec),
+    state: row.state,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    ...fixed,
+    ...(row.error === null ? {} : { error: decodeJson<NonNullable<RunRecord['error']>>(row.error) }),
+    ...(row.owner === null ? {} : { owner: row.owner }),
+    ...(row.lease_owner === null ? {} : { lease: { owner: row.lease_owner, epoch: row.lease_epoch, expiresAt: row.lease_expires_at } }),
+    ...(row.idempotency_key === null ? {} : { idempotencyKey: row.idempotency_key }),
+    lastSeq: row.last_seq,
+  };
+}
+
+function currentLease(row: LeaseRow): { owner: string | null; epoch: number } {
+  return { owner: row.lease_owner, epoch: row.lease_epoch };
+}
+
+function prepare(db: Database.Database) {
+  return {
+    byId: db.prepare<[string], RunRow>(`${SELECT_RUN} WHERE r.id = ?`),
+    exists: db.prepare<[string], { position: number }>('SELECT position FROM runs WHERE id = ?'),
+    byKey: db.prepare<[string, string], RunRow>(`${SELECT_RUN} WHERE r.tenant = ? AND r.idempotency_key = ?`),
+    keyOwner: db.prepare<[string, string], { id: string }>('SELECT id FROM runs WHERE tenant = ? AND idempotency_key = ?'),
+    leaseOf: db.prepare<[string], LeaseRow>('SELECT last_seq, lease_owner, lease_epoch, lease_expires_at FROM runs WHERE id = ?'),
+    // The fence, the owner rule and the sequence check are all in the WHERE clause: 0 rows changed
+    // means refused (diagnosed afterwards), which maps one to one onto PostgreSQL.
+    commitRun: db.prepare<[CommitParameters]>(
+      `UPDATE runs SET
+         state = coalesce(@state, state),
+         updated_at = coalesce(@updatedAt, updated_at),
+         error = CASE WHEN @setError THEN @error ELSE error END,
+         owner = coalesce(@owner, owner),
+         last_seq = coalesce(@lastSeq, last_seq),
+         lease_owner = CASE WHEN @ends THEN NULL ELSE lease_owner END,
+         lease_expires_at = CASE WHEN @ends THEN 0 ELSE lease_expires_at END
+       WHERE id = @id
+         AND (@fenceOwner IS NULL OR (lease_owner = @fenceOwner AND lease_epoch = @fenceEpoch))
+         AND (@owner IS NULL OR lease_owner IS NULL OR lease_owner = @owner)
+         AND (@previousSeq IS NULL OR last_seq = @previousSeq)`,
+    ),
+    acquire: db.prepare<[{ id: string; owner: string; now: number; expiresAt: number }], { epoch: number }>(
+      `UPDATE runs SET
+         lease_epoch = CASE WHEN lease_owner = @owner THEN lease_epoch ELSE lease_epoch + 1 END,
+         lease_owner = @owner, owner = @owner, lease_expires_at = @expiresAt
+       WHERE id = @id AND (lease_owner IS NULL OR lease_owner = @owner OR lease_expires_at <= @now)
+       RETURNING lease_epoch AS epoch`,
+    ),
+    renew: db.prepare<[number, string, string, number]>('UPDATE runs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND lease_epoch = ?'),
+    release: db.prepare<[string, string, number]>(
+      'UPDATE runs SET lease_owner = NULL, lease_expires_at = 0 WHERE id = ? AND lease_owner = ? AND lease_epoch = ?',
+    ),
+    upsertTask: db.prepare<[string, string, number, string]>(
+      'INSERT INTO tasks (run_id, id, idx, record) VALUES (?, ?, ?, ?) ON CONFLICT (run_id, id) DO UPDATE SET idx = excluded.idx, record = excluded.record',
+    ),
+    getTasks: db.prepare<[string], { record: string }>('SELECT record FROM tasks WHERE run_id = ? ORDER BY idx'),
+    insertEvent: db.prepare<[string, number, string]>('INSERT INTO events (run_id, seq, event) VALUES (?, ?, ?)'),
+    readEvents: db.prepare<[string, number, number], { event: string }>('SELECT event FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+    list: db.prepare<[string, number, number], RunRow>(`${SELECT_RUN} WHERE r.tenant = ? AND r.position < ? ORDER BY r.position DESC LIMIT ?`),
+    listByState: db.prepare<[string, string, number, number], RunRow>(
+      `${SELECT_RUN} WHERE r.tenant = ? AND r.state = ? AND r.position < ? ORDER BY r.position DESC LIMIT ?`,
+    ),
+    byState: db.prepare<[string], RunRow>(`${SELECT_RUN} WHERE r.state = ? ORDER BY r.position`),
+    resumable: db.prepare<[number, number], RunRow>(RESUMABLE_RUNS),
+  };
 }
 
 class SqliteRunStore implements RunStore {
   readonly #db: Database.Database;
-  readonly #statements;
-  readonly #createTransaction;
-  readonly #commitTransaction;
+  readonly #statements: ReturnType<typeof prepare>;
+  readonly #create: Database.Transaction<(run: RunRecord, tasks: readonly TaskRecord[], events: readonly RuntimeEvent[]) => void>;
+  readonly #commit: Database.Transaction<(runId: RunId, commit: RunCommit) => void>;
+  readonly #acquire: Database.Transaction<(runId: RunId, owner: string, ttlMs: number, now: number) => RunLease | undefined>;
+  readonly #renew: Database.Transaction<(runId: RunId, lease: Pick<RunLease, 'owner' | 'epoch'>, ttlMs: number, now: number) => RunLease>;
+  readonly #release: Database.Transaction<(runId: RunId, lease: Pick<RunLease, 'owner' | 'epoch'>) => void>;
+  #closed = false;
 
   constructor(options: SqliteRunStoreOptions) {
-    const db = new Database(options.path);
+    const db = new Database(options.path, { timeout: options.busyTimeoutMs ?? 5000 });
     this.#db = db;
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    db.pragma('busy_timeout = 5000');
-    db.exec(SCHEMA);
-    const statements = {
-      insertRun: db.prepare<[string, string, string, string | null, number, string]>(
-        'INSERT INTO runs (id, tenant, state, idempotency_key, last_seq, record) VALUES (?, ?, ?, ?, ?, ?)',
-      ),
-      getRun: db.prepare<[string], RunRow>('SELECT position, record FROM runs WHERE id = ?'),
-      updateRun: db.prepare<[string, number, string, string]>(
-        'UPDATE runs SET state = ?, last_seq = ?, record = ? WHERE id = ?',
-      ),
-      byKey: db.prepare<[string, string], RunRow>('SELECT position, record FROM runs WHERE tenant = ? AND idempotency_key = ?'),
-      upsertTask: db.prepare<[string, string, number, string]>(
-        'INSERT OR REPLACE INTO tasks (run_id, id, idx, record) VALUES (?, ?, ?, ?)',
-      ),
-      getTasks: db.prepare<[string], { record: string }>('SELECT record FROM tasks WHERE run_id = ? ORDER BY idx'),
-      insertEvent: db.prepare<[string, number, string]>('INSERT INTO events (run_id, seq, event) VALUES (?, ?, ?)'),
-      readEvents: db.prepare<[string, number, number], { event: string }>(
-        'SELECT event FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
-      ),
-      list: db.prepare<[string, number, number], RunRow>(
-        'SELECT position, record FROM runs WHERE tenant = ? AND position < ? ORDER BY position DESC LIMIT ?',
-      ),
-      listByState: db.prepare<[string, string, number, number], RunRow>(
-        'SELECT position, record FROM runs WHERE tenant = ? AND state = ? AND position < ? ORDER BY position DESC LIMIT ?',
-      ),
-      byState: db.prepare<[string], RunRow>('SELECT position, record FROM runs WHERE state = ? ORDER BY position'),
-    };
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      prepareSchema(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    const statements = prepare(db);
     this.#statements = statements;
+    const insertRun = runInserter(db);
     const writeTasksAndEvents = (runId: RunId, tasks: readonly TaskRecord[], events: readonly RuntimeEvent[]): void => {
       for (const task of tasks) statements.upsertTask.run(runId, task.id, task.index, encodeJson(task));
       for (const event of events) statements.insertEvent.run(runId, event.seq, JSON.stringify(event));
     };
-    this.#createTransaction = db.transaction((run: RunRecord, tasks: readonly TaskRecord[], events: readonly RuntimeEvent[]) => {
+    this.#create = db.transaction((run: RunRecord, tasks: readonly TaskRecord[], events: readonly RuntimeEvent[]) => {
       if (run.idempotencyKey !== undefined) {
-        const existing = statements.byKey.get(run.tenant, run.idempotencyKey);
-        if (existing !== undefined) throw idempotencyConflict(run, decodeJson<RunRecord>(existing.record).id);
+        const existing = statements.keyOwner.get(run.tenant, run.idempotencyKey);
+        if (existing !== undefined) throw idempotencyConflict(run, existing.id as RunId);
       }
-      if (statements.getRun.get(run.id) !== undefined) throw idempotencyConflict(run, run.id);
+      if (statements.exists.get(run.id) !== undefined) throw idempotencyConflict(run, run.id);
+      checkLease(run.lease);
       const lastSeq = checkSequence(run.id, run.lastSeq, events);
-      const record: RunRecord = { ...run, lastSeq };
-      statements.insertRun.run(run.id, run.tenant, run.state, run.idempotencyKey ?? null, lastSeq, encodeJson(record));
+      insertRun({ position: null, record: run, lastSeq });
       writeTasksAndEvents(run.id, tasks, events);
     });
-    this.#commitTransaction = db.transaction((runId: RunId, commit: RunCommit) => {
-      const row = statements.getRun.get(runId);
-      if (row === undefined) throw runNotFound(runId);
-      const current = decodeJson<RunRecord>(row.record);
+    this.#commit = db.transaction((runId: RunId, commit: RunCommit) => {
       const events = commit.events ?? [];
-      const lastSeq = checkSequence(runId, current.lastSeq, events);
-      if (commit.run !== undefined || events.length > 0) {
-        const record: RunRecord = { ...current, ...commit.run, lastSeq };
-        statements.updateRun.run(record.state, lastSeq, encodeJson(record), runId);
-      }
+      const first = events[0];
+      // Continuity within the commit here; continuity with the stored sequence in the UPDATE.
+      const lastSeq = first === undefined ? null : checkSequence(runId, first.seq - 1, events);
+      const run = commit.run;
+      const fence = commit.fence;
+      const changed = statements.commitRun.run({
+        id: runId,
+        state: run?.state ?? null,
+        updatedAt: run?.updatedAt ?? null,
+        setError: run !== undefined && 'error' in run ? 1 : 0,
+        error: run?.error === undefined ? null : encodeJson(run.error),
+        owner: run?.owner ?? null,
+        lastSeq,
+        previousSeq: first === undefined ? null : first.seq - 1,
+        ends: endsRun(run?.state) ? 1 : 0,
+        fenceOwner: fence?.owner ?? null,
+        fenceEpoch: fence?.epoch ?? null,
+      }).changes;
+      if (changed === 0) this.#refusal(runId, commit);
       writeTasksAndEvents(runId, commit.tasks ?? [], events);
     });
+    this.#acquire = db.transaction((runId: RunId, owner: string, ttlMs: number, now: number) => {
+      checkLeaseRequest(owner, ttlMs, now);
+      const expiresAt = now + ttlMs;
+      const taken = statements.acquire.get({ id: runId, owner, now, expiresAt });
+      if (taken !== undefined) return { owner, epoch: taken.epoch, expiresAt };
+      if (statements.exists.get(runId) === undefined) throw runNotFound(runId);
+      return undefined;
+    });
+    this.#renew = db.transaction((runId: RunId, lease: Pick<RunLease, 'owner' | 'epoch'>, ttlMs: number, now: number) => {
+      checkLeaseRequest(lease.owner, ttlMs, now);
+      const expiresAt = now + ttlMs;
+      if (statements.renew.run(expiresAt, runId, lease.owner, lease.epoch).changes === 1) return { owner: lease.owner, epoch: lease.epoch, expiresAt };
+      const row = statements.leaseOf.get(runId);
+      if (row === undefined) throw runNotFound(runId);
+      throw leaseLost(runId, lease, currentLease(row));
+    });
+    this.#release = db.transaction((runId: RunId, lease: Pick<RunLease, 'owner' | 'epoch'>) => {
+      statements.release.run(runId, lease.owner, lease.epoch);
+    });
+  }
+
+  /** Why the conditional UPDATE of a commit changed nothing, as the error the contract names. */
+  #refusal(runId: RunId, commit: RunCommit): never {
+    const row = this.#statements.leaseOf.get(runId);
+    if (row === undefined) throw runNotFound(runId);
+    const { fence, run } = commit;
+    if (fence !== undefined && (row.lease_owner !== fence.owner || row.lease_epoch !== fence.epoch)) throw leaseLost(runId, fence, currentLease(row));
+    if (run?.owner !== undefined && row.lease_owner !== null && row.lease_owner !== run.owner) {
+      throw runOwned(runId, { owner: row.lease_owner, epoch: row.lease_epoch, expiresAt: row.lease_expires_at }, run.owner);
+    }
+    checkSequence(runId, row.last_seq, commit.events ?? []);
+    throw new InternalError({ code: 'INTERNAL', message: `The commit of run "${runId}" changed no row for no known reason.`, details: { runId } });
   }
 
   createRun(run: RunRecord, tasks: readonly TaskRecord[], events: readonly RuntimeEvent[] = []): Promise<void> {
-    return this.#attempt(() => this.#createTransaction(run, tasks, events));
+    return this.#attempt(() => this.#create.immediate(run, tasks, events));
   }
 
   commit(runId: RunId, commit: RunCommit): Promise<void> {
-    return this.#attempt(() => this.#commitTransaction(runId, commit));
+    return this.#attempt(() => this.#commit.immediate(runId, commit));
   }
 
   getRun(runId: RunId): Promise<RunRecord | undefined> {
     return this.#attempt(() => {
-      const row = this.#statements.getRun.get(runId);
-      return row === undefined ? undefined : decodeJson<RunRecord>(row.record);
+      const row = this.#statements.byId.get(runId);
+      return row === undefined ? undefined : toRecord(row);
     });
   }
 
@@ -184,34 +317,50 @@ class SqliteRunStore implements RunStore {
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       const nextCursor = rows.length > limit && last !== undefined ? encodeCursor(last.position) : null;
-      return { items: page.map((row) => decodeJson<RunRecord>(row.record)), nextCursor };
+      return { items: page.map(toRecord), nextCursor };
     });
   }
 
   findByIdempotencyKey(tenant: string, key: string): Promise<RunRecord | undefined> {
     return this.#attempt(() => {
       const row = this.#statements.byKey.get(tenant, key);
-      return row === undefined ? undefined : decodeJson<RunRecord>(row.record);
+      return row === undefined ? undefined : toRecord(row);
     });
   }
 
   readEvents(runId: RunId, afterSeq = 0, limit = Number.MAX_SAFE_INTEGER): Promise<readonly RuntimeEvent[]> {
-    return this.#attempt(() =>
-      this.#statements.readEvents.all(runId, afterSeq, limit).map((row) => JSON.parse(row.event) as RuntimeEvent),
-    );
+    return this.#attempt(() => this.#statements.readEvents.all(runId, afterSeq, limit).map((row) => JSON.parse(row.event) as RuntimeEvent));
   }
 
   findRunsByState(state: RunState): Promise<readonly RunRecord[]> {
-    return this.#attempt(() => this.#statements.byState.all(state).map((row) => decodeJson<RunRecord>(row.record)));
+    return this.#attempt(() => this.#statements.byState.all(state).map(toRecord));
+  }
+
+  acquireLease(runId: RunId, owner: string, ttlMs: number, now: number): Promise<RunLease | undefined> {
+    return this.#attempt(() => this.#acquire.immediate(runId, owner, ttlMs, now));
+  }
+
+  renewLease(runId: RunId, lease: Pick<RunLease, 'owner' | 'epoch'>, ttlMs: number, now: number): Promise<RunLease> {
+    return this.#attempt(() => this.#renew.immediate(runId, lease, ttlMs, now));
+  }
+
+  releaseLease(runId: RunId, lease: Pick<RunLease, 'owner' | 'epoch'>): Promise<void> {
+    return this.#attempt(() => this.#release.immediate(runId, lease));
+  }
+
+  findResumableRuns(now: number, limit?: number): Promise<readonly RunRecord[]> {
+    return this.#attempt(() => this.#statements.resumable.all(now, resumableLimit(limit)).map(toRecord));
   }
 
   close(): Promise<void> {
+    this.#closed = true;
     return this.#attempt(() => {
       if (this.#db.open) this.#db.close();
-    });
+    }, true);
   }
 
-  #attempt<Value>(operation: () => Value): Promise<Value> {
+  #attempt<Value>(operation: () => Value, closing = false): Promise<Value> {
+    if (this.#closed && !closing) return Promise.reject(storeClosed('SQLite'));
     try {
       return Promise.resolve(operation());
     } catch (error) {
@@ -221,8 +370,9 @@ class SqliteRunStore implements RunStore {
 }
 
 /**
- * Opens (creating when needed) a SQLite {@link @runtime/contracts#RunStore}.
- * @throws {@link @runtime/contracts#InternalError} `STORE_ERROR` when the database cannot be opened.
+ * Opens (creating or migrating when needed) a SQLite {@link @runtime/contracts#RunStore}.
+ * @throws {@link @runtime/contracts#InternalError} `STORE_ERROR` when the database cannot be opened,
+ * or was written by a newer schema version (not retryable).
  * @example
  * ```ts
  * import { createSqliteRunStore } from '@runtime/orchestration/sqlite';

@@ -1,44 +1,227 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asRunId } from '@runtime/contracts';
+import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { asRunId, asTaskId, InternalError, type RunStore, type RuntimeEvent, type TaskRecord } from '@runtime/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
+import { RESUMABLE_RUNS } from '../src/internal/sqlite-schema.js';
 import { createSqliteRunStore } from '../src/sqlite.js';
 import { runStoreContract } from './support/run-store-contract.js';
+import { run, taskRecord } from './support/run-store-fixtures.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'runtime-sqlite-store-'));
+const fixture = join(import.meta.dirname, '__fixtures__', 'legacy-v1.db');
 let counter = 0;
 
 afterAll(() => {
   rmSync(folder, { recursive: true, force: true });
 });
 
-runStoreContract('createSqliteRunStore (real file, WAL)', () => createSqliteRunStore({ path: join(folder, `store-${++counter}.db`) }));
+function freshPath(name: string): string {
+  return join(folder, `${name}-${++counter}.db`);
+}
+
+runStoreContract('createSqliteRunStore (real file, WAL)', () => createSqliteRunStore({ path: freshPath('store') }));
 
 describe('createSqliteRunStore durability', () => {
   it('keeps what was committed across close and reopen', async () => {
-    const path = join(folder, 'reopen.db');
+    const path = freshPath('reopen');
     const store = createSqliteRunStore({ path, synchronous: 'full' });
-    await store.createRun(
-      {
-        id: asRunId('durable'),
-        tenant: 't',
-        spec: { tasks: [{ id: 'a', prompt: 'x' }] },
-        state: 'running',
-        createdAt: 'now',
-        updatedAt: 'now',
-        lastSeq: 0,
-      },
-      [],
-    );
-    await store.commit(asRunId('durable'), { run: { state: 'completed' } });
+    await store.createRun(run('durable', { lease: { owner: 'p1', epoch: 1, expiresAt: 5_000 } }), []);
+    await store.commit(asRunId('durable'), { fence: { owner: 'p1', epoch: 1 }, run: { state: 'completed' } });
     await store.close();
     const reopened = createSqliteRunStore({ path });
-    expect(await reopened.getRun(asRunId('durable'))).toMatchObject({ state: 'completed' });
+    const record = await reopened.getRun(asRunId('durable'));
+    expect(record).toMatchObject({ state: 'completed', owner: 'p1' });
+    expect(record).not.toHaveProperty('lease');
+    expect(await reopened.acquireLease(asRunId('durable'), 'p2', 10, 0)).toEqual({ owner: 'p2', epoch: 2, expiresAt: 10 });
     await reopened.close();
   });
 
   it('fails with STORE_ERROR when the database cannot be opened', () => {
     expect(() => createSqliteRunStore({ path: join(folder, 'missing-dir', 'x.db') })).toThrow(expect.objectContaining({ code: 'STORE_ERROR' }));
+  });
+});
+
+describe('createSqliteRunStore schema versions', () => {
+  it('opens a database written by the previous (single JSON record) layout, migrates it and resumes its runs', async () => {
+    const path = freshPath('legacy');
+    copyFileSync(fixture, path);
+    const store = createSqliteRunStore({ path });
+    expect(await store.getRun(asRunId('done'))).toEqual({
+      id: 'done',
+      tenant: 'acme',
+      spec: { tasks: [{ id: 'a', prompt: 'first' }, { id: 'b', prompt: 'second', deps: ['a'] }], policy: { maxParallelism: 2 } },
+      state: 'completed',
+      createdAt: '2026-11-01T00:00:00.000Z',
+      updatedAt: '2026-11-01T00:00:05.000Z',
+      budgetLimit: 5_000_000_000n,
+      parentScopes: ['tenant:acme'],
+      owner: 'old-process',
+      idempotencyKey: 'key-1',
+      requestHash: 'hash-1',
+      lastSeq: 3,
+    });
+    expect((await store.findByIdempotencyKey('acme', 'key-1'))?.id).toBe('done');
+    expect((await store.getRun(asRunId('other')))?.error).toEqual({ code: 'RUN_ABORTED', message: 'Aborted.', details: {} });
+    expect((await store.getTasks(asRunId('done'))).map((task) => [task.id, task.state, task.cost])).toEqual([
+      ['a', 'completed', 1_234_567_890_123n],
+      ['b', 'completed', 7n],
+    ]);
+    expect((await store.readEvents(asRunId('done'))).map((event) => event.seq)).toEqual([1, 2, 3]);
+    // Positions (and so list cursors) survive the migration.
+    const page = await store.listRuns({ tenant: 'acme', limit: 1 });
+    expect(page.items.map((item) => item.id)).toEqual(['interrupted']);
+    expect((await store.listRuns({ tenant: 'acme', limit: 1, cursor: page.nextCursor ?? '' })).items.map((item) => item.id)).toEqual(['done']);
+    // The interrupted run had no lease: it is resumable, and a new owner can take it and finish it.
+    expect((await store.findResumableRuns(Date.now())).map((record) => record.id)).toEqual(['interrupted']);
+    const lease = await store.acquireLease(asRunId('interrupted'), 'new-process', 1_000, 0);
+    expect(lease).toEqual({ owner: 'new-process', epoch: 1, expiresAt: 1_000 });
+    const [, inFlight] = await store.getTasks(asRunId('interrupted'));
+    expect(inFlight).toMatchObject({ id: 'b', state: 'running', reservationId: 'res-b' });
+    await store.commit(asRunId('interrupted'), {
+      fence: { owner: 'new-process', epoch: 1 },
+      run: { state: 'completed', updatedAt: '2026-12-01T00:00:00.000Z' },
+      tasks: [{ ...(inFlight as TaskRecord), state: 'completed', output: 'B', attempts: 2 }],
+      events: [{ type: 'run.completed', runId: asRunId('interrupted'), seq: 4, at: '2026-12-01T00:00:00.000Z' } as RuntimeEvent],
+    });
+    await store.close();
+    const reopened = createSqliteRunStore({ path });
+    expect(await reopened.getRun(asRunId('interrupted'))).toMatchObject({ state: 'completed', lastSeq: 4, owner: 'new-process', budgetLimit: 5_000_000_000n });
+    await reopened.close();
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma('user_version', { simple: true })).toBe(2);
+    raw.close();
+  });
+
+  it('finds resumable runs through the partial index of unfinished runs (finished history is not scanned)', async () => {
+    const path = freshPath('plan');
+    await createSqliteRunStore({ path }).close();
+    const raw = new Database(path, { readonly: true });
+    const plan = raw.prepare<[number, number], { detail: string }>(`EXPLAIN QUERY PLAN ${RESUMABLE_RUNS}`).all(0, 1).map((row) => row.detail);
+    raw.close();
+    expect(plan[0]).toBe('SCAN r USING INDEX runs_resumable');
+  });
+
+  it('refuses a database written by a newer schema', () => {
+    const path = freshPath('newer');
+    const raw = new Database(path);
+    raw.pragma('user_version = 99');
+    raw.close();
+    expect(() => createSqliteRunStore({ path })).toThrow(expect.objectContaining({ code: 'STORE_ERROR', isRetryable: false, details: { userVersion: 99, supported: 2 } }));
+  });
+});
+
+/** Pages the next write adds to the WAL, counted by a second connection. */
+function walFrames(path: string, write: () => Promise<void>): Promise<number> {
+  const raw = new Database(path);
+  raw.pragma('wal_checkpoint(TRUNCATE)');
+  return write().then(() => {
+    const [result] = raw.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+    raw.close();
+    return result?.log ?? Number.NaN;
+  });
+}
+
+async function oneTaskCommitFrames(tasks: number): Promise<number> {
+  const path = freshPath(`frames-${tasks}`);
+  const store = createSqliteRunStore({ path });
+  const runId = asRunId('big');
+  const specs = Array.from({ length: tasks }, (_, index) => ({ id: `t${index}`, prompt: `Summarise part ${index} of the report.` }));
+  await store.createRun(
+    run('big', { spec: { tasks: specs }, lease: { owner: 'p', epoch: 1, expiresAt: Number.MAX_SAFE_INTEGER } }),
+    specs.map((spec, index) => taskRecord('big', spec.id, index)),
+  );
+  const middle = `t${Math.floor(tasks / 2)}`;
+  const frames = await walFrames(path, () =>
+    store.commit(runId, {
+      fence: { owner: 'p', epoch: 1 },
+      tasks: [taskRecord('big', middle, Math.floor(tasks / 2), { state: 'completed', attempts: 1, output: 'done' })],
+      events: [
+        { type: 'task.completed', runId, seq: 1, at: 'x', taskId: asTaskId(middle), attempt: 1, usage: { inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0 }, costUsd: 0 },
+        { type: 'task.ready', runId, seq: 2, at: 'x', taskId: asTaskId('t0') },
+      ],
+    }),
+  );
+  await store.close();
+  return frames;
+}
+
+describe('createSqliteRunStore write cost', () => {
+  it('writes the same pages per commit for a 10-task and a 20,000-task run (the spec is not rewritten)', async () => {
+    const small = await oneTaskCommitFrames(10);
+    const large = await oneTaskCommitFrames(20_000);
+    expect(small).toBeGreaterThan(0);
+    expect(large).toBeLessThanOrEqual(small + 3);
+    expect(large).toBeLessThanOrEqual(12);
+  });
+});
+
+interface LockHolder {
+  readonly released: Promise<void>;
+}
+
+/** Holds SQLite's write lock on `path` from another thread for `holdMs`; resolves once it holds it. */
+function holdWriteLock(path: string, holdMs: number): Promise<LockHolder> {
+  const worker = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const Database = require(workerData.module);
+     const db = new Database(workerData.path);
+     db.exec('BEGIN IMMEDIATE');
+     db.exec('CREATE TABLE IF NOT EXISTS lock_probe (x)');
+     parentPort.postMessage('locked');
+     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, workerData.holdMs);
+     db.exec('COMMIT');
+     db.close();`,
+    { eval: true, workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), path, holdMs } },
+  );
+  const released = new Promise<void>((resolve, reject) => {
+    worker.once('exit', () => resolve());
+    worker.once('error', reject);
+  });
+  return new Promise((resolve, reject) => {
+    worker.once('message', () => resolve({ released }));
+    worker.once('error', reject);
+  });
+}
+
+async function leasedStore(path: string, busyTimeoutMs?: number): Promise<RunStore> {
+  const store = createSqliteRunStore({ path, ...(busyTimeoutMs === undefined ? {} : { busyTimeoutMs }) });
+  await store.createRun(run('locked', { lease: { owner: 'p', epoch: 1, expiresAt: Number.MAX_SAFE_INTEGER } }), [taskRecord('locked', 'a', 0)]);
+  return store;
+}
+
+describe('createSqliteRunStore under another connection’s write lock', () => {
+  it('waits out a 300 ms lock (immediate transactions honour busy_timeout) and commits', async () => {
+    const path = freshPath('busy');
+    const store = await leasedStore(path);
+    const holder = await holdWriteLock(path, 300);
+    const started = performance.now();
+    await store.commit(asRunId('locked'), { fence: { owner: 'p', epoch: 1 }, tasks: [taskRecord('locked', 'a', 0, { state: 'running' })] });
+    expect(performance.now() - started).toBeGreaterThan(150);
+    expect(await store.acquireLease(asRunId('locked'), 'p', 100, 0)).toMatchObject({ epoch: 1 });
+    await holder.released;
+    expect((await store.getTasks(asRunId('locked')))[0]?.state).toBe('running');
+    await store.close();
+  });
+
+  it('fails with a retryable STORE_ERROR when the lock outlasts busyTimeoutMs, and works again after', async () => {
+    const path = freshPath('busy-long');
+    const store = await leasedStore(path, 100);
+    const holder = await holdWriteLock(path, 800);
+    const failure = await store.commit(asRunId('locked'), { fence: { owner: 'p', epoch: 1 }, run: { state: 'completed' } }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(InternalError.isInstance(failure)).toBe(true);
+    expect(failure).toMatchObject({ code: 'STORE_ERROR', isRetryable: true, details: { sqliteCode: 'SQLITE_BUSY' } });
+    await expect(store.acquireLease(asRunId('locked'), 'q', 100, 0)).rejects.toMatchObject({ code: 'STORE_ERROR', isRetryable: true });
+    await holder.released;
+    expect((await store.getRun(asRunId('locked')))?.state).toBe('running');
+    await store.commit(asRunId('locked'), { fence: { owner: 'p', epoch: 1 }, run: { state: 'completed' } });
+    expect((await store.getRun(asRunId('locked')))?.state).toBe('completed');
+    await store.close();
   });
 });

@@ -1,5 +1,15 @@
 /** Checks shared by the run stores, so both reject the same misuse with the same errors. */
-import { InternalError, RunStateError, ValidationError, type RunId, type RunRecord, type RuntimeEvent } from '@runtime/contracts';
+import {
+  InternalError,
+  RunStateError,
+  TERMINAL_RUN_STATES,
+  ValidationError,
+  type RunId,
+  type RunLease,
+  type RunRecord,
+  type RunState,
+  type RuntimeEvent,
+} from '@runtime/contracts';
 
 export function runNotFound(runId: RunId): RunStateError {
   return new RunStateError({ code: 'RUN_NOT_FOUND', message: `Run "${runId}" does not exist.`, details: { runId } });
@@ -48,4 +58,71 @@ export function decodeCursor(cursor: string | undefined): number | undefined {
     throw new ValidationError({ code: 'VALIDATION_FAILED', message: 'Malformed run list cursor.', details: { cursor } });
   }
   return position;
+}
+
+/** The writer's lease is no longer the run's lease: taken over, released, or ended with the run. */
+export function leaseLost(
+  runId: RunId,
+  fence: Pick<RunLease, 'owner' | 'epoch'>,
+  current: { readonly owner: string | null; readonly epoch: number },
+): RunStateError {
+  return new RunStateError({
+    code: 'LEASE_LOST',
+    message:
+      current.owner === null
+        ? `Run "${runId}" is no longer leased (epoch ${current.epoch}); "${fence.owner}" at epoch ${fence.epoch} may not write.`
+        : `Run "${runId}" is leased by "${current.owner}" at epoch ${current.epoch}; "${fence.owner}" at epoch ${fence.epoch} may not write.`,
+    details: { runId, owner: fence.owner, epoch: fence.epoch, currentOwner: current.owner, currentEpoch: current.epoch },
+  });
+}
+
+/** A commit tried to name an owner other than the lease holder (ownership changes only through a lease). */
+export function runOwned(runId: RunId, lease: RunLease, requested: string | undefined): RunStateError {
+  return new RunStateError({
+    code: 'RUN_OWNED',
+    message: `Run "${runId}" is leased by "${lease.owner}"; a commit cannot make "${String(requested)}" its owner (acquire the lease instead).`,
+    details: { runId, owner: lease.owner, expiresAt: lease.expiresAt, requested: requested ?? null },
+  });
+}
+
+/** Throws VALIDATION_FAILED unless the lease request is usable. */
+export function checkLeaseRequest(owner: string, ttlMs: number, now: number): void {
+  if (typeof owner !== 'string' || owner === '' || !(Number.isFinite(ttlMs) && ttlMs > 0) || !Number.isFinite(now)) {
+    throw new ValidationError({
+      code: 'VALIDATION_FAILED',
+      message: 'A lease needs a non-empty owner, a positive finite ttlMs and a finite now.',
+      details: { owner, ttlMs, now },
+    });
+  }
+}
+
+/** Throws VALIDATION_FAILED unless a lease given to createRun is well formed. */
+export function checkLease(lease: RunLease | undefined): void {
+  if (lease === undefined) return;
+  if (typeof lease.owner !== 'string' || lease.owner === '' || !Number.isSafeInteger(lease.epoch) || lease.epoch < 0 || !Number.isFinite(lease.expiresAt)) {
+    throw new ValidationError({
+      code: 'VALIDATION_FAILED',
+      message: 'A run lease needs a non-empty owner, a non-negative integer epoch and a finite expiresAt.',
+      details: { owner: lease.owner, epoch: lease.epoch, expiresAt: lease.expiresAt },
+    });
+  }
+}
+
+/** Whether a commit changing the run's state to `state` ends it (and so ends its lease). */
+export function endsRun(state: RunState | undefined): boolean {
+  return state !== undefined && TERMINAL_RUN_STATES.has(state);
+}
+
+/** The error of every operation on a closed store (not retryable: the store will not reopen). */
+export function storeClosed(store: string): InternalError {
+  return new InternalError({ code: 'STORE_ERROR', message: `The ${store} run store is closed.`, details: { closed: true }, isRetryable: false });
+}
+
+/** Default `limit` of findResumableRuns. */
+export const RESUMABLE_LIMIT = 100;
+
+/** Page size of findResumableRuns, clamped to 1..1000. */
+export function resumableLimit(limit: number | undefined): number {
+  if (limit === undefined || Number.isNaN(limit)) return RESUMABLE_LIMIT;
+  return Math.max(1, Math.min(1000, Math.trunc(limit)));
 }

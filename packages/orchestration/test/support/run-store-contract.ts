@@ -1,39 +1,8 @@
 /** One behavioural suite every RunStore implementation must pass. */
-import { asRunId, asTaskId, type RunRecord, type RunStore, type RuntimeEvent, type TaskRecord } from '@runtime/contracts';
+import { asRunId, type RunStore } from '@runtime/contracts';
 import { describe, expect, it } from 'vitest';
-
-function run(id: string, extra: Partial<RunRecord> = {}): RunRecord {
-  return {
-    id: asRunId(id),
-    tenant: 'acme',
-    spec: { tasks: [{ id: 'a', prompt: 'x' }] },
-    state: 'running',
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    budgetLimit: 123_456_789_012_345_678_901n as RunRecord['budgetLimit'] & bigint,
-    lastSeq: 0,
-    ...extra,
-  };
-}
-
-function taskRecord(runId: string, id: string, index: number, extra: Partial<TaskRecord> = {}): TaskRecord {
-  return {
-    runId: asRunId(runId),
-    id: asTaskId(id),
-    index,
-    spec: { id, prompt: 'x' },
-    state: 'pending',
-    model: 'm',
-    attempts: 0,
-    usage: { inputTokens: 1, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
-    cost: 987_654_321_987_654_321n as TaskRecord['cost'],
-    ...extra,
-  };
-}
-
-function event(runId: string, seq: number): RuntimeEvent {
-  return { type: 'task.ready', taskId: asTaskId('a'), runId: asRunId(runId), seq, at: '2026-01-01T00:00:00.000Z' };
-}
+import { leaseContract } from './run-store-lease-contract.js';
+import { event, run, taskRecord } from './run-store-fixtures.js';
 
 export function runStoreContract(name: string, open: () => RunStore): void {
   describe(`${name} (RunStore contract)`, () => {
@@ -91,5 +60,39 @@ export function runStoreContract(name: string, open: () => RunStore): void {
       await expect(store.listRuns({ tenant: 'acme', cursor: '!!' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
       await store.close();
     });
+
+    it('returns the full record (spec included) after many commits, and writes only the tasks it is given', async () => {
+      const store = open();
+      const spec = { tasks: Array.from({ length: 50 }, (_, index) => ({ id: `t${index}`, prompt: `prompt ${index}` })), policy: { maxParallelism: 3 } };
+      await store.createRun(run('full', { spec, requestHash: 'h', parentScopes: ['tenant:acme'], owner: 'p' }), [
+        taskRecord('full', 't0', 0),
+        taskRecord('full', 't1', 1),
+      ]);
+      await store.commit(asRunId('full'), { tasks: [taskRecord('full', 't1', 1, { state: 'running', attempts: 1 })], events: [event('full', 1)] });
+      await store.commit(asRunId('full'), {
+        run: { state: 'failed', updatedAt: '2026-01-01T00:00:01.000Z', error: { code: 'RUN_ABORTED', message: 'stop', details: { reason: 'x' } } },
+      });
+      expect(await store.getRun(asRunId('full'))).toEqual({
+        ...run('full', { spec, requestHash: 'h', parentScopes: ['tenant:acme'], owner: 'p' }),
+        state: 'failed',
+        updatedAt: '2026-01-01T00:00:01.000Z',
+        error: { code: 'RUN_ABORTED', message: 'stop', details: { reason: 'x' } },
+        lastSeq: 1,
+      });
+      expect(await store.getTasks(asRunId('full'))).toEqual([taskRecord('full', 't0', 0), taskRecord('full', 't1', 1, { state: 'running', attempts: 1 })]);
+      await store.close();
+    });
+
+    it('closes idempotently; a closed store answers STORE_ERROR', async () => {
+      const store = open();
+      await store.createRun(run('c1'), []);
+      await store.close();
+      await store.close();
+      await expect(store.getRun(asRunId('c1'))).rejects.toMatchObject({ code: 'STORE_ERROR', isRetryable: false });
+      await expect(store.commit(asRunId('c1'), { events: [event('c1', 1)] })).rejects.toMatchObject({ code: 'STORE_ERROR' });
+      await expect(store.acquireLease(asRunId('c1'), 'p', 1000, 0)).rejects.toMatchObject({ code: 'STORE_ERROR' });
+    });
   });
+
+  leaseContract(name, open);
 }
