@@ -6,11 +6,16 @@
  * abort, raw Retry-After headers, no hidden retries). System messages become the top-level `system`
  * field; tool calls and results become `tool_use` / `tool_result` blocks. Usage is normalized to the
  * contracts' subset rule: input = `input_tokens` + cache reads + cache writes. In a stream, usage
- * comes from `message_start` and is updated by `message_delta`. No retries here: wrap it with
- * {@link createResilientClient}.
+ * comes from `message_start` and is updated by `message_delta`; what Anthropic did not send (a
+ * stream cut before `message_delta`) is replaced by an upper bound marked `usage.estimated`. A
+ * stream is complete only with `message_stop`: anything shorter is a typed `incomplete_stream`
+ * error. An answer without any content block is the typed error `empty_response` (retryable,
+ * with its billed usage), except a refusal, which is a `content_filter` result. No retries here:
+ * wrap it with {@link createResilientClient}.
  */
-import { ProviderError, type Clock, type LlmStreamChunk, type ToolCall } from '@runtime/contracts';
+import { ProviderError, type Clock, type LlmResult, type LlmStreamChunk, type ToolCall, type Usage } from '@runtime/contracts';
 import type { LlmCallOptions, LlmRequest } from '@runtime/contracts';
+import { incompleteStream, streamFailure } from './internal/stream-errors.js';
 import { resolveClock, resolveFetch, trimTrailingSlash } from './internal/adapter-options.js';
 import {
   anthropicBody,
@@ -82,6 +87,30 @@ function malformed(provider: string, model: string, what: string): ProviderError
   });
 }
 
+/**
+ * An answer with neither text nor tool calls. Anthropic does send these (an `end_turn` right after
+ * a tool result, for instance); `output: ''` would pass for a real answer downstream, so it is a
+ * typed error instead: retryable (a new sample usually answers), with the usage it was billed.
+ */
+function emptyResponse(provider: string, model: string, stopReason: string | null | undefined, usage: Usage): ProviderError {
+  return new ProviderError({
+    code: 'PROVIDER_ERROR',
+    message: `${provider} answered without any content block (stop_reason ${String(stopReason)}).`,
+    details: { provider, model, kind: 'transient', reason: 'empty_response', stopReason: stopReason ?? null, usage: { ...usage } },
+    isRetryable: true,
+  });
+}
+
+/** Whether an answer with no text and no tool call is empty rather than cut or refused. */
+function isEmpty(result: Pick<LlmResult, 'output' | 'toolCalls' | 'finishReason'>): boolean {
+  return (
+    result.output === '' &&
+    (result.toolCalls === undefined || result.toolCalls.length === 0) &&
+    result.finishReason !== 'length' &&
+    result.finishReason !== 'content_filter'
+  );
+}
+
 /** Maps an in-stream `error` event to the status Anthropic would have answered with. */
 function streamErrorStatus(type: string | undefined): number {
   switch (type) {
@@ -128,36 +157,53 @@ export function createAnthropicClient(options: AnthropicClientOptions = {}): Str
     return openHttpCall(endpoint, request, callOptions, anthropicBody(request, stream));
   }
 
+  /** The result of a JSON answer (`complete`, or a server that ignored `stream: true`). */
+  function resultOf(request: LlmRequest, http: HttpCall, response: Response, payload: MessageWire): LlmResult {
+    const model = request.providerModel ?? request.model;
+    if (payload.content === undefined) throw malformed(provider, model, 'no content');
+    let output = '';
+    const toolCalls: ToolCall[] = [];
+    for (const block of payload.content) {
+      if (block.type === 'text') output += block.text ?? '';
+      else if (block.type === 'tool_use') {
+        toolCalls.push({ id: block.id ?? '', name: block.name ?? '', arguments: JSON.stringify(block.input ?? {}) });
+      }
+    }
+    const requestId = http.requestId(response) ?? payload.id;
+    const result: LlmResult = {
+      output,
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      usage: anthropicUsage(payload.usage, request, { output, toolCalls, outputFinal: true }),
+      finishReason: anthropicFinishReason(payload.stop_reason),
+      ...(payload.model === undefined ? {} : { providerModel: payload.model }),
+      ...(requestId === undefined ? {} : { requestId }),
+      source: 'provider',
+      attempts: 1,
+    };
+    if (isEmpty(result)) throw emptyResponse(provider, model, payload.stop_reason, result.usage);
+    return result;
+  }
+
   return {
     provider,
     async complete(request, callOptions) {
       const http = call(request, callOptions, false);
       const { response, payload } = await http.receiveJson<MessageWire>();
-      if (payload.content === undefined) throw malformed(provider, request.providerModel ?? request.model, 'no content');
-      let output = '';
-      const toolCalls: ToolCall[] = [];
-      for (const block of payload.content) {
-        if (block.type === 'text') output += block.text ?? '';
-        else if (block.type === 'tool_use') {
-          toolCalls.push({ id: block.id ?? '', name: block.name ?? '', arguments: JSON.stringify(block.input ?? {}) });
-        }
-      }
-      const requestId = http.requestId(response) ?? payload.id;
-      return {
-        output,
-        ...(toolCalls.length > 0 ? { toolCalls } : {}),
-        usage: anthropicUsage(payload.usage),
-        finishReason: anthropicFinishReason(payload.stop_reason),
-        ...(payload.model === undefined ? {} : { providerModel: payload.model }),
-        ...(requestId === undefined ? {} : { requestId }),
-        source: 'provider',
-        attempts: 1,
-      };
+      return resultOf(request, http, response, payload);
     },
     async *stream(request, callOptions): AsyncGenerator<LlmStreamChunk> {
       const model = request.providerModel ?? request.model;
+      const context = { provider, model };
       const http = call(request, callOptions, true);
       const response = await http.send();
+      if (http.isJson(response)) {
+        // A server that ignored `stream: true`: its JSON answer is the whole result.
+        const result = resultOf(request, http, response, await http.readJson<MessageWire>(response));
+        if (result.output !== '') yield { type: 'text', text: result.output };
+        for (const toolCall of result.toolCalls ?? []) yield { type: 'tool-call', toolCall };
+        yield { type: 'done', result };
+        return;
+      }
       const body = response.body;
       if (body === null) {
         http.finish();
@@ -165,11 +211,17 @@ export function createAnthropicClient(options: AnthropicClientOptions = {}): Str
       }
       let output = '';
       let usage: AnthropicUsageWire = {};
+      let sawDelta = false;
+      let sawStop = false;
       let stopReason: string | null | undefined;
       let providerModel: string | undefined;
       let messageId: string | undefined;
       const blocks = new Map<number, { id: string; name: string; json: string }>();
       const toolCalls: ToolCall[] = [];
+      const usageSoFar = (): Usage => {
+        const unfinished = [...blocks.values()].map((block) => ({ name: block.name, arguments: block.json }));
+        return anthropicUsage(usage, request, { output, toolCalls: [...toolCalls, ...unfinished], outputFinal: sawDelta });
+      };
       let completed = false;
       try {
         for await (const event of parseSse(body)) {
@@ -177,6 +229,8 @@ export function createAnthropicClient(options: AnthropicClientOptions = {}): Str
           try {
             data = JSON.parse(event.data) as StreamEventWire;
           } catch (error) {
+            // The last event, cut before its blank line: the stream was cut (judged below).
+            if (!event.terminated) break;
             throw malformed(provider, model, `bad JSON in stream (${String(error)})`);
           }
           const type = data.type ?? event.event;
@@ -205,8 +259,10 @@ export function createAnthropicClient(options: AnthropicClientOptions = {}): Str
           } else if (type === 'message_delta') {
             if (data.delta?.stop_reason !== undefined) stopReason = data.delta.stop_reason;
             // message_delta carries cumulative counts; newer API versions repeat the input side too.
-            usage = { ...usage, ...definedFields(data.usage) };
+            usage = mergeUsage(usage, data.usage);
+            if (typeof data.usage?.output_tokens === 'number') sawDelta = true;
           } else if (type === 'message_stop') {
+            sawStop = true;
             break;
           } else if (type === 'error') {
             throw httpFailureToError(
@@ -215,39 +271,44 @@ export function createAnthropicClient(options: AnthropicClientOptions = {}): Str
                 message: data.error?.message ?? 'error event in stream',
                 ...(data.error?.type === undefined ? {} : { providerCode: data.error.type }),
               },
-              { provider, model },
+              context,
             );
           }
         }
         completed = true;
       } catch (error) {
-        throw http.mapError(error);
+        throw streamFailure(http.mapError(error), context, output !== '' || toolCalls.length > 0, usageSoFar);
       } finally {
         if (completed) http.finish();
         else http.cancel();
       }
+      const delivered = output !== '' || toolCalls.length > 0;
+      if (!sawStop) throw incompleteStream(context, delivered, usageSoFar(), 'before message_stop');
       const requestId = http.requestId(response) ?? messageId;
-      yield {
-        type: 'done',
-        result: {
-          output,
-          ...(toolCalls.length > 0 ? { toolCalls } : {}),
-          usage: anthropicUsage(usage),
-          finishReason: anthropicFinishReason(stopReason),
-          ...(providerModel === undefined ? {} : { providerModel }),
-          ...(requestId === undefined ? {} : { requestId }),
-          source: 'provider',
-          attempts: 1,
-        },
+      const result: LlmResult = {
+        output,
+        ...(toolCalls.length > 0 ? { toolCalls } : {}),
+        usage: usageSoFar(),
+        finishReason: anthropicFinishReason(stopReason),
+        ...(providerModel === undefined ? {} : { providerModel }),
+        ...(requestId === undefined ? {} : { requestId }),
+        source: 'provider',
+        attempts: 1,
       };
+      if (isEmpty(result)) throw emptyResponse(provider, model, stopReason, result.usage);
+      yield { type: 'done', result };
     },
   };
 }
 
-function definedFields(usage: AnthropicUsageWire | undefined): AnthropicUsageWire {
-  const result: Record<string, number> = {};
-  for (const [key, value] of Object.entries(usage ?? {})) {
+/** `message_delta` usage over `message_start`'s: numbers replace, `cache_creation` merges. */
+function mergeUsage(current: AnthropicUsageWire, delta: AnthropicUsageWire | undefined): AnthropicUsageWire {
+  const result: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(delta ?? {})) {
     if (typeof value === 'number') result[key] = value;
+    else if (key === 'cache_creation' && typeof value === 'object' && value !== null) {
+      result[key] = { ...current.cache_creation, ...(value as Record<string, unknown>) };
+    }
   }
   return result;
 }

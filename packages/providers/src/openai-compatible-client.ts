@@ -5,17 +5,32 @@
  * Plain `fetch` (Node's undici), no SDK: the caller's `AbortSignal` and the deadline abort the
  * request and close its socket, `retry-after-ms` / `retry-after` are read from the raw headers, and
  * nothing retries behind the resilient client's back. Streaming asks for
- * `stream_options.include_usage` so usage is the provider's, not an estimate. This adapter does
- * not retry, break circuits or deduplicate: wrap it with {@link createResilientClient}.
+ * `stream_options.include_usage` so usage is the provider's; what a server leaves out is replaced
+ * by an upper bound marked `usage.estimated`. A stream is complete only with `[DONE]` (or, for
+ * servers that omit it, a `finish_reason` before the body ends); anything shorter is a typed
+ * `incomplete_stream` error, never a success. This adapter does not retry, break circuits or
+ * deduplicate: wrap it with {@link createResilientClient}.
  */
-import type { LlmCallOptions, LlmRequest, LlmResult, LlmStreamChunk } from '@runtime/contracts';
-import type { Clock, FinishReason, Message, ToolCall } from '@runtime/contracts';
-import { resolveClock, resolveFetch, tokens, trimTrailingSlash } from './internal/adapter-options.js';
+import type { LlmCallOptions, LlmRequest, LlmResult, LlmStreamChunk, ModelCatalog } from '@runtime/contracts';
+import type { Clock, ToolCall } from '@runtime/contracts';
+import { ProviderError } from '@runtime/contracts';
+import { outputCap, resolveClock, resolveFetch, trimTrailingSlash } from './internal/adapter-options.js';
 import type { FetchFunction } from './fetch-function.js';
 import { openHttpCall, type HttpCall, type HttpEndpoint } from './internal/http-call.js';
+import {
+  openAiFinishReason,
+  openAiStreamError,
+  openAiUsage,
+  toWireMessage,
+  type OpenAiResponseWire,
+  type OpenAiUsageWire,
+} from './internal/openai-wire.js';
+import { incompleteStream, streamFailure } from './internal/stream-errors.js';
 import type { StreamingLlmClient } from './streaming-llm-client.js';
 import { parseSse } from './internal/sse.js';
-import { ProviderError } from '@runtime/contracts';
+
+/** OpenAI's own API root: the default base URL, where `max_completion_tokens` is the default field. */
+const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 /**
  * Options of {@link createOpenAiCompatibleClient}.
@@ -33,85 +48,22 @@ export interface OpenAiCompatibleClientOptions {
   /** Deadline of a call when the caller gives none, in ms. @defaultValue none */
   readonly timeoutMs?: number;
   /**
-   * The request field for the completion cap: OpenAI's reasoning models need
-   * `max_completion_tokens`; some compatible servers only know `max_tokens`.
-   * @defaultValue `'max_tokens'`
+   * The request field for the completion cap when the model's catalog entry does not name one
+   * (`capabilities.outputTokensParam`, see `catalog`): OpenAI's o-series and gpt-5 models accept
+   * only `max_completion_tokens`; some compatible servers only know `max_tokens`.
+   * @defaultValue `'max_completion_tokens'` for OpenAI itself (provider `openai` or the official
+   * base URL), `'max_tokens'` for every other server
    */
   readonly maxTokensField?: 'max_tokens' | 'max_completion_tokens';
+  /**
+   * Where the adapter looks up a request's model (`find(request.model)`) for
+   * `capabilities.outputTokensParam`, which wins over `maxTokensField`. @defaultValue none
+   */
+  readonly catalog?: Pick<ModelCatalog, 'find'>;
   /** `fetch` to use. @defaultValue the global `fetch` */
   readonly fetch?: FetchFunction;
   /** For `retry-after` HTTP dates. @defaultValue `systemClock` */
   readonly clock?: Clock;
-}
-
-interface OpenAiToolCallWire {
-  readonly id?: string;
-  readonly index?: number;
-  readonly function?: { readonly name?: string; readonly arguments?: string };
-}
-
-interface OpenAiUsageWire {
-  readonly prompt_tokens?: number;
-  readonly completion_tokens?: number;
-  readonly prompt_tokens_details?: { readonly cached_tokens?: number } | null;
-  readonly completion_tokens_details?: { readonly reasoning_tokens?: number } | null;
-}
-
-interface OpenAiChoiceWire {
-  readonly message?: { readonly content?: string | null; readonly tool_calls?: readonly OpenAiToolCallWire[] };
-  readonly delta?: { readonly content?: string | null; readonly tool_calls?: readonly OpenAiToolCallWire[] };
-  readonly finish_reason?: string | null;
-}
-
-interface OpenAiResponseWire {
-  readonly id?: string;
-  readonly model?: string;
-  readonly choices?: readonly OpenAiChoiceWire[];
-  readonly usage?: OpenAiUsageWire | null;
-}
-
-function toWireMessage(message: Message): Record<string, unknown> {
-  if (message.role === 'tool') {
-    return { role: 'tool', tool_call_id: message.toolCallId ?? '', content: message.content };
-  }
-  const wire: Record<string, unknown> = { role: message.role, content: message.content };
-  if (message.name !== undefined) wire.name = message.name;
-  if (message.role === 'assistant' && message.toolCalls !== undefined && message.toolCalls.length > 0) {
-    wire.content = message.content === '' ? null : message.content;
-    wire.tool_calls = message.toolCalls.map((call) => ({
-      id: call.id,
-      type: 'function',
-      function: { name: call.name, arguments: call.arguments },
-    }));
-  }
-  return wire;
-}
-
-function finishReason(reason: string | null | undefined): FinishReason {
-  switch (reason) {
-    case 'stop':
-      return 'stop';
-    case 'length':
-      return 'length';
-    case 'tool_calls':
-    case 'function_call':
-      return 'tool_calls';
-    case 'content_filter':
-      return 'content_filter';
-    default:
-      return 'other';
-  }
-}
-
-/** Usage in the contracts' subset rule: OpenAI already reports cached ⊂ prompt, reasoning ⊂ completion. */
-function usageOf(usage: OpenAiUsageWire | null | undefined): LlmResult['usage'] {
-  return {
-    inputTokens: tokens(usage?.prompt_tokens),
-    outputTokens: tokens(usage?.completion_tokens),
-    cacheReadTokens: tokens(usage?.prompt_tokens_details?.cached_tokens),
-    cacheWriteTokens: 0,
-    reasoningTokens: tokens(usage?.completion_tokens_details?.reasoning_tokens),
-  };
 }
 
 function malformed(provider: string, model: string, what: string): ProviderError {
@@ -121,6 +73,15 @@ function malformed(provider: string, model: string, what: string): ProviderError
     details: { provider, model, kind: 'transient', reason: 'malformed_response' },
     isRetryable: true,
   });
+}
+
+/** Tool calls of a JSON answer. */
+function toolCallsOf(payload: OpenAiResponseWire): ToolCall[] {
+  return (payload.choices?.[0]?.message?.tool_calls ?? []).map((wire) => ({
+    id: wire.id ?? '',
+    name: wire.function?.name ?? '',
+    arguments: wire.function?.arguments ?? '',
+  }));
 }
 
 /**
@@ -140,18 +101,21 @@ function malformed(provider: string, model: string, what: string): ProviderError
  */
 export function createOpenAiCompatibleClient(options: OpenAiCompatibleClientOptions = {}): StreamingLlmClient {
   const provider = options.provider ?? 'openai';
-  const baseUrl = trimTrailingSlash(options.baseUrl ?? 'https://api.openai.com/v1');
+  const baseUrl = trimTrailingSlash(options.baseUrl ?? OPENAI_BASE_URL);
   const doFetch = resolveFetch(options.fetch);
   const clock = resolveClock(options.clock);
-  const maxTokensField = options.maxTokensField ?? 'max_tokens';
+  const defaultField =
+    options.maxTokensField ?? (provider === 'openai' || baseUrl === OPENAI_BASE_URL ? 'max_completion_tokens' : 'max_tokens');
+  const catalog = options.catalog;
   const headers: Record<string, string> = { ...options.headers };
   if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`;
 
   function body(request: LlmRequest, stream: boolean): Record<string, unknown> {
+    const field = catalog?.find(request.model)?.capabilities?.outputTokensParam ?? defaultField;
     const wire: Record<string, unknown> = {
       model: request.providerModel ?? request.model,
       messages: request.messages.map(toWireMessage),
-      [maxTokensField]: request.maxOutputTokens,
+      [field]: outputCap(request),
     };
     if (request.temperature !== undefined) wire.temperature = request.temperature;
     if (request.stop !== undefined && request.stop.length > 0) wire.stop = request.stop;
@@ -175,57 +139,77 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleClientOpti
     return openHttpCall(endpoint, request, callOptions, body(request, stream));
   }
 
+  /** The result of a JSON answer (`complete`, or a server that ignored `stream: true`). */
+  function resultOf(request: LlmRequest, http: HttpCall, response: Response, payload: OpenAiResponseWire): LlmResult {
+    const model = request.providerModel ?? request.model;
+    if (payload.error !== undefined) throw openAiStreamError(payload.error, { provider, model });
+    const choice = payload.choices?.[0];
+    if (choice === undefined) throw malformed(provider, model, 'no choices');
+    const toolCalls = toolCallsOf(payload);
+    const output = choice.message?.content ?? '';
+    const requestId = http.requestId(response) ?? payload.id;
+    return {
+      output,
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      usage: openAiUsage(payload.usage, request, output, toolCalls),
+      finishReason: openAiFinishReason(choice.finish_reason),
+      ...(payload.model === undefined ? {} : { providerModel: payload.model }),
+      ...(requestId === undefined ? {} : { requestId }),
+      source: 'provider',
+      attempts: 1,
+    };
+  }
+
   return {
     provider,
     async complete(request, callOptions) {
       const http = call(request, callOptions, false);
       const { response, payload } = await http.receiveJson<OpenAiResponseWire>();
-      const choice = payload.choices?.[0];
-      if (choice === undefined) throw malformed(provider, request.providerModel ?? request.model, 'no choices');
-      const toolCalls: ToolCall[] = (choice.message?.tool_calls ?? []).map((wire) => ({
-        id: wire.id ?? '',
-        name: wire.function?.name ?? '',
-        arguments: wire.function?.arguments ?? '',
-      }));
-      const requestId = http.requestId(response) ?? payload.id;
-      return {
-        output: choice.message?.content ?? '',
-        ...(toolCalls.length > 0 ? { toolCalls } : {}),
-        usage: usageOf(payload.usage),
-        finishReason: finishReason(choice.finish_reason),
-        ...(payload.model === undefined ? {} : { providerModel: payload.model }),
-        ...(requestId === undefined ? {} : { requestId }),
-        source: 'provider',
-        attempts: 1,
-      };
+      return resultOf(request, http, response, payload);
     },
     async *stream(request, callOptions): AsyncGenerator<LlmStreamChunk> {
+      const model = request.providerModel ?? request.model;
+      const context = { provider, model };
       const http = call(request, callOptions, true);
       const response = await http.send();
+      if (http.isJson(response)) {
+        // A server that ignored `stream: true`: its JSON answer is the whole result.
+        const result = resultOf(request, http, response, await http.readJson<OpenAiResponseWire>(response));
+        if (result.output !== '') yield { type: 'text', text: result.output };
+        for (const toolCall of result.toolCalls ?? []) yield { type: 'tool-call', toolCall };
+        yield { type: 'done', result };
+        return;
+      }
       const body = response.body;
       if (body === null) {
         http.finish();
-        throw malformed(provider, request.providerModel ?? request.model, 'empty stream body');
+        throw malformed(provider, model, 'empty stream body');
       }
       let output = '';
       let reason: string | null | undefined;
       let usage: OpenAiUsageWire | null | undefined;
       let providerModel: string | undefined;
       let responseId: string | undefined;
+      let sawDone = false;
       const calls = new Map<number, { id: string; name: string; arguments: string }>();
+      const toolCallsSoFar = (): ToolCall[] => [...calls.entries()].sort(([a], [b]) => a - b).map(([, entry]) => entry);
+      const usageSoFar = () => openAiUsage(usage, request, output, toolCallsSoFar());
       let completed = false;
       try {
         for await (const event of parseSse(body)) {
-          if (event.data === '[DONE]') break;
-          let chunk: OpenAiResponseWire & { error?: { message?: string } };
+          if (event.data === '[DONE]') {
+            sawDone = true;
+            break;
+          }
+          let chunk: OpenAiResponseWire;
           try {
-            chunk = JSON.parse(event.data) as OpenAiResponseWire & { error?: { message?: string } };
+            chunk = JSON.parse(event.data) as OpenAiResponseWire;
           } catch (error) {
-            throw malformed(provider, request.providerModel ?? request.model, `bad JSON in stream (${String(error)})`);
+            // The last event, cut before its blank line: the stream was cut (judged below).
+            if (!event.terminated) break;
+            throw malformed(provider, model, `bad JSON in stream (${String(error)})`);
           }
-          if (chunk.error !== undefined) {
-            throw malformed(provider, request.providerModel ?? request.model, chunk.error.message ?? 'error event');
-          }
+          if (chunk.error !== undefined) throw openAiStreamError(chunk.error, context);
           providerModel ??= chunk.model;
           responseId ??= chunk.id;
           if (chunk.usage !== undefined && chunk.usage !== null) usage = chunk.usage;
@@ -239,8 +223,9 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleClientOpti
           for (const delta of choice.delta?.tool_calls ?? []) {
             const index = delta.index ?? 0;
             const current = calls.get(index) ?? { id: '', name: '', arguments: '' };
-            if (delta.id !== undefined) current.id = delta.id;
-            if (delta.function?.name !== undefined) current.name += delta.function.name;
+            if (delta.id !== undefined && delta.id !== '') current.id = delta.id;
+            // Assigned, not appended (as the official SDK does): some servers repeat the name.
+            if (delta.function?.name !== undefined && delta.function.name !== '') current.name = delta.function.name;
             if (delta.function?.arguments !== undefined) current.arguments += delta.function.arguments;
             calls.set(index, current);
           }
@@ -248,12 +233,16 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleClientOpti
         }
         completed = true;
       } catch (error) {
-        throw http.mapError(error);
+        throw streamFailure(http.mapError(error), context, output !== '', usageSoFar);
       } finally {
         if (completed) http.finish();
         else http.cancel();
       }
-      const toolCalls: ToolCall[] = [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
+      // Complete: `[DONE]`, or a finish_reason from a server that omits `[DONE]`.
+      if (!sawDone && (reason === undefined || reason === null)) {
+        throw incompleteStream(context, output !== '', usageSoFar(), 'before its finish_reason');
+      }
+      const toolCalls = toolCallsSoFar();
       for (const toolCall of toolCalls) yield { type: 'tool-call', toolCall };
       const requestId = http.requestId(response) ?? responseId;
       yield {
@@ -261,8 +250,8 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleClientOpti
         result: {
           output,
           ...(toolCalls.length > 0 ? { toolCalls } : {}),
-          usage: usageOf(usage),
-          finishReason: finishReason(reason),
+          usage: usageSoFar(),
+          finishReason: openAiFinishReason(reason),
           ...(providerModel === undefined ? {} : { providerModel }),
           ...(requestId === undefined ? {} : { requestId }),
           source: 'provider',

@@ -57,7 +57,7 @@ describe('OpenAI-compatible adapter against a real HTTP server', () => {
     expect(sent?.headers['x-extra']).toBe('yes');
     expect(sent?.body).toMatchObject({
       model: 'gpt-4o-mini',
-      max_tokens: 100,
+      max_completion_tokens: 100,
       temperature: 0,
       messages: [
         { role: 'system', content: 'Be brief.' },

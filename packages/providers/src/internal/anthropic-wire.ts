@@ -1,5 +1,6 @@
-import { ValidationError, type FinishReason, type LlmRequest, type Message, type Usage } from '@runtime/contracts';
-import { tokens } from './adapter-options.js';
+import { ValidationError, type FinishReason, type LlmRequest, type Message, type ToolCall, type Usage } from '@runtime/contracts';
+import { outputCap, tokens } from './adapter-options.js';
+import { completeUsage } from './usage-estimate.js';
 
 type Block = Record<string, unknown>;
 interface WireMessage {
@@ -12,6 +13,11 @@ export interface AnthropicUsageWire {
   readonly output_tokens?: number;
   readonly cache_read_input_tokens?: number | null;
   readonly cache_creation_input_tokens?: number | null;
+  /** Cache writes by TTL (their sum is `cache_creation_input_tokens`). */
+  readonly cache_creation?: {
+    readonly ephemeral_5m_input_tokens?: number | null;
+    readonly ephemeral_1h_input_tokens?: number | null;
+  } | null;
 }
 
 function toolInput(message: Message, index: number, argumentsText: string): unknown {
@@ -31,14 +37,23 @@ function blocksOf(message: Message, index: number): Block[] {
   if (message.role === 'tool') {
     return [{ type: 'tool_result', tool_use_id: message.toolCallId ?? '', content: message.content }];
   }
-  const blocks: Block[] = message.content === '' ? [] : [{ type: 'text', text: message.content }];
+  // Anthropic rejects empty and whitespace-only text blocks.
+  const blocks: Block[] = message.content.trim() === '' ? [] : [{ type: 'text', text: message.content }];
   for (const call of message.toolCalls ?? []) {
     blocks.push({ type: 'tool_use', id: call.id, name: call.name, input: toolInput(message, index, call.arguments) });
   }
   return blocks;
 }
 
-/** The Messages API body: system prompts joined at the top level, roles alternating. */
+/**
+ * The Messages API body: system prompts joined at the top level, roles alternating.
+ *
+ * @remarks
+ * A message with nothing to send (an empty or whitespace-only text and no tool calls) is dropped:
+ * Anthropic rejects `content: []` ("all messages must have non-empty content except for the
+ * optional final assistant message"), and an empty final assistant turn prefills nothing. The
+ * turns around a dropped one then share a role and merge, as consecutive tool results do.
+ */
 export function anthropicBody(request: LlmRequest, stream: boolean): Record<string, unknown> {
   const system: string[] = [];
   const messages: WireMessage[] = [];
@@ -49,6 +64,7 @@ export function anthropicBody(request: LlmRequest, stream: boolean): Record<stri
     }
     const role = message.role === 'assistant' ? 'assistant' : 'user';
     const blocks = blocksOf(message, index);
+    if (blocks.length === 0) return;
     const last = messages.at(-1);
     // The API wants alternating roles; consecutive tool results must share one user turn.
     if (last !== undefined && last.role === role) last.content.push(...blocks);
@@ -56,7 +72,7 @@ export function anthropicBody(request: LlmRequest, stream: boolean): Record<stri
   });
   const body: Record<string, unknown> = {
     model: request.providerModel ?? request.model,
-    max_tokens: request.maxOutputTokens,
+    max_tokens: outputCap(request),
     messages,
   };
   if (system.length > 0) body.system = system.join('\n\n');
@@ -91,16 +107,30 @@ export function anthropicFinishReason(reason: string | null | undefined): Finish
 
 /**
  * Anthropic reports cache reads and writes beside `input_tokens`; the contracts count them inside
- * input, so they are added in.
+ * input, so they are added in. 1-hour cache writes (`cache_creation.ephemeral_1h_input_tokens`)
+ * are a subset of the writes. A figure Anthropic did not send is replaced by an upper bound
+ * (`estimated: true`); `outputFinal` is false while `output_tokens` is still `message_start`'s
+ * placeholder (no `message_delta` yet).
  */
-export function anthropicUsage(usage: AnthropicUsageWire | undefined): Usage {
+export function anthropicUsage(
+  usage: AnthropicUsageWire | undefined,
+  request: LlmRequest,
+  produced: { readonly output: string; readonly toolCalls: readonly Pick<ToolCall, 'name' | 'arguments'>[]; readonly outputFinal: boolean },
+): Usage {
   const cacheReadTokens = tokens(usage?.cache_read_input_tokens);
-  const cacheWriteTokens = tokens(usage?.cache_creation_input_tokens);
-  return {
-    inputTokens: tokens(usage?.input_tokens) + cacheReadTokens + cacheWriteTokens,
-    outputTokens: tokens(usage?.output_tokens),
-    cacheReadTokens,
-    cacheWriteTokens,
-    reasoningTokens: 0,
-  };
+  const byTtl = tokens(usage?.cache_creation?.ephemeral_5m_input_tokens) + tokens(usage?.cache_creation?.ephemeral_1h_input_tokens);
+  const cacheWriteTokens = typeof usage?.cache_creation_input_tokens === 'number' ? tokens(usage.cache_creation_input_tokens) : byTtl;
+  const cacheWrite1hTokens = Math.min(cacheWriteTokens, tokens(usage?.cache_creation?.ephemeral_1h_input_tokens));
+  return completeUsage(
+    {
+      inputTokens: typeof usage?.input_tokens === 'number' ? tokens(usage.input_tokens) + cacheReadTokens + cacheWriteTokens : undefined,
+      outputTokens: typeof usage?.output_tokens === 'number' ? tokens(usage.output_tokens) : undefined,
+      cacheReadTokens,
+      cacheWriteTokens,
+      cacheWrite1hTokens,
+      reasoningTokens: 0,
+    },
+    request,
+    produced,
+  );
 }

@@ -96,13 +96,23 @@ export class HttpCall {
   /** Sends the request and reads its JSON body; the call is finished either way. */
   async receiveJson<Payload>(): Promise<{ readonly response: Response; readonly payload: Payload }> {
     const response = await this.send();
+    return { response, payload: await this.readJson<Payload>(response) };
+  }
+
+  /** Reads the JSON body of a sent request; the call is finished either way. */
+  async readJson<Payload>(response: Response): Promise<Payload> {
     try {
-      return { response, payload: (await response.json()) as Payload };
+      return (await response.json()) as Payload;
     } catch (error) {
       throw this.mapError(error);
     } finally {
       this.finish();
     }
+  }
+
+  /** Whether a response is a JSON document (a server that ignored `stream: true`). */
+  isJson(response: Response): boolean {
+    return /\bjson\b/i.test(response.headers.get('content-type') ?? '');
   }
 
   /** The provider's request id header. */
