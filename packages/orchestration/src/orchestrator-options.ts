@@ -6,6 +6,9 @@
  * default implementations. Optional ones are skipped when absent.
  */
 import type {
+  ErrorInfo,
+  Orchestrator,
+  RunId,
   BudgetLedger,
   Clock,
   ContextBuilder,
@@ -76,7 +79,96 @@ export interface OrchestratorOptions {
   readonly generateRunId?: () => string;
   /**
    * Called with errors that must not stop a run: an event listener that throws, a reservation
-   * release that fails (its lease returns the amount later). @defaultValue `process.emitWarning`
+   * release that fails (its lease returns the amount later), a lease renewal that failed; and with
+   * the error that stopped a run in this process without ending it (`LEASE_LOST`: another process
+   * took it over; `STORE_ERROR`: the store stayed unwritable, the run is parked).
+   * @defaultValue `process.emitWarning`
    */
   readonly onBackgroundError?: (error: unknown) => void;
+  /**
+   * How long a run's owner lease lasts without a renewal, in ms. Another process may take a run
+   * over (resume it) only once its lease has expired, so this is also how long a crashed process's
+   * runs wait before another one continues them. @defaultValue 30000
+   */
+  readonly leaseTtlMs?: number;
+  /**
+   * How often the heartbeat renews the leases of the runs this process executes, in ms (one
+   * unref'd timer for all of them); less than `leaseTtlMs`. @defaultValue `leaseTtlMs / 3`
+   */
+  readonly leaseRenewMs?: number;
+  /** Retries of a journal write that failed with a transient `STORE_ERROR`. @defaultValue see {@link StoreRetryOptions} */
+  readonly storeRetry?: StoreRetryOptions;
+}
+
+/**
+ * Retries of a journal write that failed with a retryable `STORE_ERROR` (a lock, a lost
+ * connection): exponential backoff from `baseDelayMs`, doubling, capped at `maxDelayMs`.
+ * @public
+ */
+export interface StoreRetryOptions {
+  /** Retries after the first failure. @defaultValue 6 */
+  readonly retries?: number;
+  /** First delay in ms. @defaultValue 25 */
+  readonly baseDelayMs?: number;
+  /** Longest delay in ms. @defaultValue 2000 */
+  readonly maxDelayMs?: number;
+}
+
+/**
+ * What {@link DurableOrchestrator.resumeAll} did.
+ * @public
+ */
+export interface ResumeReport {
+  /** Runs now executing in this process. */
+  readonly resumed: readonly RunId[];
+  /** Runs another process took first (`RUN_OWNED`). */
+  readonly owned: readonly RunId[];
+  /** Runs that could not be resumed, with why. */
+  readonly failed: readonly { readonly runId: RunId; readonly error: ErrorInfo }[];
+}
+
+/**
+ * The store as the orchestrator last found it, for a health endpoint.
+ * @public
+ */
+export interface StoreHealth {
+  /** Whether the store answered the probe and its last write succeeded. */
+  readonly healthy: boolean;
+  /** ISO-8601 time of the probe. */
+  readonly checkedAt: string;
+  /** ISO-8601 time of the last write the store took, if any. */
+  readonly lastWriteAt?: string;
+  /** The last store failure, while not healthy. */
+  readonly error?: ErrorInfo;
+  /** Runs this process executes. */
+  readonly activeRuns: number;
+  /** Runs stopped here because the store stayed unwritable; resumed automatically when it works again. */
+  readonly parkedRuns: number;
+}
+
+/**
+ * The {@link @runtime/contracts#Orchestrator} of this package, with the calls a host makes at
+ * start-up, in its health check and at shutdown.
+ * @public
+ */
+export interface DurableOrchestrator extends Orchestrator {
+  /** This process's owner id (in leases and reservation holders). */
+  readonly owner: string;
+  /**
+   * Resumes every unfinished run whose lease is absent or expired (`RunStore.findResumableRuns`):
+   * what a host calls at start-up, after it listens. Runs another process holds are left alone.
+   * @param options - `limit`: most runs looked at. @defaultValue 100
+   */
+  resumeAll(options?: { readonly limit?: number }): Promise<ResumeReport>;
+  /**
+   * Probes the store: renews one held lease (a write) when this process runs anything, else reads;
+   * combined with the outcome of the last journal write. For `/healthz`.
+   */
+  checkStore(): Promise<StoreHealth>;
+  /**
+   * Graceful shutdown: stops executing every run (in-flight calls are aborted, their tasks run
+   * again on resume), writes what is queued, releases the leases so another process resumes the
+   * runs at once, and stops the heartbeat. Idempotent. The store is not closed (the host owns it).
+   */
+  close(): Promise<void>;
 }

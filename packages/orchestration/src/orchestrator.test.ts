@@ -1,8 +1,12 @@
-import { InternalError, asRunId, type Dag, type RuntimeEvent, type TaskSpec } from '@runtime/contracts';
+import { asRunId, type Clock, type Dag, type RuntimeEvent, type TaskSpec } from '@runtime/contracts';
 import { createMemoryRunStore } from './memory-run-store.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createScriptedLlm, providerError } from './testing.js';
+import { FaultyStore } from '../test/support/faulty-store.js';
 import { harness } from '../test/support/setup.js';
+
+/** A clock a minute ahead: the leases of runs started with the real clock have expired by it. */
+const aheadClock: Clock = { now: () => Date.now() + 60_000 };
 
 const task = (id: string, deps: string[] = [], extra: Partial<TaskSpec> = {}): TaskSpec => ({ id, prompt: `do ${id}`, deps, ...extra }) as TaskSpec;
 
@@ -299,7 +303,8 @@ describe('createOrchestrator', () => {
     await vi.waitFor(() => expect(hanging.calls.get('b')).toBe(1));
     // A new process (new orchestrator and a fresh ledger) takes over the same store.
     const llm = createScriptedLlm();
-    const second = harness(llm, { store: first.store, owner: 'successor' });
+    // Its lease has expired by the successor's clock.
+    const second = harness(llm, { store: first.store, owner: 'successor', clock: aheadClock });
     const resumed = await second.orchestrator.resume(started.id);
     expect(resumed.state).toBe('running');
     const run = await second.orchestrator.wait(started.id);
@@ -311,6 +316,7 @@ describe('createOrchestrator', () => {
     expect(snapshot.spent).toBe(3n * 21_000_000_000n);
     expect(snapshot.reserved).toBe(0n);
     await expect(second.orchestrator.resume(asRunId('missing'))).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
+    await first.orchestrator.close();
   });
 
   it('takes over a dead owner\'s run once, even when resumed concurrently, and lets wait follow it', async () => {
@@ -320,11 +326,12 @@ describe('createOrchestrator', () => {
     await vi.waitFor(() => expect(hanging.calls.get('b')).toBe(1));
     const llm = createScriptedLlm({ latency: () => 20 });
     const observer = harness(createScriptedLlm(), { store: first.store, owner: 'observer', waitPollMs: 5 });
-    const successor = harness(llm, { store: first.store, owner: 'successor' });
+    const successor = harness(llm, { store: first.store, owner: 'successor', clock: aheadClock });
     const waited = observer.orchestrator.wait(started.id);
     await Promise.all([successor.orchestrator.resume(started.id), successor.orchestrator.resume(started.id)]);
     expect((await waited).state).toBe('completed');
     expect(llm.calls.get('b')).toBe(1);
+    await first.orchestrator.close();
   });
 
   it('aborts a run whose owner died without restarting it: unfinished tasks are skipped', async () => {
@@ -333,11 +340,12 @@ describe('createOrchestrator', () => {
     const started = await first.orchestrator.start({ tasks: [task('a'), task('b', ['a']), task('c', ['b'])] });
     await vi.waitFor(() => expect(hanging.calls.get('b')).toBe(1));
     const llm = createScriptedLlm();
-    const successor = harness(llm, { store: first.store, owner: 'successor' });
+    const successor = harness(llm, { store: first.store, owner: 'successor', clock: aheadClock });
     const run = await successor.orchestrator.abort(started.id, 'cleanup');
     expect(run.state).toBe('aborted');
     expect(run.tasks.map((t) => t.state)).toEqual(['completed', 'skipped', 'skipped']);
     expect(llm.calls.size).toBe(0);
+    await first.orchestrator.close();
   });
 
   it('abort during a budget drain still cancels the calls in flight', async () => {
@@ -387,19 +395,13 @@ describe('createOrchestrator', () => {
 
   it('rejects wait with STORE_ERROR when the journal cannot be written, leaving the run resumable', async () => {
     const inner = createMemoryRunStore();
-    let commits = 0;
-    const store = {
-      ...inner,
-      createRun: inner.createRun.bind(inner),
-      getRun: inner.getRun.bind(inner),
-      getTasks: inner.getTasks.bind(inner),
-      readEvents: inner.readEvents.bind(inner),
-      commit: (runId: Parameters<typeof inner.commit>[0], commit: Parameters<typeof inner.commit>[1]) =>
-        ++commits > 1 ? Promise.reject(new InternalError({ code: 'STORE_ERROR', message: 'disk gone', details: {} })) : inner.commit(runId, commit),
-    };
-    const { orchestrator } = harness(createScriptedLlm(), { store });
+    const store = new FaultyStore(inner, (index) => (index > 1 ? 'terminal' : 'ok'));
+    const reported: unknown[] = [];
+    const { orchestrator } = harness(createScriptedLlm(), { store, onBackgroundError: (error) => reported.push(error) });
     const started = await orchestrator.start({ tasks: [task('a'), task('b', ['a'])] });
     await expect(orchestrator.wait(started.id)).rejects.toMatchObject({ code: 'STORE_ERROR' });
     expect((await inner.getRun(started.id))?.state).toBe('running');
+    await vi.waitFor(() => expect(reported).toContainEqual(expect.objectContaining({ code: 'STORE_ERROR' })));
+    await orchestrator.close();
   });
 });

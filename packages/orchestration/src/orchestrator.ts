@@ -17,6 +17,8 @@ import {
   EMPTY_USAGE,
   ExecutionError,
   RunStateError,
+  ValidationError,
+  toErrorInfo,
   TERMINAL_EVENT_TYPES,
   TERMINAL_RUN_STATES,
   asRunId,
@@ -26,10 +28,11 @@ import {
   usd,
   ZERO_MONEY,
   type Dag,
+  type ErrorInfo,
   type Money,
-  type Orchestrator,
   type Run,
   type RunId,
+  type RunLease,
   type RunRecord,
   type RunSpec,
   type RuntimeEvent,
@@ -39,14 +42,16 @@ import {
   type TaskSpec,
 } from '@runtime/contracts';
 import { createDependencyResolver } from './dependency-resolver.js';
-import { replayEvents } from './internal/event-stream.js';
+import { MAX_TIMER_DELAY_MS } from './internal/deadline-timer.js';
+import { replayEvents, type RunFollowState } from './internal/event-stream.js';
+import { LeaseKeeper } from './internal/lease-keeper.js';
 import { restoreLedger } from './internal/resume-ledger.js';
-import { RunJournal } from './internal/run-journal.js';
+import { DEFAULT_STORE_RETRY, isLeaseLost, RunJournal, type StoreRetryPolicy } from './internal/run-journal.js';
 import { RunLoop, runScope } from './internal/run-loop.js';
 import { checkRunSpec, planTask } from './internal/spec-checks.js';
 import { runtimeFromRecord, taskRecord, type TaskRuntime } from './internal/task-runtime.js';
 import { runView } from './internal/views.js';
-import type { OrchestratorOptions } from './orchestrator-options.js';
+import type { DurableOrchestrator, OrchestratorOptions, ResumeReport, StoreHealth } from './orchestrator-options.js';
 import { DagScheduler } from './scheduler.js';
 
 function defaultOwner(): string {
@@ -57,38 +62,114 @@ function warn(error: unknown): void {
   process.emitWarning(`@runtime/orchestration: ${error instanceof Error ? error.message : String(error)}`);
 }
 
-class RunOrchestrator implements Orchestrator {
+/** The holder of a run's reservations under one lease: a successor releases exactly these. */
+function reservationHolder(owner: string, runId: RunId, epoch: number): string {
+  return `${owner}/${runId}/${epoch}`;
+}
+
+function leaseOption(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 1 || value > MAX_TIMER_DELAY_MS) {
+    throw new ValidationError({
+      code: 'VALIDATION_FAILED',
+      message: `${name} must be a number of ms in 1..${MAX_TIMER_DELAY_MS}, got ${String(value)}.`,
+      details: { field: name, value },
+    });
+  }
+  return value;
+}
+
+function closedError(): RunStateError {
+  return new RunStateError({ code: 'RUN_NOT_RUNNING', message: 'The orchestrator was closed; the run is resumable by another process or a restart.', details: { reason: 'closed' } });
+}
+
+class RunOrchestrator implements DurableOrchestrator {
   readonly #options: OrchestratorOptions;
   readonly #owner: string;
   readonly #resolver;
   readonly #clock;
   readonly #active = new Map<RunId, RunLoop>();
   readonly #adopting = new Map<RunId, Promise<RunLoop | undefined>>();
+  /** Starts in flight per tenant and idempotency key: a concurrent identical start joins the first. */
+  readonly #starting = new Map<string, Promise<Run>>();
+  /** Runs stopped here because the store stayed unwritable, with why; resumed when it works again. */
+  readonly #parked = new Map<RunId, Error>();
+  #parkTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #leases: LeaseKeeper;
+  readonly #ttlMs: number;
+  readonly #renewMs: number;
+  readonly #retry: StoreRetryPolicy;
+  #closing: Promise<void> | undefined;
+  #lastWriteAt: number | undefined;
+  #lastStoreError: Error | undefined;
 
   constructor(options: OrchestratorOptions) {
     this.#options = { ...options, onBackgroundError: options.onBackgroundError ?? warn };
     this.#owner = options.owner ?? defaultOwner();
     this.#resolver = options.resolver ?? createDependencyResolver();
     this.#clock = options.clock ?? systemClock;
+    this.#ttlMs = leaseOption(options.leaseTtlMs, 'leaseTtlMs', 30_000);
+    this.#renewMs = leaseOption(options.leaseRenewMs, 'leaseRenewMs', Math.max(1, Math.floor(this.#ttlMs / 3)));
+    if (this.#renewMs >= this.#ttlMs) {
+      throw new ValidationError({
+        code: 'VALIDATION_FAILED',
+        message: `leaseRenewMs (${this.#renewMs}) must be less than leaseTtlMs (${this.#ttlMs}).`,
+        details: { field: 'leaseRenewMs', value: this.#renewMs, leaseTtlMs: this.#ttlMs },
+      });
+    }
+    const retry = options.storeRetry ?? {};
+    this.#retry = {
+      retries: Math.max(0, Math.trunc(retry.retries ?? DEFAULT_STORE_RETRY.retries)),
+      baseDelayMs: Math.max(0, retry.baseDelayMs ?? DEFAULT_STORE_RETRY.baseDelayMs),
+      maxDelayMs: Math.max(0, retry.maxDelayMs ?? DEFAULT_STORE_RETRY.maxDelayMs),
+    };
+    this.#leases = new LeaseKeeper({
+      store: options.store,
+      clock: this.#clock,
+      ttlMs: this.#ttlMs,
+      renewEveryMs: this.#renewMs,
+      onBackgroundError: this.#backgroundError,
+      onWrite: this.#onWrite,
+    });
   }
 
-  async start(spec: RunSpec, options: StartRunOptions = {}): Promise<Run> {
-    const { store, catalog, costs, ledger } = this.#options;
+  get owner(): string {
+    return this.#owner;
+  }
+
+  start(spec: RunSpec, options: StartRunOptions = {}): Promise<Run> {
     const tenant = options.tenant ?? 'default';
+    const key = spec.idempotencyKey === undefined ? undefined : `${tenant}\u0000${spec.idempotencyKey}`;
+    if (key === undefined) return this.#start(spec, options, tenant);
+    // A start with the same key already in flight here: wait for it, then answer as a repeat.
+    const before = this.#starting.get(key);
+    const started = (before === undefined ? Promise.resolve() : before.then(() => undefined, () => undefined)).then(() =>
+      this.#start(spec, options, tenant),
+    );
+    this.#starting.set(key, started);
+    const forget = (): void => {
+      if (this.#starting.get(key) === started) this.#starting.delete(key);
+    };
+    started.then(forget, forget);
+    return started;
+  }
+
+  async #start(spec: RunSpec, options: StartRunOptions, tenant: string): Promise<Run> {
+    const { store, catalog, costs, ledger } = this.#options;
+    if (this.#closing !== undefined) throw closedError();
     checkRunSpec(spec);
+    const capacity = this.#options.maxPendingTasks ?? 100_000;
+    if (spec.tasks.length > capacity) {
+      throw new RunStateError({
+        code: 'QUEUE_FULL',
+        message: `A run may hold at most ${capacity} unfinished tasks; this one has ${spec.tasks.length}.`,
+        details: { capacity, retryAfterMs: this.#options.queueRetryAfterMs ?? 1000 },
+      });
+    }
     const requestHash = createHash('sha256').update(JSON.stringify(spec)).digest('hex');
     if (spec.idempotencyKey !== undefined) {
       const existing = await store.findByIdempotencyKey(tenant, spec.idempotencyKey);
-      if (existing !== undefined) {
-        if (existing.requestHash !== undefined && existing.requestHash !== requestHash) {
-          throw new RunStateError({
-            code: 'IDEMPOTENCY_CONFLICT',
-            message: `Idempotency key "${spec.idempotencyKey}" was used with a different request.`,
-            details: { idempotencyKey: spec.idempotencyKey, runId: existing.id },
-          });
-        }
-        return this.#viewOf(existing.id);
-      }
+      if (existing !== undefined) return this.#repeat(existing, spec.idempotencyKey, requestHash);
     }
     const dag = this.#resolver.resolve(spec.tasks);
     const defaultCap = this.#options.defaultMaxOutputTokens ?? 4096;
@@ -116,7 +197,9 @@ class RunOrchestrator implements Orchestrator {
         details: { runId },
       });
     }
-    const now = new Date(this.#clock.now()).toISOString();
+    const nowMs = this.#clock.now();
+    const now = new Date(nowMs).toISOString();
+    const lease: RunLease = { owner: this.#owner, epoch: 1, expiresAt: nowMs + this.#ttlMs };
     const record: RunRecord = {
       id: runId,
       tenant,
@@ -127,6 +210,7 @@ class RunOrchestrator implements Orchestrator {
       ...(budgetLimit === undefined ? {} : { budgetLimit }),
       ...(options.parentScopes === undefined || options.parentScopes.length === 0 ? {} : { parentScopes: [...options.parentScopes] }),
       owner: this.#owner,
+      lease,
       ...(spec.idempotencyKey === undefined ? {} : { idempotencyKey: spec.idempotencyKey }),
       requestHash,
       lastSeq: 0,
@@ -137,7 +221,7 @@ class RunOrchestrator implements Orchestrator {
     });
     const scheduler = new DagScheduler();
     scheduler.add(dag);
-    const journal = new RunJournal(runId, store, this.#clock, 0, this.#backgroundError);
+    const journal = this.#journal(runId, 0, lease);
     const events: RuntimeEventInput[] = [{ type: 'run.started', tasks: tasks.length }];
     const byId = new Map(tasks.map((task) => [task.id, task]));
     for (const id of dag.roots) {
@@ -147,17 +231,126 @@ class RunOrchestrator implements Orchestrator {
     }
     await ledger.setLimit(runScope(runId), budgetLimit ?? null);
     const numbered = journal.number(events, now);
-    await store.createRun(
-      record,
-      tasks.map((task) => taskRecord(runId, task)),
-      numbered,
-    );
-    const loop = new RunLoop({ record, tasks, dag, scheduler, journal, options: this.#options, owner: this.#owner });
-    this.#active.set(runId, loop);
-    this.#track(loop);
+    try {
+      await store.createRun(
+        record,
+        tasks.map((task) => taskRecord(runId, task)),
+        numbered,
+      );
+    } catch (error) {
+      // Another process created the run with this key between our lookup and our write.
+      if (spec.idempotencyKey !== undefined && RunStateError.isInstance(error) && error.code === 'IDEMPOTENCY_CONFLICT' && options.runId === undefined) {
+        const existing = await store.findByIdempotencyKey(tenant, spec.idempotencyKey);
+        if (existing !== undefined) return this.#repeat(existing, spec.idempotencyKey, requestHash);
+      }
+      throw error;
+    }
+    const loop = this.#loop({ record, tasks, dag, scheduler, journal }, lease);
     loop.begin();
     return loop.view();
   }
+
+  /** A start repeated with a known idempotency key: the existing run, unless the request differs. */
+  #repeat(existing: RunRecord, idempotencyKey: string, requestHash: string): Promise<Run> {
+    if (existing.requestHash !== undefined && existing.requestHash !== requestHash) {
+      throw new RunStateError({
+        code: 'IDEMPOTENCY_CONFLICT',
+        message: `Idempotency key "${idempotencyKey}" was used with a different request.`,
+        details: { idempotencyKey, runId: existing.id },
+      });
+    }
+    return this.#viewOf(existing.id);
+  }
+
+  #journal(runId: RunId, lastSeq: number, lease: RunLease): RunJournal {
+    let loop: RunLoop | undefined;
+    const journal = new RunJournal({
+      runId,
+      store: this.#options.store,
+      clock: this.#clock,
+      lastSeq,
+      onBackgroundError: this.#backgroundError,
+      fence: { owner: lease.owner, epoch: lease.epoch },
+      retry: this.#retry,
+      onWrite: this.#onWrite,
+      onFailure: (error) => {
+        loop ??= this.#active.get(runId);
+        loop?.broke(error);
+      },
+    });
+    return journal;
+  }
+
+  /** Creates the loop of a run this process holds `lease` on, and tracks it until it ends. */
+  #loop(init: Omit<ConstructorParameters<typeof RunLoop>[0], 'options' | 'owner' | 'epoch' | 'onDetached'>, lease: RunLease): RunLoop {
+    const runId = init.record.id;
+    const loop = new RunLoop({
+      ...init,
+      options: this.#options,
+      owner: reservationHolder(lease.owner, runId, lease.epoch),
+      epoch: lease.epoch,
+      onDetached: (detached, error) => this.#detached(detached, error),
+    });
+    this.#active.set(runId, loop);
+    this.#parked.delete(runId);
+    this.#leases.hold(runId, lease, (error) => loop.detach(error));
+    loop.finished.then(
+      () => this.#forget(loop),
+      () => this.#forget(loop),
+    );
+    return loop;
+  }
+
+  #forget(loop: RunLoop): void {
+    if (this.#active.get(loop.id) !== loop) return;
+    this.#active.delete(loop.id);
+    this.#leases.drop(loop.id);
+  }
+
+  /** A loop stopped without ending its run. */
+  #detached(loop: RunLoop, error: Error): void {
+    this.#forget(loop);
+    if (this.#closing !== undefined && !isLeaseLost(error)) return;
+    if (!isLeaseLost(error)) {
+      // The store stayed unwritable: park the run and give its lease up, so this process (or
+      // another) resumes it as soon as the store takes writes again.
+      this.#parked.set(loop.id, error);
+      this.#armParkTimer();
+      this.#options.store.releaseLease(loop.id, { owner: this.#owner, epoch: loop.epoch }).then(
+        () => undefined,
+        () => undefined, // the lease then simply expires
+      );
+    }
+    queueMicrotask(() => this.#backgroundError(error));
+  }
+
+  #armParkTimer(): void {
+    if (this.#parkTimer !== undefined) return;
+    this.#parkTimer = setInterval(() => {
+      for (const runId of [...this.#parked.keys()]) {
+        this.resume(runId).then(
+          () => this.#parked.delete(runId),
+          (error: unknown) => {
+            if (RunStateError.isInstance(error) && (error.code === 'RUN_OWNED' || error.code === 'RUN_NOT_FOUND')) this.#parked.delete(runId);
+          },
+        );
+      }
+      if (this.#parked.size === 0 && this.#parkTimer !== undefined) {
+        clearInterval(this.#parkTimer);
+        this.#parkTimer = undefined;
+      }
+    }, this.#renewMs);
+    this.#parkTimer.unref();
+  }
+
+  readonly #onWrite = (error: Error | undefined): void => {
+    if (error === undefined) {
+      this.#lastWriteAt = this.#clock.now();
+      this.#lastStoreError = undefined;
+    } else if (!isLeaseLost(error)) {
+      this.#lastStoreError = error;
+    }
+  };
 
   async get(runId: RunId): Promise<Run | undefined> {
     const loop = this.#active.get(runId);
@@ -169,9 +362,13 @@ class RunOrchestrator implements Orchestrator {
 
   async addTasks(runId: RunId, specs: readonly TaskSpec[]): Promise<Run> {
     const loop = this.#active.get(runId);
-    if (loop === undefined || loop.stopping !== undefined || TERMINAL_RUN_STATES.has(loop.record.state)) {
+    if (loop === undefined || !loop.accepting || TERMINAL_RUN_STATES.has(loop.record.state)) {
       const record = loop?.record ?? (await this.#options.store.getRun(runId));
       if (record === undefined) throw notFound(runId);
+      const lease = record.lease;
+      if (loop === undefined && lease !== undefined && lease.owner !== this.#owner && lease.expiresAt > this.#clock.now()) {
+        throw owned(runId, lease);
+      }
       throw new RunStateError({
         code: 'RUN_NOT_RUNNING',
         message: `Run "${runId}" is ${record.state === 'running' ? 'stopping' : record.state}; tasks can only be added to a running run.`,
@@ -241,20 +438,93 @@ class RunOrchestrator implements Orchestrator {
   async wait(runId: RunId): Promise<Run> {
     for (;;) {
       const loop = this.#active.get(runId);
-      if (loop !== undefined) return loop.finished;
+      if (loop !== undefined) {
+        try {
+          return await loop.finished;
+        } catch (error) {
+          // Another process took the run over: follow the journal it writes.
+          if (!isLeaseLost(error)) throw error;
+          continue;
+        }
+      }
       const record = await this.#options.store.getRun(runId);
       if (record === undefined) throw notFound(runId);
       if (TERMINAL_RUN_STATES.has(record.state)) return this.#viewOf(runId);
-      // Run by another process (or waiting for a resume): follow the journal.
+      const parked = this.#parked.get(runId);
+      if (parked !== undefined) throw parked;
+      if (record.lease === undefined || record.lease.expiresAt <= this.#clock.now()) throw unowned(record);
+      // Run by another process: follow the journal.
       await new Promise<void>((resolve) => setTimeout(resolve, this.#options.waitPollMs ?? 250));
     }
   }
 
   async resume(runId: RunId): Promise<Run> {
+    if (this.#closing !== undefined) throw closedError();
     const loop = await this.#adopt(runId);
     if (loop === undefined) return this.#viewOf(runId);
     if (!loop.begun) loop.begin();
     return loop.view();
+  }
+
+  async resumeAll(options: { readonly limit?: number } = {}): Promise<ResumeReport> {
+    const records = await this.#options.store.findResumableRuns(this.#clock.now(), options.limit ?? 100);
+    const resumed: RunId[] = [];
+    const ownedRuns: RunId[] = [];
+    const failed: { runId: RunId; error: ErrorInfo }[] = [];
+    for (const record of records) {
+      try {
+        await this.resume(record.id);
+        resumed.push(record.id);
+      } catch (error) {
+        if (RunStateError.isInstance(error) && error.code === 'RUN_OWNED') ownedRuns.push(record.id);
+        else failed.push({ runId: record.id, error: toErrorInfo(error) });
+      }
+    }
+    return { resumed, owned: ownedRuns, failed };
+  }
+
+  async checkStore(): Promise<StoreHealth> {
+    const now = this.#clock.now();
+    let probe: Error | undefined;
+    try {
+      // A renewal is a real write; with nothing held, a read shows at least that the store answers.
+      if (this.#leases.size > 0) await this.#leases.beat(1);
+      else await this.#options.store.findResumableRuns(now, 1);
+    } catch (error) {
+      probe = error instanceof Error ? error : new Error(String(error));
+    }
+    const idle = this.#active.size === 0 && this.#parked.size === 0;
+    const failure = probe ?? (idle ? undefined : this.#lastStoreError);
+    return {
+      healthy: failure === undefined,
+      checkedAt: new Date(now).toISOString(),
+      ...(this.#lastWriteAt === undefined ? {} : { lastWriteAt: new Date(this.#lastWriteAt).toISOString() }),
+      ...(failure === undefined ? {} : { error: toErrorInfo(failure) }),
+      activeRuns: this.#active.size,
+      parkedRuns: this.#parked.size,
+    };
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#leases.stop();
+      if (this.#parkTimer !== undefined) clearInterval(this.#parkTimer);
+      this.#parkTimer = undefined;
+      await Promise.all([...this.#adopting.values()].map((adopting) => adopting.catch(() => undefined)));
+      const loops = [...this.#active.values()];
+      await Promise.all(
+        loops.map(async (loop) => {
+          loop.detach(closedError());
+          await loop.journal.idle();
+          try {
+            await this.#options.store.releaseLease(loop.id, { owner: this.#owner, epoch: loop.epoch });
+          } catch (error) {
+            this.#backgroundError(error); // the lease expires by itself
+          }
+        }),
+      );
+    })();
+    return this.#closing;
   }
 
   /**
@@ -274,10 +544,27 @@ class RunOrchestrator implements Orchestrator {
   }
 
   async #load(runId: RunId): Promise<RunLoop | undefined> {
-    const { store, catalog, ledger } = this.#options;
+    const { store } = this.#options;
     const record = await store.getRun(runId);
     if (record === undefined) throw notFound(runId);
     if (TERMINAL_RUN_STATES.has(record.state)) return undefined;
+    const lease = await store.acquireLease(runId, this.#owner, this.#ttlMs, this.#clock.now());
+    if (lease === undefined) {
+      const current = (await store.getRun(runId))?.lease ?? record.lease;
+      throw owned(runId, current);
+    }
+    try {
+      return await this.#rebuild(record, lease);
+    } catch (error) {
+      await store.releaseLease(runId, lease).catch((releaseError: unknown) => this.#backgroundError(releaseError));
+      throw error;
+    }
+  }
+
+  /** Rebuilds a run this process just took the lease of, and releases what its predecessor held. */
+  async #rebuild(record: RunRecord, lease: RunLease): Promise<RunLoop> {
+    const { store, catalog, ledger } = this.#options;
+    const runId = record.id;
     const records = await store.getTasks(runId);
     const dag = this.#resolver.resolve(records.map((task) => task.spec));
     const defaultCap = this.#options.defaultMaxOutputTokens ?? 4096;
@@ -285,8 +572,15 @@ class RunOrchestrator implements Orchestrator {
       const plan = planTask(task.spec, catalog, defaultCap);
       return runtimeFromRecord(task, catalog.get(task.model), plan.maxOutputTokens);
     });
-    if (record.owner !== undefined && record.owner !== this.#owner) await ledger.releaseHolder(record.owner);
-    await restoreLedger(ledger, record, tasks, this.#owner);
+    // The predecessor's reservations of this run and epoch only: its other runs may still be live.
+    const holders = new Set<string>([reservationHolder(lease.owner, runId, lease.epoch)]);
+    const previous = record.lease;
+    if (previous !== undefined) holders.add(reservationHolder(previous.owner, runId, previous.epoch));
+    else if (record.owner !== undefined && lease.epoch > 1) holders.add(reservationHolder(record.owner, runId, lease.epoch - 1));
+    for (const holder of holders) await ledger.releaseHolder(holder);
+    // A run journaled before leases existed: its owner held reservations under its bare id.
+    if (previous === undefined && lease.epoch === 1 && record.owner !== undefined && record.owner !== this.#owner) await ledger.releaseHolder(record.owner);
+    await restoreLedger(ledger, record, tasks, reservationHolder(lease.owner, runId, lease.epoch));
     const scheduler = new DagScheduler();
     scheduler.add(dag);
     const byId = new Map(tasks.map((task) => [task.id, task]));
@@ -300,20 +594,9 @@ class RunOrchestrator implements Orchestrator {
       const journaled = records[task.index];
       if (journaled !== undefined && (journaled.state !== task.state || journaled.reservationId !== undefined)) changed.push(taskRecord(runId, task));
     }
-    const journal = new RunJournal(runId, store, this.#clock, record.lastSeq, this.#backgroundError);
-    await journal.commit({ owner: this.#owner }, changed, []);
-    const loop = new RunLoop({
-      record: { ...record, owner: this.#owner },
-      tasks,
-      dag,
-      scheduler,
-      journal,
-      options: this.#options,
-      owner: this.#owner,
-    });
-    this.#active.set(runId, loop);
-    this.#track(loop);
-    return loop;
+    const journal = this.#journal(runId, record.lastSeq, lease);
+    if (changed.length > 0) await journal.commit(undefined, changed, []);
+    return this.#loop({ record: { ...record, owner: this.#owner, lease }, tasks, dag, scheduler, journal }, lease);
   }
 
   events(runId: RunId, afterSeq = 0): AsyncIterable<RuntimeEvent> {
@@ -321,8 +604,10 @@ class RunOrchestrator implements Orchestrator {
       store: this.#options.store,
       runId,
       afterSeq,
-      subscribe: (listener) => this.#subscribeLive(runId, listener),
+      subscribe: (listener, onEnd) => this.#subscribeLive(runId, listener, onEnd),
       isTerminal: (event) => TERMINAL_EVENT_TYPES.has(event.type),
+      follow: () => this.#follow(runId),
+      pollMs: this.#options.waitPollMs ?? 250,
     });
   }
 
@@ -331,13 +616,26 @@ class RunOrchestrator implements Orchestrator {
   }
 
   /** Subscribes to a live run; undefined when the run is not running in this process. */
-  #subscribeLive(runId: RunId, listener: (event: RuntimeEvent) => void): (() => void) | undefined {
+  #subscribeLive(runId: RunId, listener: (event: RuntimeEvent) => void, onEnd?: (error: Error) => void): (() => void) | undefined {
     const loop = this.#active.get(runId);
     if (loop === undefined) return undefined;
     loop.journal.listeners.add(listener);
+    if (onEnd !== undefined) loop.journal.endListeners.add(onEnd);
     return () => {
       loop.journal.listeners.delete(listener);
+      if (onEnd !== undefined) loop.journal.endListeners.delete(onEnd);
     };
+  }
+
+  /** Whether a run not live here is worth following in the store. */
+  async #follow(runId: RunId): Promise<RunFollowState> {
+    if (this.#active.has(runId)) return 'live';
+    const record = await this.#options.store.getRun(runId);
+    if (record === undefined || TERMINAL_RUN_STATES.has(record.state)) return 'ended';
+    if (record.lease !== undefined && record.lease.expiresAt > this.#clock.now()) return 'elsewhere';
+    const parked = this.#parked.get(runId);
+    if (parked !== undefined) throw parked;
+    return 'idle';
   }
 
   #newRecord(runId: RunId, spec: TaskSpec, index: number, model: string): TaskRecord {
@@ -354,13 +652,6 @@ class RunOrchestrator implements Orchestrator {
     };
   }
 
-  #track(loop: RunLoop): void {
-    loop.finished.then(
-      () => this.#active.delete(loop.id),
-      () => this.#active.delete(loop.id),
-    );
-  }
-
   readonly #backgroundError = (error: unknown): void => {
     (this.#options.onBackgroundError ?? warn)(error);
   };
@@ -370,6 +661,22 @@ class RunOrchestrator implements Orchestrator {
     if (run === undefined) throw notFound(runId);
     return run;
   }
+}
+
+function owned(runId: RunId, lease: RunLease | undefined): RunStateError {
+  return new RunStateError({
+    code: 'RUN_OWNED',
+    message: `Run "${runId}" is being run by ${lease === undefined ? 'another process' : `"${lease.owner}"`}; it can be resumed once its lease expires.`,
+    details: { runId, owner: lease?.owner ?? null, epoch: lease?.epoch ?? null, expiresAt: lease?.expiresAt ?? null },
+  });
+}
+
+function unowned(record: RunRecord): RunStateError {
+  return new RunStateError({
+    code: 'RUN_NOT_RUNNING',
+    message: `Run "${record.id}" is ${record.state} in the journal but no process runs it (its lease ${record.lease === undefined ? 'was released' : 'expired'}); resume it to continue.`,
+    details: { runId: record.id, state: record.state, owner: record.lease?.owner ?? record.owner ?? null, expiresAt: record.lease?.expiresAt ?? null },
+  });
 }
 
 function notFound(runId: RunId): RunStateError {
@@ -395,6 +702,6 @@ function notFound(runId: RunId): RunStateError {
  * ```
  * @public
  */
-export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
+export function createOrchestrator(options: OrchestratorOptions): DurableOrchestrator {
   return new RunOrchestrator(options);
 }

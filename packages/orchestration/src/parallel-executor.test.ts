@@ -95,6 +95,58 @@ describe('createParallelExecutor', () => {
     await expect(executor.execute(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
   });
 
+  it('rejects queued work the moment its own signal aborts, while the running work ignores its abort', async () => {
+    const executor = createParallelExecutor({ maxParallelism: 1 });
+    const stuck = deferred<string>();
+    const running = executor.execute(() => stuck.promise);
+    const outer = new AbortController();
+    let started = false;
+    const queued = executor.execute(
+      () => {
+        started = true;
+        return Promise.resolve('late');
+      },
+      { signal: outer.signal },
+    );
+    expect(executor.pending).toBe(1);
+    const reason = new ExecutionError({ code: 'RUN_TIMEOUT', message: 'run over', details: {} });
+    outer.abort(reason);
+    await expect(queued).rejects.toBe(reason);
+    expect(executor.pending).toBe(0);
+    stuck.resolve('first');
+    expect(await running).toBe('first');
+    expect(started).toBe(false);
+  });
+
+  it('frees the slot of work abandoned on timeout even when it ignores its abort signal', async () => {
+    const executor = createParallelExecutor({ maxParallelism: 1 });
+    const never = new Promise<string>(() => undefined);
+    const abandoned = executor.execute(() => never, { timeoutMs: 20 });
+    const next = executor.execute(() => Promise.resolve('next'));
+    await expect(abandoned).rejects.toMatchObject({ code: 'TASK_TIMEOUT' });
+    expect(await next).toBe('next');
+    expect(executor.active).toBe(0);
+  });
+
+  it('a late settle of abandoned work does not free a second slot', async () => {
+    const executor = createParallelExecutor({ maxParallelism: 1 });
+    const late = deferred<string>();
+    const outer = new AbortController();
+    const abandoned = executor.execute(() => late.promise, { signal: outer.signal });
+    outer.abort();
+    await expect(abandoned).rejects.toMatchObject({ code: 'RUN_ABORTED' });
+    const gates = [deferred<string>(), deferred<string>()];
+    const results = gates.map((gate) => executor.execute(() => gate.promise));
+    expect(executor.active).toBe(1);
+    late.resolve('ignored');
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(executor.active).toBe(1);
+    expect(executor.pending).toBe(1);
+    gates.forEach((gate) => gate.resolve('ok'));
+    expect(await Promise.all(results)).toEqual(['ok', 'ok']);
+  });
+
   it('rejects a bad bound', () => {
     expect(() => createParallelExecutor({ maxParallelism: 0 })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });

@@ -5,8 +5,11 @@
  * Each piece of work gets an `AbortSignal` that aborts on its own timeout or when the outer
  * signal (the run's) aborts, and the returned promise rejects at that moment with a typed error —
  * the work is expected to stop (an LlmClient closes its socket) and its late result is ignored.
- * A slot is freed only when the work has really settled, so `maxParallelism` bounds what is
- * actually running. Work waiting for a slot sits in a bounded {@link @runtime/contracts#TaskQueue}.
+ * A slot is freed when the work settles or is abandoned (timed out or aborted, its promise already
+ * rejected): work that ignores its abort signal cannot hold a slot, so a run timeout or abort
+ * always ends what is queued behind it. `maxParallelism` bounds the work not yet settled nor
+ * abandoned. Work waiting for a slot sits in a bounded {@link @runtime/contracts#TaskQueue} and is
+ * rejected the moment its own signal aborts.
  *
  * Why not p-limit: ARCHITECTURE.md measured p-limit at ≈ 1.6–3 µs per task against ≈ 0.3–0.5 µs
  * for a hand-rolled limit, and timers per call at 5–8 µs; this executor uses a hand-rolled limit,
@@ -38,6 +41,8 @@ export interface ParallelExecutorOptions {
 
 interface Job {
   readonly run: () => void;
+  /** Aborted while queued: already rejected, skipped when dequeued. */
+  cancelled: boolean;
 }
 
 const neverAborted = new AbortController().signal;
@@ -59,6 +64,8 @@ class BoundedExecutor implements ParallelExecutor {
   readonly #timer = new DeadlineTimer();
   readonly #watchers = new WeakMap<AbortSignal, Set<() => void>>();
   #active = 0;
+  /** Queued jobs not cancelled. */
+  #queued = 0;
 
   constructor(maxParallelism: number, queueCapacity: number) {
     this.maxParallelism = maxParallelism;
@@ -70,16 +77,34 @@ class BoundedExecutor implements ParallelExecutor {
   }
 
   get pending(): number {
-    return this.#queue.size;
+    return this.#queued;
   }
 
   execute<Result>(work: (signal: AbortSignal) => Promise<Result>, options: ExecuteOptions = {}): Promise<Result> {
     const outer = options.signal;
     if (outer?.aborted === true) return Promise.reject(abortError(outer));
     return new Promise<Result>((resolve, reject) => {
-      const job: Job = { run: () => this.#start(work, options, resolve, reject) };
-      if (this.#active < this.maxParallelism) job.run();
-      else this.#queue.enqueue(job);
+      if (this.#active < this.maxParallelism) {
+        this.#start(work, options, resolve, reject);
+        return;
+      }
+      let unwatch: (() => void) | undefined;
+      const job: Job = {
+        cancelled: false,
+        run: () => {
+          unwatch?.();
+          this.#start(work, options, resolve, reject);
+        },
+      };
+      this.#queue.enqueue(job);
+      this.#queued += 1;
+      if (outer !== undefined) {
+        unwatch = this.#watch(outer, () => {
+          job.cancelled = true;
+          this.#queued -= 1;
+          reject(abortError(outer));
+        });
+      }
     });
   }
 
@@ -97,13 +122,24 @@ class BoundedExecutor implements ParallelExecutor {
     }
     this.#active += 1;
     let settled = false;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      this.#release();
+    };
     let signal: AbortSignal;
     let deadline: Deadline | undefined;
     let controller: AbortController | undefined;
     let unwatch: (() => void) | undefined;
     if (timeoutMs === undefined) {
       signal = outer ?? neverAborted;
-      if (outer !== undefined) unwatch = this.#watch(outer, () => finish(false, abortError(outer)));
+      if (outer !== undefined) {
+        unwatch = this.#watch(outer, () => {
+          finish(false, abortError(outer));
+          release();
+        });
+      }
     } else {
       const own = new AbortController();
       controller = own;
@@ -116,12 +152,14 @@ class BoundedExecutor implements ParallelExecutor {
         });
         own.abort(error);
         finish(false, error);
+        release();
       });
       if (outer !== undefined) {
         unwatch = this.#watch(outer, () => {
           const error = abortError(outer);
           own.abort(error);
           finish(false, error);
+          release();
         });
       }
     }
@@ -142,12 +180,12 @@ class BoundedExecutor implements ParallelExecutor {
     promise.then(
       (value) => {
         finish(true, value);
-        this.#release();
+        release();
       },
       (error: unknown) => {
         // An aborted call rejects with its own error; report the abort reason instead.
         finish(false, controller?.signal.aborted === true ? abortError(controller.signal) : error);
-        this.#release();
+        release();
       },
     );
   }
@@ -187,6 +225,8 @@ class BoundedExecutor implements ParallelExecutor {
     while (this.#active < this.maxParallelism) {
       const job = this.#queue.dequeue();
       if (job === undefined) return;
+      if (job.cancelled) continue;
+      this.#queued -= 1;
       job.run();
     }
   }

@@ -9,6 +9,27 @@
  */
 import { Heap } from './heap.js';
 
+/** The longest delay `setTimeout` takes (2^31 − 1 ms, ≈ 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_DELAY_MS = 2_147_483_647;
+
+/**
+ * `setTimeout` for any delay: a delay above {@link MAX_TIMER_DELAY_MS} is chained through
+ * intermediate timers instead of firing at once. Returns a function that cancels it.
+ */
+export function cancellableTimeout(delayMs: number, fire: () => void): () => void {
+  const at = Date.now() + delayMs;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = (): void => {
+    const left = at - Date.now();
+    timer = left > MAX_TIMER_DELAY_MS ? setTimeout(arm, MAX_TIMER_DELAY_MS) : setTimeout(fire, Math.max(0, left));
+  };
+  arm();
+  return () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+}
+
 /** A registered deadline; call `cancel` when the work ends first. */
 export interface Deadline {
   cancel(): void;
@@ -50,7 +71,8 @@ export class DeadlineTimer {
   #arm(at: number): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#armedAt = at;
-    this.#timer = setTimeout(() => this.#expire(), Math.max(0, at - Date.now()));
+    // Capped: a longer delay would fire at once and re-arm every millisecond until the deadline.
+    this.#timer = setTimeout(() => this.#expire(), Math.min(MAX_TIMER_DELAY_MS, Math.max(0, at - Date.now())));
   }
 
   #stop(): void {

@@ -6,6 +6,8 @@ import {
   BudgetError,
   DagError,
   ExecutionError,
+  InternalError,
+  RuntimeError,
   toErrorInfo,
   type Dag,
   type ErrorInfo,
@@ -16,7 +18,6 @@ import {
   type RunId,
   type RunRecord,
   type RunState,
-  type RuntimeError,
   type RuntimeEventInput,
   type SkipReason,
   type TaskId,
@@ -25,7 +26,8 @@ import {
 import type { OrchestratorOptions } from '../orchestrator-options.js';
 import { createParallelExecutor } from '../parallel-executor.js';
 import type { DagScheduler } from '../scheduler.js';
-import type { RunJournal } from './run-journal.js';
+import { cancellableTimeout } from './deadline-timer.js';
+import { isLeaseLost, type RunJournal } from './run-journal.js';
 import { runTaskAttempt } from './task-attempt.js';
 import { TaskSignals } from './task-signals.js';
 import { taskRecord, type TaskRuntime } from './task-runtime.js';
@@ -45,13 +47,25 @@ export interface RunLoopInit {
   readonly scheduler: DagScheduler;
   readonly journal: RunJournal;
   readonly options: OrchestratorOptions;
+  /** The holder of the run's budget reservations in this process (see {@link RunLoop.owner}). */
   readonly owner: string;
+  /** The epoch of this process's lease on the run. */
+  readonly epoch: number;
+  /** Called once when the loop stops without ending the run (lease lost, store down, closed). */
+  readonly onDetached?: (loop: RunLoop, error: Error) => void;
 }
 
 export class RunLoop {
   readonly id: RunId;
   readonly options: OrchestratorOptions;
+  /**
+   * The holder of this run's budget reservations: `<process owner>/<run id>/<lease epoch>`, so a
+   * successor releases exactly the reservations of the run and epoch it took over (never those
+   * of a live owner's other runs).
+   */
   readonly owner: string;
+  /** The epoch of this process's lease on the run (fences its journal writes). */
+  readonly epoch: number;
   readonly journal: RunJournal;
   readonly scheduler: DagScheduler;
   readonly executor: ParallelExecutor;
@@ -67,7 +81,10 @@ export class RunLoop {
   stopping: Stop | undefined;
   #inFlight = 0;
   #finishing = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Why the loop stopped without ending the run; nothing more is written once set. */
+  #detached: Error | undefined;
+  readonly #onDetached: ((loop: RunLoop, error: Error) => void) | undefined;
+  #cancelTimer: (() => void) | undefined;
   readonly finished: Promise<Run>;
   #resolveFinished: (run: Run) => void = () => undefined;
   #rejectFinished: (error: unknown) => void = () => undefined;
@@ -77,6 +94,8 @@ export class RunLoop {
     this.record = init.record;
     this.options = init.options;
     this.owner = init.owner;
+    this.epoch = init.epoch;
+    this.#onDetached = init.onDetached;
     this.journal = init.journal;
     this.scheduler = init.scheduler;
     this.dag = init.dag;
@@ -103,16 +122,26 @@ export class RunLoop {
     this.begun = true;
     const timeoutMs = this.record.spec.policy?.timeoutMs;
     if (timeoutMs !== undefined) {
-      this.#timer = setTimeout(() => {
+      this.#cancelTimer = cancellableTimeout(timeoutMs, () => {
         const error = new ExecutionError({
           code: 'RUN_TIMEOUT',
           message: `The run did not finish within ${timeoutMs} ms.`,
           details: { timeoutMs },
         });
         this.stop({ state: 'failed', error: error.toJSON(), skipReason: 'runFailed' }, error);
-      }, timeoutMs);
+      });
     }
     this.pump();
+  }
+
+  /** Whether `addTasks` may still add tasks (not stopping, not finishing, not detached). */
+  get accepting(): boolean {
+    return !this.#finishing && this.stopping === undefined && this.#detached === undefined;
+  }
+
+  /** Why the loop stopped without ending the run, if it did. */
+  get detached(): Error | undefined {
+    return this.#detached;
   }
 
   get inFlight(): number {
@@ -168,7 +197,7 @@ export class RunLoop {
           },
           (error: unknown) => {
             this.signals.release(controller);
-            this.#fatal(error);
+            this.#attemptBroke(error);
           },
         );
       }
@@ -186,7 +215,7 @@ export class RunLoop {
     this.#finishing = true;
     this.#finish().then(
       (run) => this.#resolveFinished(run),
-      (error: unknown) => this.#fatal(error),
+      (error: unknown) => this.detach(error instanceof Error ? error : new Error(String(error))),
     );
   }
 
@@ -219,7 +248,9 @@ export class RunLoop {
       changed.push(taskRecord(this.id, skipped));
       events.push({ type: 'task.skipped', taskId: skippedId, reason: 'dependencyFailed', dependency: task.id });
     }
-    await this.journal.commit(undefined, changed, events);
+    // Queued first, so the failure is journaled before anything the stop causes; the stop itself
+    // happens now, not after the write: nothing new may start once a task has failed.
+    const written = this.journal.commit(undefined, changed, events);
     if (budgetRefused) {
       // In-flight calls already hold their worst case: let them finish, start nothing new.
       this.stop({ state: 'failed', error: info, skipReason: 'runFailed' });
@@ -233,6 +264,7 @@ export class RunLoop {
         }),
       );
     }
+    await written;
   }
 
   #taskEnded(): void {
@@ -241,11 +273,21 @@ export class RunLoop {
   }
 
   async #finish(): Promise<Run> {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#cancelTimer?.();
     const stop = this.stopping;
     const at = this.journal.now();
     const events: RuntimeEventInput[] = [];
     const changed: TaskRecord[] = [];
+    // An attempt that broke on a store failure may have left its task running in memory.
+    for (const task of this.tasks.values()) {
+      if (task.state !== 'running') continue;
+      task.state = 'failed';
+      task.error = stop?.error ?? toErrorInfo(new Error('The run stopped.'));
+      task.endedAt = at;
+      task.reservationId = undefined;
+      changed.push(taskRecord(this.id, task));
+      events.push({ type: 'task.failed', taskId: task.id, attempt: task.attempts, error: task.error, usage: usageView(task.usage, task.cost) });
+    }
     for (const id of this.scheduler.skipNotStarted()) {
       const task = this.tasks.get(id) as TaskRuntime;
       task.state = 'skipped';
@@ -269,17 +311,57 @@ export class RunLoop {
     else if (state === 'aborted') events.push({ type: 'run.aborted', usage, ...(stop?.reason === undefined ? {} : { reason: stop.reason }) });
     else events.push({ type: 'run.failed', error: error ?? toErrorInfo(new Error('Run failed.')), usage });
     const change = { state, ...(error === undefined ? {} : { error }) };
-    await this.journal.commit(change, changed, events);
+    await this.journal.commitFinal(change, changed, events);
     this.record = { ...this.record, ...change, updatedAt: this.journal.now(), lastSeq: this.journal.seq };
     this.journal.listeners.clear();
     return this.view();
   }
 
-  #fatal(error: unknown): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.controller.abort(error);
+  /**
+   * An attempt rejected: its journal write failed (or a bug). A lost lease detaches the loop at
+   * once; any other failure stops the run `failed` (in-flight calls aborted), and the final write
+   * still tries to record that.
+   */
+  #attemptBroke(error: unknown): void {
+    this.#inFlight -= 1;
+    this.broke(error);
+  }
+
+  /** A journal write failed for good, or an attempt broke: see {@link RunLoop.detach}. */
+  broke(error: unknown): void {
+    if (this.#detached !== undefined) return;
+    const failure = this.journal.failure ?? (error instanceof Error ? error : new Error(String(error)));
+    if (isLeaseLost(failure)) {
+      this.detach(failure);
+      return;
+    }
+    const typed = RuntimeError.isInstance(failure)
+      ? failure
+      : new InternalError({ code: 'INTERNAL', message: `The run loop failed: ${failure.message}`, details: {}, cause: failure });
+    this.stop({ state: 'failed', error: typed.toJSON(), skipReason: 'runFailed' }, typed);
+    // stop() does not pump when the run was already stopping: the slot freed here may be the last.
+    this.pump();
+  }
+
+  /**
+   * Stops executing the run in this process without ending it (lease lost, store unusable,
+   * orchestrator closed): in-flight calls are aborted, nothing more is written, live event feeds
+   * end with `error`, and `finished` rejects with it. Idempotent.
+   */
+  detach(error: Error): void {
+    if (this.#detached !== undefined) return;
+    this.#detached = error;
     this.#finishing = true;
+    this.#cancelTimer?.();
+    // Sealed before the abort: the failures the abort causes must not be journaled.
+    const sealed = this.journal.seal(error);
+    if (!this.controller.signal.aborted) this.controller.abort(error);
     this.#rejectFinished(error);
+    sealed.then(
+      () => this.journal.end(error),
+      (sealError: unknown) => this.options.onBackgroundError?.(sealError),
+    );
+    this.#onDetached?.(this, error);
   }
 }
 

@@ -1,0 +1,128 @@
+/**
+ * The heartbeat of one orchestrator: renews the leases of every run this process executes, with
+ * one timer for all of them.
+ *
+ * @remarks
+ * The timer is unref'd (it never keeps a process alive) and runs only while at least one run is
+ * held. A renewal refused with `LEASE_LOST` (another process took the run over) stops that run at
+ * once. A renewal that fails for another reason is retried at the next beat; once the lease's
+ * known expiry has passed without a renewal, this process stops the run too (self-fencing: another
+ * process may take it over from then on, and must not find it still calling providers here).
+ */
+import { RunStateError, type Clock, type RunId, type RunLease, type RunStore } from '@runtime/contracts';
+import { isLeaseLost } from './run-journal.js';
+import { toError } from './to-error.js';
+
+interface Held {
+  lease: RunLease;
+  readonly onLost: (error: Error) => void;
+}
+
+export interface LeaseKeeperInit {
+  readonly store: RunStore;
+  readonly clock: Clock;
+  readonly ttlMs: number;
+  readonly renewEveryMs: number;
+  readonly onBackgroundError: (error: unknown) => void;
+  /** Whether each store write succeeded (health probe). */
+  readonly onWrite: (error: Error | undefined) => void;
+}
+
+export class LeaseKeeper {
+  readonly #init: LeaseKeeperInit;
+  readonly #held = new Map<RunId, Held>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #beating: Promise<void> | undefined;
+
+  constructor(init: LeaseKeeperInit) {
+    this.#init = init;
+  }
+
+  get ttlMs(): number {
+    return this.#init.ttlMs;
+  }
+
+  /** Runs held. */
+  get size(): number {
+    return this.#held.size;
+  }
+
+  /** A fresh lease's expiry from now. */
+  expiry(): number {
+    return this.#init.clock.now() + this.#init.ttlMs;
+  }
+
+  /** Starts renewing `lease`; `onLost` is called (once) when it is lost. */
+  hold(runId: RunId, lease: RunLease, onLost: (error: Error) => void): void {
+    this.#held.set(runId, { lease, onLost });
+    if (this.#timer === undefined) {
+      this.#timer = setInterval(() => {
+        this.#beating ??= this.beat().finally(() => {
+          this.#beating = undefined;
+        });
+      }, this.#init.renewEveryMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** Stops renewing (the run ended, or is being released). */
+  drop(runId: RunId): void {
+    this.#held.delete(runId);
+    if (this.#held.size === 0 && this.#timer !== undefined) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+
+  /** The lease held for a run. */
+  lease(runId: RunId): RunLease | undefined {
+    return this.#held.get(runId)?.lease;
+  }
+
+  /** Renews every held lease (or the first `limit`) now; resolves when all renewals settled. */
+  async beat(limit = Number.POSITIVE_INFINITY): Promise<void> {
+    const { store, clock, ttlMs } = this.#init;
+    await Promise.all(
+      [...this.#held].slice(0, limit).map(async ([runId, held]) => {
+        const now = clock.now();
+        try {
+          held.lease = await store.renewLease(runId, held.lease, ttlMs, now);
+          this.#init.onWrite(undefined);
+        } catch (error) {
+          const failed = toError(error);
+          if (isLeaseLost(failed)) {
+            this.#lose(runId, held, failed);
+            return;
+          }
+          this.#init.onWrite(failed);
+          this.#init.onBackgroundError(failed);
+          if (clock.now() >= held.lease.expiresAt) {
+            this.#lose(
+              runId,
+              held,
+              new RunStateError({
+                code: 'LEASE_LOST',
+                message: `The lease of run "${runId}" expired without a renewal (the store failed); this process stops running it.`,
+                details: { runId, owner: held.lease.owner, epoch: held.lease.epoch, expiresAt: held.lease.expiresAt, reason: 'renewFailed' },
+                cause: failed,
+              }),
+            );
+          }
+        }
+      }),
+    );
+  }
+
+  #lose(runId: RunId, held: Held, error: Error): void {
+    if (this.#held.get(runId) !== held) return;
+    this.drop(runId);
+    held.onLost(error);
+  }
+
+  /** Stops the timer and forgets every lease (without releasing them). */
+  stop(): void {
+    this.#held.clear();
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}
