@@ -165,6 +165,14 @@ function prepare(db: Database.Database) {
          AND (@owner IS NULL OR lease_owner IS NULL OR lease_owner = @owner)
          AND (@previousSeq IS NULL OR last_seq = @previousSeq)`,
     ),
+    // The common commit (task transitions and events, no run field): touches no indexed column, so
+    // it rewrites the run's row and nothing else of the runs table.
+    advanceRun: db.prepare<[Pick<CommitParameters, 'id' | 'lastSeq' | 'previousSeq' | 'fenceOwner' | 'fenceEpoch'>]>(
+      `UPDATE runs SET last_seq = coalesce(@lastSeq, last_seq)
+       WHERE id = @id
+         AND (@fenceOwner IS NULL OR (lease_owner = @fenceOwner AND lease_epoch = @fenceEpoch))
+         AND (@previousSeq IS NULL OR last_seq = @previousSeq)`,
+    ),
     acquire: db.prepare<[{ id: string; owner: string; now: number; expiresAt: number }], { epoch: number }>(
       `UPDATE runs SET
          lease_epoch = CASE WHEN lease_owner = @owner THEN lease_epoch ELSE lease_epoch + 1 END,
@@ -235,21 +243,24 @@ class SqliteRunStore implements RunStore {
       const first = events[0];
       // Continuity within the commit here; continuity with the stored sequence in the UPDATE.
       const lastSeq = first === undefined ? null : checkSequence(runId, first.seq - 1, events);
+      const previousSeq = first === undefined ? null : first.seq - 1;
+      const fence = { fenceOwner: commit.fence?.owner ?? null, fenceEpoch: commit.fence?.epoch ?? null };
       const run = commit.run;
-      const fence = commit.fence;
-      const changed = statements.commitRun.run({
-        id: runId,
-        state: run?.state ?? null,
-        updatedAt: run?.updatedAt ?? null,
-        setError: run !== undefined && 'error' in run ? 1 : 0,
-        error: run?.error === undefined ? null : encodeJson(run.error),
-        owner: run?.owner ?? null,
-        lastSeq,
-        previousSeq: first === undefined ? null : first.seq - 1,
-        ends: endsRun(run?.state) ? 1 : 0,
-        fenceOwner: fence?.owner ?? null,
-        fenceEpoch: fence?.epoch ?? null,
-      }).changes;
+      const changed =
+        run === undefined
+          ? statements.advanceRun.run({ id: runId, lastSeq, previousSeq, ...fence }).changes
+          : statements.commitRun.run({
+              id: runId,
+              state: run.state ?? null,
+              updatedAt: run.updatedAt ?? null,
+              setError: 'error' in run ? 1 : 0,
+              error: run.error === undefined ? null : encodeJson(run.error),
+              owner: run.owner ?? null,
+              lastSeq,
+              previousSeq,
+              ends: endsRun(run.state) ? 1 : 0,
+              ...fence,
+            }).changes;
       if (changed === 0) this.#refusal(runId, commit);
       writeTasksAndEvents(runId, commit.tasks ?? [], events);
     });

@@ -154,8 +154,9 @@ describe('createSqliteRunStore write cost', () => {
     const small = await oneTaskCommitFrames(10);
     const large = await oneTaskCommitFrames(20_000);
     expect(small).toBeGreaterThan(0);
-    expect(large).toBeLessThanOrEqual(small + 3);
-    expect(large).toBeLessThanOrEqual(12);
+    // The run row, one task leaf, the events leaf; a deeper task tree may add a page, never the spec.
+    expect(large).toBeLessThanOrEqual(small + 2);
+    expect(large).toBeLessThanOrEqual(6);
   });
 });
 

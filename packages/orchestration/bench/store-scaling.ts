@@ -1,0 +1,156 @@
+/**
+ * Journal cost against run size: µs per commit and per task for 1k / 10k / 100k-task DAGs, SQLite
+ * store against the in-memory store in the same invocation.
+ *
+ * Simulates the run loop's commit pattern without the loop: `createRun` with every task pending and
+ * the roots ready, then per task (in topological order) a `started` commit (task record running,
+ * `task.started` + `budget.reserved`) and a `completed` commit (task record completed with output,
+ * `budget.settled` + `task.completed` + `task.ready` of a dependent), each fenced by the creator's
+ * lease; the run ends with a terminal commit. Batch 1 is one commit per transition — no group commit,
+ * the worst case for the store; batch 16 puts the transitions of 16 tasks in one commit (one turn of
+ * a p = 16 loop with group commit). Run: `pnpm --filter @runtime/orchestration bench:store`
+ * (`STORE_BENCH_SIZES=1000,10000`, `STORE_BENCH_BATCHES=1` to choose).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { asRunId, asTaskId, type RunId, type RunRecord, type RunStore, type RuntimeEvent, type TaskRecord, type TaskSpec } from '@runtime/contracts';
+import { createMemoryRunStore } from '../src/memory-run-store.js';
+import { createSqliteRunStore } from '../src/sqlite.js';
+
+const SIZES = (process.env['STORE_BENCH_SIZES'] ?? '1000,10000,100000').split(',').map(Number);
+/** Tasks whose transitions share a commit: 1 = one commit per transition; 16 ≈ one turn of a p = 16 loop with group commit. */
+const BATCHES = (process.env['STORE_BENCH_BATCHES'] ?? '1,16').split(',').map(Number);
+const usage = { inputTokens: 812, outputTokens: 164, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+const lease = { owner: 'bench-process', epoch: 1, expiresAt: Number.MAX_SAFE_INTEGER };
+const fence = { owner: lease.owner, epoch: lease.epoch };
+
+/** A random layered DAG: each task depends on 1–3 tasks of earlier layers (seeded, deterministic). */
+function dag(size: number): TaskSpec[] {
+  let seed = 42;
+  const random = (): number => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed / 2_147_483_648;
+  };
+  const layerSize = Math.max(1, Math.ceil(size / 20));
+  return Array.from({ length: size }, (_, index) => {
+    const layerStart = Math.floor(index / layerSize) * layerSize;
+    const deps = new Set<string>();
+    if (layerStart > 0) for (let count = 1 + Math.floor(random() * 3); count > 0; count -= 1) deps.add(`t${Math.floor(random() * layerStart)}`);
+    return { id: `t${index}`, prompt: `Summarise section ${index} of the quarterly report in three sentences.`, ...(deps.size > 0 ? { deps: [...deps] } : {}) };
+  });
+}
+
+function taskRecord(runId: RunId, spec: TaskSpec, index: number, extra: Partial<TaskRecord>): TaskRecord {
+  return { runId, id: asTaskId(spec.id), index, spec, state: 'pending', model: 'gpt-4o-mini', attempts: 0, usage, cost: 0n as TaskRecord['cost'], ...extra };
+}
+
+interface Measure {
+  readonly createMs: number;
+  readonly commits: number;
+  readonly commitUs: number;
+  readonly commitCpuUs: number;
+}
+
+async function measure(store: RunStore, specs: readonly TaskSpec[], batch: number): Promise<Measure> {
+  const runId = asRunId('bench');
+  const at = '2026-12-04T00:00:00.000Z';
+  const roots = specs.filter((spec) => spec.deps === undefined);
+  let seq = 0;
+  const record: RunRecord = { id: runId, tenant: 't', spec: { tasks: specs }, state: 'running', createdAt: at, updatedAt: at, lastSeq: 0, lease, owner: lease.owner };
+  const created = performance.now();
+  await store.createRun(
+    record,
+    specs.map((spec, index) => taskRecord(runId, spec, index, { state: spec.deps === undefined ? 'ready' : 'pending' })),
+    [{ type: 'run.started', runId, seq: ++seq, at, tasks: specs.length }, ...roots.map((spec): RuntimeEvent => ({ type: 'task.ready', runId, seq: ++seq, at, taskId: asTaskId(spec.id) }))],
+  );
+  const createMs = performance.now() - created;
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  let commits = 0;
+  for (let from = 0; from < specs.length; from += batch) {
+    const group = specs.slice(from, from + batch);
+    const started: TaskRecord[] = [];
+    const startedEvents: RuntimeEvent[] = [];
+    const completed: TaskRecord[] = [];
+    const completedEvents: RuntimeEvent[] = [];
+    for (const [offset, spec] of group.entries()) {
+      const index = from + offset;
+      const taskId = asTaskId(spec.id);
+      const reservationId = `res-${index}`;
+      started.push(taskRecord(runId, spec, index, { state: 'running', attempts: 1, startedAt: at, reservationId: reservationId as TaskRecord['reservationId'] & string }));
+      startedEvents.push(
+        { type: 'task.started', runId, seq: ++seq, at, taskId, attempt: 1, model: 'gpt-4o-mini' },
+        { type: 'budget.reserved', runId, seq: ++seq, at, taskId, reservationId, amountUsd: 0.0004 },
+      );
+      completed.push(
+        taskRecord(runId, spec, index, { state: 'completed', attempts: 1, startedAt: at, endedAt: at, output: `Output of ${spec.id}: three sentences.`, cost: 183_000n as TaskRecord['cost'] }),
+      );
+      const dependent = specs[index + 1];
+      completedEvents.push(
+        { type: 'budget.settled', runId, seq: 0, at, taskId, reservationId, costUsd: 0.000183, reservedUsd: 0.0004 },
+        { type: 'task.completed', runId, seq: 0, at, taskId, attempt: 1, usage: { ...usage, costUsd: 0.000183 }, costUsd: 0.000183 },
+        ...(dependent === undefined ? [] : [{ type: 'task.ready' as const, runId, seq: 0, at, taskId: asTaskId(dependent.id) }]),
+      );
+    }
+    await store.commit(runId, { fence, tasks: started, events: startedEvents });
+    for (const event of completedEvents) (event as { seq: number }).seq = ++seq;
+    await store.commit(runId, { fence, tasks: completed, events: completedEvents });
+    commits += 2;
+  }
+  await store.commit(runId, { fence, run: { state: 'completed', updatedAt: at }, events: [{ type: 'run.completed', runId, seq: ++seq, at } as RuntimeEvent] });
+  commits += 1;
+  const { user, system } = process.cpuUsage(cpu);
+  const wall = performance.now() - started;
+  const check = await store.getRun(runId);
+  if (check?.state !== 'completed' || check.lastSeq !== seq || check.spec.tasks.length !== specs.length) throw new Error('the bench run did not end as written');
+  return { createMs, commits, commitUs: (wall * 1000) / commits, commitCpuUs: (user + system) / commits };
+}
+
+const folder = mkdtempSync(join(tmpdir(), 'store-scaling-'));
+try {
+  console.log(
+    `node ${process.version}, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}; per group of \`batch\` tasks a started and a completed commit, fenced; ` +
+      'best of 3 runs (1 at 100,000 tasks)',
+  );
+  console.log('store   batch   tasks    createRun   µs/commit (CPU)    µs/task (CPU)');
+  const perTask = new Map<string, number>();
+  // Warm-up (discarded): both code paths compiled by the JIT before anything is measured.
+  for (const name of ['memory', 'sqlite'] as const) {
+    const store = name === 'memory' ? createMemoryRunStore() : createSqliteRunStore({ path: join(folder, 'warm-up.db') });
+    await measure(store, dag(2_000), 1);
+    await store.close();
+  }
+  for (const batch of BATCHES) {
+    for (const size of SIZES) {
+      const specs = dag(size);
+      for (const name of ['memory', 'sqlite'] as const) {
+        let result: Measure | undefined;
+        for (let round = 0; round < (size >= 100_000 ? 1 : 3); round += 1) {
+          const store = name === 'memory' ? createMemoryRunStore() : createSqliteRunStore({ path: join(folder, `run-${batch}-${size}-${round}.db`) });
+          const measured = await measure(store, specs, batch);
+          await store.close();
+          if (result === undefined || measured.commitUs < result.commitUs) result = measured;
+        }
+        if (result === undefined) throw new Error('no measurement');
+        const taskUs = (result.commitUs * result.commits) / size;
+        const taskCpuUs = (result.commitCpuUs * result.commits) / size;
+        perTask.set(`${name}:${batch}:${size}`, taskUs);
+        console.log(
+          `${name.padEnd(7)} ${String(batch).padStart(5)} ${String(size).padStart(7)} ${`${result.createMs.toFixed(0)} ms`.padStart(12)} ${result.commitUs.toFixed(1).padStart(9)} (${result.commitCpuUs.toFixed(1)}) ${taskUs.toFixed(1).padStart(12)} (${taskCpuUs.toFixed(1)})`,
+        );
+      }
+    }
+  }
+  const smallest = SIZES[0] ?? 0;
+  const largest = SIZES[SIZES.length - 1] ?? 0;
+  const ratio = (a: string, b: string): string => ((perTask.get(a) ?? Number.NaN) / (perTask.get(b) ?? Number.NaN)).toFixed(2);
+  for (const batch of BATCHES) {
+    for (const name of ['memory', 'sqlite']) {
+      console.log(`${name}, batch ${batch}: µs/task at ${largest} / at ${smallest} = ${ratio(`${name}:${batch}:${largest}`, `${name}:${batch}:${smallest}`)}×`);
+    }
+    console.log(`batch ${batch}: sqlite / memory µs/task: ${SIZES.map((size) => `${ratio(`sqlite:${batch}:${size}`, `memory:${batch}:${size}`)}× at ${size}`).join(', ')}`);
+  }
+} finally {
+  rmSync(folder, { recursive: true, force: true });
+}
