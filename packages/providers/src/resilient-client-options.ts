@@ -39,6 +39,13 @@ export interface CircuitBreakerOptions {
   readonly failureThreshold?: number;
   /** Time the circuit stays open before one probe is let through. @defaultValue 30000 */
   readonly resetAfterMs?: number;
+  /**
+   * Deadline of the half-open probe when no `attemptTimeoutMs` is configured (with one, that
+   * applies to the probe too): a probe that never answers fails as `PROVIDER_TIMEOUT` and reopens
+   * the circuit instead of keeping it half-open for ever. Long enough for a slow reasoning answer.
+   * @defaultValue 120000
+   */
+  readonly probeTimeoutMs?: number;
 }
 
 /**

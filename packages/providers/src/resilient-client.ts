@@ -19,6 +19,7 @@
  * a provider per model (see {@link createProviderRouter}).
  */
 import {
+  ProviderError,
   systemClock,
   type CircuitState,
   type LlmCallOptions,
@@ -33,10 +34,10 @@ import { AttemptRunner, NOTHING_TO_DETACH, type CallState, type Invoke } from '.
 import { requestKey } from './internal/request-key.js';
 import { ResponseCache } from './internal/response-cache.js';
 import { RetryBudgets } from './internal/retry-budgets.js';
-import { SharedCall } from './internal/shared-call.js';
+import { SharedCall, type ParticipantExit } from './internal/shared-call.js';
 import { realSleep } from './internal/sleep.js';
 import type { ResilienceEvent } from './resilience-events.js';
-import type { ResilientClientOptions } from './resilient-client-options.js';
+import type { ResilienceTimers, ResilientClientOptions } from './resilient-client-options.js';
 import type { StreamingLlmClient } from './streaming-llm-client.js';
 
 /**
@@ -92,6 +93,13 @@ export function createResilientClient(inner: LlmClient, options: ResilientClient
   const clock = options.clock ?? systemClock;
   const emit = emitter(options.onEvent);
   const budgets = budget === undefined ? undefined : new RetryBudgets(budget.retriesPerRun, budget.maxRuns ?? 10_000);
+  const timers: ResilienceTimers = options.timers ?? {
+    setTimeout: (callback, ms) => setTimeout(callback, ms),
+    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    defer: (callback: () => void) => {
+      setImmediate(callback);
+    },
+  };
   const runner = new AttemptRunner({
     inner,
     maxAttempts: retry.maxAttempts ?? 4,
@@ -103,19 +111,17 @@ export function createResilientClient(inner: LlmClient, options: ResilientClient
     breaker:
       breaker === undefined
         ? undefined
-        : { failureThreshold: breaker.failureThreshold ?? 5, resetAfterMs: breaker.resetAfterMs ?? 30_000 },
+        : {
+            failureThreshold: breaker.failureThreshold ?? 5,
+            resetAfterMs: breaker.resetAfterMs ?? 30_000,
+            probeTimeoutMs: options.attemptTimeoutMs ?? breaker.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
+          },
     fallbackModels: options.fallbackModels ?? [],
     emit,
     clock,
     sleep: options.sleep ?? realSleep,
     random: options.random ?? Math.random,
-    timers: options.timers ?? {
-      setTimeout: (callback, ms) => setTimeout(callback, ms),
-      clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-      defer: (callback: () => void) => {
-        setImmediate(callback);
-      },
-    },
+    timers,
   });
   const dedup = options.dedup ?? true;
   const cache = options.cache === undefined ? undefined : new ResponseCache(options.cache.ttlMs, options.cache.maxEntries ?? 1000);
@@ -143,12 +149,19 @@ export function createResilientClient(inner: LlmClient, options: ResilientClient
     return value.attempts === call.attempts ? value : { ...value, attempts: call.attempts };
   }
 
-  function abortFor(request: LlmRequest, signal: AbortSignal | undefined): () => Error {
-    return () => abortedError(signal, { model: request.model });
+  function exitOf(request: LlmRequest, callOptions: LlmCallOptions | undefined, ownDeadline: boolean): ParticipantExit {
+    const signal = callOptions?.signal;
+    const abortError = (): Error => abortedError(signal, { model: request.model });
+    const timeoutMs = ownDeadline ? callOptions?.timeoutMs : undefined;
+    if (timeoutMs === undefined) return { signal, abortError };
+    return { signal, abortError, timeoutMs, timeoutError: () => joinTimeoutError(request, timeoutMs) };
   }
 
   function complete(request: LlmRequest, callOptions?: LlmCallOptions): Promise<LlmResult> {
-    if (!dedup && cache === undefined) return execute(request, callOptions, callOptions?.signal);
+    // Before anything starts (a cache hit, a shared call): an aborted caller gets nothing.
+    const signal = callOptions?.signal;
+    if (signal?.aborted === true) return Promise.reject(abortedError(signal, { model: request.model }));
+    if (!dedup && cache === undefined) return execute(request, callOptions, signal);
     const key = requestKey(request);
     const context = callOptions?.context;
     if (cache !== undefined) {
@@ -158,18 +171,19 @@ export function createResilientClient(inner: LlmClient, options: ResilientClient
         return Promise.resolve({ ...hit, source: 'cache', attempts: 0 });
       }
     }
-    if (!dedup) return execute(request, callOptions, callOptions?.signal).then((result) => remember(key, result));
-    const signal = callOptions?.signal;
+    if (!dedup) return execute(request, callOptions, signal).then((result) => remember(key, result));
     const existing = inFlight.get(key);
     if (existing !== undefined) {
       emit({ type: 'provider.deduplicated', model: request.model, ...eventContext(context) });
-      return existing.join(signal, abortFor(request, signal));
+      // A joiner's own deadline applies to it: it leaves the shared call when its time is up.
+      return existing.join(exitOf(request, callOptions, true));
     }
     // A leader without a signal can never leave, so it owns the upstream call (no controller needed).
+    // Its own deadline is the call's (execute applies it), shared by the joiners.
     const controller = signal === undefined ? undefined : new AbortController();
-    const shared = new SharedCall(controller, inFlight, key);
+    const shared = new SharedCall(controller, inFlight, key, timers);
     const operation = execute(request, callOptions, controller?.signal);
-    const leader = signal === undefined ? operation : shared.join(signal, abortFor(request, signal));
+    const leader = signal === undefined ? operation : shared.join(exitOf(request, callOptions, false));
     operation.then(
       (result) => {
         shared.forget();
@@ -230,6 +244,18 @@ export function createResilientClient(inner: LlmClient, options: ResilientClient
     forgetRun: (runId) => budgets?.forget(runId),
   };
 }
+
+/** A joiner of a shared call whose own `timeoutMs` ran out before the shared call answered. */
+function joinTimeoutError(request: LlmRequest, timeoutMs: number): ProviderError {
+  return new ProviderError({
+    code: 'PROVIDER_TIMEOUT',
+    message: `${request.model} did not answer within ${timeoutMs} ms (waiting for an identical call in flight).`,
+    details: { model: request.model, timeoutMs, kind: 'transient', reason: 'deduplicated_call_timeout' },
+  });
+}
+
+/** The half-open probe's deadline when no attempt timeout is configured (see `CircuitBreakerOptions`). */
+const DEFAULT_PROBE_TIMEOUT_MS = 120_000;
 
 const NO_OPTIONS: LlmCallOptions = Object.freeze({});
 

@@ -35,7 +35,7 @@ export interface RunnerSettings {
   readonly maxRetryAfterMs: number;
   readonly budgets: RetryBudgets | undefined;
   readonly attemptTimeoutMs: number | undefined;
-  readonly breaker: { readonly failureThreshold: number; readonly resetAfterMs: number } | undefined;
+  readonly breaker: { readonly failureThreshold: number; readonly resetAfterMs: number; readonly probeTimeoutMs: number } | undefined;
   readonly fallbackModels: readonly ModelId[];
   readonly emit: (event: ResilienceEvent) => void;
   readonly clock: Clock;
@@ -143,7 +143,7 @@ export class AttemptRunner {
       const probe = circuit === undefined ? false : circuit.acquire(settings.clock);
       call.attempts += 1;
       try {
-        const value = await this.#attempt(request, call, invoke, provider, model);
+        const value = await this.#attempt(request, call, invoke, provider, model, probe);
         circuit?.succeed(probe);
         return value;
       } catch (thrown) {
@@ -212,8 +212,9 @@ export class AttemptRunner {
     return circuit;
   }
 
-  #attempt<T>(request: LlmRequest, call: CallState, invoke: Invoke<T>, provider: string, model: string): Promise<T> {
-    let timeoutMs = this.#settings.attemptTimeoutMs;
+  #attempt<T>(request: LlmRequest, call: CallState, invoke: Invoke<T>, provider: string, model: string, probe: boolean): Promise<T> {
+    // The half-open probe always has a deadline: a probe that never answers would lock the breaker.
+    let timeoutMs = probe ? this.#settings.breaker?.probeTimeoutMs : this.#settings.attemptTimeoutMs;
     if (call.deadline !== undefined) {
       const remaining = call.deadline - this.#settings.clock.now();
       if (remaining <= 0) return Promise.reject(timeoutError(provider, model, 0));

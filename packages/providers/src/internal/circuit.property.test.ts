@@ -14,12 +14,12 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
 );
 
 describe('Circuit (property)', () => {
-  it('never has more than one half-open probe in flight, and admits nobody else while it is out', () => {
+  it('never has more than one half-open probe in flight, admits nobody else while it is out, and never refuses with retryAfterMs 0', () => {
     fc.assert(
       fc.property(fc.array(operation, { maxLength: 120 }), (operations) => {
         let now = 0;
         const clock = { now: () => now };
-        const circuit = new Circuit('p', 'm', { failureThreshold: 3, resetAfterMs: 100, onTransition: () => undefined });
+        const circuit = new Circuit('p', 'm', { failureThreshold: 3, resetAfterMs: 100, probeTimeoutMs: 50, onTransition: () => undefined });
         const inFlight: Permit[] = [];
         for (const step of operations) {
           if (step.kind === 'wait') now += step.ms;
@@ -30,6 +30,8 @@ describe('Circuit (property)', () => {
               permit = circuit.acquire(clock);
             } catch (error) {
               expect(error).toMatchObject({ code: 'CIRCUIT_OPEN' });
+              // A refusal always says how long to wait, never "now".
+              expect((error as { details: { retryAfterMs: number } }).details.retryAfterMs).toBeGreaterThan(0);
               permit = undefined;
             }
             // While the probe is out, everybody else fails fast.

@@ -3,6 +3,8 @@ import { ProviderError, type CircuitState, type Clock } from '@runtime/contracts
 export interface CircuitSettings {
   readonly failureThreshold: number;
   readonly resetAfterMs: number;
+  /** The half-open probe's deadline (the runner enforces it); refusals meanwhile wait this long at most. */
+  readonly probeTimeoutMs: number;
   readonly onTransition: (provider: string, model: string, from: CircuitState, to: CircuitState) => void;
 }
 
@@ -12,13 +14,16 @@ export type Permit = boolean;
 /**
  * One breaker (provider + model): opens after `failureThreshold` consecutive transient failures;
  * after `resetAfterMs` the first caller becomes the single half-open probe and every other caller
- * fails fast with `CIRCUIT_OPEN` until the probe settles.
+ * fails fast with `CIRCUIT_OPEN` until the probe settles. The probe always runs with a deadline
+ * (`probeTimeoutMs`, enforced by the attempt runner), so a hung probe cannot keep the circuit
+ * half-open for ever; a refusal's `retryAfterMs` is never 0.
  */
 export class Circuit {
   state: CircuitState = 'closed';
   #failures = 0;
   #openedAt = 0;
   #probing = false;
+  #probeStartedAt = 0;
   readonly #provider: string;
   readonly #model: string;
   readonly #settings: CircuitSettings;
@@ -38,8 +43,13 @@ export class Circuit {
     }
     if (this.state === 'halfOpen' && !this.#probing) {
       this.#probing = true;
+      this.#probeStartedAt = now;
       return true;
     }
+    const retryAfterMs =
+      this.state === 'open'
+        ? this.#settings.resetAfterMs - (now - this.#openedAt)
+        : this.#probeStartedAt + this.#settings.probeTimeoutMs - now;
     throw new ProviderError({
       code: 'CIRCUIT_OPEN',
       message: `The circuit for ${this.#provider}/${this.#model} is ${this.state === 'open' ? 'open' : 'half-open with a probe in flight'}.`,
@@ -48,7 +58,8 @@ export class Circuit {
         model: this.#model,
         state: this.state,
         kind: 'transient',
-        retryAfterMs: this.state === 'open' ? Math.max(0, this.#settings.resetAfterMs - (now - this.#openedAt)) : 0,
+        // Never 0: a caller told "retry now" would hammer a circuit that is still refusing.
+        retryAfterMs: Math.max(1, retryAfterMs),
       },
     });
   }
