@@ -122,8 +122,14 @@ const cases: Record<string, Case> = {
   },
   runPolicy: {
     schema: runPolicySchema,
-    valid: [{}, { maxParallelism: 256, timeoutMs: 60000, taskTimeoutMs: 1000, budgetUsd: 0.01, failurePolicy: 'continue' }],
+    valid: [
+      {},
+      { maxParallelism: 256, timeoutMs: 60000, taskTimeoutMs: 1000, budgetUsd: 0.01, failurePolicy: 'continue' },
+      { timeoutMs: 2_147_483_647, taskTimeoutMs: 2_147_483_647 },
+    ],
     invalid: [
+      [{ timeoutMs: 2_592_000_000 }, 'timeoutMs'],
+      [{ taskTimeoutMs: 2_147_483_648 }, 'taskTimeoutMs'],
       [{ maxParallelism: 0 }, 'maxParallelism'],
       [{ maxParallelism: 257 }, 'maxParallelism'],
       [{ budgetUsd: 0 }, 'budgetUsd'],

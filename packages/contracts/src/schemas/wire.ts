@@ -119,14 +119,17 @@ export const contextPolicySchema: z.ZodType<ContextPolicy> = z.strictObject({
   keepLastN: nonNegativeIntSchema.exactOptional(),
 });
 
+/** A deadline in ms a timer can hold: `setTimeout` fires at once for anything above 2^31 − 1 ms. */
+const timerMsSchema = z.int().min(1).max(2_147_483_647, 'must be at most 2147483647 ms (about 24.8 days)');
+
 /**
  * Run limits and behaviour.
  * @public
  */
 export const runPolicySchema: z.ZodType<RunPolicy> = z.strictObject({
   maxParallelism: z.int().min(1).max(256).exactOptional(),
-  timeoutMs: positiveIntSchema.exactOptional(),
-  taskTimeoutMs: positiveIntSchema.exactOptional(),
+  timeoutMs: timerMsSchema.exactOptional(),
+  taskTimeoutMs: timerMsSchema.exactOptional(),
   budgetUsd: z.number().gt(0).refine(Number.isFinite, 'must be finite').exactOptional(),
   failurePolicy: z.enum(['failFast', 'continue']).exactOptional(),
   context: contextPolicySchema.exactOptional(),

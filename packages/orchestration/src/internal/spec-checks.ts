@@ -6,6 +6,7 @@ import {
   type RunSpec,
   type TaskSpec,
 } from '@runtime/contracts';
+import { MAX_TIMER_DELAY_MS } from './deadline-timer.js';
 
 function invalid(message: string, details: Record<string, unknown>): ValidationError {
   return new ValidationError({ code: 'VALIDATION_FAILED', message, details });
@@ -16,6 +17,12 @@ function positive(value: number | undefined, name: string, integer: boolean): vo
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
     throw invalid(`${name} must be a ${integer ? 'positive integer' : 'positive number'}.`, { field: name, value });
   }
+}
+
+/** A deadline a timer can hold: `setTimeout` fires at once for anything above 2^31 − 1 ms. */
+function atMostTimer(value: number | undefined, name: string): void {
+  if (value === undefined || value <= MAX_TIMER_DELAY_MS) return;
+  throw invalid(`${name} must be at most ${MAX_TIMER_DELAY_MS} ms (about 24.8 days), got ${value}.`, { field: name, value, max: MAX_TIMER_DELAY_MS });
 }
 
 /** Checks the policy of a run spec. */
@@ -30,6 +37,8 @@ export function checkRunSpec(spec: RunSpec): void {
   }
   positive(policy.timeoutMs, 'policy.timeoutMs', false);
   positive(policy.taskTimeoutMs, 'policy.taskTimeoutMs', false);
+  atMostTimer(policy.timeoutMs, 'policy.timeoutMs');
+  atMostTimer(policy.taskTimeoutMs, 'policy.taskTimeoutMs');
   positive(policy.budgetUsd, 'policy.budgetUsd', false);
   positive(policy.context?.maxTokens, 'policy.context.maxTokens', true);
   positive(policy.context?.keepLastN, 'policy.context.keepLastN', true);
