@@ -24,6 +24,7 @@ import {
   type RunListPage,
   type RunListQuery,
   type RunRecord,
+  type RunSpec,
   type RunState,
   type RunStore,
   type RuntimeEvent,
@@ -79,7 +80,6 @@ interface RunRow {
   readonly idempotency_key: string | null;
   readonly last_seq: number;
   readonly fixed: string;
-  readonly spec: string;
 }
 
 interface LeaseRow {
@@ -120,12 +120,15 @@ function storeError(error: unknown): RuntimeError {
   });
 }
 
-function toRecord(row: RunRow): RunRecord {
+/** Decoded specs kept for repeated reads of the same runs (a 100,000-task spec is megabytes of JSON). */
+const SPEC_CACHE_SIZE = 16;
+
+function toRecord(row: RunRow, spec: RunSpec): RunRecord {
   const fixed = decodeJson<Partial<RunRecord>>(row.fixed);
   return {
     id: row.id as RunId,
     tenant: row.tenant,
-    spec: decodeJson<RunRecord['spec']>(row.spec),
+    spec,
     state: row.state,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -145,6 +148,7 @@ function currentLease(row: LeaseRow): { owner: string | null; epoch: number } {
 function prepare(db: Database.Database) {
   return {
     byId: db.prepare<[string], RunRow>(`${SELECT_RUN} WHERE r.id = ?`),
+    specOf: db.prepare<[number], { spec: string }>('SELECT spec FROM run_specs WHERE position = ?'),
     exists: db.prepare<[string], { position: number }>('SELECT position FROM runs WHERE id = ?'),
     byKey: db.prepare<[string, string], RunRow>(`${SELECT_RUN} WHERE r.tenant = ? AND r.idempotency_key = ?`),
     keyOwner: db.prepare<[string, string], { id: string }>('SELECT id FROM runs WHERE tenant = ? AND idempotency_key = ?'),
@@ -207,6 +211,7 @@ class SqliteRunStore implements RunStore {
   readonly #acquire: Database.Transaction<(runId: RunId, owner: string, ttlMs: number, now: number) => RunLease | undefined>;
   readonly #renew: Database.Transaction<(runId: RunId, lease: Pick<RunLease, 'owner' | 'epoch'>, ttlMs: number, now: number) => RunLease>;
   readonly #release: Database.Transaction<(runId: RunId, lease: Pick<RunLease, 'owner' | 'epoch'>) => void>;
+  readonly #specs = new Map<number, RunSpec>();
   #closed = false;
 
   constructor(options: SqliteRunStoreOptions) {
@@ -298,6 +303,21 @@ class SqliteRunStore implements RunStore {
     throw new InternalError({ code: 'INTERNAL', message: `The commit of run "${runId}" changed no row for no known reason.`, details: { runId } });
   }
 
+  /** The full record of a row: its spec from the cache or, once, from `run_specs`. */
+  #record(row: RunRow): RunRecord {
+    let spec = this.#specs.get(row.position);
+    if (spec === undefined) {
+      const stored = this.#statements.specOf.get(row.position);
+      if (stored === undefined) throw new InternalError({ code: 'STORE_ERROR', message: `Run "${row.id}" has no spec row.`, details: { runId: row.id }, isRetryable: false });
+      spec = decodeJson<RunSpec>(stored.spec);
+      if (this.#specs.size >= SPEC_CACHE_SIZE) this.#specs.delete(this.#specs.keys().next().value as number);
+    } else {
+      this.#specs.delete(row.position);
+    }
+    this.#specs.set(row.position, spec);
+    return toRecord(row, spec);
+  }
+
   createRun(run: RunRecord, tasks: readonly TaskRecord[], events: readonly RuntimeEvent[] = []): Promise<void> {
     return this.#attempt(() => this.#create.immediate(run, tasks, events));
   }
@@ -309,7 +329,7 @@ class SqliteRunStore implements RunStore {
   getRun(runId: RunId): Promise<RunRecord | undefined> {
     return this.#attempt(() => {
       const row = this.#statements.byId.get(runId);
-      return row === undefined ? undefined : toRecord(row);
+      return row === undefined ? undefined : this.#record(row);
     });
   }
 
@@ -328,14 +348,14 @@ class SqliteRunStore implements RunStore {
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       const nextCursor = rows.length > limit && last !== undefined ? encodeCursor(last.position) : null;
-      return { items: page.map(toRecord), nextCursor };
+      return { items: page.map((row) => this.#record(row)), nextCursor };
     });
   }
 
   findByIdempotencyKey(tenant: string, key: string): Promise<RunRecord | undefined> {
     return this.#attempt(() => {
       const row = this.#statements.byKey.get(tenant, key);
-      return row === undefined ? undefined : toRecord(row);
+      return row === undefined ? undefined : this.#record(row);
     });
   }
 
@@ -344,7 +364,7 @@ class SqliteRunStore implements RunStore {
   }
 
   findRunsByState(state: RunState): Promise<readonly RunRecord[]> {
-    return this.#attempt(() => this.#statements.byState.all(state).map(toRecord));
+    return this.#attempt(() => this.#statements.byState.all(state).map((row) => this.#record(row)));
   }
 
   acquireLease(runId: RunId, owner: string, ttlMs: number, now: number): Promise<RunLease | undefined> {
@@ -360,7 +380,7 @@ class SqliteRunStore implements RunStore {
   }
 
   findResumableRuns(now: number, limit?: number): Promise<readonly RunRecord[]> {
-    return this.#attempt(() => this.#statements.resumable.all(now, resumableLimit(limit)).map(toRecord));
+    return this.#attempt(() => this.#statements.resumable.all(now, resumableLimit(limit)).map((row) => this.#record(row)));
   }
 
   close(): Promise<void> {

@@ -40,6 +40,20 @@ describe('createSqliteRunStore durability', () => {
     await reopened.close();
   });
 
+  it('returns each run’s own spec through the decoded-spec cache, past its capacity and after reopening', async () => {
+    const path = freshPath('specs');
+    const store = createSqliteRunStore({ path });
+    const specOf = (index: number) => ({ tasks: [{ id: `only-${index}`, prompt: `prompt ${index}` }] });
+    for (let index = 0; index < 40; index += 1) await store.createRun(run(`s${index}`, { spec: specOf(index) }), []);
+    for (const index of [0, 39, 5, 0, 17, 33, 5, 21, 2, 39]) expect((await store.getRun(asRunId(`s${index}`)))?.spec).toEqual(specOf(index));
+    const page = await store.listRuns({ tenant: 'acme', limit: 40 });
+    expect(page.items.map((item) => item.spec)).toEqual(Array.from({ length: 40 }, (_, index) => specOf(39 - index)));
+    await store.close();
+    const reopened = createSqliteRunStore({ path });
+    expect((await reopened.findResumableRuns(0, 3)).map((item) => item.spec)).toEqual([specOf(0), specOf(1), specOf(2)]);
+    await reopened.close();
+  });
+
   it('fails with STORE_ERROR when the database cannot be opened', () => {
     expect(() => createSqliteRunStore({ path: join(folder, 'missing-dir', 'x.db') })).toThrow(expect.objectContaining({ code: 'STORE_ERROR' }));
   });

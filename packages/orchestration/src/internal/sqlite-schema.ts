@@ -18,10 +18,9 @@ export const SCHEMA_VERSION = 2;
 /** `state NOT IN (<terminal states>)`: the same text in the partial index and in the query that uses it. */
 export const UNFINISHED = `state NOT IN (${[...TERMINAL_RUN_STATES].map((state) => `'${state}'`).join(', ')})`;
 
-/** Every column of a run, spec included. */
+/** Every column of a run's row; the spec is read apart (`run_specs`), and cached, being immutable. */
 export const SELECT_RUN = `SELECT r.position, r.id, r.tenant, r.state, r.created_at, r.updated_at, r.error, r.owner, r.lease_owner,
-  r.lease_epoch, r.lease_expires_at, r.idempotency_key, r.last_seq, r.fixed, s.spec
-  FROM runs r JOIN run_specs s ON s.position = r.position`;
+  r.lease_epoch, r.lease_expires_at, r.idempotency_key, r.last_seq, r.fixed FROM runs r`;
 
 /**
  * Resumable runs (`now`, `limit`), oldest first. Served by the partial index `runs_resumable`: it holds
