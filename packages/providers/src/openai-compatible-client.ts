@@ -25,7 +25,7 @@ import {
   type OpenAiResponseWire,
   type OpenAiUsageWire,
 } from './internal/openai-wire.js';
-import { incompleteStream, streamFailure } from './internal/stream-errors.js';
+import { incompleteStream, isTransportFailure, streamFailure } from './internal/stream-errors.js';
 import type { StreamingLlmClient } from './streaming-llm-client.js';
 import { parseSse } from './internal/sse.js';
 
@@ -233,7 +233,10 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleClientOpti
         }
         completed = true;
       } catch (error) {
-        throw streamFailure(http.mapError(error), context, output !== '', usageSoFar);
+        const failure = http.mapError(error);
+        // The model had finished (finish_reason) when the connection broke: the answer is whole,
+        // only the usage chunk may be missing (then estimated). Aborts and timeouts still count.
+        if (reason === undefined || !isTransportFailure(failure)) throw streamFailure(failure, context, output !== '', usageSoFar);
       } finally {
         if (completed) http.finish();
         else http.cancel();

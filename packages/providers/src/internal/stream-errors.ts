@@ -53,7 +53,7 @@ export function withDetails(error: RuntimeError, extra: ErrorDetails): RuntimeEr
 /**
  * An error thrown while a stream was being read, once the provider had answered: a transport
  * failure after output becomes `incomplete_stream` (terminal); every other error keeps its code
- * and gets `details.usage` when output had been delivered.
+ * and gets `details.delivered: true` and `details.usage` when output had been delivered.
  */
 export function streamFailure(
   error: RuntimeError,
@@ -62,7 +62,11 @@ export function streamFailure(
   usage: () => Usage,
 ): RuntimeError {
   if (!delivered) return error;
-  const transport = error.code === 'PROVIDER_ERROR' && error.isRetryable && error.details.status === undefined;
-  if (transport) return incompleteStream(context, true, usage(), `with a failure (${error.message})`, error);
-  return withDetails(error, { usage: { ...usage() } });
+  if (isTransportFailure(error)) return incompleteStream(context, true, usage(), `with a failure (${error.message})`, error);
+  return withDetails(error, { delivered: true, usage: { ...usage() } });
+}
+
+/** A broken or garbled connection (reset, socket closed, bad bytes), as opposed to an answer. */
+export function isTransportFailure(error: RuntimeError): boolean {
+  return error.code === 'PROVIDER_ERROR' && error.isRetryable && error.details.status === undefined;
 }
