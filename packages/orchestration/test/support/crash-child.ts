@@ -21,14 +21,15 @@ const llm = createScriptedLlm({
   latency: (id) => {
     const known = latency.get(id);
     if (known !== undefined) return known;
-    const value = 1 + Math.floor(random() * 6);
+    const value = 2 + Math.floor(random() * 12);
     latency.set(id, value);
     return value;
   },
   onCall: (id) => appendFileSync(callsPath, `${id}\n`),
 });
 const store = createSqliteRunStore({ path: dbPath });
-const { orchestrator } = harness(llm, { store, owner: `child-${process.pid}` });
+// A short lease: the parent may take the run over 200 ms after the kill.
+const { orchestrator } = harness(llm, { store, owner: `child-${process.pid}`, leaseTtlMs: 200, leaseRenewMs: 50 });
 const run = await orchestrator.start(
   { tasks: layeredDag(200, 10, seed), policy: { maxParallelism: 8, budgetUsd: 10 } },
   { runId: asRunId(runId) },

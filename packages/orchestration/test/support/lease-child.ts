@@ -1,0 +1,48 @@
+/**
+ * Child process of the two-process lease tests: starts a 120-task DAG on a SQLite store with a
+ * short owner lease and appends every LLM call's task id to a file. Prints `started`, each
+ * background error as `background <code>`, and `done <state>` when the run ends.
+ * Usage: lease-child.ts <db> <calls-file> <run-id> <seed> <lease-ttl-ms>
+ */
+import { appendFileSync } from 'node:fs';
+import { RuntimeError, asRunId } from '@runtime/contracts';
+import { createSqliteRunStore } from '../../src/sqlite.js';
+import { layeredDag, seededRandom } from './layered-dag.js';
+import { createScriptedLlm } from '../../src/testing.js';
+import { harness } from './setup.js';
+
+const [dbPath, callsPath, runId, seedText, ttlText] = process.argv.slice(2);
+if (dbPath === undefined || callsPath === undefined || runId === undefined || seedText === undefined || ttlText === undefined) {
+  throw new Error('usage: lease-child.ts <db> <calls-file> <run-id> <seed> <lease-ttl-ms>');
+}
+const seed = Number(seedText);
+const random = seededRandom(seed);
+const latency = new Map<string, number>();
+const llm = createScriptedLlm({
+  latency: (id) => {
+    const known = latency.get(id);
+    if (known !== undefined) return known;
+    const value = 5 + Math.floor(random() * 20);
+    latency.set(id, value);
+    return value;
+  },
+  onCall: (id) => appendFileSync(callsPath, `${id}\n`),
+});
+const store = createSqliteRunStore({ path: dbPath });
+const ttl = Number(ttlText);
+const { orchestrator } = harness(llm, {
+  store,
+  owner: `child-${process.pid}`,
+  leaseTtlMs: ttl,
+  leaseRenewMs: Math.max(1, Math.floor(ttl / 4)),
+  waitPollMs: 20,
+  onBackgroundError: (error) => {
+    process.stdout.write(`background ${RuntimeError.isInstance(error) ? error.code : String(error)}\n`);
+  },
+});
+const run = await orchestrator.start({ tasks: layeredDag(120, 8, seed), policy: { maxParallelism: 6 } }, { runId: asRunId(runId) });
+process.stdout.write('started\n');
+const done = await orchestrator.wait(run.id);
+process.stdout.write(`done ${done.state}\n`);
+await orchestrator.close();
+await store.close();
