@@ -349,8 +349,16 @@ const isProvider = family<ProviderErrorCode>(['PROVIDER_ERROR', 'PROVIDER_TIMEOU
 
 /**
  * A failed LLM call: `details.status` (HTTP status when there was one), `details.provider`,
- * `details.model`, `details.retryAfterMs` (when the provider said), `details.kind`
- * (`transient` | `terminal`). `isRetryable` is the classification.
+ * `details.model`, `details.retryAfterMs` (when the provider said; never 0 for `CIRCUIT_OPEN`),
+ * `details.kind` (`transient` | `terminal`). `isRetryable` is the classification.
+ *
+ * @remarks
+ * `details.reason` names special cases: `incomplete_stream` (the stream ended before its terminal
+ * event — retryable while nothing had been delivered, terminal after output), `empty_response`
+ * (an answer without any content), `content_policy`, `malformed_response`. When the provider had
+ * already answered (a stream cut or failing after output, an empty answer), `details.usage` is a
+ * `Usage` of what it may bill, estimated where it did not say (`usage.estimated`), and
+ * `details.delivered` tells whether output had reached the caller: charge it, the call was paid.
  * @public
  */
 export class ProviderError extends RuntimeError<ProviderErrorCode> {

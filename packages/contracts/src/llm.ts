@@ -10,6 +10,7 @@
 import type { ErrorInfo } from './errors.js';
 import type { ModelId, RunId, TaskId } from './ids.js';
 import type { Message, ToolCall, ToolDefinition } from './message.js';
+import type { ModelInfo } from './model.js';
 import type { Usage } from './usage.js';
 
 /**
@@ -74,6 +75,11 @@ export interface LlmCallOptions {
   readonly context?: LlmCallContext;
   /** Called before each retry of this call, so the caller can journal `task.retrying`. */
   readonly onRetry?: (info: LlmRetryInfo) => void;
+  /**
+   * The catalog entry of the request's model, when the caller knows it (the provider router
+   * passes it on): adapters read wire choices from its capabilities, e.g. `outputTokensParam`.
+   */
+  readonly modelInfo?: ModelInfo;
 }
 
 /**

@@ -57,7 +57,9 @@ export interface OpenAiCompatibleClientOptions {
   readonly maxTokensField?: 'max_tokens' | 'max_completion_tokens';
   /**
    * Where the adapter looks up a request's model (`find(request.model)`) for
-   * `capabilities.outputTokensParam`, which wins over `maxTokensField`. @defaultValue none
+   * `capabilities.outputTokensParam`, which wins over `maxTokensField`. Not needed behind
+   * {@link createProviderRouter}: the router hands the entry over (`LlmCallOptions.modelInfo`).
+   * @defaultValue none
    */
   readonly catalog?: Pick<ModelCatalog, 'find'>;
   /** `fetch` to use. @defaultValue the global `fetch` */
@@ -110,8 +112,9 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleClientOpti
   const headers: Record<string, string> = { ...options.headers };
   if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`;
 
-  function body(request: LlmRequest, stream: boolean): Record<string, unknown> {
-    const field = catalog?.find(request.model)?.capabilities?.outputTokensParam ?? defaultField;
+  function body(request: LlmRequest, callOptions: LlmCallOptions | undefined, stream: boolean): Record<string, unknown> {
+    const info = callOptions?.modelInfo ?? catalog?.find(request.model);
+    const field = info?.capabilities?.outputTokensParam ?? defaultField;
     const wire: Record<string, unknown> = {
       model: request.providerModel ?? request.model,
       messages: request.messages.map(toWireMessage),
@@ -136,7 +139,7 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleClientOpti
   const endpoint: HttpEndpoint = { provider, url: `${baseUrl}/chat/completions`, headers, timeoutMs: options.timeoutMs, clock, fetch: doFetch };
 
   function call(request: LlmRequest, callOptions: LlmCallOptions | undefined, stream: boolean): HttpCall {
-    return openHttpCall(endpoint, request, callOptions, body(request, stream));
+    return openHttpCall(endpoint, request, callOptions, body(request, callOptions, stream));
   }
 
   /** The result of a JSON answer (`complete`, or a server that ignored `stream: true`). */

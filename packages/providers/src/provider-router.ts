@@ -4,7 +4,9 @@
  *
  * @remarks
  * It fills `providerModel` from the catalog when the request has none, so adapters always send the
- * provider's own model name. It does not retry: wrap the router (or each client) with
+ * provider's own model name, and hands the model's catalog entry to the adapter
+ * (`LlmCallOptions.modelInfo`), so it can read capabilities such as `outputTokensParam`. It does
+ * not retry: wrap the router (or each client) with
  * {@link createResilientClient}; the resilient client asks the router for the real provider and
  * provider model of a request so breakers stay per provider + provider model.
  */
@@ -12,7 +14,9 @@ import {
   ProviderError,
   type LlmClient,
   type LlmRequest,
+  type LlmCallOptions,
   type ModelCatalog,
+  type ModelInfo,
 } from '@runtime/contracts';
 import type { StreamingLlmClient } from './streaming-llm-client.js';
 
@@ -63,7 +67,7 @@ export interface ProviderRouter extends StreamingLlmClient {
 export function createProviderRouter(options: ProviderRouterOptions): ProviderRouter {
   const { catalog, clients } = options;
 
-  function route(request: LlmRequest): { client: LlmClient; request: LlmRequest } {
+  function route(request: LlmRequest): { client: LlmClient; request: LlmRequest; info: ModelInfo } {
     const info = catalog.get(request.model);
     const client = Object.hasOwn(clients, info.provider) ? clients[info.provider] : undefined;
     if (client === undefined) {
@@ -83,6 +87,7 @@ export function createProviderRouter(options: ProviderRouterOptions): ProviderRo
     return {
       client,
       request: request.providerModel === undefined ? { ...request, providerModel: info.providerModel } : request,
+      info,
     };
   }
 
@@ -96,15 +101,21 @@ export function createProviderRouter(options: ProviderRouterOptions): ProviderRo
     },
     async complete(request, callOptions) {
       const target = route(request);
-      return target.client.complete(target.request, callOptions);
+      return target.client.complete(target.request, withModelInfo(callOptions, target.info));
     },
     async *stream(request, callOptions) {
       const target = route(request);
+      const options = withModelInfo(callOptions, target.info);
       if (target.client.stream === undefined) {
-        yield { type: 'done', result: await target.client.complete(target.request, callOptions) };
+        yield { type: 'done', result: await target.client.complete(target.request, options) };
         return;
       }
-      yield* target.client.stream(target.request, callOptions);
+      yield* target.client.stream(target.request, options);
     },
   };
+}
+
+/** The caller's options plus the model's catalog entry, for adapters that read its capabilities. */
+function withModelInfo(callOptions: LlmCallOptions | undefined, modelInfo: ModelInfo): LlmCallOptions {
+  return callOptions === undefined ? { modelInfo } : { ...callOptions, modelInfo };
 }

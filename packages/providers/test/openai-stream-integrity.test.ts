@@ -4,7 +4,7 @@
  */
 import { asModelId, type LlmRequest, type ModelCatalog, type ModelInfo, RuntimeError } from '@runtime/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createOpenAiCompatibleClient, createResilientClient } from '../src/index.js';
+import { createOpenAiCompatibleClient, createProviderRouter, createResilientClient } from '../src/index.js';
 import { collectStream, createFakeTime } from '../src/testing/index.js';
 import { sendJson, startProviderServer, startSse, type ProviderServer } from './support/provider-server.js';
 
@@ -257,6 +257,24 @@ describe('OpenAI-compatible adapter: the output-cap field (issue 14 #6, issue 11
     const catalog = catalogWith({ id: asModelId('gpt-test'), capabilities: { outputTokensParam: 'max_completion_tokens' } });
     await adapter({ provider: 'openrouter', maxTokensField: 'max_tokens', catalog }).complete(request);
     await adapter({ provider: 'openrouter', maxTokensField: 'max_tokens', catalog }).complete({ ...request, model: asModelId('other') });
+    expect(server.requests[0]?.body).toMatchObject({ max_completion_tokens: 100 });
+    expect(server.requests[1]?.body).toMatchObject({ max_tokens: 100 });
+  });
+
+  it('behind the provider router, the catalog entry reaches the adapter without any adapter option', async () => {
+    server = await startProviderServer((_sent, response) => sendJson(response, 200, reply));
+    const reasoning = catalogWith({ id: asModelId('o-series'), provider: 'azure', capabilities: { outputTokensParam: 'max_completion_tokens' } });
+    const plain = catalogWith({ id: asModelId('llama'), provider: 'azure' });
+    const catalog = {
+      get: (id: string) => {
+        const found = reasoning.find(id) ?? plain.find(id);
+        if (found === undefined) throw new Error(`unknown ${id}`);
+        return found;
+      },
+    } as unknown as ModelCatalog;
+    const router = createProviderRouter({ catalog, clients: { azure: adapter({ provider: 'azure' }) } });
+    await router.complete({ ...request, model: asModelId('o-series') });
+    await router.complete({ ...request, model: asModelId('llama') });
     expect(server.requests[0]?.body).toMatchObject({ max_completion_tokens: 100 });
     expect(server.requests[1]?.body).toMatchObject({ max_tokens: 100 });
   });
