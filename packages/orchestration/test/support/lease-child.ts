@@ -2,7 +2,7 @@
  * Child process of the two-process lease tests: starts a 120-task DAG on a SQLite store with a
  * short owner lease and appends every LLM call's task id to a file. Prints `started`, each
  * background error as `background <code>`, and `done <state>` when the run ends.
- * Usage: lease-child.ts <db> <calls-file> <run-id> <seed> <lease-ttl-ms>
+ * Usage: lease-child.ts <db> <calls-file> <run-id> <seed> <lease-ttl-ms> [freeze-ms]
  */
 import { appendFileSync } from 'node:fs';
 import { RuntimeError, asRunId } from '@runtime/contracts';
@@ -39,6 +39,15 @@ const { orchestrator } = harness(llm, {
   onBackgroundError: (error) => {
     process.stdout.write(`background ${RuntimeError.isInstance(error) ? error.code : String(error)}\n`);
   },
+});
+// SIGUSR2 freezes the whole process for `freezeMs` (like a long GC pause or a stalled VM). The
+// handler runs between two JS tasks, so never inside a (synchronous) SQLite transaction: unlike
+// SIGSTOP it cannot freeze the process while it holds the database's write lock.
+const freezeMs = Number(process.argv[7] ?? '0');
+process.on('SIGUSR2', () => {
+  process.stdout.write('frozen\n');
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, freezeMs);
+  process.stdout.write('thawed\n');
 });
 const run = await orchestrator.start({ tasks: layeredDag(120, 8, seed), policy: { maxParallelism: 6 } }, { runId: asRunId(runId) });
 process.stdout.write('started\n');
