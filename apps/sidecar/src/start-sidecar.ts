@@ -82,7 +82,7 @@ export async function startSidecar(config: ResolvedConfig, options: StartSidecar
   });
   let server: SidecarServer;
   try {
-    server = await createServer({ runtime, authenticator, bodyLimitBytes: config.bodyLimitBytes, logger, metrics });
+    server = await createServer({ runtime, authenticator, bodyLimitBytes: config.bodyLimitBytes, logger, metrics, eventStreamLimits: config.eventStreams });
   } catch (error) {
     await runtime.close();
     throw error;

@@ -11,6 +11,7 @@ import { extname, resolve } from 'node:path';
 import { ValidationError, type SidecarConfig, type StoreConfig } from '@runtime/contracts';
 import { sidecarConfigSchema, toValidationIssues } from '@runtime/contracts/schemas';
 import { parse as parseYaml } from 'yaml';
+import { DEFAULT_EVENT_STREAM_LIMITS, type EventStreamLimits } from '../http/event-stream.js';
 
 /**
  * Options of {@link loadConfig}.
@@ -44,6 +45,8 @@ export interface ResolvedConfig {
   readonly shutdownTimeoutMs: number;
   /** pino level. */
   readonly logLevel: string;
+  /** Bounds of each event-stream subscriber. */
+  readonly eventStreams: EventStreamLimits;
   /** The file read, if any. */
   readonly source?: string;
 }
@@ -62,6 +65,9 @@ export const CONFIG_ENV_VARS = {
   RUNTIME_REDIS_PREFIX: 'prefix of every Redis key; default agent-runtime:',
   RUNTIME_LOG_LEVEL: 'pino level (fatal, error, warn, info, debug, trace, silent); default info',
   RUNTIME_SHUTDOWN_TIMEOUT_MS: 'graceful shutdown deadline in ms; default 10000',
+  RUNTIME_SSE_STALL_TIMEOUT_MS: 'an event-stream subscriber whose socket accepts nothing for this long is closed (it resumes with Last-Event-ID); default 30000',
+  RUNTIME_SSE_MAX_LAG_EVENTS: 'an event-stream subscriber this many events behind a live run is closed; default 10000',
+  RUNTIME_SSE_MAX_BUFFERED_BYTES: 'bytes queued per event-stream subscriber before its writer waits for the socket; default 65536',
 } as const;
 
 const DEFAULT_HOST = '127.0.0.1';
@@ -148,6 +154,13 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   if (redisUrl !== undefined && redisUrl !== '') config = { ...config, ledger: { kind: 'redis', url: redisUrl } };
   config = { ...config, server: { host, port, bodyLimitBytes }, store };
   const logLevel = env['RUNTIME_LOG_LEVEL'] ?? 'info';
-  const resolved: ResolvedConfig = { config, host, port, bodyLimitBytes, store, shutdownTimeoutMs, logLevel };
+  const eventStreams: EventStreamLimits = {
+    stallTimeoutMs:
+      integerFromEnv('RUNTIME_SSE_STALL_TIMEOUT_MS', env['RUNTIME_SSE_STALL_TIMEOUT_MS'], 100, 3_600_000) ?? DEFAULT_EVENT_STREAM_LIMITS.stallTimeoutMs,
+    maxLagEvents: integerFromEnv('RUNTIME_SSE_MAX_LAG_EVENTS', env['RUNTIME_SSE_MAX_LAG_EVENTS'], 1, 100_000_000) ?? DEFAULT_EVENT_STREAM_LIMITS.maxLagEvents,
+    maxBufferedBytes:
+      integerFromEnv('RUNTIME_SSE_MAX_BUFFERED_BYTES', env['RUNTIME_SSE_MAX_BUFFERED_BYTES'], 1_024, 1_073_741_824) ?? DEFAULT_EVENT_STREAM_LIMITS.maxBufferedBytes,
+  };
+  const resolved: ResolvedConfig = { config, host, port, bodyLimitBytes, store, shutdownTimeoutMs, logLevel, eventStreams };
   return source === undefined ? resolved : { ...resolved, source };
 }

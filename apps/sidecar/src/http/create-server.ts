@@ -18,7 +18,8 @@ import { createSidecarMetrics, type SidecarMetrics } from '../observability/side
 import type { SidecarRuntime } from '../runtime/sidecar-runtime.js';
 import { toErrorResponse } from './error-response.js';
 import { estimateCall } from './estimate-call.js';
-import { pipeEventStream } from './event-stream.js';
+import { DEFAULT_EVENT_STREAM_LIMITS, pipeEventStream, sharedSlicer, type EventStreamLimits } from './event-stream.js';
+import { createRunEventSource } from './run-event-source.js';
 import { createOpenApiDocument } from './openapi-document.js';
 import { abortBodySchema, eventsQuerySchema, lastEventIdHeaderSchema, runListQuerySchema } from './request-schemas.js';
 import { createRunService, type RunService } from './run-service.js';
@@ -38,6 +39,8 @@ export interface CreateServerOptions {
   readonly logger: Logger;
   /** Metrics registry. @defaultValue a fresh one */
   readonly metrics?: SidecarMetrics;
+  /** Bounds of each event-stream subscriber. @defaultValue {@link DEFAULT_EVENT_STREAM_LIMITS} */
+  readonly eventStreamLimits?: Partial<EventStreamLimits>;
 }
 
 /**
@@ -104,6 +107,13 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   const observer = createRunObserver({ orchestrator: runtime.orchestrator, metrics, logger });
   const runs = createRunService({ runtime, observer, metrics });
   const openApi = JSON.stringify(createOpenApiDocument());
+  const eventStreamLimits: EventStreamLimits = { ...DEFAULT_EVENT_STREAM_LIMITS, ...options.eventStreamLimits };
+  const eventSource = createRunEventSource({
+    store: runtime.store,
+    orchestrator: runtime.orchestrator,
+    slicer: sharedSlicer,
+    maxLagEvents: eventStreamLimits.maxLagEvents,
+  });
   const streams = new Set<ServerResponse>();
   let stopStreams: () => void = () => undefined;
   const streamsStopped = new Promise<void>((resolve) => {
@@ -207,12 +217,18 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     reply.hijack();
     const response = reply.raw;
     streams.add(response);
+    metrics.eventStreams(1);
     try {
-      await pipeEventStream(response, runtime.orchestrator.events(asRunId(runId), afterSeq), streamsStopped);
+      const outcome = await pipeEventStream(response, eventSource.frames(asRunId(runId), afterSeq), { stop: streamsStopped, limits: eventStreamLimits });
+      if (outcome === 'slow') {
+        metrics.eventStreamClosedSlow();
+        request.log.warn({ runId, tenant: principalOf(request).tenant }, 'event stream subscriber stayed behind and was closed');
+      }
     } catch (error) {
       request.log.error({ err: error, runId }, 'event stream failed');
       if (!response.writableEnded) response.end();
     } finally {
+      metrics.eventStreams(-1);
       streams.delete(response);
     }
   });

@@ -27,6 +27,10 @@ export interface SidecarMetrics {
   activeRuns(delta: number): void;
   /** One HTTP request. */
   request(method: string, route: string, status: number, seconds: number): void;
+  /** Change of open event streams. */
+  eventStreams(delta: number): void;
+  /** An event-stream subscriber stayed behind and was closed. */
+  eventStreamClosedSlow(): void;
 }
 
 const CIRCUIT_VALUE: Readonly<Record<CircuitState, number>> = { closed: 0, halfOpen: 1, open: 2 };
@@ -59,8 +63,16 @@ export function createSidecarMetrics(options: { readonly defaultMetrics?: boolea
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  const streams = new Gauge({ name: 'runtime_event_streams', help: 'Open event-stream subscribers', registers: [registry] });
+  const slowStreams = new Counter({
+    name: 'runtime_event_streams_closed_slow_total',
+    help: 'Event-stream subscribers closed because they stayed behind (they resume with Last-Event-ID)',
+    registers: [registry],
+  });
   return {
     registry,
+    eventStreams: (delta) => streams.inc(delta),
+    eventStreamClosedSlow: () => slowStreams.inc(),
     runTransition: (state) => runs.inc({ state }),
     taskTransition: (state, count = 1) => tasks.inc({ state }, count),
     usage(model, usage) {
