@@ -5,7 +5,20 @@ describe('@runtime/policy entry point', () => {
   it('exports its package name and the agreed factories', () => {
     expect(policy.PACKAGE_NAME).toBe('@runtime/policy');
     expect(Object.keys(policy).sort()).toEqual(
-      ['DEFAULT_TIERS', 'PACKAGE_NAME', 'createPolicyEnforcer', 'createRateLimiter', 'createTierResolver', 'isPolicyRefusal', 'parseTierOverrides', 'toPolicyError'].sort(),
+      [
+        'DEFAULT_TIERS',
+        'PACKAGE_NAME',
+        'UNLIMITED_RATE',
+        'createPolicyEnforcer',
+        'createRateLimiter',
+        'createTierResolver',
+        'effectiveRateLimits',
+        'isPolicyRefusal',
+        'isRateUnlimited',
+        'parseTierOverrides',
+        'toPolicyError',
+        'unlimitedTier',
+      ].sort(),
     );
   });
 

@@ -10,6 +10,7 @@
  * @packageDocumentation
  */
 export { DEFAULT_TIERS } from './default-tiers.js';
+export { effectiveRateLimits, isRateUnlimited, UNLIMITED_RATE, unlimitedTier } from './unlimited-tier.js';
 export { createRateLimiter, type MemoryRateLimiterOptions } from './memory-rate-limiter.js';
 export { createPolicyEnforcer, type PolicyEnforcerOptions, type ReleasablePolicyEnforcer } from './policy-enforcer.js';
 export { parseTierOverrides } from './parse-tier-overrides.js';

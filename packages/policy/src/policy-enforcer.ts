@@ -13,6 +13,7 @@ import { invalid, isCount } from './internal/validate.js';
 import { createRateLimiter } from './memory-rate-limiter.js';
 import type { PolicyRefusal } from './policy-error.js';
 import { createTierResolver, type TierResolver } from './tier-resolver.js';
+import { effectiveRateLimits } from './unlimited-tier.js';
 
 /**
  * Options of {@link createPolicyEnforcer}.
@@ -71,6 +72,8 @@ function rateKey(input: PolicyCheckInput, scope: 'tenant' | 'user'): string {
  *
  * @remarks
  * Rate limits apply to LLM calls only (tool calls are bounded by the per-run tool-call count).
+ * A rule set to {@link UNLIMITED_RATE} is not sent to the limiter; a tier with all three unlimited
+ * is admitted without a permit.
  * An LLM call reserves `inputTokens + maxOutputTokens` (the model's output cap when absent)
  * against `tpm`; settle the returned `permitId` with the actual tokens after the call, or
  * `release` it when the call never happens. A refusal never leaves rate-limit capacity taken: the
@@ -97,7 +100,9 @@ export function createPolicyEnforcer(options: PolicyEnforcerOptions): Releasable
 
   async function rate(input: PolicyCheckInput, tier: TierPolicy, tokens: number, later: PolicyRefusal | undefined): Promise<PolicyDecision> {
     if (later !== undefined && limiter.release === undefined) return later;
-    const decision = await limiter.acquire({ key: rateKey(input, scope), limits: { rpm: tier.rpm, rph: tier.rph, tpm: tier.tpm }, tokens });
+    const limits = effectiveRateLimits(tier);
+    if (Object.keys(limits).length === 0) return later ?? { decision: 'CONTINUE' };
+    const decision = await limiter.acquire({ key: rateKey(input, scope), limits, tokens });
     if (!decision.allowed) {
       return {
         decision: 'RATE_LIMITED',

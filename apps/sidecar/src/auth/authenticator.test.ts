@@ -16,7 +16,7 @@ describe('createAuthenticator', () => {
   it('is off without keys: everything belongs to tenant default', () => {
     const auth = createAuthenticator();
     expect(auth.enabled).toBe(false);
-    expect(auth.authenticate(undefined)).toEqual({ tenant: 'default', tier: 'enterprise' });
+    expect(auth.authenticate(undefined)).toEqual({ tenant: 'default', tier: 'default' });
   });
 
   it('maps env keys and hashed keys to tenants and tiers', () => {

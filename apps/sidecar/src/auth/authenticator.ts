@@ -44,7 +44,7 @@ export interface AuthenticatorOptions {
   readonly apiKeys?: readonly ApiKeyConfig[];
   /** Where `keyEnv` entries are read. @defaultValue `process.env` */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Tier when auth is off. @defaultValue `'enterprise'` */
+  /** Tier when auth is off. @defaultValue `'default'` (see the sidecar runtime's `ANONYMOUS_TIER`) */
   readonly anonymousTier?: string;
 }
 
@@ -89,7 +89,7 @@ export function createAuthenticator(options: AuthenticatorOptions = {}): Authent
     }
     return { digest: Buffer.from(hex, 'hex'), principal: { tenant: entry.tenant, tier: entry.tier } };
   });
-  const anonymous: Principal = { tenant: 'default', tier: options.anonymousTier ?? 'enterprise' };
+  const anonymous: Principal = { tenant: 'default', tier: options.anonymousTier ?? 'default' };
   if (entries.length === 0) {
     return { enabled: false, authenticate: () => anonymous };
   }

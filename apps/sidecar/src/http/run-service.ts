@@ -18,6 +18,7 @@ import {
   type TaskSpec,
   type TierPolicy,
 } from '@runtime/contracts';
+import { effectiveRateLimits } from '@runtime/policy';
 import type { Principal } from '../auth/authenticator.js';
 import { canonicalHash } from '../internal/canonical-hash.js';
 import type { RunObserver } from '../observability/run-observer.js';
@@ -129,7 +130,12 @@ export function createRunService(options: {
   }
 
   async function rateLimit(principal: Principal, tier: TierPolicy): Promise<void> {
-    const decision = await runtime.rateLimiter.acquire({ key: `http:${principal.tenant}`, limits: { rpm: tier.rpm, rph: tier.rph } });
+    const { rpm, rph } = effectiveRateLimits(tier);
+    if (rpm === undefined && rph === undefined) return;
+    const decision = await runtime.rateLimiter.acquire({
+      key: `http:${principal.tenant}`,
+      limits: { ...(rpm === undefined ? {} : { rpm }), ...(rph === undefined ? {} : { rph }) },
+    });
     if (!decision.allowed) {
       throw new PolicyError({
         code: 'RATE_LIMITED',

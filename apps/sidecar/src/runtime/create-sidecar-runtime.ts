@@ -7,7 +7,8 @@
  * (`@runtime/cost/redis`); providers: one client per `providers` entry (OpenAI-compatible,
  * Anthropic or mock) behind the provider router; zero config: one mock client answering for every
  * provider of the built-in catalog. Tiers: `@runtime/policy` defaults with the config's overrides;
- * each API key's tenant is assigned its tier; with auth off tenant `default` gets `enterprise`.
+ * each API key's tenant is assigned its tier; with auth off tenant `default` gets tier `default`:
+ * no rate limit unless the config sets `tiers.default`.
  */
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -19,13 +20,14 @@ import {
   type ModelRole,
   type ProviderConfig,
   type RunStore,
+  type TierPolicy,
   type TokenEstimator,
 } from '@runtime/contracts';
 import { BUILTIN_MODELS, createCostCalculator, createModelCatalog, createTokenEstimator } from '@runtime/cost';
 import { createRedisBudgetLedger } from '@runtime/cost/redis';
 import { createMemoryRunStore } from '@runtime/orchestration';
 import { createSqliteRunStore } from '@runtime/orchestration/sqlite';
-import { createPolicyEnforcer, createRateLimiter, createTierResolver } from '@runtime/policy';
+import { createPolicyEnforcer, createRateLimiter, createTierResolver, DEFAULT_TIERS, unlimitedTier } from '@runtime/policy';
 import {
   createAnthropicClient,
   createMockLlmClient,
@@ -54,6 +56,17 @@ export interface SidecarRuntimeOverrides {
   readonly redisKeyPrefix?: string;
   /** Owner id written into runs (resume after this owner's crash). @defaultValue `<host>:<pid>` */
   readonly owner?: string;
+}
+
+/**
+ * The tier of tenant `default` when auth is off.
+ * @public
+ */
+export const ANONYMOUS_TIER = 'default';
+
+/** Enterprise's depth, context and budget caps, no rate limit, the largest parallelism. */
+function anonymousTier(): TierPolicy {
+  return { ...unlimitedTier(ANONYMOUS_TIER, DEFAULT_TIERS.enterprise), maxParallelism: 256 };
 }
 
 function configError(field: string, message: string): ValidationError {
@@ -153,9 +166,16 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
     }
   }
 
-  const assignments: Record<string, string> = { default: 'enterprise' };
-  for (const key of file.auth?.apiKeys ?? []) assignments[key.tenant] = key.tier;
-  const resolver = createTierResolver({ ...(file.tiers === undefined ? {} : { overrides: file.tiers }), assignments });
+  const apiKeys = file.auth?.apiKeys ?? [];
+  // Auth off: everything is tenant `default` on tier `default`, which limits nothing unless the
+  // config's `tiers.default` says otherwise (its fields override the unlimited base one by one).
+  const assignments: Record<string, string> = apiKeys.length === 0 ? { default: ANONYMOUS_TIER } : {};
+  for (const key of apiKeys) assignments[key.tenant] = key.tier;
+  const resolver = createTierResolver({
+    tiers: { ...DEFAULT_TIERS, [ANONYMOUS_TIER]: anonymousTier() },
+    ...(file.tiers === undefined ? {} : { overrides: file.tiers }),
+    assignments,
+  });
   for (const [index, key] of (file.auth?.apiKeys ?? []).entries()) {
     if (resolver.tiers[key.tier] === undefined) throw configError(`auth.apiKeys[${index}].tier`, `unknown tier ${key.tier}.`);
   }
