@@ -47,6 +47,8 @@ function taskRecord(runId: RunId, spec: TaskSpec, index: number, extra: Partial<
 
 interface Measure {
   readonly createMs: number;
+  /** getRun after the run, first call (spec decoded) and second call. */
+  readonly getRunMs: readonly [number, number];
   readonly commits: number;
   readonly commitUs: number;
   readonly commitCpuUs: number;
@@ -102,9 +104,13 @@ async function measure(store: RunStore, specs: readonly TaskSpec[], batch: numbe
   commits += 1;
   const { user, system } = process.cpuUsage(cpu);
   const wall = performance.now() - started;
+  const firstRead = performance.now();
+  await store.getRun(runId);
+  const secondRead = performance.now();
   const check = await store.getRun(runId);
+  const getRunMs = [secondRead - firstRead, performance.now() - secondRead] as const;
   if (check?.state !== 'completed' || check.lastSeq !== seq || check.spec.tasks.length !== specs.length) throw new Error('the bench run did not end as written');
-  return { createMs, commits, commitUs: (wall * 1000) / commits, commitCpuUs: (user + system) / commits };
+  return { createMs, getRunMs, commits, commitUs: (wall * 1000) / commits, commitCpuUs: (user + system) / commits };
 }
 
 const folder = mkdtempSync(join(tmpdir(), 'store-scaling-'));
@@ -115,6 +121,7 @@ try {
   );
   console.log('store   batch   tasks    createRun   µs/commit (CPU)    µs/task (CPU)');
   const perTask = new Map<string, number>();
+  const reads: string[] = [];
   // Warm-up (discarded): both code paths compiled by the JIT before anything is measured.
   for (const name of ['memory', 'sqlite'] as const) {
     const store = name === 'memory' ? createMemoryRunStore() : createSqliteRunStore({ path: join(folder, 'warm-up.db') });
@@ -136,12 +143,14 @@ try {
         const taskUs = (result.commitUs * result.commits) / size;
         const taskCpuUs = (result.commitCpuUs * result.commits) / size;
         perTask.set(`${name}:${batch}:${size}`, taskUs);
+        if (batch === BATCHES[0]) reads.push(`${name} ${size}: ${result.getRunMs.map((ms) => ms.toFixed(2)).join(' / ')} ms`);
         console.log(
           `${name.padEnd(7)} ${String(batch).padStart(5)} ${String(size).padStart(7)} ${`${result.createMs.toFixed(0)} ms`.padStart(12)} ${result.commitUs.toFixed(1).padStart(9)} (${result.commitCpuUs.toFixed(1)}) ${taskUs.toFixed(1).padStart(12)} (${taskCpuUs.toFixed(1)})`,
         );
       }
     }
   }
+  console.log(`getRun (spec included), first / repeated call: ${reads.join('; ')}`);
   const smallest = SIZES[0] ?? 0;
   const largest = SIZES[SIZES.length - 1] ?? 0;
   const ratio = (a: string, b: string): string => ((perTask.get(a) ?? Number.NaN) / (perTask.get(b) ?? Number.NaN)).toFixed(2);
