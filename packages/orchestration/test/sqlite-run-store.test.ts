@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -207,6 +208,67 @@ async function leasedStore(path: string, busyTimeoutMs?: number): Promise<RunSto
   await store.createRun(run('locked', { lease: { owner: 'p', epoch: 1, expiresAt: Number.MAX_SAFE_INTEGER } }), [taskRecord('locked', 'a', 0)]);
   return store;
 }
+
+interface RaceTally {
+  readonly accepted: number;
+  readonly lost: number;
+  readonly refusedAcquire: number;
+  readonly unexpected: readonly string[];
+}
+
+/** Runs `test/support/lease-race-child.ts` in its own process; resolves with its tally. */
+function race(path: string, owner: string, startAt: number, seed: number): Promise<RaceTally> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@runtime/source', join(import.meta.dirname, 'support', 'lease-race-child.ts'), path, owner, String(startAt), '1000', '15', String(seed)], {
+    cwd: join(import.meta.dirname, '..'),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let errors = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    errors += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code === 0) resolve(JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as RaceTally);
+      else reject(new Error(`race child ${owner} exited with ${String(code)}: ${errors}`));
+    });
+  });
+}
+
+describe('createSqliteRunStore shared by two processes', () => {
+  it('fences every take-over: each epoch has one writer, epochs only grow along the journal, no seq conflict', { timeout: 30_000 }, async () => {
+    const path = freshPath('race');
+    const store = createSqliteRunStore({ path });
+    await store.createRun(run('race'), []);
+    const startAt = Date.now() + 3_000;
+    const tallies = await Promise.all([race(path, 'left', startAt, 7), race(path, 'right', startAt, 11)]);
+    for (const tally of tallies) {
+      expect(tally.unexpected).toEqual([]);
+      expect(tally.accepted).toBeGreaterThan(0);
+    }
+    const events = await store.readEvents(asRunId('race'));
+    expect(events.length).toBe(tallies[0].accepted + tallies[1].accepted);
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    const writers = events.map((event) => {
+      const [owner, epoch] = String((event as { taskId: string }).taskId).split('@');
+      return { owner, epoch: Number(epoch) };
+    });
+    const ownerOfEpoch = new Map<number, string | undefined>();
+    for (const [index, writer] of writers.entries()) {
+      if (index > 0) expect(writer.epoch).toBeGreaterThanOrEqual(writers[index - 1]?.epoch ?? 0);
+      expect(ownerOfEpoch.get(writer.epoch) ?? writer.owner).toBe(writer.owner);
+      ownerOfEpoch.set(writer.epoch, writer.owner);
+    }
+    // The race must have exercised take-overs for this to mean something.
+    expect(ownerOfEpoch.size).toBeGreaterThan(2);
+    expect(tallies[0].lost + tallies[1].lost).toBeGreaterThan(0);
+    await store.close();
+  });
+});
 
 describe('createSqliteRunStore under another connection’s write lock', () => {
   it('waits out a 300 ms lock (immediate transactions honour busy_timeout) and commits', async () => {
