@@ -15,5 +15,11 @@ export { createScheduler } from './scheduler.js';
 export { createTaskQueue, type TaskQueueOptions } from './task-queue.js';
 export { createParallelExecutor, type ParallelExecutorOptions } from './parallel-executor.js';
 export { createOrchestrator } from './orchestrator.js';
-export { type OrchestratorOptions } from './orchestrator-options.js';
+export {
+  type DurableOrchestrator,
+  type OrchestratorOptions,
+  type ResumeReport,
+  type StoreHealth,
+  type StoreRetryOptions,
+} from './orchestrator-options.js';
 export { createMemoryRunStore } from './memory-run-store.js';
