@@ -13,7 +13,7 @@
  * with its billed usage), except a refusal, which is a `content_filter` result. No retries here:
  * wrap it with {@link createResilientClient}.
  */
-import { ProviderError, type Clock, type LlmResult, type LlmStreamChunk, type ToolCall, type Usage } from '@runtime/contracts';
+import { ProviderError, type Clock, type RuntimeError, type LlmResult, type LlmStreamChunk, type ToolCall, type Usage } from '@runtime/contracts';
 import type { LlmCallOptions, LlmRequest } from '@runtime/contracts';
 import { incompleteStream, streamFailure } from './internal/stream-errors.js';
 import { resolveClock, resolveFetch, trimTrailingSlash } from './internal/adapter-options.js';
@@ -66,6 +66,9 @@ interface MessageWire {
   readonly content?: readonly ContentBlockWire[];
   readonly stop_reason?: string | null;
   readonly usage?: AnthropicUsageWire;
+  /** An error body sent with status 200 (a proxy, or a server that ignored `stream: true`). */
+  readonly type?: string;
+  readonly error?: { readonly type?: string; readonly message?: string };
 }
 
 interface StreamEventWire {
@@ -133,6 +136,18 @@ function streamErrorStatus(type: string | undefined): number {
   }
 }
 
+/** An Anthropic `error` object (in a stream or a 200 body), classified as the HTTP failure it stands for. */
+function errorEvent(error: { readonly type?: string; readonly message?: string } | undefined, context: { provider: string; model: string }): RuntimeError {
+  return httpFailureToError(
+    {
+      status: streamErrorStatus(error?.type),
+      message: error?.message ?? 'error event in stream',
+      ...(error?.type === undefined ? {} : { providerCode: error.type }),
+    },
+    context,
+  );
+}
+
 /**
  * Creates an {@link @runtime/contracts#LlmClient} for the Anthropic Messages API.
  *
@@ -160,6 +175,7 @@ export function createAnthropicClient(options: AnthropicClientOptions = {}): Str
   /** The result of a JSON answer (`complete`, or a server that ignored `stream: true`). */
   function resultOf(request: LlmRequest, http: HttpCall, response: Response, payload: MessageWire): LlmResult {
     const model = request.providerModel ?? request.model;
+    if (payload.type === 'error') throw errorEvent(payload.error, { provider, model });
     if (payload.content === undefined) throw malformed(provider, model, 'no content');
     let output = '';
     const toolCalls: ToolCall[] = [];
@@ -265,14 +281,7 @@ export function createAnthropicClient(options: AnthropicClientOptions = {}): Str
             sawStop = true;
             break;
           } else if (type === 'error') {
-            throw httpFailureToError(
-              {
-                status: streamErrorStatus(data.error?.type),
-                message: data.error?.message ?? 'error event in stream',
-                ...(data.error?.type === undefined ? {} : { providerCode: data.error.type }),
-              },
-              context,
-            );
+            throw errorEvent(data.error, context);
           }
         }
         completed = true;

@@ -110,6 +110,14 @@ describe('Anthropic adapter: a cut stream is never a success (issue 14 #2, issue
     expect(collected.result).toMatchObject({ output: 'Done.', finishReason: 'stop', usage: { inputTokens: 12, outputTokens: 3 } });
   });
 
+  it('an error body sent with status 200 to stream: true is classified like the HTTP error', async () => {
+    server = await startProviderServer((_sent, response) =>
+      sendJson(response, 200, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }),
+    );
+    const error = await failure(collectStream(client().stream(request)));
+    expect(error).toMatchObject({ code: 'PROVIDER_ERROR', isRetryable: true, details: { status: 529, providerCode: 'overloaded_error' } });
+  });
+
   it('closes the socket once message_stop is read even when the server keeps the response open', async () => {
     server = await startProviderServer((_sent, response) => {
       const sse = startSse(response);

@@ -112,6 +112,38 @@ describe('OpenAI-compatible adapter: a cut stream is never a success (issue 14 #
   });
 });
 
+describe('OpenAI-compatible adapter: failures after output carry what was paid', () => {
+  it('an abort after text is RUN_ABORTED with details.delivered and an estimated usage', async () => {
+    server = await startProviderServer((_sent, response) => {
+      const sse = startSse(response);
+      sse.send(chunk({ role: 'assistant', content: 'Half of it' }));
+      // then hangs
+    });
+    const controller = new AbortController();
+    const error = await failure(
+      (async () => {
+        for await (const part of adapter().stream(request, { signal: controller.signal })) {
+          if (part.type === 'text') controller.abort();
+        }
+      })(),
+    );
+    expect(error.code).toBe('RUN_ABORTED');
+    expect(error.details).toMatchObject({ delivered: true, usage: { estimated: true } });
+    expect((error.details.usage as { outputTokens: number }).outputTokens).toBeGreaterThanOrEqual(Buffer.byteLength('Half of it'));
+    await server.requests[0]?.socketClosed;
+  });
+
+  it('a timeout after text is PROVIDER_TIMEOUT with details.delivered and an estimated usage', async () => {
+    server = await startProviderServer((_sent, response) => {
+      const sse = startSse(response);
+      sse.send(chunk({ role: 'assistant', content: 'Half of it' }));
+    });
+    const error = await failure(collectStream(adapter().stream(request, { timeoutMs: 200 })));
+    expect(error.code).toBe('PROVIDER_TIMEOUT');
+    expect(error.details).toMatchObject({ delivered: true, usage: { estimated: true } });
+  });
+});
+
 describe('OpenAI-compatible adapter: in-stream errors are classified like HTTP errors (issue 14 #3)', () => {
   it('context_length_exceeded before the first chunk is CONTEXT_TOO_LARGE and sent once', async () => {
     const time = createFakeTime({ autoAdvance: true });
