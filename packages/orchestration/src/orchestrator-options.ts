@@ -161,6 +161,14 @@ export interface DurableOrchestrator extends Orchestrator {
    */
   resumeAll(options?: { readonly limit?: number }): Promise<ResumeReport>;
   /**
+   * Keeps resuming in the background: calls {@link DurableOrchestrator.resumeAll} every `intervalMs`,
+   * so a run whose owner died — or that this process ran before a restart, under its previous
+   * owner id — is continued as soon as its lease expires. One unref'd timer (calling again replaces
+   * it); stopped by `close()`. A run that cannot be resumed is reported to `onBackgroundError`.
+   * @param options - `intervalMs` @defaultValue `leaseTtlMs`; `limit` per sweep @defaultValue 100
+   */
+  watchResumable(options?: { readonly intervalMs?: number; readonly limit?: number }): void;
+  /**
    * Probes the store: renews one held lease (a write) when this process runs anything, else reads;
    * combined with the outcome of the last journal write. For `/healthz`.
    */

@@ -95,6 +95,7 @@ class RunOrchestrator implements DurableOrchestrator {
   /** Runs stopped here because the store stayed unwritable, with why; resumed when it works again. */
   readonly #parked = new Map<RunId, Error>();
   #parkTimer: ReturnType<typeof setInterval> | undefined;
+  #watchTimer: ReturnType<typeof setInterval> | undefined;
   readonly #leases: LeaseKeeper;
   readonly #ttlMs: number;
   readonly #renewMs: number;
@@ -467,20 +468,50 @@ class RunOrchestrator implements DurableOrchestrator {
   }
 
   async resumeAll(options: { readonly limit?: number } = {}): Promise<ResumeReport> {
-    const records = await this.#options.store.findResumableRuns(this.#clock.now(), options.limit ?? 100);
+    return (await this.#resumeAll(options.limit ?? 100)).report;
+  }
+
+  async #resumeAll(limit: number): Promise<{ report: ResumeReport; errors: unknown[] }> {
+    const records = await this.#options.store.findResumableRuns(this.#clock.now(), limit);
     const resumed: RunId[] = [];
     const ownedRuns: RunId[] = [];
     const failed: { runId: RunId; error: ErrorInfo }[] = [];
+    const errors: unknown[] = [];
     for (const record of records) {
       try {
         await this.resume(record.id);
         resumed.push(record.id);
       } catch (error) {
         if (RunStateError.isInstance(error) && error.code === 'RUN_OWNED') ownedRuns.push(record.id);
-        else failed.push({ runId: record.id, error: toErrorInfo(error) });
+        else {
+          failed.push({ runId: record.id, error: toErrorInfo(error) });
+          errors.push(error);
+        }
       }
     }
-    return { resumed, owned: ownedRuns, failed };
+    return { report: { resumed, owned: ownedRuns, failed }, errors };
+  }
+
+  watchResumable(options: { readonly intervalMs?: number; readonly limit?: number } = {}): void {
+    if (this.#closing !== undefined) throw closedError();
+    const intervalMs = leaseOption(options.intervalMs, 'intervalMs', this.#ttlMs);
+    if (this.#watchTimer !== undefined) clearInterval(this.#watchTimer);
+    let sweeping = false;
+    this.#watchTimer = setInterval(() => {
+      if (sweeping || this.#closing !== undefined) return;
+      sweeping = true;
+      this.#resumeAll(options.limit ?? 100).then(
+        ({ errors }) => {
+          sweeping = false;
+          for (const error of errors) this.#backgroundError(error);
+        },
+        (error: unknown) => {
+          sweeping = false;
+          this.#backgroundError(error);
+        },
+      );
+    }, intervalMs);
+    this.#watchTimer.unref();
   }
 
   async checkStore(): Promise<StoreHealth> {
@@ -510,6 +541,8 @@ class RunOrchestrator implements DurableOrchestrator {
       this.#leases.stop();
       if (this.#parkTimer !== undefined) clearInterval(this.#parkTimer);
       this.#parkTimer = undefined;
+      if (this.#watchTimer !== undefined) clearInterval(this.#watchTimer);
+      this.#watchTimer = undefined;
       await Promise.all([...this.#adopting.values()].map((adopting) => adopting.catch(() => undefined)));
       const loops = [...this.#active.values()];
       await Promise.all(

@@ -148,6 +148,25 @@ describe('owned runs (leases)', () => {
     expect((await inner.getRun(started.id))?.lease).toBeUndefined();
   });
 
+  it('watchResumable continues a run by itself once its owner stopped renewing and the lease expired', async () => {
+    const inner = createMemoryRunStore();
+    const store = new FaultyStore(inner);
+    const hanging = createScriptedLlm({ latency: (id) => (id === 'b' ? Number.POSITIVE_INFINITY : 0) });
+    const dying = harness(hanging, { owner: 'dying', store, leaseTtlMs: 80, leaseRenewMs: 20, onBackgroundError: () => undefined });
+    const started = await dying.orchestrator.start({ tasks: [task('a'), task('b', ['a'])] });
+    await vi.waitFor(() => expect(hanging.calls.get('b')).toBe(1));
+    const llm = createScriptedLlm();
+    const watcher = harness(llm, { owner: 'watcher', store: inner });
+    expect((await watcher.orchestrator.resumeAll()).resumed).toEqual([]);
+    watcher.orchestrator.watchResumable({ intervalMs: 20 });
+    store.renewalsFail = true;
+    await vi.waitFor(async () => expect((await inner.getRun(started.id))?.state).toBe('completed'), { timeout: 3_000 });
+    expect(llm.calls.get('b')).toBe(1);
+    expect(llm.calls.get('a')).toBeUndefined();
+    await watcher.orchestrator.close();
+    expect(() => watcher.orchestrator.watchResumable()).toThrow(expect.objectContaining({ code: 'RUN_NOT_RUNNING' }));
+  });
+
   it('close releases the leases (another process resumes at once) and writes nothing after', async () => {
     const store = createMemoryRunStore();
     const hanging = createScriptedLlm({ latency: (id) => (id === 'b' ? Number.POSITIVE_INFINITY : 0) });

@@ -9,7 +9,7 @@
  * known expiry has passed without a renewal, this process stops the run too (self-fencing: another
  * process may take it over from then on, and must not find it still calling providers here).
  */
-import { RunStateError, type Clock, type RunId, type RunLease, type RunStore } from '@runtime/contracts';
+import { RunStateError, TERMINAL_RUN_STATES, type Clock, type RunId, type RunLease, type RunStore } from '@runtime/contracts';
 import { isLeaseLost } from './run-journal.js';
 import { toError } from './to-error.js';
 
@@ -91,6 +91,12 @@ export class LeaseKeeper {
         } catch (error) {
           const failed = toError(error);
           if (isLeaseLost(failed)) {
+            // A run that just ended has no lease any more: that is not a take-over.
+            const record = await store.getRun(runId).catch(() => undefined);
+            if (record !== undefined && TERMINAL_RUN_STATES.has(record.state)) {
+              if (this.#held.get(runId) === held) this.drop(runId);
+              return;
+            }
             this.#lose(runId, held, failed);
             return;
           }
