@@ -103,8 +103,8 @@ interface CommitParameters {
   readonly fenceEpoch: number | null;
 }
 
-/** SQLite result codes worth retrying: a lock, a full disk or an I/O error can pass. */
-const RETRYABLE_SQLITE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|PROTOCOL|INTERRUPT|NOMEM)/;
+/** SQLite result codes worth retrying: a lock, a full disk, an I/O error or a file that cannot be opened yet can pass. */
+const RETRYABLE_SQLITE = /^SQLITE_(BUSY|LOCKED|IOERR|FULL|PROTOCOL|INTERRUPT|NOMEM|CANTOPEN|SCHEMA)/;
 
 function storeError(error: unknown): RuntimeError {
   if (RuntimeError.isInstance(error)) return error;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,8 +55,13 @@ describe('createSqliteRunStore durability', () => {
     await reopened.close();
   });
 
-  it('fails with STORE_ERROR when the database cannot be opened', () => {
-    expect(() => createSqliteRunStore({ path: join(folder, 'missing-dir', 'x.db') })).toThrow(expect.objectContaining({ code: 'STORE_ERROR' }));
+  it('fails with a non-retryable STORE_ERROR when the directory is missing or the file is not a database', () => {
+    expect(() => createSqliteRunStore({ path: join(folder, 'missing-dir', 'x.db') })).toThrow(
+      expect.objectContaining({ code: 'STORE_ERROR', isRetryable: false, details: { sqliteCode: null } }),
+    );
+    const garbage = freshPath('garbage');
+    writeFileSync(garbage, 'this is not a SQLite database, just text long enough to have a header '.repeat(20));
+    expect(() => createSqliteRunStore({ path: garbage })).toThrow(expect.objectContaining({ code: 'STORE_ERROR', isRetryable: false, details: { sqliteCode: 'SQLITE_NOTADB' } }));
   });
 });
 
