@@ -104,3 +104,25 @@ describe('createMockLlmClient', () => {
     expect(result).toMatchObject({ finishReason: 'length', usage: { outputTokens: 100 } });
   });
 });
+
+describe('mock: a scripted cut stream', () => {
+  const cutRequest: LlmRequest = { model: asModelId('mock-model'), messages: [{ role: 'user', content: 'Tell me a story' }], maxOutputTokens: 100 };
+
+  it('streams the output before the cut, then throws incomplete_stream with an estimated usage (terminal after output)', async () => {
+    const mock = createMockLlmClient({ script: [{ fail: 'incomplete', output: 'Once upon a time' }] });
+    const texts: string[] = [];
+    let thrown: unknown;
+    try {
+      for await (const chunk of mock.stream(cutRequest)) if (chunk.type === 'text') texts.push(chunk.text);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(texts.join('')).toBe('Once upon a time');
+    expect(thrown).toMatchObject({ code: 'PROVIDER_ERROR', isRetryable: false, details: { reason: 'incomplete_stream', delivered: true, usage: { estimated: true } } });
+  });
+
+  it('is retryable when nothing was delivered (complete and stream alike)', async () => {
+    const mock = createMockLlmClient({ script: [{ fail: 'incomplete' }] });
+    await expect(mock.complete(cutRequest)).rejects.toMatchObject({ code: 'PROVIDER_ERROR', isRetryable: true, details: { reason: 'incomplete_stream', delivered: false } });
+  });
+});

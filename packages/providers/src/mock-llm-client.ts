@@ -16,6 +16,8 @@ import {
   type LlmCallOptions,
   type LlmRequest,
   type LlmResult,
+  type LlmStreamChunk,
+  type RuntimeError,
   type TokenEstimator,
   type ToolCall,
   type Usage,
@@ -24,6 +26,7 @@ import { abortedError, classifyError } from './classify-error.js';
 import { resolveClock } from './internal/adapter-options.js';
 import { mockFailureError } from './internal/mock-failure.js';
 import { seededRandom } from './internal/random.js';
+import { incompleteStream } from './internal/stream-errors.js';
 import { simpleEstimator } from './internal/simple-estimator.js';
 import { realSleep, untilAborted } from './internal/sleep.js';
 import type { StreamingLlmClient } from './streaming-llm-client.js';
@@ -46,8 +49,8 @@ export interface MockReply {
 }
 
 /**
- * A scripted failure: an HTTP status (with optional Retry-After), a connection reset, or a hang
- * that only the caller's abort or `timeoutMs` ends.
+ * A scripted failure: an HTTP status (with optional Retry-After), a connection reset, a hang
+ * that only the caller's abort or `timeoutMs` ends, or a stream cut after some output.
  * @public
  */
 export type MockFailure =
@@ -76,6 +79,18 @@ export type MockFailure =
   | {
       /** Never answers; ends only by abort or `timeoutMs`. */
       readonly fail: 'hang';
+    }
+  | {
+      /**
+       * The stream is cut before its terminal event, as the HTTP adapters report it:
+       * `PROVIDER_ERROR` `details.reason: 'incomplete_stream'` with `details.usage` (estimated),
+       * retryable only when `output` is empty. `stream` yields `output` first, then throws.
+       */
+      readonly fail: 'incomplete';
+      /** The text delivered before the cut. @defaultValue `''` */
+      readonly output?: string;
+      /** Latency before the first byte. */
+      readonly latencyMs?: number;
     };
 
 /**
@@ -243,15 +258,44 @@ export function createMockLlmClient(options: MockLlmClientOptions = {}): MockLlm
     };
   }
 
+  /** The output as word-sized text chunks, stopping at an abort. */
+  function* pieces(output: string, request: LlmRequest, callOptions: LlmCallOptions | undefined): Generator<LlmStreamChunk> {
+    for (const piece of output.match(/\S+\s*|\s+/g) ?? []) {
+      if (callOptions?.signal?.aborted === true) {
+        throw abortedError(callOptions.signal, { provider, model: request.providerModel ?? request.model });
+      }
+      yield { type: 'text', text: piece };
+    }
+  }
+
   function nextStep(request: LlmRequest, callOptions: LlmCallOptions | undefined, method: MockCall['method']): MockStep {
     const index = calls.length;
     calls.push({ request, options: callOptions, method });
     return script[index] ?? respond(request, index);
   }
 
+  /** The error of a cut stream: what was delivered and the usage it may be billed (estimated). */
+  function cutError(step: Extract<MockFailure, { fail: 'incomplete' }>, request: LlmRequest): RuntimeError {
+    const model = request.providerModel ?? request.model;
+    const output = step.output ?? '';
+    const usage: Usage = {
+      inputTokens: estimator.countMessages(request.messages, model, request.tools),
+      outputTokens: Math.min(estimator.countText(output, model), request.maxOutputTokens),
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: 0,
+      estimated: true,
+    };
+    return incompleteStream({ provider, model }, output !== '', usage, 'before its terminal event (scripted)');
+  }
+
   async function run(step: MockStep, request: LlmRequest, callOptions: LlmCallOptions | undefined): Promise<LlmResult> {
     if (isFailure(step)) {
       if (step.fail === 'hang') return hang(request, callOptions);
+      if (step.fail === 'incomplete') {
+        await wait(latencyFor(step), request, callOptions);
+        throw cutError(step, request);
+      }
       await wait(latencyFor(step), request, callOptions);
       throw mockFailureError(step, { provider, model: request.providerModel ?? request.model, clock });
     }
@@ -266,13 +310,14 @@ export function createMockLlmClient(options: MockLlmClientOptions = {}): MockLlm
       return run(nextStep(request, callOptions, 'complete'), request, callOptions);
     },
     async *stream(request, callOptions) {
-      const result = await run(nextStep(request, callOptions, 'stream'), request, callOptions);
-      for (const piece of result.output.match(/\S+\s*|\s+/g) ?? []) {
-        if (callOptions?.signal?.aborted === true) {
-          throw abortedError(callOptions.signal, { provider, model: request.providerModel ?? request.model });
-        }
-        yield { type: 'text', text: piece };
+      const step = nextStep(request, callOptions, 'stream');
+      if (isFailure(step) && step.fail === 'incomplete') {
+        await wait(latencyFor(step), request, callOptions);
+        yield* pieces(step.output ?? '', request, callOptions);
+        throw cutError(step, request);
       }
+      const result = await run(step, request, callOptions);
+      yield* pieces(result.output, request, callOptions);
       for (const toolCall of result.toolCalls ?? []) yield { type: 'tool-call', toolCall };
       yield { type: 'done', result };
     },

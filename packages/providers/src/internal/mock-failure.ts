@@ -5,7 +5,7 @@ import { parseRetryAfter } from '../retry-after.js';
 
 /** The error a scripted failure produces: exactly what the HTTP adapters would throw. */
 export function mockFailureError(
-  step: Exclude<MockFailure, { fail: 'hang' }>,
+  step: Exclude<MockFailure, { fail: 'hang' } | { fail: 'incomplete' }>,
   context: { readonly provider: string; readonly model: string; readonly clock: Clock },
 ): RuntimeError {
   const { provider, model } = context;
