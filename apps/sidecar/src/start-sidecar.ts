@@ -75,6 +75,10 @@ export async function startSidecar(config: ResolvedConfig, options: StartSidecar
   const runtime = await createSidecarRuntime(config, {
     env: options.env ?? process.env,
     ...options.overrides,
+    onThrottle: (rule) => {
+      metrics.throttled(rule);
+      options.overrides?.onThrottle?.(rule);
+    },
     onProviderEvent: (event) => {
       if (event.type === 'provider.circuit') metrics.circuit(event.provider, event.model, event.to);
       options.overrides?.onProviderEvent?.(event);
@@ -82,7 +86,7 @@ export async function startSidecar(config: ResolvedConfig, options: StartSidecar
   });
   let server: SidecarServer;
   try {
-    server = await createServer({ runtime, authenticator, bodyLimitBytes: config.bodyLimitBytes, logger, metrics, eventStreamLimits: config.eventStreams });
+    server = await createServer({ runtime, authenticator, bodyLimitBytes: config.bodyLimitBytes, logger, metrics, eventStreamLimits: config.eventStreams, responseLimitBytes: config.responseLimitBytes });
   } catch (error) {
     await runtime.close();
     throw error;

@@ -47,6 +47,8 @@ export interface ResolvedConfig {
   readonly logLevel: string;
   /** Bounds of each event-stream subscriber. */
   readonly eventStreams: EventStreamLimits;
+  /** Largest response body (run views with outputs, task pages). */
+  readonly responseLimitBytes: number;
   /** The file read, if any. */
   readonly source?: string;
 }
@@ -65,6 +67,7 @@ export const CONFIG_ENV_VARS = {
   RUNTIME_REDIS_PREFIX: 'prefix of every Redis key; default agent-runtime:',
   RUNTIME_LOG_LEVEL: 'pino level (fatal, error, warn, info, debug, trace, silent); default info',
   RUNTIME_SHUTDOWN_TIMEOUT_MS: 'graceful shutdown deadline in ms; default 10000',
+  RUNTIME_RESPONSE_LIMIT: 'largest response body in bytes (GET /v1/runs/{id}?include=outputs answers 413 above it; task pages stop before it); default 8388608',
   RUNTIME_SSE_STALL_TIMEOUT_MS: 'an event-stream subscriber whose socket accepts nothing for this long is closed (it resumes with Last-Event-ID); default 30000',
   RUNTIME_SSE_MAX_LAG_EVENTS: 'an event-stream subscriber this many events behind a live run is closed; default 10000',
   RUNTIME_SSE_MAX_BUFFERED_BYTES: 'bytes queued per event-stream subscriber before its writer waits for the socket; default 65536',
@@ -75,6 +78,7 @@ const DEFAULT_PORT = 8787;
 const DEFAULT_BODY_LIMIT = 1_048_576;
 const DEFAULT_DB = './data/runtime.db';
 const DEFAULT_SHUTDOWN_MS = 10_000;
+const DEFAULT_RESPONSE_LIMIT = 8_388_608;
 
 function configError(message: string, details: Record<string, unknown>): ValidationError {
   return new ValidationError({ code: 'VALIDATION_FAILED', message, details });
@@ -161,6 +165,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     maxBufferedBytes:
       integerFromEnv('RUNTIME_SSE_MAX_BUFFERED_BYTES', env['RUNTIME_SSE_MAX_BUFFERED_BYTES'], 1_024, 1_073_741_824) ?? DEFAULT_EVENT_STREAM_LIMITS.maxBufferedBytes,
   };
-  const resolved: ResolvedConfig = { config, host, port, bodyLimitBytes, store, shutdownTimeoutMs, logLevel, eventStreams };
+  const responseLimitBytes = integerFromEnv('RUNTIME_RESPONSE_LIMIT', env['RUNTIME_RESPONSE_LIMIT'], 65_536, 536_870_912) ?? DEFAULT_RESPONSE_LIMIT;
+  const resolved: ResolvedConfig = { config, host, port, bodyLimitBytes, store, shutdownTimeoutMs, logLevel, eventStreams, responseLimitBytes };
   return source === undefined ? resolved : { ...resolved, source };
 }

@@ -7,7 +7,7 @@
  * one error handler producing the `{error: {code, message, details}}` envelope.
  */
 import type { ServerResponse } from 'node:http';
-import { asRunId, RuntimeError, type RunState } from '@runtime/contracts';
+import { asRunId, RuntimeError, type RunSpec, type RunState } from '@runtime/contracts';
 import { addTasksRequestSchema, estimateRequestSchema, parseOrThrow, runSpecSchema } from '@runtime/contracts/schemas';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -16,12 +16,21 @@ import type { Authenticator, Principal } from '../auth/authenticator.js';
 import { createRunObserver, type RunObserver } from '../observability/run-observer.js';
 import { createSidecarMetrics, type SidecarMetrics } from '../observability/sidecar-metrics.js';
 import type { SidecarRuntime } from '../runtime/sidecar-runtime.js';
-import { toErrorResponse } from './error-response.js';
+import { clientErrorResponse, toErrorResponse } from './error-response.js';
 import { estimateCall } from './estimate-call.js';
 import { DEFAULT_EVENT_STREAM_LIMITS, pipeEventStream, sharedSlicer, type EventStreamLimits } from './event-stream.js';
 import { createRunEventSource } from './run-event-source.js';
 import { createOpenApiDocument } from './openapi-document.js';
-import { abortBodySchema, eventsQuerySchema, lastEventIdHeaderSchema, runListQuerySchema } from './request-schemas.js';
+import {
+  abortBodySchema,
+  eventsQuerySchema,
+  idempotencyKeyHeaderSchema,
+  lastEventIdHeaderSchema,
+  runListQuerySchema,
+  runQuerySchema,
+  taskListQuerySchema,
+} from './request-schemas.js';
+import type { TaskPageQuery } from './run-views.js';
 import { createRunService, type RunService } from './run-service.js';
 
 /**
@@ -39,6 +48,8 @@ export interface CreateServerOptions {
   readonly logger: Logger;
   /** Metrics registry. @defaultValue a fresh one */
   readonly metrics?: SidecarMetrics;
+  /** Largest response body (run views with outputs, task pages). @defaultValue 8388608 */
+  readonly responseLimitBytes?: number;
   /** Bounds of each event-stream subscriber. @defaultValue {@link DEFAULT_EVENT_STREAM_LIMITS} */
   readonly eventStreamLimits?: Partial<EventStreamLimits>;
 }
@@ -80,6 +91,25 @@ function parseJson(body: string): unknown {
   }
 }
 
+/**
+ * The `Idempotency-Key` header is the body's `idempotencyKey`: either may be given; both must agree.
+ */
+function withIdempotencyHeader(spec: RunSpec, header: string | string[] | undefined): RunSpec {
+  if (header === undefined) return spec;
+  if (Array.isArray(header)) {
+    throw new ValidationError({ code: 'VALIDATION_FAILED', message: 'Idempotency-Key header given more than once.', details: { issues: [{ path: 'Idempotency-Key', message: 'repeated' }] } });
+  }
+  const key = parseOrThrow(idempotencyKeyHeaderSchema, header, 'Idempotency-Key header');
+  if (spec.idempotencyKey !== undefined && spec.idempotencyKey !== key) {
+    throw new ValidationError({
+      code: 'VALIDATION_FAILED',
+      message: 'The Idempotency-Key header and the body field idempotencyKey differ.',
+      details: { issues: [{ path: 'idempotencyKey', message: 'differs from the Idempotency-Key header' }] },
+    });
+  }
+  return { ...spec, idempotencyKey: key };
+}
+
 /** Query parameters sent empty (`?state=&limit=`) mean "not given". */
 function withoutEmpty(query: unknown): unknown {
   if (typeof query !== 'object' || query === null) return query;
@@ -105,7 +135,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   const { runtime, authenticator, logger } = options;
   const metrics = options.metrics ?? createSidecarMetrics();
   const observer = createRunObserver({ orchestrator: runtime.orchestrator, metrics, logger });
-  const runs = createRunService({ runtime, observer, metrics });
+  const runs = createRunService({ runtime, observer, metrics, responseLimitBytes: options.responseLimitBytes ?? 8_388_608 });
   const openApi = JSON.stringify(createOpenApiDocument());
   const eventStreamLimits: EventStreamLimits = { ...DEFAULT_EVENT_STREAM_LIMITS, ...options.eventStreamLimits };
   const eventSource = createRunEventSource({
@@ -127,6 +157,16 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
     routerOptions: { maxParamLength: 16_384 },
     return503OnClosing: true,
+    frameworkErrors: (error, _request, reply) => {
+      const response = toErrorResponse(error);
+      const raw: FastifyReply = reply;
+      void raw.code(response.status).headers(response.headers).send(response.body);
+    },
+    clientErrorHandler: (error, socket) => {
+      // A socket that already answered or went away gets nothing more.
+      if (socket.writable && !socket.destroyed) socket.end(clientErrorResponse(error));
+      else socket.destroy();
+    },
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
@@ -143,14 +183,16 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     void reply.code(response.status).headers(response.headers).send(response.body);
   });
   app.setNotFoundHandler((request, reply) => {
+    const path = (request.url.split('?')[0] ?? '').slice(0, 256);
     void reply.code(404).send({
-      error: { code: 'VALIDATION_FAILED', message: `No endpoint ${request.method} ${request.url.split('?')[0] ?? ''}.`, details: { method: request.method } },
+      error: { code: 'ROUTE_NOT_FOUND', message: `No endpoint ${request.method} ${path}.`, details: { method: request.method, path } },
     });
   });
 
   app.addHook('onRequest', (request, _reply, done) => {
     const path = request.url.split('?')[0] ?? '';
-    if (PUBLIC_PATHS.has(path)) {
+    // Unknown routes answer 404 ROUTE_NOT_FOUND whoever asks: nothing is behind them.
+    if (PUBLIC_PATHS.has(path) || request.routeOptions.url === undefined) {
       done();
       return;
     }
@@ -172,9 +214,10 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   });
 
   app.post('/v1/runs', async (request, reply) => {
-    const spec = parseOrThrow(runSpecSchema, request.body, 'run request');
+    const spec = withIdempotencyHeader(parseOrThrow(runSpecSchema, request.body, 'run request'), request.headers['idempotency-key']);
     const { run, created } = await runs.create(principalOf(request), spec);
-    request.log.info({ runId: run.id, tenant: principalOf(request).tenant, tasks: run.tasks.length, created }, created ? 'run created' : 'idempotent replay');
+    request.log.info({ runId: run.id, tenant: principalOf(request).tenant, tasks: run.taskCount ?? run.tasks.length, created }, created ? 'run created' : 'idempotent replay');
+    if (created) void reply.header('location', `/v1/runs/${encodeURIComponent(run.id)}`);
     return reply.code(created ? 201 : 200).send(run);
   });
 
@@ -188,9 +231,25 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   });
 
   app.get<{ Params: { id: string } }>('/v1/runs/:id', async (request, reply) => {
-    const json = await runs.getJson(principalOf(request), request.params.id);
+    const query = parseOrThrow(runQuerySchema, withoutEmpty(request.query), 'query');
+    const json = await runs.getJson(principalOf(request), request.params.id, query.include === 'outputs');
     return reply.type('application/json; charset=utf-8').send(json);
   });
+
+  app.get<{ Params: { id: string } }>('/v1/runs/:id/tasks', async (request) => {
+    const principal = principalOf(request);
+    await runs.owned(principal, request.params.id);
+    const query = parseOrThrow(taskListQuerySchema, withoutEmpty(request.query), 'query');
+    const params: { -readonly [K in keyof TaskPageQuery]: TaskPageQuery[K] } = {};
+    if (query.state !== undefined) params.state = query.state;
+    if (query.limit !== undefined) params.limit = query.limit;
+    if (query.cursor !== undefined) params.cursor = query.cursor;
+    return runs.tasks(principal, request.params.id, params);
+  });
+
+  app.get<{ Params: { id: string; taskId: string } }>('/v1/runs/:id/tasks/:taskId', async (request) =>
+    runs.task(principalOf(request), request.params.id, request.params.taskId),
+  );
 
   app.post<{ Params: { id: string } }>('/v1/runs/:id/tasks', async (request, reply) => {
     const principal = principalOf(request);

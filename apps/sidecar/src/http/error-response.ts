@@ -1,7 +1,24 @@
 /**
  * Maps any thrown value to the HTTP error envelope of HTTP-API.md.
  */
-import { HTTP_ERROR_STATUS, RuntimeError, type ErrorBody, type ErrorCode } from '@runtime/contracts';
+import { HTTP_ERROR_STATUS, RuntimeError, type ErrorCode } from '@runtime/contracts';
+import { HttpError } from './http-error.js';
+
+/**
+ * The error envelope: a contracts code, or one of the HTTP layer's own (`ROUTE_NOT_FOUND`,
+ * `TASK_NOT_FOUND`, `HEADERS_TOO_LARGE`, `REQUEST_TIMEOUT`).
+ * @public
+ */
+export interface HttpErrorBody {
+  /** The error. */
+  readonly error: { readonly code: ErrorCode | HttpErrorCode; readonly message: string; readonly details: Readonly<Record<string, unknown>> };
+}
+
+/**
+ * Codes of the HTTP layer that the domain does not have.
+ * @public
+ */
+export type HttpErrorCode = 'ROUTE_NOT_FOUND' | 'TASK_NOT_FOUND' | 'HEADERS_TOO_LARGE' | 'REQUEST_TIMEOUT';
 
 /**
  * An error response: status, body and headers.
@@ -11,7 +28,7 @@ export interface ErrorResponse {
   /** HTTP status. */
   readonly status: number;
   /** `{error: {code, message, details}}`. */
-  readonly body: ErrorBody;
+  readonly body: HttpErrorBody;
   /** Extra headers (`Retry-After`). */
   readonly headers: Readonly<Record<string, string>>;
 }
@@ -22,7 +39,7 @@ interface FastifyLikeError {
   readonly message?: unknown;
 }
 
-function envelope(status: number, code: ErrorCode, message: string, details: Record<string, unknown> = {}): ErrorResponse {
+function envelope(status: number, code: ErrorCode | HttpErrorCode, message: string, details: Record<string, unknown> = {}): ErrorResponse {
   return { status, body: { error: { code, message, details } }, headers: {} };
 }
 
@@ -37,6 +54,8 @@ function fromFastify(error: FastifyLikeError): ErrorResponse | undefined {
         : envelope(400, 'VALIDATION_FAILED', 'Content-Length does not match the body.');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return envelope(400, 'VALIDATION_FAILED', 'Request body is empty; a JSON object is required.', { issues: [{ path: '', message: 'empty body' }] });
+    case 'FST_ERR_BAD_URL':
+      return envelope(400, 'VALIDATION_FAILED', 'The request URL is not valid (bad percent-encoding).', { issues: [{ path: 'url', message: 'bad percent-encoding' }] });
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return envelope(400, 'VALIDATION_FAILED', 'Request body is not valid JSON.', { issues: [{ path: '', message: 'invalid JSON' }] });
     default:
@@ -62,6 +81,7 @@ function fromFastify(error: FastifyLikeError): ErrorResponse | undefined {
  * @public
  */
 export function toErrorResponse(error: unknown): ErrorResponse {
+  if (error instanceof HttpError) return envelope(error.status, error.code as ErrorCode | HttpErrorCode, error.message, { ...error.details });
   if (RuntimeError.isInstance(error)) {
     const status = HTTP_ERROR_STATUS[error.code];
     const headers: Record<string, string> = {};
@@ -77,4 +97,27 @@ export function toErrorResponse(error: unknown): ErrorResponse {
     if (mapped !== undefined) return mapped;
   }
   return envelope(500, 'INTERNAL', 'Internal error.');
+}
+
+/**
+ * The raw HTTP/1.1 answer to a request node's parser rejected before fastify saw it (headers too
+ * large, a malformed request line, a body shorter or longer than its Content-Length, a timeout),
+ * in the error envelope; the connection is closed after it.
+ * @public
+ */
+export function clientErrorResponse(error: { readonly code?: unknown }): string {
+  let response: ErrorResponse;
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      response = envelope(431, 'HEADERS_TOO_LARGE', 'Request headers are larger than the server accepts.');
+      break;
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      response = envelope(408, 'REQUEST_TIMEOUT', 'The request was not received in time.');
+      break;
+    default:
+      response = envelope(400, 'VALIDATION_FAILED', 'Malformed HTTP request.', { parserError: typeof error.code === 'string' ? error.code : 'unknown' });
+  }
+  const body = JSON.stringify(response.body);
+  const reason = response.status === 431 ? 'Request Header Fields Too Large' : response.status === 408 ? 'Request Timeout' : 'Bad Request';
+  return `HTTP/1.1 ${response.status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }

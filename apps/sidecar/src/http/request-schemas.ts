@@ -39,3 +39,27 @@ export const lastEventIdHeaderSchema = integerText(0, Number.MAX_SAFE_INTEGER);
  * @public
  */
 export const abortBodySchema = z.union([z.undefined(), z.strictObject({})]);
+
+/**
+ * `GET /v1/runs/{id}` query.
+ * @public
+ */
+export const runQuerySchema = z.strictObject({
+  include: z.literal('outputs').exactOptional(),
+});
+
+/**
+ * `GET /v1/runs/{id}/tasks` query.
+ * @public
+ */
+export const taskListQuerySchema = z.strictObject({
+  state: z.enum(['pending', 'ready', 'running', 'waiting', 'completed', 'failed', 'skipped']).exactOptional(),
+  limit: integerText(1, 500).exactOptional(),
+  cursor: z.string().min(1).max(64).exactOptional(),
+});
+
+/**
+ * `Idempotency-Key` request header (same bounds as the body's `idempotencyKey`).
+ * @public
+ */
+export const idempotencyKeyHeaderSchema = z.string().min(1).max(256);

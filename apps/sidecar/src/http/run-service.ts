@@ -11,7 +11,6 @@ import {
   type ModelInfo,
   type Run,
   type RunId,
-  type RunListResponse,
   type RunRecord,
   type RunSpec,
   type RunState,
@@ -24,14 +23,16 @@ import { canonicalHash } from '../internal/canonical-hash.js';
 import type { RunObserver } from '../observability/run-observer.js';
 import type { SidecarMetrics } from '../observability/sidecar-metrics.js';
 import type { SidecarRuntime } from '../runtime/sidecar-runtime.js';
+import { HttpError } from './http-error.js';
+import { boundedRunView, fullRunJson, pageTasks, type HttpRunView, type HttpTaskView, type TaskDecorator, type TaskPage, type TaskPageQuery } from './run-views.js';
 
 /**
  * Result of {@link RunService.create}.
  * @public
  */
 export interface CreatedRun {
-  /** The run. */
-  readonly run: Run;
+  /** The run (bounded view). */
+  readonly run: HttpRunView;
   /** False when an idempotency key matched an existing run. */
   readonly created: boolean;
 }
@@ -56,19 +57,24 @@ export interface RunListParams {
 export interface RunService {
   /** Validated spec → started run (or the existing one for a repeated idempotency key). */
   create(principal: Principal, spec: RunSpec): Promise<CreatedRun>;
-  /** The principal's run. @throws {@link RunStateError} `RUN_NOT_FOUND` */
-  get(principal: Principal, id: string): Promise<Run>;
+  /** The principal's run (bounded view). @throws {@link RunStateError} `RUN_NOT_FOUND` */
+  get(principal: Principal, id: string): Promise<HttpRunView>;
   /**
-   * The principal's run as JSON text; a finished run's text is cached (it never changes again).
-   * @throws {@link RunStateError} `RUN_NOT_FOUND`
+   * The principal's run as JSON text: the bounded view, or with `includeOutputs` the v1 view with
+   * every output (413 over the response limit). A finished run's bounded text is cached.
+   * @throws {@link RunStateError} `RUN_NOT_FOUND`; {@link HttpError} 413 `PAYLOAD_TOO_LARGE`
    */
-  getJson(principal: Principal, id: string): Promise<string>;
-  /** The principal's runs, newest first. */
-  list(principal: Principal, params: RunListParams): Promise<RunListResponse>;
-  /** Adds tasks to a running run. */
-  addTasks(principal: Principal, id: string, tasks: readonly TaskSpec[]): Promise<Run>;
-  /** Aborts a run (idempotent). */
-  abort(principal: Principal, id: string): Promise<Run>;
+  getJson(principal: Principal, id: string, includeOutputs?: boolean): Promise<string>;
+  /** The principal's runs, newest first (bounded views). */
+  list(principal: Principal, params: RunListParams): Promise<{ readonly items: readonly HttpRunView[]; readonly nextCursor: string | null }>;
+  /** A page of a run's tasks with their outputs. */
+  tasks(principal: Principal, id: string, query: TaskPageQuery): Promise<TaskPage>;
+  /** One task with its output. @throws {@link HttpError} 404 `TASK_NOT_FOUND` */
+  task(principal: Principal, id: string, taskId: string): Promise<HttpTaskView>;
+  /** Adds tasks to a running run (bounded view). */
+  addTasks(principal: Principal, id: string, tasks: readonly TaskSpec[]): Promise<HttpRunView>;
+  /** Aborts a run (idempotent; bounded view). */
+  abort(principal: Principal, id: string): Promise<HttpRunView>;
   /** Checks ownership and returns the run id. @throws {@link RunStateError} `RUN_NOT_FOUND` */
   owned(principal: Principal, id: string): Promise<RunId>;
 }
@@ -90,8 +96,12 @@ export function createRunService(options: {
   readonly runtime: SidecarRuntime;
   readonly observer?: RunObserver;
   readonly metrics?: SidecarMetrics;
+  /** Largest response body. @defaultValue 8388608 */
+  readonly responseLimitBytes?: number;
 }): RunService {
   const { runtime, observer, metrics } = options;
+  const responseLimitBytes = options.responseLimitBytes ?? 8_388_608;
+  const decorate: TaskDecorator = (runId, task) => runtime.throttles?.decorate(runId, task) ?? task;
   const { orchestrator, store, catalog } = runtime;
   const tenantOf = new Map<string, string>();
   const finishedJson = new Map<string, string>();
@@ -195,17 +205,18 @@ export function createRunService(options: {
       });
     }
     remember(record.id, principal.tenant);
-    return { run: await view(record.id), created: false };
+    return { run: boundedRunView(await view(record.id), decorate), created: false };
   }
 
   return {
     owned,
-    async getJson(principal, id) {
+    async getJson(principal, id, includeOutputs = false) {
       const runId = await owned(principal, id);
+      if (includeOutputs) return fullRunJson(await view(runId), responseLimitBytes, decorate);
       const cached = finishedJson.get(runId);
       if (cached !== undefined) return cached;
       const run = await view(runId);
-      const json = JSON.stringify(run);
+      const json = JSON.stringify(boundedRunView(run, decorate));
       if (TERMINAL_RUN_STATES.has(run.state)) {
         if (finishedJson.size >= FINISHED_CACHE_LIMIT) {
           const oldest = finishedJson.keys().next();
@@ -214,6 +225,18 @@ export function createRunService(options: {
         finishedJson.set(runId, json);
       }
       return json;
+    },
+    async tasks(principal, id, query) {
+      return pageTasks(await view(await owned(principal, id)), query, responseLimitBytes, decorate);
+    },
+    async task(principal, id, taskId) {
+      const run = await view(await owned(principal, id));
+      const task = run.tasks.find((candidate) => candidate.id === taskId);
+      if (task === undefined) {
+        const shown = taskId.slice(0, 128);
+        throw new HttpError(404, 'TASK_NOT_FOUND', `Run ${run.id} has no task ${shown}.`, { runId: run.id, taskId: shown });
+      }
+      return decorate(run.id, task);
     },
     async create(principal, spec) {
       const tier = tierOf(principal);
@@ -238,17 +261,17 @@ export function createRunService(options: {
       remember(run.id, principal.tenant);
       metrics?.runTransition('created');
       observer?.watch(run.id);
-      return { run, created: true };
+      return { run: boundedRunView(run, decorate), created: true };
     },
     async get(principal, id) {
-      return view(await owned(principal, id));
+      return boundedRunView(await view(await owned(principal, id)), decorate);
     },
     async list(principal, params) {
       const page = await store.listRuns({ tenant: principal.tenant, ...params });
-      const items: Run[] = [];
+      const items: HttpRunView[] = [];
       for (const record of page.items) {
         const run = await orchestrator.get(record.id);
-        if (run !== undefined) items.push(run);
+        if (run !== undefined) items.push(boundedRunView(run, decorate));
       }
       return { items, nextCursor: page.nextCursor };
     },
@@ -257,10 +280,10 @@ export function createRunService(options: {
       const tier = tierOf(principal);
       checkModels(tasks, tier);
       await rateLimit(principal, tier);
-      return orchestrator.addTasks(runId, tasks);
+      return boundedRunView(await orchestrator.addTasks(runId, tasks), decorate);
     },
     async abort(principal, id) {
-      return orchestrator.abort(await owned(principal, id), 'aborted by request');
+      return boundedRunView(await orchestrator.abort(await owned(principal, id), 'aborted by request'), decorate);
     },
   };
 }

@@ -27,6 +27,8 @@ export interface SidecarMetrics {
   activeRuns(delta: number): void;
   /** One HTTP request. */
   request(method: string, route: string, status: number, seconds: number): void;
+  /** An LLM call of a task was held back by a tier's rate limit (`rule`: rpm, rph, tpm). */
+  throttled(rule: string): void;
   /** Change of open event streams. */
   eventStreams(delta: number): void;
   /** An event-stream subscriber stayed behind and was closed. */
@@ -69,8 +71,15 @@ export function createSidecarMetrics(options: { readonly defaultMetrics?: boolea
     help: 'Event-stream subscribers closed because they stayed behind (they resume with Last-Event-ID)',
     registers: [registry],
   });
+  const throttledTasks = new Counter({
+    name: 'runtime_tasks_throttled_total',
+    help: "LLM calls of tasks held back by a tier's rate limit, by rule",
+    labelNames: ['rule'],
+    registers: [registry],
+  });
   return {
     registry,
+    throttled: (rule) => throttledTasks.inc({ rule }),
     eventStreams: (delta) => streams.inc(delta),
     eventStreamClosedSlow: () => slowStreams.inc(),
     runTransition: (state) => runs.inc({ state }),

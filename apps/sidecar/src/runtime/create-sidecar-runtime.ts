@@ -39,6 +39,7 @@ import { createRuntime } from '@runtime/stack';
 import type { ResolvedConfig } from '../config/load-config.js';
 import { createDrainGate } from './drain-gate.js';
 import { createRedisConnection } from './redis-connection.js';
+import { createThrottleTracker } from './throttle-tracker.js';
 import type { DependencyHealth, SidecarRuntime } from './sidecar-runtime.js';
 
 /**
@@ -54,6 +55,8 @@ export interface SidecarRuntimeOverrides {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Prefix of every Redis key. @defaultValue `'agent-runtime:'` */
   readonly redisKeyPrefix?: string;
+  /** Told of every LLM call a tier's rate limit holds back (the rule). */
+  readonly onThrottle?: (rule: string) => void;
   /** Owner id written into runs (resume after this owner's crash). @defaultValue `<host>:<pid>` */
   readonly owner?: string;
 }
@@ -167,9 +170,10 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
   }
 
   const apiKeys = file.auth?.apiKeys ?? [];
-  // Auth off: everything is tenant `default` on tier `default`, which limits nothing unless the
-  // config's `tiers.default` says otherwise (its fields override the unlimited base one by one).
-  const assignments: Record<string, string> = apiKeys.length === 0 ? { default: ANONYMOUS_TIER } : {};
+  // Auth off (and the local CLI): everything is tenant `default` on tier `default`, which limits
+  // nothing unless the config's `tiers.default` says otherwise (its fields override the unlimited
+  // base one by one). With auth on, no key resolves to tenant `default` unless the config says so.
+  const assignments: Record<string, string> = { default: ANONYMOUS_TIER };
   for (const key of apiKeys) assignments[key.tenant] = key.tier;
   const resolver = createTierResolver({
     tiers: { ...DEFAULT_TIERS, [ANONYMOUS_TIER]: anonymousTier() },
@@ -180,7 +184,8 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
     if (resolver.tiers[key.tier] === undefined) throw configError(`auth.apiKeys[${index}].tier`, `unknown tier ${key.tier}.`);
   }
   const rateLimiter = redis === undefined ? createRateLimiter() : createRedisRateLimiter({ redis: redis.redis, keyPrefix: `${keyPrefix}limits:` });
-  const policy = createPolicyEnforcer({ catalog, resolver, rateLimiter });
+  const throttles = createThrottleTracker(overrides.onThrottle === undefined ? {} : { onThrottle: overrides.onThrottle });
+  const policy = throttles.wrap(createPolicyEnforcer({ catalog, resolver, rateLimiter }));
   const store = createStore(config);
   const runtime = createRuntime({
     catalog,
@@ -206,6 +211,7 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
     estimator,
     calculator,
     rateLimiter,
+    throttles,
     tiers: resolver.tiers,
     async health() {
       const checks: Record<string, DependencyHealth> = {};

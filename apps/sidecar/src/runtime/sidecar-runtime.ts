@@ -15,6 +15,7 @@ import type {
   TokenEstimator,
   UsageTracker,
 } from '@runtime/contracts';
+import type { ThrottleTracker } from './throttle-tracker.js';
 
 /**
  * Reachability of one dependency.
@@ -48,6 +49,8 @@ export interface SidecarRuntime {
   readonly rateLimiter: RateLimiter;
   /** Tier table (built-in defaults merged with config overrides). */
   readonly tiers: Readonly<Record<string, TierPolicy>>;
+  /** Rate-limit waits of tasks (the `waiting` of task views); absent: none shown. */
+  readonly throttles?: ThrottleTracker;
   /** Provider calls sent and not yet answered. */
   readonly callsInFlight: number;
   /**

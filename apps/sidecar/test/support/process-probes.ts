@@ -39,8 +39,9 @@ export function openNonReadingClient(baseUrl: string, path: string, headers: Rec
   });
 }
 
-/** The value of a counter or gauge (no labels) in Prometheus text. */
+/** The value of one series (name with its labels as written, e.g. `x_total{rule="rpm"}`) in Prometheus text. */
 export function metricValue(text: string, name: string): number {
-  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const match = new RegExp(`^${escaped} (\\S+)$`, 'm').exec(text);
   return match?.[1] === undefined ? Number.NaN : Number(match[1]);
 }
