@@ -165,9 +165,10 @@ export interface DurableOrchestrator extends Orchestrator {
    * so a run whose owner died — or that this process ran before a restart, under its previous
    * owner id — is continued as soon as its lease expires. One unref'd timer (calling again replaces
    * it); stopped by `close()`. A run that cannot be resumed is reported to `onBackgroundError`.
-   * @param options - `intervalMs` @defaultValue `leaseTtlMs`; `limit` per sweep @defaultValue 100
+   * @param options - `intervalMs` @defaultValue `leaseTtlMs`; `limit` per sweep @defaultValue 100;
+   * `onSweep`: called with each sweep's report (e.g. to watch the runs it resumed)
    */
-  watchResumable(options?: { readonly intervalMs?: number; readonly limit?: number }): void;
+  watchResumable(options?: { readonly intervalMs?: number; readonly limit?: number; readonly onSweep?: (report: ResumeReport) => void }): void;
   /**
    * Probes the store: renews one held lease (a write) when this process runs anything, else reads;
    * combined with the outcome of the last journal write. For `/healthz`.

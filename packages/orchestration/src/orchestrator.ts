@@ -492,7 +492,7 @@ class RunOrchestrator implements DurableOrchestrator {
     return { report: { resumed, owned: ownedRuns, failed }, errors };
   }
 
-  watchResumable(options: { readonly intervalMs?: number; readonly limit?: number } = {}): void {
+  watchResumable(options: { readonly intervalMs?: number; readonly limit?: number; readonly onSweep?: (report: ResumeReport) => void } = {}): void {
     if (this.#closing !== undefined) throw closedError();
     const intervalMs = leaseOption(options.intervalMs, 'intervalMs', this.#ttlMs);
     if (this.#watchTimer !== undefined) clearInterval(this.#watchTimer);
@@ -501,9 +501,10 @@ class RunOrchestrator implements DurableOrchestrator {
       if (sweeping || this.#closing !== undefined) return;
       sweeping = true;
       this.#resumeAll(options.limit ?? 100).then(
-        ({ errors }) => {
+        ({ report, errors }) => {
           sweeping = false;
           for (const error of errors) this.#backgroundError(error);
+          if (report.resumed.length + report.owned.length + report.failed.length > 0) options.onSweep?.(report);
         },
         (error: unknown) => {
           sweeping = false;

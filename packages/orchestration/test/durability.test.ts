@@ -158,9 +158,11 @@ describe('owned runs (leases)', () => {
     const llm = createScriptedLlm();
     const watcher = harness(llm, { owner: 'watcher', store: inner });
     expect((await watcher.orchestrator.resumeAll()).resumed).toEqual([]);
-    watcher.orchestrator.watchResumable({ intervalMs: 20 });
+    const sweeps: string[][] = [];
+    watcher.orchestrator.watchResumable({ intervalMs: 20, onSweep: (report) => sweeps.push([...report.resumed]) });
     store.renewalsFail = true;
     await vi.waitFor(async () => expect((await inner.getRun(started.id))?.state).toBe('completed'), { timeout: 3_000 });
+    expect(sweeps).toContainEqual([started.id]);
     expect(llm.calls.get('b')).toBe(1);
     expect(llm.calls.get('a')).toBeUndefined();
     await watcher.orchestrator.close();
