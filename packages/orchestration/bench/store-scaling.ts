@@ -10,13 +10,30 @@
  * the worst case for the store; batch 16 puts the transitions of 16 tasks in one commit (one turn of
  * a p = 16 loop with group commit). Run: `pnpm --filter @runtime/orchestration bench:store`
  * (`STORE_BENCH_SIZES=1000,10000`, `STORE_BENCH_BATCHES=1` to choose).
+ *
+ * Then the whole loop on each store (`createOrchestrator` with the test fakes, a zero-latency model,
+ * p = 16, a random layered DAG, group commit as in production): µs per task end to end, sizes
+ * `STORE_BENCH_LOOP_SIZES` (default 1000,10000; empty to skip).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asRunId, asTaskId, type RunId, type RunRecord, type RunStore, type RuntimeEvent, type TaskRecord, type TaskSpec } from '@runtime/contracts';
+import {
+  asRunId,
+  asTaskId,
+  type LlmClient,
+  type LlmResult,
+  type RunId,
+  type RunRecord,
+  type RunStore,
+  type RuntimeEvent,
+  type TaskRecord,
+  type TaskSpec,
+} from '@runtime/contracts';
 import { createMemoryRunStore } from '../src/memory-run-store.js';
 import { createSqliteRunStore } from '../src/sqlite.js';
+import { layeredDag } from '../test/support/layered-dag.js';
+import { harness } from '../test/support/setup.js';
 
 const SIZES = (process.env['STORE_BENCH_SIZES'] ?? '1000,10000,100000').split(',').map(Number);
 /** Tasks whose transitions share a commit: 1 = one commit per transition; 16 ≈ one turn of a p = 16 loop with group commit. */
@@ -113,6 +130,54 @@ async function measure(store: RunStore, specs: readonly TaskSpec[], batch: numbe
   return { createMs, getRunMs, commits, commitUs: (wall * 1000) / commits, commitCpuUs: (user + system) / commits };
 }
 
+const LOOP_SIZES = (process.env['STORE_BENCH_LOOP_SIZES'] ?? '1000,10000').split(',').filter((size) => size !== '').map(Number);
+const ANSWER: LlmResult = {
+  output: 'ok',
+  usage: { inputTokens: 20, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+  finishReason: 'stop',
+};
+const zeroLatencyLlm: LlmClient = { provider: 'bench', complete: () => Promise.resolve(ANSWER) };
+
+/** Wall and CPU µs per task of one whole run through the orchestrator on `store`. */
+async function loopRun(store: RunStore, tasks: readonly TaskSpec[]): Promise<{ wall: number; cpu: number }> {
+  const { orchestrator } = harness(zeroLatencyLlm, { store, onBackgroundError: () => undefined });
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  const run = await orchestrator.start({ tasks, policy: { maxParallelism: 16 } });
+  const done = await orchestrator.wait(run.id);
+  const { user, system } = process.cpuUsage(cpu);
+  const wall = performance.now() - started;
+  await orchestrator.close();
+  if (done.state !== 'completed') throw new Error(`loop run ${done.state}`);
+  return { wall: (wall * 1000) / tasks.length, cpu: (user + system) / tasks.length };
+}
+
+async function loopSection(folder: string): Promise<void> {
+  if (LOOP_SIZES.length === 0) return;
+  console.log('\nwhole loop (orchestrator + test fakes, zero-latency model, p = 16, group commit), best of 3 (1 at ≥ 100,000):');
+  const perTask = new Map<string, number>();
+  for (const name of ['memory', 'sqlite'] as const) {
+    const store = name === 'memory' ? createMemoryRunStore() : createSqliteRunStore({ path: join(folder, 'loop-warm-up.db') });
+    await loopRun(store, layeredDag(1_000, 20, 2));
+    await store.close();
+  }
+  for (const size of LOOP_SIZES) {
+    const tasks = layeredDag(size, 20, 1);
+    for (const name of ['memory', 'sqlite'] as const) {
+      let best = { wall: Number.POSITIVE_INFINITY, cpu: Number.NaN };
+      for (let round = 0; round < (size >= 100_000 ? 1 : 3); round += 1) {
+        const store = name === 'memory' ? createMemoryRunStore() : createSqliteRunStore({ path: join(folder, `loop-${size}-${round}.db`) });
+        const result = await loopRun(store, tasks);
+        await store.close();
+        if (result.wall < best.wall) best = result;
+      }
+      perTask.set(`${name}:${size}`, best.wall);
+      console.log(`${name.padEnd(7)} ${String(size).padStart(7)} tasks: ${best.wall.toFixed(1)} µs/task (CPU ${best.cpu.toFixed(1)})`);
+    }
+    console.log(`  sqlite / memory at ${size}: ${((perTask.get(`sqlite:${size}`) ?? Number.NaN) / (perTask.get(`memory:${size}`) ?? Number.NaN)).toFixed(2)}×`);
+  }
+}
+
 const folder = mkdtempSync(join(tmpdir(), 'store-scaling-'));
 try {
   console.log(
@@ -160,6 +225,7 @@ try {
     }
     console.log(`batch ${batch}: sqlite / memory µs/task: ${SIZES.map((size) => `${ratio(`sqlite:${batch}:${size}`, `memory:${batch}:${size}`)}× at ${size}`).join(', ')}`);
   }
+  await loopSection(folder);
 } finally {
   rmSync(folder, { recursive: true, force: true });
 }

@@ -112,8 +112,28 @@ describe('createSqliteRunStore schema versions', () => {
     expect(await reopened.getRun(asRunId('interrupted'))).toMatchObject({ state: 'completed', lastSeq: 4, owner: 'new-process', budgetLimit: 5_000_000_000n });
     await reopened.close();
     const raw = new Database(path, { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(2);
+    expect(raw.pragma('user_version', { simple: true })).toBe(3);
     raw.close();
+  });
+
+  it('opens a database of the unreleased version 2 (one row per event) and keeps its runs, leases and events', async () => {
+    const path = freshPath('v2');
+    copyFileSync(join(import.meta.dirname, '__fixtures__', 'unreleased-v2.db'), path);
+    const store = createSqliteRunStore({ path });
+    expect(await store.getRun(asRunId('leased'))).toMatchObject({ state: 'running', budgetLimit: 42n, owner: 'v2-process', lease: { owner: 'v2-process', epoch: 3, expiresAt: 1_000 }, lastSeq: 3 });
+    expect((await store.readEvents(asRunId('leased'))).map((event) => [event.seq, event.type])).toEqual([
+      [1, 'run.started'],
+      [2, 'task.ready'],
+      [3, 'task.started'],
+    ]);
+    expect((await store.readEvents(asRunId('leased'), 1, 1)).map((event) => event.seq)).toEqual([2]);
+    expect((await store.getTasks(asRunId('leased')))[0]).toMatchObject({ state: 'running', attempts: 1, cost: 0n });
+    await store.commit(asRunId('leased'), {
+      fence: { owner: 'v2-process', epoch: 3 },
+      events: [{ type: 'task.ready', runId: asRunId('leased'), seq: 4, at: 'x', taskId: asTaskId('a') }],
+    });
+    expect((await store.readEvents(asRunId('leased'), 2)).map((event) => event.seq)).toEqual([3, 4]);
+    await store.close();
   });
 
   it('finds resumable runs through the partial index of unfinished runs (finished history is not scanned)', async () => {
@@ -130,7 +150,7 @@ describe('createSqliteRunStore schema versions', () => {
     const raw = new Database(path);
     raw.pragma('user_version = 99');
     raw.close();
-    expect(() => createSqliteRunStore({ path })).toThrow(expect.objectContaining({ code: 'STORE_ERROR', isRetryable: false, details: { userVersion: 99, supported: 2 } }));
+    expect(() => createSqliteRunStore({ path })).toThrow(expect.objectContaining({ code: 'STORE_ERROR', isRetryable: false, details: { userVersion: 99, supported: 3 } }));
   });
 });
 

@@ -1,19 +1,19 @@
 /**
- * The SQLite run store's schema, its version (`PRAGMA user_version`) and the migration from the
- * first layout.
+ * The SQLite run store's schema, its version (`PRAGMA user_version`) and the migrations to it.
  *
  * @remarks
  * Version 1 (user_version 0, the first release) kept each run as one JSON `record` — spec included —
- * that every commit decoded and rewrote: a commit cost grew with the run. Version 2 keeps the spec
- * (and the other fields written once) apart from the small mutable run row, so a commit updates a
- * few columns of one short row, upserts the changed task rows and appends events. Tasks and events
- * keep their version-1 tables. Positions (the list cursors) are kept by the migration.
+ * that every commit decoded and rewrote: a commit cost grew with the run. Version 2 (never released)
+ * kept the spec and the other fields written once apart from the small mutable run row. Version 3
+ * also writes the events of one commit as one row (`event_batches`) instead of a row per event —
+ * a task's five events cost one insert per commit, shared by every task of the commit. Tasks keep
+ * their version-1 table. Positions (the list cursors) are kept by the migration.
  */
 import type Database from 'better-sqlite3';
 import { InternalError, TERMINAL_RUN_STATES, type RunRecord } from '@runtime/contracts';
 import { decodeJson, encodeJson } from './json-codec.js';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** `state NOT IN (<terminal states>)`: the same text in the partial index and in the query that uses it. */
 export const UNFINISHED = `state NOT IN (${[...TERMINAL_RUN_STATES].map((state) => `'${state}'`).join(', ')})`;
@@ -56,7 +56,7 @@ CREATE TABLE run_specs (
 );
 `;
 
-const TASKS_AND_EVENTS = `
+const TASKS = `
 CREATE TABLE IF NOT EXISTS tasks (
   run_id TEXT NOT NULL,
   id TEXT NOT NULL,
@@ -64,12 +64,23 @@ CREATE TABLE IF NOT EXISTS tasks (
   record TEXT NOT NULL,
   PRIMARY KEY (run_id, id)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS events (
+`;
+
+/** The events of one commit, seq `first_seq`..`last_seq`, as one JSON array. */
+const EVENT_BATCHES = `
+CREATE TABLE event_batches (
   run_id TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  event TEXT NOT NULL,
-  PRIMARY KEY (run_id, seq)
+  last_seq INTEGER NOT NULL,
+  first_seq INTEGER NOT NULL,
+  events TEXT NOT NULL,
+  PRIMARY KEY (run_id, last_seq)
 ) WITHOUT ROWID;
+`;
+
+/** Version 1 and 2 kept one row per event: each becomes a batch of one. */
+const EVENTS_TO_BATCHES = `
+INSERT INTO event_batches (run_id, last_seq, first_seq, events) SELECT run_id, seq, seq, '[' || event || ']' FROM events;
+DROP TABLE events;
 `;
 
 /** Fields with their own column (or table): everything else of a RunRecord goes to `fixed`, written once. */
@@ -156,9 +167,11 @@ export function prepareSchema(db: Database.Database): void {
       });
     }
     if (version === SCHEMA_VERSION) return;
-    if (hasTable(db, 'runs')) migrateFromVersion1(db);
-    else db.exec(RUNS_V2);
-    db.exec(TASKS_AND_EVENTS);
+    if (version === 0 && hasTable(db, 'runs')) migrateFromVersion1(db);
+    else if (version === 0) db.exec(RUNS_V2);
+    db.exec(TASKS);
+    db.exec(EVENT_BATCHES);
+    if (hasTable(db, 'events')) db.exec(EVENTS_TO_BATCHES);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   });
   upgrade.immediate();

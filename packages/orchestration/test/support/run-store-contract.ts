@@ -1,4 +1,5 @@
 /** One behavioural suite every RunStore implementation must pass. */
+import fc from 'fast-check';
 import { asRunId, type RunStore } from '@runtime/contracts';
 import { describe, expect, it } from 'vitest';
 import { leaseContract } from './run-store-lease-contract.js';
@@ -81,6 +82,33 @@ export function runStoreContract(name: string, open: () => RunStore): void {
       });
       expect(await store.getTasks(asRunId('full'))).toEqual([taskRecord('full', 't0', 0), taskRecord('full', 't1', 1, { state: 'running', attempts: 1 })]);
       await store.close();
+    });
+
+    it('property: readEvents(afterSeq, limit) is the slice of the journal, however commits grouped the events', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 12 }),
+          fc.array(fc.tuple(fc.integer({ min: -1, max: 45 }), fc.integer({ min: 0, max: 50 })), { minLength: 1, maxLength: 8 }),
+          async (sizes, reads) => {
+            const store = open();
+            const runId = asRunId('ev');
+            const [first = 0, ...rest] = sizes;
+            let seq = 0;
+            const batch = (size: number) => Array.from({ length: size }, () => event('ev', ++seq));
+            await store.createRun(run('ev'), [], batch(first));
+            for (const size of rest) await store.commit(runId, { events: batch(size) });
+            const all = Array.from({ length: seq }, (_, index) => event('ev', index + 1));
+            expect(await store.readEvents(runId)).toEqual(all);
+            for (const [afterSeq, limit] of reads) {
+              const from = Math.max(0, afterSeq);
+              expect(await store.readEvents(runId, afterSeq, limit)).toEqual(all.slice(from, from + limit));
+            }
+            expect(await store.readEvents(asRunId('other'))).toEqual([]);
+            await store.close();
+          },
+        ),
+        { numRuns: 30 },
+      );
     });
 
     it('closes idempotently; a closed store answers STORE_ERROR', async () => {
