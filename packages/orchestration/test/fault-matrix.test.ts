@@ -6,10 +6,14 @@
  * non-terminal, the journal's seq has no gap, no task completes twice in the journal, no task whose
  * completion was journaled is called again, and each completed task carries exactly one call's cost.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { TERMINAL_RUN_STATES, type Clock, type RunCommit, type RunId, type TaskSpec } from '@runtime/contracts';
-import { describe, expect, it } from 'vitest';
+import { TERMINAL_RUN_STATES, type Clock, type RunCommit, type RunId, type RunStore, type TaskSpec } from '@runtime/contracts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createMemoryRunStore } from '../src/memory-run-store.js';
+import { createSqliteRunStore } from '../src/sqlite.js';
 import { createScriptedLlm, defaultUsage } from '../src/testing.js';
 import { FaultyStore, type CommitFault } from './support/faulty-store.js';
 import { fakeCosts } from './support/fakes.js';
@@ -45,8 +49,15 @@ interface Outcome {
   readonly state: string;
 }
 
-async function runCase(scenario: Case): Promise<Outcome> {
-  const inner = createMemoryRunStore();
+const folder = mkdtempSync(join(tmpdir(), 'runtime-faults-'));
+let databases = 0;
+
+afterAll(() => {
+  rmSync(folder, { recursive: true, force: true });
+});
+
+async function runCase(scenario: Case, open: () => RunStore = createMemoryRunStore): Promise<Outcome> {
+  const inner = open();
   let crashed = false;
   const faultAt = new Map(scenario.faults.map((fault) => [fault.at, fault.kind]));
   const store = new FaultyStore(inner, (index: number, _runId: RunId, _commit: RunCommit): CommitFault => {
@@ -122,6 +133,7 @@ async function runCase(scenario: Case): Promise<Outcome> {
   if (record?.state === 'completed') expect(completions.size).toBe(specs.length);
   // A run that failed failed because of the store, and said so.
   if (record?.state === 'failed') expect(record.error?.code).toBe('STORE_ERROR');
+  if (outcome !== 'crashed') await inner.close();
   return { owner: outcome, resumed, state: record?.state ?? 'missing' };
 }
 
@@ -132,6 +144,15 @@ describe('fault matrix (store errors, lost answers, slow commits, crashes at ran
         await runCase(scenario);
       }),
       { numRuns: 120 },
+    );
+  });
+
+  it('holds on the SQLite store too', { timeout: 120_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(caseArbitrary, async (scenario) => {
+        await runCase(scenario, () => createSqliteRunStore({ path: join(folder, `matrix-${++databases}.db`) }));
+      }),
+      { numRuns: 40 },
     );
   });
 
