@@ -144,6 +144,17 @@ describe('createContextCompactor — summarize', () => {
     expect(result.report.tokensAfter).toBeLessThanOrEqual(total - 40);
   });
 
+  it.each(['', '   \n\t '])('reports an empty summary (%j) as dropped, not summarized, and keeps its usage', async (output) => {
+    const client = summarizer(output);
+    const result = await createContextCompactor({ estimator, summarizer: client, summaryMaxTokens: 32 }).compact({ messages, model, maxTokens: total - 40, strategy: 'summarize' });
+    expect(client.calls).toHaveLength(1);
+    expect(result.report.summarized).toEqual([]);
+    expect(result.report.dropped).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(result.report.summaryUsage?.inputTokens).toBe(321);
+    expect(result.messages).toEqual([messages[0], ...messages.slice(8)]);
+    expect(result.report.tokensAfter).toBe(estimator.countMessages(result.messages, model));
+  });
+
   it('drops the span without a call, and says so, when there is no room for a useful summary', async () => {
     const client = summarizer('unused');
     const protectedOnly = estimator.countMessages([messages[0] as Message], model);

@@ -51,8 +51,8 @@ function transcript(messages: readonly Message[], indices: readonly number[]): s
 /**
  * Removes the oldest unprotected units, leaving room for a summary of them, asks the summarizer
  * and inserts its answer where the span began. The summary is cut (with a marker) if the
- * summarizer wrote more than the room; the span is dropped without a summary only when there is
- * no room for one (the report then lists it under `dropped`).
+ * summarizer wrote more than the room; the span is dropped without a summary when there is no room
+ * for one or the summarizer answered nothing but whitespace (the report then lists it under `dropped`).
  */
 export async function summarizeSpan(input: SummarizeSpanInput): Promise<CompactionResult> {
   const { request, conversation, estimator, summarizer } = input;
@@ -84,9 +84,11 @@ export async function summarizeSpan(input: SummarizeSpanInput): Promise<Compacti
   const head = header(span.length);
   const fits = (text: string): boolean => estimator.countMessage({ role: 'user', content: head + text }, request.model) <= room;
   const output = result.output.trim();
-  const kept = longestFittingPrefix(output, fits);
+  const kept = output === '' ? undefined : longestFittingPrefix(output, fits);
   let content: string | undefined;
-  if (kept === output) content = head + output;
+  // An empty answer summarizes nothing: the span is reported dropped (its usage is still returned).
+  if (output === '') content = undefined;
+  else if (kept === output) content = head + output;
   else {
     const cut = longestFittingPrefix(output, (prefix) => fits(prefix + CUT_MARKER));
     content = cut === undefined ? undefined : head + cut + CUT_MARKER;
