@@ -1,18 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI from source with tsx (the app is private and not built), resolving
-// workspace packages to their source with the "@runtime/source" condition. Signals are forwarded
-// so `runtime serve` shuts down gracefully on SIGTERM.
-import { spawn } from 'node:child_process';
+// The `runtime` bin: the built CLI (tsup → dist), in this very process, so signals reach the
+// server directly and nothing outlives a SIGKILL. Build it with `pnpm build` (turbo builds it
+// before `demo`, `test` and the CLI's users in a fresh clone).
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const appRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-// Resolved from here, so the bin works from any working directory.
-const tsx = import.meta.resolve('tsx');
-const child = spawn(
-  process.execPath,
-  ['--import', tsx, '--conditions=@runtime/source', join(appRoot, 'src', 'cli', 'main.ts'), ...process.argv.slice(2)],
-  { stdio: 'inherit' },
-);
-for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 1 : 128)));
+const main = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'main.js');
+if (!existsSync(main)) {
+  process.stderr.write(`runtime: ${main} is missing; build the app first (pnpm build, or pnpm --filter @runtime/sidecar build)\n`);
+  process.exit(3);
+}
+await import(pathToFileURL(main).href);

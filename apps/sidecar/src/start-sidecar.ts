@@ -1,16 +1,21 @@
 /**
- * Starts the sidecar process: config → runtime → server → resume interrupted runs → listen, and
+ * Starts the sidecar process: config → runtime → server → listen → resume interrupted runs, and
  * graceful shutdown on SIGTERM/SIGINT.
  *
  * @remarks
- * Resume policy: on start every run the journal holds as `running` or `pending` is resumed with
- * `Orchestrator.resume` (completed tasks are kept, in-flight ones retried, the dead process's
- * reservations released). A run that cannot be resumed is logged with its error and left as the
- * orchestrator reports it. Shutdown: stop accepting connections (new requests get 503 while
+ * Start order: the server listens before anything is resumed, so a start that fails (the port is
+ * taken) executes nothing and rejects. Resume policy: after listening, every unfinished run whose
+ * owner lease is absent or expired is resumed (`DurableOrchestrator.resumeAll`: completed tasks are
+ * kept, in-flight ones retried, the dead owner's reservations released); runs another live process
+ * holds are left to it, and a background sweep takes over runs whose owner dies later. A run that
+ * cannot be resumed is logged with its error. Signals: the first SIGTERM/SIGINT drains and exits 0;
+ * a second one during the drain is logged and ignored (a process group gets each signal twice from
+ * a terminal or systemd); a third exits at once with 128 + the signal number. Shutdown: stop accepting connections (new requests get 503 while
  * closing), end event streams, hold new provider calls, let the calls in flight finish (up to
  * `shutdownTimeoutMs`) and their results be journaled, close the store, exit 0. Unfinished runs stay `running` in the journal and are resumed by the next start; held
  * calls never reached a provider, so nothing is billed twice.
  */
+import { constants as osConstants } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { createAuthenticator, type Authenticator } from './auth/authenticator.js';
 import type { ResolvedConfig } from './config/load-config.js';
@@ -65,7 +70,8 @@ async function drain(server: SidecarServer, runtime: SidecarRuntime, deadline: n
 }
 
 /**
- * Starts listening and resumes interrupted runs.
+ * Starts listening, then resumes interrupted runs.
+ * @throws the listen error (`EADDRINUSE`…) after releasing everything; nothing was resumed.
  * @public
  */
 export async function startSidecar(config: ResolvedConfig, options: StartSidecarOptions = {}): Promise<RunningSidecar> {
@@ -91,25 +97,46 @@ export async function startSidecar(config: ResolvedConfig, options: StartSidecar
     await runtime.close();
     throw error;
   }
-  const resumed: string[] = [];
-  const interrupted = [...(await runtime.store.findRunsByState('running')), ...(await runtime.store.findRunsByState('pending'))];
-  for (const record of interrupted) {
-    try {
-      await runtime.orchestrator.resume(record.id);
-      server.observer.watch(record.id);
-      resumed.push(record.id);
-      logger.info({ runId: record.id, tenant: record.tenant }, 'run resumed');
-    } catch (error) {
-      logger.error({ err: error, runId: record.id }, 'run could not be resumed');
-    }
+  // Listen first: a process that cannot serve (EADDRINUSE) must not execute anything.
+  let address: string;
+  try {
+    address = await server.app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await server.app.close();
+    server.observer.close();
+    await runtime.close();
+    throw error;
   }
-  const address = await server.app.listen({ host: config.host, port: config.port });
+  const resumed: string[] = [];
+  const resumeInterrupted = async (): Promise<void> => {
+    const report = await runtime.resumeInterrupted();
+    for (const runId of report.resumed) {
+      server.observer.watch(runId);
+      resumed.push(runId);
+      logger.info({ runId }, 'run resumed');
+    }
+    for (const failure of report.failed) logger.error({ runId: failure.runId, err: failure.error }, 'run could not be resumed');
+  };
+  await resumeInterrupted();
+  // Runs whose owner died recently are taken over once their lease expires.
+  let sweeping = false;
+  const sweep = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    resumeInterrupted()
+      .catch((error: unknown) => logger.error({ err: error }, 'resume sweep failed'))
+      .finally(() => {
+        sweeping = false;
+      });
+  }, config.leaseTtlMs);
+  sweep.unref();
   logger.info({ url: address, auth: authenticator.enabled, store: config.store.kind, resumed: resumed.length }, 'sidecar listening');
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       const deadline = Date.now() + config.shutdownTimeoutMs;
+      clearInterval(sweep);
       logger.info({ activeRuns: server.observer.watching, callsInFlight: runtime.callsInFlight, deadlineMs: config.shutdownTimeoutMs }, 'shutting down');
       await server.app.close();
       const drained = await drain(server, runtime, deadline);
@@ -123,18 +150,31 @@ export async function startSidecar(config: ResolvedConfig, options: StartSidecar
   };
 
   if (options.handleSignals === true) {
+    let signals = 0;
     const onSignal = (signal: NodeJS.Signals): void => {
-      logger.info({ signal }, 'signal received');
-      stop().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
+      signals += 1;
+      if (signals === 1) {
+        logger.info({ signal }, 'signal received; draining');
+        stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            logger.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+        return;
+      }
+      // A terminal or systemd signals the whole process group: the same Ctrl-C or SIGTERM often
+      // arrives twice. Only a third one means "stop now".
+      if (signals === 2) {
+        logger.warn({ signal }, 'signal received while draining; ignored (send it once more to stop at once)');
+        return;
+      }
+      logger.warn({ signal }, 'third signal: stopping without finishing the drain');
+      process.exit(128 + (osConstants.signals[signal] ?? 0));
     };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   }
   return { server, runtime, url: address, resumed, stop };
 }

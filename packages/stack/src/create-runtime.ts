@@ -18,7 +18,6 @@ import type {
   LlmClient,
   MemoryStore,
   ModelCatalog,
-  Orchestrator,
   PolicyEnforcer,
   Run,
   RunSpec,
@@ -35,7 +34,7 @@ import {
   createTokenEstimator,
   createUsageTracker,
 } from '@runtime/cost';
-import { createMemoryRunStore, createOrchestrator } from '@runtime/orchestration';
+import { createMemoryRunStore, createOrchestrator, type DurableOrchestrator } from '@runtime/orchestration';
 import { createPolicyEnforcer } from '@runtime/policy';
 import {
   createMockLlmClient,
@@ -94,6 +93,11 @@ export interface RuntimeOptions {
   readonly clock?: Clock;
   /** Holder id of this process for runs and reservations. */
   readonly owner?: string;
+  /**
+   * How long a run's owner lease lasts without renewal; a crashed process's runs are taken over
+   * (resumed) by another once it expires. @defaultValue 30000 (the orchestrator's)
+   */
+  readonly leaseTtlMs?: number;
   /** Output cap of tasks that set none. @defaultValue 4096 */
   readonly defaultMaxOutputTokens?: number;
   /** Parallelism of runs whose policy sets none. @defaultValue 4 */
@@ -105,8 +109,8 @@ export interface RuntimeOptions {
  * @public
  */
 export interface Runtime {
-  /** Runs DAGs. */
-  readonly orchestrator: Orchestrator;
+  /** Runs DAGs; resumes interrupted runs (`resumeAll`, `watchResumable`) and shuts down (`close`). */
+  readonly orchestrator: DurableOrchestrator;
   /** The models. */
   readonly catalog: ModelCatalog;
   /** Token counting. */
@@ -178,6 +182,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     ...(policy === undefined ? {} : { policy }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.owner === undefined ? {} : { owner: options.owner }),
+    ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
     ...(options.defaultMaxOutputTokens === undefined ? {} : { defaultMaxOutputTokens: options.defaultMaxOutputTokens }),
     ...(options.defaultMaxParallelism === undefined ? {} : { defaultMaxParallelism: options.defaultMaxParallelism }),
   });

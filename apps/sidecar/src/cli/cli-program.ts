@@ -8,6 +8,7 @@
  */
 import { formatUsd, moneyToUsd, RuntimeError, toErrorInfo, type ErrorInfo } from '@runtime/contracts';
 import { Command, Option } from 'commander';
+import packageJson from '../../package.json' with { type: 'json' };
 import { loadConfig, type ResolvedConfig } from '../config/load-config.js';
 import { createSidecarRuntime, type SidecarRuntimeOverrides } from '../runtime/create-sidecar-runtime.js';
 import { startSidecar } from '../start-sidecar.js';
@@ -65,6 +66,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let exitCode: number = EXIT_CODES.ok;
   const program = new Command('runtime')
     .description('agent-runtime: run DAGs of LLM tasks with exact usage and cost')
+    .version(`runtime ${packageJson.version} (node ${process.version})`, '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()) });
 

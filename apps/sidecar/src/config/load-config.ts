@@ -49,6 +49,8 @@ export interface ResolvedConfig {
   readonly eventStreams: EventStreamLimits;
   /** Largest response body (run views with outputs, task pages). */
   readonly responseLimitBytes: number;
+  /** Owner lease of the runs this process executes; another process takes a run over once it expires. */
+  readonly leaseTtlMs: number;
   /** The file read, if any. */
   readonly source?: string;
 }
@@ -68,6 +70,7 @@ export const CONFIG_ENV_VARS = {
   RUNTIME_LOG_LEVEL: 'pino level (fatal, error, warn, info, debug, trace, silent); default info',
   RUNTIME_SHUTDOWN_TIMEOUT_MS: 'graceful shutdown deadline in ms; default 10000',
   RUNTIME_RESPONSE_LIMIT: 'largest response body in bytes (GET /v1/runs/{id}?include=outputs answers 413 above it; task pages stop before it); default 8388608',
+  RUNTIME_LEASE_TTL_MS: "owner lease of a run in ms: a crashed sidecar's runs are resumed by another (or the restarted one) once it expires; default 30000",
   RUNTIME_SSE_STALL_TIMEOUT_MS: 'an event-stream subscriber whose socket accepts nothing for this long is closed (it resumes with Last-Event-ID); default 30000',
   RUNTIME_SSE_MAX_LAG_EVENTS: 'an event-stream subscriber this many events behind a live run is closed; default 10000',
   RUNTIME_SSE_MAX_BUFFERED_BYTES: 'bytes queued per event-stream subscriber before its writer waits for the socket; default 65536',
@@ -79,6 +82,7 @@ const DEFAULT_BODY_LIMIT = 1_048_576;
 const DEFAULT_DB = './data/runtime.db';
 const DEFAULT_SHUTDOWN_MS = 10_000;
 const DEFAULT_RESPONSE_LIMIT = 8_388_608;
+const DEFAULT_LEASE_TTL_MS = 30_000;
 
 function configError(message: string, details: Record<string, unknown>): ValidationError {
   return new ValidationError({ code: 'VALIDATION_FAILED', message, details });
@@ -166,6 +170,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
       integerFromEnv('RUNTIME_SSE_MAX_BUFFERED_BYTES', env['RUNTIME_SSE_MAX_BUFFERED_BYTES'], 1_024, 1_073_741_824) ?? DEFAULT_EVENT_STREAM_LIMITS.maxBufferedBytes,
   };
   const responseLimitBytes = integerFromEnv('RUNTIME_RESPONSE_LIMIT', env['RUNTIME_RESPONSE_LIMIT'], 65_536, 536_870_912) ?? DEFAULT_RESPONSE_LIMIT;
-  const resolved: ResolvedConfig = { config, host, port, bodyLimitBytes, store, shutdownTimeoutMs, logLevel, eventStreams, responseLimitBytes };
+  const leaseTtlMs = integerFromEnv('RUNTIME_LEASE_TTL_MS', env['RUNTIME_LEASE_TTL_MS'], 300, 3_600_000) ?? DEFAULT_LEASE_TTL_MS;
+  const resolved: ResolvedConfig = { config, host, port, bodyLimitBytes, store, shutdownTimeoutMs, logLevel, eventStreams, responseLimitBytes, leaseTtlMs };
   return source === undefined ? resolved : { ...resolved, source };
 }

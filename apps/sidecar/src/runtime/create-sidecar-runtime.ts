@@ -197,6 +197,7 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
     policy,
     store,
     owner: overrides.owner ?? `${hostname()}:${process.pid}`,
+    leaseTtlMs: config.leaseTtlMs,
   });
 
   return Promise.resolve({
@@ -207,6 +208,7 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
       return gate.inFlight;
     },
     drain: () => gate.drain(),
+    resumeInterrupted: () => runtime.orchestrator.resumeAll(),
     catalog,
     estimator,
     calculator,
@@ -225,6 +227,7 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
       return checks;
     },
     async close() {
+      await runtime.orchestrator.close();
       await runtime.close();
       await redis?.close();
     },

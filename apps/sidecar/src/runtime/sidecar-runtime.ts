@@ -10,6 +10,7 @@ import type {
   ModelCatalog,
   Orchestrator,
   RateLimiter,
+  RunId,
   RunStore,
   TierPolicy,
   TokenEstimator,
@@ -26,6 +27,19 @@ export interface DependencyHealth {
   readonly ok: boolean;
   /** Why not. */
   readonly error?: string;
+}
+
+/**
+ * What {@link SidecarRuntime.resumeInterrupted} did.
+ * @public
+ */
+export interface ResumeOutcome {
+  /** Runs now executing here. */
+  readonly resumed: readonly RunId[];
+  /** Runs another live process holds. */
+  readonly owned: readonly RunId[];
+  /** Runs that could not be resumed. */
+  readonly failed: readonly { readonly runId: RunId; readonly error: unknown }[];
 }
 
 /**
@@ -58,6 +72,11 @@ export interface SidecarRuntime {
    * retried when the run is resumed); calls in flight finish.
    */
   drain(): void;
+  /**
+   * Resumes the unfinished runs nobody else executes (absent or expired owner lease). Called once
+   * the server listens, then periodically (a dead owner's lease expires later).
+   */
+  resumeInterrupted(): Promise<ResumeOutcome>;
   /** Store and Redis reachability. */
   health(): Promise<Readonly<Record<string, DependencyHealth>>>;
   /** Releases connections and files. */

@@ -46,6 +46,6 @@ export function writeE2eConfig(baseUrl: string, options: { bodyLimitBytes?: numb
     directory,
     configPath,
     dbPath,
-    env: { RUNTIME_CONFIG: configPath, FAKE_PROVIDER_KEY: 'sk-fake', E2E_KEY_ACME: KEYS.acme, E2E_KEY_INITECH: KEYS.initech, RUNTIME_LOG_LEVEL: 'silent' },
+    env: { RUNTIME_CONFIG: configPath, FAKE_PROVIDER_KEY: 'sk-fake', E2E_KEY_ACME: KEYS.acme, E2E_KEY_INITECH: KEYS.initech, RUNTIME_LOG_LEVEL: 'silent', RUNTIME_LEASE_TTL_MS: '1500' },
   };
 }

@@ -1,19 +1,21 @@
 /**
- * Runs the `runtime` CLI as a child process (through tsx, against source).
+ * Runs the `runtime` bin (the built app, one process) as a child process. The sidecar project's
+ * global setup builds dist first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const appRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const mainTs = join(appRoot, 'src', 'cli', 'main.ts');
+const bin = join(appRoot, 'bin', 'runtime.mjs');
 
-export function spawnCli(args: readonly string[], env: Record<string, string>): ChildProcess {
-  // node itself runs the server (tsx as an import hook, no wrapper process), so signals reach it.
-  return spawn(process.execPath, ['--import', 'tsx', '--conditions=@runtime/source', mainTs, ...args], {
+/** `detached` puts the child in its own process group (its pid is the group id), like a service. */
+export function spawnCli(args: readonly string[], env: Record<string, string>, options: { readonly detached?: boolean } = {}): ChildProcess {
+  return spawn(process.execPath, [bin, ...args], {
     cwd: appRoot,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
 }
 
@@ -42,8 +44,8 @@ export interface ServeProcess {
 }
 
 /** Starts `runtime serve` and resolves once it logs its URL. */
-export async function startServeProcess(env: Record<string, string>): Promise<ServeProcess> {
-  const child = spawnCli(['serve'], { ...env, RUNTIME_LOG_LEVEL: 'info', RUNTIME_PORT: '0' });
+export async function startServeProcess(env: Record<string, string>, options: { readonly detached?: boolean } = {}): Promise<ServeProcess> {
+  const child = spawnCli(['serve'], { ...env, RUNTIME_LOG_LEVEL: 'info', RUNTIME_PORT: '0' }, options);
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
