@@ -83,6 +83,14 @@ export function createAuthenticator(options: AuthenticatorOptions = {}): Authent
           details: { field: `auth.apiKeys[${index}].keyEnv`, variable: entry.keyEnv },
         });
       }
+      // A key a client cannot send verbatim in `Authorization: Bearer <key>` would always get 401.
+      if (!/^[\x21-\x7e]+$/.test(key)) {
+        throw new ValidationError({
+          code: 'VALIDATION_FAILED',
+          message: `Invalid config at auth.apiKeys[${index}].keyEnv: the key in ${entry.keyEnv} must be printable ASCII without whitespace.`,
+          details: { field: `auth.apiKeys[${index}].keyEnv`, variable: entry.keyEnv },
+        });
+      }
       hex = hashApiKey(key).slice('sha256:'.length);
     } else {
       hex = entry.keyHash.slice('sha256:'.length);

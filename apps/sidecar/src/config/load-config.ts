@@ -124,6 +124,26 @@ function integerFromEnv(name: string, value: string | undefined, min: number, ma
 }
 
 /**
+ * A tenant's runs are owned by the tenant, not the key: keys of one tenant on different tiers would
+ * apply one key's tier to runs the other key started. Refused at load.
+ */
+function checkTenantTiers(config: SidecarConfig, source: string | undefined): void {
+  const tierOf = new Map<string, { tier: string; index: number }>();
+  for (const [index, key] of (config.auth?.apiKeys ?? []).entries()) {
+    const first = tierOf.get(key.tenant);
+    if (first === undefined) {
+      tierOf.set(key.tenant, { tier: key.tier, index });
+    } else if (first.tier !== key.tier) {
+      const field = `auth.apiKeys[${index}].tier`;
+      throw configError(
+        `Invalid config${source === undefined ? '' : ` in ${source}`} at ${field}: tenant ${key.tenant} is on tier ${first.tier} (auth.apiKeys[${first.index}]); all keys of a tenant must name the same tier.`,
+        { file: source ?? null, field, tenant: key.tenant, tiers: [first.tier, key.tier] },
+      );
+    }
+  }
+}
+
+/**
  * Reads, validates and resolves the configuration.
  * @throws {@link ValidationError} `VALIDATION_FAILED` naming the file and the first bad field
  * (`details.issues` lists all of them).
@@ -147,6 +167,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     });
   }
   let config: SidecarConfig = parsed.data;
+  checkTenantTiers(config, source);
   const host = env['RUNTIME_HOST'] ?? config.server?.host ?? DEFAULT_HOST;
   const port = integerFromEnv('RUNTIME_PORT', env['RUNTIME_PORT'], 0, 65_535) ?? config.server?.port ?? DEFAULT_PORT;
   const bodyLimitBytes =
