@@ -91,3 +91,34 @@ describe('runtime estimate and models', () => {
     expect(usage.code).toBe(2);
   }, 30_000);
 });
+
+describe('runtime estimate validates like run, with the output cap run uses', () => {
+  it('exits 2 for a cycle or an unknown dependency, like run', async () => {
+    const cyclic = await runCliProcess(['estimate', plan('estimate-cyclic', { tasks: [{ id: 'a', prompt: 'x', deps: ['b'] }, { id: 'b', prompt: 'y', deps: ['a'] }] }), '--json'], config.env);
+    expect(cyclic.code).toBe(2);
+    expect(JSON.parse(cyclic.stdout)).toMatchObject({ error: { code: 'DAG_CYCLE' } });
+    const unknown = await runCliProcess(['estimate', plan('estimate-unknown', { tasks: [{ id: 'a', prompt: 'x', deps: ['ghost'] }] })], config.env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('UNKNOWN_DEPENDENCY');
+  }, 30_000);
+
+  it('a task without maxOutputTokens is estimated at the default cap of 4096 the run sends, not the model maximum', async () => {
+    // Zero config: the built-in catalog, whose default model allows far more than 4096 output tokens.
+    const env = { HOME: config.directory };
+    const plain = await runCliProcess(['estimate', plan('estimate-default-cap', { tasks: [{ id: 'a', prompt: 'alpha' }] }), '--json'], env);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect((JSON.parse(plain.stdout) as { tasks: { maxOutputTokens: number }[] }).tasks[0]?.maxOutputTokens).toBe(4096);
+    const explicit = await runCliProcess(['estimate', plan('estimate-explicit-cap', { tasks: [{ id: 'a', prompt: 'alpha', maxOutputTokens: 50 }] }), '--json'], env);
+    expect((JSON.parse(explicit.stdout) as { tasks: { maxOutputTokens: number }[] }).tasks[0]?.maxOutputTokens).toBe(50);
+  }, 30_000);
+});
+
+describe('runtime run on the mock provider', () => {
+  it('says so on stderr when no provider is configured', async () => {
+    const result = await runCliProcess(['run', plan('mock-run', { tasks: [{ id: 'a', prompt: 'hello' }] })], { HOME: config.directory });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/mock provider/);
+    const configured = await runCliProcess(['run', plan('fake-run', { tasks: [{ id: 'a', prompt: 'hello [task=a]' }] }), '--json'], config.env);
+    expect(configured.stderr).not.toMatch(/mock provider/);
+  }, 30_000);
+});

@@ -38,6 +38,10 @@ export interface CliIo {
   readonly overrides?: SidecarRuntimeOverrides;
 }
 
+/** Printed on stderr when no provider is configured: answers are echoes, costs are illustrative. */
+const MOCK_PROVIDER_NOTICE =
+  'note: no providers configured — running on the offline mock provider (answers echo the prompt; costs are what the catalog models would charge). Configure providers in RUNTIME_CONFIG for real calls.';
+
 interface CommonOptions {
   readonly config?: string;
   readonly json?: boolean;
@@ -87,6 +91,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const env = { ...io.env, ...(options.port === undefined ? {} : { RUNTIME_PORT: options.port }), ...(options.host === undefined ? {} : { RUNTIME_HOST: options.host }) };
       try {
         const config = loadConfig({ env, ...(options.config === undefined ? {} : { path: options.config }) });
+        if (config.config.providers === undefined && io.overrides?.clients === undefined) io.err(MOCK_PROVIDER_NOTICE);
         await startSidecar(config, { handleSignals: true, env, ...(io.overrides === undefined ? {} : { overrides: io.overrides }) });
         await new Promise<never>(() => undefined);
       } catch (error) {
@@ -106,7 +111,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         const plan = loadPlan(planPath);
         const spec =
           options.budget === undefined ? plan : { ...plan, policy: { ...plan.policy, budgetUsd: options.budget } };
-        const runtime = await createSidecarRuntime(configFor(options, io, true), { env: io.env, ...io.overrides });
+        const config = configFor(options, io, true);
+        if (config.config.providers === undefined && io.overrides?.clients === undefined) io.err(MOCK_PROVIDER_NOTICE);
+        const runtime = await createSidecarRuntime(config, { env: io.env, ...io.overrides });
         try {
           const result = await runPlan({ runtime, spec, ...(options.json === true ? {} : { write: io.out }) });
           if (options.json === true) io.out(JSON.stringify({ run: result.run, billing: billingToJson(result.billing) }));

@@ -4,7 +4,9 @@
  * @remarks
  * Per task: its own messages (system + prompt or messages) counted by the estimator, plus every
  * dependency's output at its worst (the dependency's output cap, plus a short header naming it),
- * plus its own output cap, priced by the calculator. The sum is an upper bound of what the run can
+ * plus its own output cap — the task's `maxOutputTokens`, else the policy's
+ * `defaultMaxOutputTokens`, else 4096, never above the model's maximum: the cap the run sends —
+ * priced by the calculator. The sum is an upper bound of what the run can
  * spend (retries aside: each retry of a failed attempt is billed only for what the provider
  * reports).
  */
@@ -22,6 +24,7 @@ import {
   type TokenEstimator,
 } from '@runtime/contracts';
 import { ModelError } from '@runtime/contracts';
+import { createDependencyResolver } from '@runtime/orchestration';
 
 /**
  * One task's worst case.
@@ -58,6 +61,9 @@ export interface PlanEstimate {
 /** Tokens of the header that names a dependency in front of its routed output. */
 const DEPENDENCY_HEADER_TOKENS = 16;
 
+/** The output cap of a task that sets none, as the orchestrator applies it (and sends it). */
+const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
+
 /**
  * The model a task runs on: its `model`, else its tier's, else the default.
  * @throws {@link ModelError} `UNKNOWN_MODEL`
@@ -74,16 +80,22 @@ export function modelForTask(catalog: ModelCatalog, task: TaskSpec): ModelInfo {
 
 /**
  * Estimates a plan.
+ * @throws {@link @runtime/contracts#ValidationError} `DAG_CYCLE`, `UNKNOWN_DEPENDENCY`, `DUPLICATE_TASK_ID`
+ * like starting the run; {@link ModelError} `UNKNOWN_MODEL`.
  * @public
  */
 export function estimatePlan(
   services: { readonly catalog: ModelCatalog; readonly estimator: TokenEstimator; readonly calculator: CostCalculator },
   spec: RunSpec,
 ): PlanEstimate {
+  // The same checks as starting the run: a plan `run` refuses (cycle, unknown dependency,
+  // duplicate id) has no estimate either.
+  createDependencyResolver().resolve(spec.tasks);
+  const defaultCap = spec.policy?.defaultMaxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS;
   const caps = new Map<string, number>();
   for (const task of spec.tasks) {
     const model = modelForTask(services.catalog, task);
-    caps.set(task.id, Math.min(task.maxOutputTokens ?? model.maxOutputTokens, model.maxOutputTokens));
+    caps.set(task.id, Math.min(task.maxOutputTokens ?? defaultCap, model.maxOutputTokens));
   }
   const tasks: TaskEstimate[] = [];
   let total: Money = ZERO_MONEY;
