@@ -166,7 +166,7 @@ async function loopSection(folder: string): Promise<void> {
     for (const name of ['memory', 'sqlite'] as const) {
       let best = { wall: Number.POSITIVE_INFINITY, cpu: Number.NaN };
       for (let round = 0; round < (size >= 100_000 ? 1 : 3); round += 1) {
-        const store = name === 'memory' ? createMemoryRunStore() : createSqliteRunStore({ path: join(folder, `loop-${size}-${round}.db`) });
+        const store = name === 'memory' ? createMemoryRunStore() : createSqliteRunStore({ path: join(folder, `loop-${size}-${round}-${++files}.db`) });
         const result = await loopRun(store, tasks);
         await store.close();
         if (result.wall < best.wall) best = result;
@@ -179,6 +179,8 @@ async function loopSection(folder: string): Promise<void> {
 }
 
 const folder = mkdtempSync(join(tmpdir(), 'store-scaling-'));
+/** A fresh database file per measurement (a size may be listed twice). */
+let files = 0;
 try {
   console.log(
     `node ${process.version}, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}; per group of \`batch\` tasks a started and a completed commit, fenced; ` +
@@ -199,7 +201,7 @@ try {
       for (const name of ['memory', 'sqlite'] as const) {
         let result: Measure | undefined;
         for (let round = 0; round < (size >= 100_000 ? 1 : 3); round += 1) {
-          const store = name === 'memory' ? createMemoryRunStore() : createSqliteRunStore({ path: join(folder, `run-${batch}-${size}-${round}.db`) });
+          const store = name === 'memory' ? createMemoryRunStore() : createSqliteRunStore({ path: join(folder, `run-${batch}-${size}-${round}-${++files}.db`) });
           const measured = await measure(store, specs, batch);
           await store.close();
           if (result === undefined || measured.commitUs < result.commitUs) result = measured;
