@@ -81,6 +81,10 @@ export async function startSidecar(config: ResolvedConfig, options: StartSidecar
   const runtime = await createSidecarRuntime(config, {
     env: options.env ?? process.env,
     ...options.overrides,
+    llmTimings: {
+      call: (provider, model, seconds, outcome) => metrics.llmCall(provider, model, seconds, outcome),
+      firstToken: (provider, model, seconds) => metrics.llmFirstToken(provider, model, seconds),
+    },
     onThrottle: (rule) => {
       metrics.throttled(rule);
       options.overrides?.onThrottle?.(rule);

@@ -27,6 +27,10 @@ export interface SidecarMetrics {
   activeRuns(delta: number): void;
   /** One HTTP request. */
   request(method: string, route: string, status: number, seconds: number): void;
+  /** One provider call: seconds to the last byte, outcome `ok` or the error code. */
+  llmCall(provider: string, model: string, seconds: number, outcome: string): void;
+  /** Seconds to the first token of a streamed provider call. */
+  llmFirstToken(provider: string, model: string, seconds: number): void;
   /** An LLM call of a task was held back by a tier's rate limit (`rule`: rpm, rph, tpm). */
   throttled(rule: string): void;
   /** Change of open event streams. */
@@ -48,7 +52,35 @@ export function createSidecarMetrics(options: { readonly defaultMetrics?: boolea
   const runs = new Counter({ name: 'runtime_runs_total', help: 'Run state transitions', labelNames: ['state'], registers: [registry] });
   const tasks = new Counter({ name: 'runtime_tasks_total', help: 'Task state transitions', labelNames: ['state'], registers: [registry] });
   const tokens = new Counter({ name: 'runtime_tokens_total', help: 'Tokens by type and model', labelNames: ['type', 'model'], registers: [registry] });
-  const cost = new Counter({ name: 'runtime_cost_usd_total', help: 'Cost in USD by model', labelNames: ['model'], registers: [registry] });
+  // Cost is summed in integer nano-USD and rendered from that sum: adding float USD amounts drifts
+  // (0.008897499999999985 instead of 0.0088975). nanos / 1e9 prints as the exact decimal while the
+  // total stays below 2^53 nano-USD (about 9 million USD per model).
+  const costNanos = new Map<string, bigint>();
+  const cost = new Counter({
+    name: 'runtime_cost_usd_total',
+    help: 'Cost in USD by model (exact: summed in nano-USD)',
+    labelNames: ['model'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [model, nanos] of costNanos) this.inc({ model }, Number(nanos) / 1e9);
+    },
+  });
+  const latencyBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+  const llmLatency = new Histogram({
+    name: 'runtime_llm_call_duration_seconds',
+    help: 'Provider call latency to the last byte, per attempt',
+    labelNames: ['provider', 'model', 'outcome'],
+    buckets: latencyBuckets,
+    registers: [registry],
+  });
+  const llmFirstToken = new Histogram({
+    name: 'runtime_llm_time_to_first_token_seconds',
+    help: 'Time to the first token of streamed provider calls',
+    labelNames: ['provider', 'model'],
+    buckets: latencyBuckets,
+    registers: [registry],
+  });
   const retries = new Counter({ name: 'runtime_task_retries_total', help: 'Retries scheduled', registers: [registry] });
   const breaker = new Gauge({
     name: 'runtime_circuit_state',
@@ -80,6 +112,8 @@ export function createSidecarMetrics(options: { readonly defaultMetrics?: boolea
   return {
     registry,
     throttled: (rule) => throttledTasks.inc({ rule }),
+    llmCall: (provider, model, seconds, outcome) => llmLatency.observe({ provider, model, outcome }, seconds),
+    llmFirstToken: (provider, model, seconds) => llmFirstToken.observe({ provider, model }, seconds),
     eventStreams: (delta) => streams.inc(delta),
     eventStreamClosedSlow: () => slowStreams.inc(),
     runTransition: (state) => runs.inc({ state }),
@@ -90,7 +124,8 @@ export function createSidecarMetrics(options: { readonly defaultMetrics?: boolea
       tokens.inc({ type: 'cacheRead', model }, usage.cacheReadTokens);
       tokens.inc({ type: 'cacheWrite', model }, usage.cacheWriteTokens);
       tokens.inc({ type: 'reasoning', model }, usage.reasoningTokens);
-      cost.inc({ model }, usage.costUsd);
+      const nanos = BigInt(Math.round(usage.costUsd * 1e9));
+      costNanos.set(model, (costNanos.get(model) ?? 0n) + nanos);
     },
     retry: () => retries.inc(),
     circuit: (provider, model, state) => breaker.set({ provider, model }, CIRCUIT_VALUE[state]),

@@ -40,6 +40,7 @@ import type { ResolvedConfig } from '../config/load-config.js';
 import { createDrainGate } from './drain-gate.js';
 import { createRedisConnection } from './redis-connection.js';
 import { createThrottleTracker } from './throttle-tracker.js';
+import { timeLlmCalls, type LlmCallTimings } from './llm-call-timer.js';
 import type { DependencyHealth, SidecarRuntime } from './sidecar-runtime.js';
 
 /**
@@ -55,6 +56,8 @@ export interface SidecarRuntimeOverrides {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Prefix of every Redis key. @defaultValue `'agent-runtime:'` */
   readonly redisKeyPrefix?: string;
+  /** Receives the latency and time to first token of every provider call. */
+  readonly llmTimings?: LlmCallTimings;
   /** Told of every LLM call a tier's rate limit holds back (the rule). */
   readonly onThrottle?: (rule: string) => void;
   /** Owner id written into runs (resume after this owner's crash). @defaultValue `<host>:<pid>` */
@@ -162,7 +165,8 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
   }
   for (const [name, client] of Object.entries(overrides.clients?.({ catalog, estimator }) ?? {})) clients[name] = client;
   const gate = createDrainGate();
-  for (const [name, client] of Object.entries(clients)) clients[name] = gate.wrap(client);
+  const timings = overrides.llmTimings;
+  for (const [name, client] of Object.entries(clients)) clients[name] = gate.wrap(timings === undefined ? client : timeLlmCalls(client, timings));
   for (const model of catalog.list()) {
     if (clients[model.provider] === undefined && file.models?.some((entry) => entry.id === model.id) === true) {
       throw configError('models', `model ${model.id} names provider ${model.provider}, which is not configured.`);
