@@ -53,9 +53,13 @@ export function createProgressPrinter(options: ProgressPrinterOptions): Progress
     options.write(`${seconds}s  ${symbol} ${state.padEnd(9)} ${label.padEnd(width)} ${rest}`.trimEnd());
   }
 
+  // What is left is the budget minus what was spent, which only grows: the line never shows the
+  // budget going up mid-run. Reservations of calls still in flight are shown beside it (they come
+  // and go; counting them in "left" made it rise each time one settled below its worst case).
   function budgetLeft(): string {
     if (options.budgetUsd === undefined) return '';
-    return `  budget left ${usdFormat(Math.max(0, options.budgetUsd - spentUsd - reservedUsd))}`;
+    const left = usdFormat(Math.max(0, options.budgetUsd - spentUsd));
+    return `  budget left ${left}${reservedUsd > 0 ? ` (${usdFormat(reservedUsd)} reserved)` : ''}`;
   }
 
   return {

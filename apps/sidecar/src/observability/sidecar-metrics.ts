@@ -56,7 +56,7 @@ export function createSidecarMetrics(options: { readonly defaultMetrics?: boolea
   // (0.008897499999999985 instead of 0.0088975). nanos / 1e9 prints as the exact decimal while the
   // total stays below 2^53 nano-USD (about 9 million USD per model).
   const costNanos = new Map<string, bigint>();
-  const cost = new Counter({
+  void new Counter({
     name: 'runtime_cost_usd_total',
     help: 'Cost in USD by model (exact: summed in nano-USD)',
     labelNames: ['model'],
