@@ -21,7 +21,9 @@ import {
   checkScopeName,
   checkScopes,
   reservationClosed,
+  reservationIdConflict,
   reservationNotFound,
+  sameHold,
   unknownScope,
 } from './internal/ledger-input.js';
 import { invalid } from './internal/errors.js';
@@ -319,7 +321,12 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
     } else {
       key = keyOf(checked.id);
       const existing = find(key);
-      if (existing !== undefined && isEntry(existing)) return existing.view;
+      if (existing !== undefined && isEntry(existing)) {
+        // An id holds money once: a closed one is never handed back as if it were a new hold.
+        if (existing.state !== 'open') throw reservationClosed(checked.id, existing.state, 'reserve');
+        if (!sameHold(existing.view, amount, names)) throw reservationIdConflict(checked.id, existing.view, amount, names);
+        return existing.view;
+      }
       if (existing !== undefined) throw invalid('id', 'already used by a reservation this ledger named itself', { id: checked.id });
       // Ids of this form are reserved for the ledger's own (a later generated id would collide).
       if (typeof key === 'number') throw invalid('id', 'has the form of the ids this ledger generates', { id: checked.id });

@@ -163,13 +163,57 @@ export function describeLedgerSuite(name: string, options: LedgerSuiteOptions): 
       expect(await codeOf(ledger.reserve([TENANT], money(1n)))).toBe('BUDGET_EXCEEDED');
     });
 
-    it('reserving twice with the same id returns the first reservation', async () => {
+    it('reserving an open id again with the same amount and scopes returns the first reservation', async () => {
       const { ledger } = await nested(options, [usd(10), null, null]);
       const id = asReservationId('call-42');
       const first = await ledger.reserve([TENANT], usd(1), { id });
-      const second = await ledger.reserve([TENANT], usd(5), { id });
+      const second = await ledger.reserve([TENANT], usd(1), { id });
       expect(second).toEqual(first);
       expect((await ledger.snapshot(TENANT)).reserved).toBe(usd(1));
+    });
+
+    it('reserving an open id again with another amount or scopes is refused and changes nothing', async () => {
+      const { ledger } = await nested(options, [usd(10), usd(10), null]);
+      const id = asReservationId('call-43');
+      await ledger.reserve([TENANT], usd(1), { id });
+      expect(await codeOf(ledger.reserve([TENANT], usd(5), { id }))).toBe('VALIDATION_FAILED');
+      expect(await codeOf(ledger.reserve([TENANT, USER], usd(1), { id }))).toBe('VALIDATION_FAILED');
+      expect((await ledger.snapshot(TENANT)).reserved).toBe(usd(1));
+      expect((await ledger.snapshot(USER)).reserved).toBe(0n);
+    });
+
+    it('reserving a closed id (released, settled or expired) fails with RESERVATION_CLOSED, never hands back the old hold', async () => {
+      const { ledger, clock } = await nested(options, [money(1000n), null, null]);
+      const unit = (n: number): Money => money(BigInt(n));
+      const id = asReservationId('run-1/task-a/1');
+      const first = await ledger.reserve([TENANT], unit(600), { id });
+      await ledger.release(first.id);
+      let caught: unknown;
+      try {
+        await ledger.reserve([TENANT], unit(600), { id });
+      } catch (error) {
+        caught = error;
+      }
+      expect(BudgetError.isInstance(caught) && caught.code).toBe('RESERVATION_CLOSED');
+      expect(BudgetError.isInstance(caught) && caught.details).toMatchObject({ id, state: 'released' });
+      // The second call must hold its own amount under its own id: 600 + 600 > 1000 is refused.
+      const other = await ledger.reserve([TENANT], unit(600), { id: asReservationId('run-1/task-b/1') });
+      expect(await codeOf(ledger.reserve([TENANT], unit(600), { id: asReservationId('run-1/task-c/1') }))).toBe('BUDGET_EXCEEDED');
+      await ledger.settle(other.id, unit(600));
+      expect(await ledger.snapshot(TENANT)).toMatchObject({ spent: unit(600), reserved: 0n });
+
+      const settledId = asReservationId('run-1/task-d/1');
+      await ledger.setLimit(TENANT, usd(1000));
+      await ledger.settle((await ledger.reserve([TENANT], unit(5), { id: settledId })).id, unit(5));
+      const settledError = await ledger.reserve([TENANT], unit(5), { id: settledId }).then(() => undefined, (error: unknown) => error);
+      expect(BudgetError.isInstance(settledError) && settledError.details).toMatchObject({ id: settledId, state: 'settled' });
+
+      const expiredId = asReservationId('run-1/task-e/1');
+      await ledger.reserve([TENANT], unit(5), { id: expiredId, leaseMs: 1_000 });
+      clock.advance(2_000);
+      const expiredError = await ledger.reserve([TENANT], unit(5), { id: expiredId }).then(() => undefined, (error: unknown) => error);
+      expect(BudgetError.isInstance(expiredError) && expiredError.details).toMatchObject({ id: expiredId, state: 'expired' });
+      expect((await ledger.snapshot(TENANT)).reserved).toBe(0n);
     });
 
     it('releaseHolder releases every open reservation of a holder', async () => {

@@ -116,11 +116,34 @@ export function reservationNotFound(id: string): Error {
 /** State of a closed reservation. */
 export type ClosedState = 'settled' | 'released' | 'expired';
 
-export function reservationClosed(id: string, state: ClosedState, operation: 'settle' | 'release', chargedLate = false): Error {
+export function reservationClosed(id: string, state: ClosedState, operation: 'settle' | 'release' | 'reserve', chargedLate = false): Error {
+  if (operation === 'reserve') {
+    return budgetError(
+      'RESERVATION_CLOSED',
+      `Cannot reserve ${JSON.stringify(id)}: a reservation with this id is already ${state}; an id holds money once, so use a new id per attempt.`,
+      { id, state },
+    );
+  }
   const late = chargedLate ? ' Its actual cost was still charged: money spent is never dropped.' : '';
   return budgetError('RESERVATION_CLOSED', `Cannot ${operation} reservation ${JSON.stringify(id)}: it is already ${state}.${late}`, {
     id,
     state,
     ...(operation === 'settle' && state === 'expired' ? { charged: chargedLate } : {}),
   });
+}
+
+/** `VALIDATION_FAILED`: an open reservation already uses this id for another amount or other scopes. */
+export function reservationIdConflict(id: string, held: { readonly amount: bigint; readonly scopes: readonly string[] }, amount: bigint, scopes: readonly string[]): Error {
+  return invalid('id', 'is already used by an open reservation of another amount or other scopes', {
+    id,
+    heldAmount: held.amount.toString(),
+    heldScopes: [...held.scopes],
+    requestedAmount: amount.toString(),
+    requestedScopes: [...scopes],
+  });
+}
+
+/** Whether a repeated reserve of an open id asks for exactly what that reservation holds. */
+export function sameHold(held: { readonly amount: bigint; readonly scopes: readonly string[] }, amount: bigint, scopes: readonly string[]): boolean {
+  return held.amount === amount && held.scopes.length === scopes.length && held.scopes.every((scope, index) => scope === scopes[index]);
 }

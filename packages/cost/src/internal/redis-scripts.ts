@@ -104,8 +104,13 @@ sweep(64)
 local id = ARGV[4]
 local rk = P .. 'r:' .. id
 if ARGV[11] == '1' and redis.call('EXISTS', rk) == 1 then
-  local r = redis.call('HMGET', rk, 'scopes', 'amount', 'exp', 'holder')
-  return {'EXISTS', r[1], r[2], r[3], r[4] or ''}
+  local r = redis.call('HMGET', rk, 'scopes', 'amount', 'exp', 'holder', 'state')
+  if r[5] == 'open' and tonumber(r[3]) <= NOW then
+    expire(id)
+    r[5] = 'expired'
+  end
+  -- A closed id is never handed back as a new hold (the TS side refuses it as RESERVATION_CLOSED).
+  return {'EXISTS', r[1], r[2], r[3], r[4] or '', r[5]}
 end
 local ah, al = parse(ARGV[5])
 local scopes = cjson.decode(ARGV[8])

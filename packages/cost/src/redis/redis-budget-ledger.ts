@@ -24,7 +24,9 @@ import {
   checkScopeName,
   checkScopes,
   reservationClosed,
+  reservationIdConflict,
   reservationNotFound,
+  sameHold,
   unknownScope,
 } from '../internal/ledger-input.js';
 import { REDIS_SCRIPTS, SWEEP_BATCH } from '../internal/redis-scripts.js';
@@ -136,10 +138,14 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Swee
       }
       if (status === 'EXISTS') {
         const holder = text(reply[4]);
+        const state = text(reply[5]);
+        if (state !== 'open') throw reservationClosed(id, state === 'settled' || state === 'released' ? state : 'expired', 'reserve');
+        const held = { amount: BigInt(text(reply[2])), scopes: JSON.parse(text(reply[1])) as string[] };
+        if (!sameHold(held, amount, names)) throw reservationIdConflict(id, held, amount, names);
         return Object.freeze({
           id: asReservationId(id),
-          scopes: Object.freeze(JSON.parse(text(reply[1])) as string[]),
-          amount: money(BigInt(text(reply[2]))),
+          scopes: Object.freeze(held.scopes),
+          amount: money(held.amount),
           expiresAt: Number(reply[3]),
           ...(holder === '' ? {} : { holder }),
         });
