@@ -1,7 +1,8 @@
 /**
  * Runs every benchmark of @runtime/cost (or the ones named on the command line:
- * `memory`, `redis`, `tokenizer`). The tokenizer cold-start figure needs a build (`pnpm build`).
+ * `memory`, `redis`, `tokenizer`, `heuristic`). The tokenizer cold-start figure needs a build (`pnpm build`).
  */
+import { benchHeuristicBound } from './heuristic-bound.js';
 import { benchLedgerMemory } from './ledger-memory.js';
 import { benchLedgerRedis } from './ledger-redis.js';
 import { benchTokenizer } from './tokenizer.js';
@@ -18,3 +19,7 @@ if (all || wanted.has('redis')) {
   console.log('');
 }
 if (all || wanted.has('tokenizer')) benchTokenizer();
+if (all || wanted.has('heuristic')) {
+  console.log('');
+  benchHeuristicBound();
+}

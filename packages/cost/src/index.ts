@@ -33,7 +33,7 @@ export {
   type TokenEncoder,
   type TokenEncoderBackend,
 } from './token-encoders.js';
-export { createTokenEstimator, type TokenEstimatorOptions } from './token-estimator.js';
+export { DEFAULT_HEURISTIC_FACTOR, createTokenEstimator, type TokenEstimatorOptions } from './token-estimator.js';
 export {
   createUsageTracker,
   type CostUsageTracker,

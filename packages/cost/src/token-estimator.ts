@@ -12,7 +12,7 @@
 import { REPLY_PRIMING_TOKENS } from '@runtime/contracts';
 import type { Message, ModelCatalog, TokenEncoding, TokenEstimator, ToolDefinition } from '@runtime/contracts';
 import { invalid } from './internal/errors.js';
-import { heuristicTokenCount } from './internal/heuristic.js';
+import { boundedTokenCount } from './internal/heuristic.js';
 import { TokenCountCache } from './internal/lru-cache.js';
 import { createModelCatalog } from './model-catalog.js';
 import { gptTokenizerBackend, jsTiktokenBackend } from './token-encoders.js';
@@ -34,11 +34,30 @@ export interface TokenEstimatorOptions {
   /** Texts shorter than this are not cached (tokenizing them is cheaper than the bookkeeping). @defaultValue 64 */
   readonly cacheMinChars?: number;
   /**
-   * Estimates tokens for models without a public encoding. It must never return 0 for non-empty text.
-   * @defaultValue a character-class estimate ≈1.3–1.5× the exact o200k count (see the README)
+   * Estimates tokens for models without a public encoding. It must never return 0 for non-empty text
+   * and, for budgets to hold, never count less than the provider will.
+   * @defaultValue `min(ceil(heuristicFactor × o200k count), UTF-8 bytes)` (see the README)
    */
   readonly heuristic?: (text: string) => number;
+  /**
+   * How many times the exact o200k count the default heuristic allows for a tokenizer without a
+   * public encoding (at least 1). Raise it for a tokenizer known to count more (Anthropic says the
+   * Claude Opus 4.7 tokenizer makes up to 1.35× the tokens of the previous one: use ≥ 1.8 there).
+   * @defaultValue {@link DEFAULT_HEURISTIC_FACTOR}
+   */
+  readonly heuristicFactor?: number;
 }
+
+/**
+ * The default {@link TokenEstimatorOptions.heuristicFactor}: 1.5 × o200k.
+ *
+ * @remarks
+ * Published comparisons put Claude's tokenizer (Claude 3 through Opus 4.6) at 1.16× (English),
+ * 1.21× (maths) and 1.30× (code) the o200k count; 1.5 leaves a margin above the worst of them. The
+ * estimate never exceeds the text's UTF-8 byte count, a hard bound for byte-level BPE.
+ * @public
+ */
+export const DEFAULT_HEURISTIC_FACTOR = 1.5;
 
 /** Tokens around each tool definition beyond its name, description and schema. */
 const TOKENS_PER_TOOL = 8;
@@ -76,8 +95,11 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
   const cacheEntries = options.cacheEntries ?? 4096;
   const cacheChars = options.cacheChars ?? 32 * 1024 * 1024;
   const cacheMinChars = options.cacheMinChars ?? 64;
-  const heuristic = options.heuristic ?? heuristicTokenCount;
-  if (typeof heuristic !== 'function') throw invalid('heuristic', 'must be a function');
+  const heuristicFactor = options.heuristicFactor ?? DEFAULT_HEURISTIC_FACTOR;
+  if (typeof heuristicFactor !== 'number' || !Number.isFinite(heuristicFactor) || heuristicFactor < 1 || heuristicFactor > 16) {
+    throw invalid('heuristicFactor', 'must be a number from 1 to 16', { value: String(heuristicFactor) });
+  }
+  if (options.heuristic !== undefined && typeof options.heuristic !== 'function') throw invalid('heuristic', 'must be a function');
 
   const counters = new Map<string, Counter>();
   const encoders = new Map<TokenEncoding, TokenEncoder>();
@@ -94,19 +116,21 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
     };
   };
 
-  const encodingCounter = (encoding: TokenEncoding): Counter => {
-    const lazy = (text: string): number => {
-      let encoder = encoders.get(encoding);
-      if (encoder === undefined) {
-        encoder = backend(encoding);
-        encoders.set(encoding, encoder);
-      }
-      return text.length === 0 ? 0 : encoder.count(text);
-    };
-    return { exact: true, count: cached(lazy) };
+  const encode = (encoding: TokenEncoding, text: string): number => {
+    let encoder = encoders.get(encoding);
+    if (encoder === undefined) {
+      encoder = backend(encoding);
+      encoders.set(encoding, encoder);
+    }
+    return text.length === 0 ? 0 : encoder.count(text);
   };
 
-  const heuristicCounter: Counter = { exact: false, count: heuristic };
+  const encodingCounter = (encoding: TokenEncoding): Counter => ({ exact: true, count: cached((text) => encode(encoding, text)) });
+
+  const heuristicCounter: Counter = {
+    exact: false,
+    count: options.heuristic ?? cached((text) => boundedTokenCount(text, encode('o200k_base', text), heuristicFactor)),
+  };
   const byEncoding = new Map<TokenEncoding, Counter>();
 
   const counterFor = (model: string): Counter => {
