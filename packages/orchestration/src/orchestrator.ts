@@ -588,7 +588,17 @@ class RunOrchestrator implements DurableOrchestrator {
       throw owned(runId, current);
     }
     try {
-      return await this.#rebuild(record, lease);
+      // The first read may be stale: the previous owner can have written, or ended the run, before
+      // the lease changed hands. Everything rebuilt comes from a read made under the new lease.
+      const current = await store.getRun(runId);
+      if (current === undefined) throw notFound(runId);
+      if (TERMINAL_RUN_STATES.has(current.state)) {
+        await store.releaseLease(runId, lease);
+        return undefined;
+      }
+      // Whose reservations to release is decided by the lease seen before the take-over (the
+      // fresh record already names this process).
+      return await this.#rebuild({ ...current, owner: record.owner, lease: record.lease }, lease);
     } catch (error) {
       await store.releaseLease(runId, lease).catch((releaseError: unknown) => this.#backgroundError(releaseError));
       throw error;

@@ -192,6 +192,75 @@ describe('owned runs (leases)', () => {
     ]);
   });
 
+  it('resume reads the run again after taking the lease: commits the old owner made in between are built on, not overwritten', async () => {
+    const inner = createMemoryRunStore();
+    const scripted = createScriptedLlm({ latency: (id) => (id === 'c' ? Number.POSITIVE_INFINITY : 0) });
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const gated: string[] = [];
+    // b answers only when the gate opens, so its completion lands exactly between the read and the acquire.
+    const old: LlmClient = {
+      provider: 'gated',
+      async complete(request, options = {}): Promise<LlmResult> {
+        if (options.context?.taskId === 'b') {
+          gated.push('b');
+          await gate;
+        }
+        return scripted.complete(request, options);
+      },
+    };
+    const stale = harness(old, { owner: 'stale', store: inner, onBackgroundError: () => undefined });
+    const started = await stale.orchestrator.start({ tasks: [task('a'), task('b', ['a']), task('c', ['b'])] });
+    await vi.waitFor(() => expect(gated).toEqual(['b']));
+    const store = new FaultyStore(inner);
+    // Between the successor's read and its acquire, the old owner journals b's completion and c's start.
+    store.beforeAcquire = async (runId) => {
+      const before = (await inner.getRun(runId))?.lastSeq ?? 0;
+      open();
+      await vi.waitFor(async () => expect((await inner.getTasks(runId)).map((t) => t.state)).toEqual(['completed', 'completed', 'running']));
+      expect((await inner.getRun(runId))?.lastSeq).toBeGreaterThan(before);
+    };
+    const llm = createScriptedLlm();
+    const successor = harness(llm, { owner: 'successor', store, clock: ahead(60_000) });
+    await successor.orchestrator.resume(started.id);
+    const run = await successor.orchestrator.wait(started.id);
+    expect(run.tasks.map((t) => [t.id, t.state])).toEqual([
+      ['a', 'completed'],
+      ['b', 'completed'],
+      ['c', 'completed'],
+    ]);
+    expect([...llm.calls.keys()]).toEqual(['c']);
+    const events = await inner.readEvents(started.id);
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    expect(events.filter((event) => event.type === 'task.completed')).toHaveLength(3);
+    await stale.orchestrator.close();
+  });
+
+  it('resume of a run that ended between the read and the lease returns the terminal run and leaves no lease', async () => {
+    const inner = createMemoryRunStore();
+    const old = createScriptedLlm({ latency: () => 30 });
+    const stale = harness(old, { owner: 'stale', store: inner });
+    const started = await stale.orchestrator.start({ tasks: [task('a'), task('b', ['a'])] });
+    await vi.waitFor(() => expect(old.calls.get('a')).toBe(1));
+    const store = new FaultyStore(inner);
+    store.beforeAcquire = async (runId) => {
+      await vi.waitFor(async () => expect((await inner.getRun(runId))?.state).toBe('completed'));
+    };
+    const llm = createScriptedLlm();
+    const successor = harness(llm, { owner: 'successor', store, clock: ahead(60_000) });
+    const resumed = await successor.orchestrator.resume(started.id);
+    expect(resumed.state).toBe('completed');
+    const lastSeq = (await inner.getRun(started.id))?.lastSeq;
+    expect((await successor.orchestrator.wait(started.id)).state).toBe('completed');
+    expect(llm.calls.size).toBe(0);
+    const record = await inner.getRun(started.id);
+    expect(record?.lease).toBeUndefined();
+    expect(record).toMatchObject({ state: 'completed', lastSeq });
+    const events = await inner.readEvents(started.id);
+    expect(events.at(-1)?.type).toBe('run.completed');
+    expect(events.filter((event) => event.type === 'run.completed')).toHaveLength(1);
+  });
+
   it('wait and events on a run nobody runs end instead of polling forever', async () => {
     const store = createMemoryRunStore();
     const hanging = createScriptedLlm({ latency: () => Number.POSITIVE_INFINITY });

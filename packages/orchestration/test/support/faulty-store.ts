@@ -28,6 +28,8 @@ export class FaultyStore implements RunStore {
   commits = 0;
   /** Lease renewals fail while set. */
   renewalsFail = false;
+  /** Awaited before each `acquireLease` reaches the wrapped store (lets another writer act in between). */
+  beforeAcquire: ((runId: RunId) => Promise<void>) | undefined;
 
   constructor(inner: RunStore, fault: (index: number, runId: RunId, commit: RunCommit) => CommitFault = () => 'ok') {
     this.inner = inner;
@@ -75,7 +77,8 @@ export class FaultyStore implements RunStore {
     return this.inner.findRunsByState(state);
   }
 
-  acquireLease(runId: RunId, owner: string, ttlMs: number, now: number): Promise<RunLease | undefined> {
+  async acquireLease(runId: RunId, owner: string, ttlMs: number, now: number): Promise<RunLease | undefined> {
+    await this.beforeAcquire?.(runId);
     return this.inner.acquireLease(runId, owner, ttlMs, now);
   }
 
