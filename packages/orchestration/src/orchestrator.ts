@@ -598,7 +598,8 @@ class RunOrchestrator implements DurableOrchestrator {
       }
       // Whose reservations to release is decided by the lease seen before the take-over (the
       // fresh record already names this process).
-      return await this.#rebuild({ ...current, owner: record.owner, lease: record.lease }, lease);
+      const { owner: _owner, lease: _lease, ...fresh } = current;
+      return await this.#rebuild({ ...fresh, ...(record.owner === undefined ? {} : { owner: record.owner }), ...(record.lease === undefined ? {} : { lease: record.lease }) }, lease);
     } catch (error) {
       await store.releaseLease(runId, lease).catch((releaseError: unknown) => this.#backgroundError(releaseError));
       throw error;
