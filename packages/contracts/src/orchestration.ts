@@ -325,6 +325,14 @@ export interface RunStore {
    * At most `limit` (default 100), oldest first.
    */
   findResumableRuns(now: number, limit?: number): Promise<readonly RunRecord[]>;
+  /**
+   * Health probe: performs one durable write that touches no run (e.g. a heartbeat row), through
+   * the same path as a commit (locks, transactions, disk), so a store that can be read but not
+   * written is seen before a run depends on it.
+   * @throws {@link InternalError} `STORE_ERROR` (retryable when the cause is transient) when the
+   * write fails.
+   */
+  checkWrite(): Promise<void>;
   /** Releases resources. */
   close(): Promise<void>;
 }

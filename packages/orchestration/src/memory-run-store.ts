@@ -227,6 +227,11 @@ class MemoryRunStore implements RunStore {
     });
   }
 
+  /** Nothing here is durable: the probe only fails once the store is closed. */
+  checkWrite(): Promise<void> {
+    return this.#open(() => undefined);
+  }
+
   close(): Promise<void> {
     this.#closed = true;
     return Promise.resolve();

@@ -170,8 +170,8 @@ export interface DurableOrchestrator extends Orchestrator {
    */
   watchResumable(options?: { readonly intervalMs?: number; readonly limit?: number; readonly onSweep?: (report: ResumeReport) => void }): void;
   /**
-   * Probes the store: renews one held lease (a write) when this process runs anything, else reads;
-   * combined with the outcome of the last journal write. For `/healthz`.
+   * Probes the store with a real write that touches no run ({@link @runtime/contracts#RunStore.checkWrite}),
+   * combined with the outcome of the last journal write while runs are active or parked. For `/healthz`.
    */
   checkStore(): Promise<StoreHealth>;
   /**

@@ -519,9 +519,8 @@ class RunOrchestrator implements DurableOrchestrator {
     const now = this.#clock.now();
     let probe: Error | undefined;
     try {
-      // A renewal is a real write; with nothing held, a read shows at least that the store answers.
-      if (this.#leases.size > 0) await this.#leases.beat(1);
-      else await this.#options.store.findResumableRuns(now, 1);
+      // A real write that touches no run: a store that reads but cannot write is unhealthy.
+      await this.#options.store.checkWrite();
     } catch (error) {
       probe = error instanceof Error ? error : new Error(String(error));
     }

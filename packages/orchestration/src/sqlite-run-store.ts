@@ -216,6 +216,10 @@ function prepare(db: Database.Database) {
   };
 }
 
+/** The health probe's row: one row, rewritten by every `checkWrite`, no run data. */
+const PROBE_TABLE = 'CREATE TABLE IF NOT EXISTS store_probe (id INTEGER PRIMARY KEY CHECK (id = 1), written_at INTEGER NOT NULL)';
+const PROBE_WRITE = 'INSERT INTO store_probe (id, written_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at';
+
 class SqliteRunStore implements RunStore {
   readonly #db: Database.Database;
   readonly #statements: ReturnType<typeof prepare>;
@@ -224,6 +228,8 @@ class SqliteRunStore implements RunStore {
   readonly #acquire: Database.Transaction<(runId: RunId, owner: string, ttlMs: number, now: number) => RunLease | undefined>;
   readonly #renew: Database.Transaction<(runId: RunId, lease: Pick<RunLease, 'owner' | 'epoch'>, ttlMs: number, now: number) => RunLease>;
   readonly #release: Database.Transaction<(runId: RunId, lease: Pick<RunLease, 'owner' | 'epoch'>) => void>;
+  readonly #probe: Database.Transaction<(now: number) => void>;
+  #writeProbe: Database.Statement<[number]> | undefined;
   readonly #specs = new Map<number, RunSpec>();
   #closed = false;
 
@@ -303,6 +309,14 @@ class SqliteRunStore implements RunStore {
     });
     this.#release = db.transaction((runId: RunId, lease: Pick<RunLease, 'owner' | 'epoch'>) => {
       statements.release.run(runId, lease.owner, lease.epoch);
+    });
+    this.#probe = db.transaction((now: number) => {
+      // Created by the first probe, so a database of any version 3 gets it without a migration.
+      if (this.#writeProbe === undefined) {
+        db.exec(PROBE_TABLE);
+        this.#writeProbe = db.prepare<[number]>(PROBE_WRITE);
+      }
+      this.#writeProbe.run(now);
     });
   }
 
@@ -409,6 +423,10 @@ class SqliteRunStore implements RunStore {
 
   findResumableRuns(now: number, limit?: number): Promise<readonly RunRecord[]> {
     return this.#attempt(() => this.#statements.resumable.all(now, resumableLimit(limit)).map((row) => this.#record(row)));
+  }
+
+  checkWrite(): Promise<void> {
+    return this.#attempt(() => this.#probe.immediate(Date.now()));
   }
 
   close(): Promise<void> {

@@ -9,8 +9,10 @@ import { asRunId, asTaskId, InternalError, type RunStore, type RuntimeEvent, typ
 import { afterAll, describe, expect, it } from 'vitest';
 import { RESUMABLE_RUNS } from '../src/internal/sqlite-schema.js';
 import { createSqliteRunStore } from '../src/sqlite.js';
+import { createScriptedLlm } from '../src/testing.js';
 import { runStoreContract } from './support/run-store-contract.js';
 import { run, taskRecord } from './support/run-store-fixtures.js';
+import { harness } from './support/setup.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'runtime-sqlite-store-'));
 const fixture = join(import.meta.dirname, '__fixtures__', 'legacy-v1.db');
@@ -296,6 +298,22 @@ describe('createSqliteRunStore shared by two processes', () => {
 });
 
 describe('createSqliteRunStore under another connection’s write lock', () => {
+  it('checkStore is unhealthy while the store cannot write (lock past busyTimeoutMs), though it still reads; healthy again after', async () => {
+    const path = freshPath('health');
+    const store = createSqliteRunStore({ path, busyTimeoutMs: 100 });
+    const { orchestrator } = harness(createScriptedLlm(), { store });
+    expect((await orchestrator.checkStore()).healthy).toBe(true);
+    const holder = await holdWriteLock(path, 800);
+    await expect(store.findResumableRuns(Date.now(), 1)).resolves.toEqual([]);
+    await expect(store.checkWrite()).rejects.toMatchObject({ code: 'STORE_ERROR', isRetryable: true, details: { sqliteCode: 'SQLITE_BUSY' } });
+    const health = await orchestrator.checkStore();
+    expect(health).toMatchObject({ healthy: false, activeRuns: 0, parkedRuns: 0, error: { code: 'STORE_ERROR' } });
+    await holder.released;
+    expect(await orchestrator.checkStore()).toMatchObject({ healthy: true, activeRuns: 0, parkedRuns: 0 });
+    await orchestrator.close();
+    await store.close();
+  });
+
   it('waits out a 300 ms lock (immediate transactions honour busy_timeout) and commits', async () => {
     const path = freshPath('busy');
     const store = await leasedStore(path);

@@ -28,6 +28,8 @@ export class FaultyStore implements RunStore {
   commits = 0;
   /** Lease renewals fail while set. */
   renewalsFail = false;
+  /** `checkWrite` fails (transient `STORE_ERROR`) while set. */
+  writeProbeFails = false;
   /** Awaited before each `acquireLease` reaches the wrapped store (lets another writer act in between). */
   beforeAcquire: ((runId: RunId) => Promise<void>) | undefined;
 
@@ -93,6 +95,11 @@ export class FaultyStore implements RunStore {
 
   findResumableRuns(now: number, limit?: number): Promise<readonly RunRecord[]> {
     return this.inner.findResumableRuns(now, limit);
+  }
+
+  checkWrite(): Promise<void> {
+    if (this.writeProbeFails) return Promise.reject(new InternalError({ code: 'STORE_ERROR', message: 'disk full', details: { injected: true }, isRetryable: true }));
+    return this.inner.checkWrite();
   }
 
   close(): Promise<void> {

@@ -111,6 +111,18 @@ export function runStoreContract(name: string, open: () => RunStore): void {
       );
     });
 
+    it('checkWrite writes without touching any run; a closed store answers STORE_ERROR', async () => {
+      const store = open();
+      await expect(store.checkWrite()).resolves.toBeUndefined();
+      await store.createRun(run('w1'), [taskRecord('w1', 'a', 0)], [event('w1', 1)]);
+      const before = { run: await store.getRun(asRunId('w1')), tasks: await store.getTasks(asRunId('w1')), events: await store.readEvents(asRunId('w1')) };
+      await store.checkWrite();
+      await store.checkWrite();
+      expect({ run: await store.getRun(asRunId('w1')), tasks: await store.getTasks(asRunId('w1')), events: await store.readEvents(asRunId('w1')) }).toEqual(before);
+      await store.close();
+      await expect(store.checkWrite()).rejects.toMatchObject({ code: 'STORE_ERROR', isRetryable: false });
+    });
+
     it('closes idempotently; a closed store answers STORE_ERROR', async () => {
       const store = open();
       await store.createRun(run('c1'), []);
