@@ -96,7 +96,10 @@ export interface CostCalculator {
   cost(model: string, usage: Usage): Money;
   /** The same, by component. */
   breakdown(model: string, usage: Usage): CostBreakdown;
-  /** Worst case of a call: all input uncached at the input rate + `maxOutputTokens` at the highest output rate. */
+  /**
+   * Worst case of a call: all input at the highest input-side rate the model can charge (input, cache
+   * write, 1-hour cache write) + `maxOutputTokens` at the highest output rate, so it bounds `cost`.
+   */
   worstCase(model: string, inputTokens: number, maxOutputTokens: number): Money;
 }
 
@@ -107,7 +110,10 @@ export interface CostCalculator {
 export interface ReserveOptions {
   /** After this many ms without settle/release the reservation expires and returns its amount. @defaultValue 600000 */
   readonly leaseMs?: number;
-  /** Caller-chosen id; reserving twice with the same id returns the first reservation. */
+  /**
+   * Caller-chosen id. Reserving an open id again with the same amount and scopes returns that
+   * reservation; reserving a closed (settled, released, expired) id fails with `RESERVATION_CLOSED`.
+   */
   readonly id?: ReservationId;
   /** Who holds it (e.g. a process id), so a restarted host can release a dead holder's reservations. */
   readonly holder?: string;

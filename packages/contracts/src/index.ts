@@ -33,7 +33,7 @@ export {
   ZERO_MONEY,
   type Money,
 } from './money.js';
-export { addUsage, EMPTY_USAGE, type Usage, type UsageView } from './usage.js';
+export { addUsage, EMPTY_USAGE, normalizeUsage, type NormalizedUsage, type Usage, type UsageAdjustment, type UsageView } from './usage.js';
 export {
   type JsonSchema,
   type Message,
