@@ -1,5 +1,6 @@
 import { ModelError, ValidationError, addMoney, money, usd } from '@runtime/contracts';
 import type { Money, Usage } from '@runtime/contracts';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createCostCalculator } from './cost-calculator.js';
 import { createModelCatalog } from './model-catalog.js';
@@ -101,16 +102,67 @@ describe('createCostCalculator', () => {
     expect((caught as ModelError).details['known']).toContain('gpt-4o-mini');
   });
 
-  it('refuses negative, fractional, non-finite and inconsistent usage', () => {
-    const bad: Usage[] = [
-      usage({ inputTokens: -1 }),
-      usage({ inputTokens: 1.5 }),
-      usage({ inputTokens: Number.NaN }),
-      usage({ outputTokens: Number.POSITIVE_INFINITY }),
-      usage({ inputTokens: 10, cacheReadTokens: 8, cacheWriteTokens: 3 }),
-      usage({ outputTokens: 10, reasoningTokens: 11 }),
-    ];
-    for (const entry of bad) expect(() => calculator.cost('gpt-4o', entry)).toThrow(ValidationError);
+  it('prices impossible usage normalised (subsets clamped, bad numbers 0) instead of refusing a paid call', () => {
+    // cacheRead + cacheWrite > input: the write (the dearer rate) is kept, the read clamped to what is left.
+    expect(calculator.breakdown('claude-sonnet-4-5', usage({ inputTokens: 10, cacheReadTokens: 8, cacheWriteTokens: 3 }))).toEqual(
+      calculator.breakdown('claude-sonnet-4-5', usage({ inputTokens: 10, cacheReadTokens: 7, cacheWriteTokens: 3 })),
+    );
+    // reasoning > output: reasoning clamped to output.
+    expect(calculator.cost('o3', usage({ outputTokens: 10, reasoningTokens: 11 }))).toBe(calculator.cost('o3', usage({ outputTokens: 10, reasoningTokens: 10 })));
+    // negative, NaN, infinite → 0; fractional → rounded up.
+    expect(calculator.cost('gpt-4o', usage({ inputTokens: -1, outputTokens: 5 }))).toBe(calculator.cost('gpt-4o', usage({ outputTokens: 5 })));
+    expect(calculator.cost('gpt-4o', usage({ inputTokens: Number.NaN, outputTokens: Number.POSITIVE_INFINITY }))).toBe(0n);
+    expect(calculator.cost('gpt-4o', usage({ inputTokens: 1.5 }))).toBe(calculator.cost('gpt-4o', usage({ inputTokens: 2 })));
     expect(() => calculator.worstCase('gpt-4o', -1, 10)).toThrow(ValidationError);
+    expect(() => calculator.cost('gpt-4o', null as unknown as Usage)).toThrow(ValidationError);
+  });
+
+  it('prices 1-hour cache writes at the 1-hour rate (claude-sonnet-4-5: $6 = 2× input; 5-minute writes $3.75)', () => {
+    // 100k written: 40k with the 1 h TTL, 60k with 5 min; 0 uncached. 40k × 6 + 60k × 3.75, per 1e6 = 0.24 + 0.225
+    const breakdown = calculator.breakdown('claude-sonnet-4-5', usage({ inputTokens: 100_000, cacheWriteTokens: 100_000, cacheWrite1hTokens: 40_000 }));
+    expect(breakdown.cacheWrite).toBe(usd('0.465'));
+    expect(breakdown.total).toBe(usd('0.465'));
+    // A model without a 1 h rate prices them at its write rate.
+    expect(calculator.cost('gpt-4o', usage({ inputTokens: 10, cacheWriteTokens: 10, cacheWrite1hTokens: 10 }))).toBe(calculator.cost('gpt-4o', usage({ inputTokens: 10 })));
+  });
+
+  it('bounds every call by its worst case: input at the highest input-side rate (Sonnet 4.5, 100k written to cache)', () => {
+    const maxOutput = 16;
+    const reserved = calculator.worstCase('claude-sonnet-4-5', 100_000, maxOutput);
+    for (const written of [usage({ cacheWriteTokens: 100_000 }), usage({ cacheWriteTokens: 100_000, cacheWrite1hTokens: 100_000 })]) {
+      const charged = calculator.cost('claude-sonnet-4-5', { ...written, inputTokens: 100_000, outputTokens: maxOutput, reasoningTokens: maxOutput });
+      expect(reserved).toBeGreaterThanOrEqual(charged);
+    }
+    // 100k × $6 (1 h write) + 16 × $15, per 1e6
+    expect(reserved).toBe(usd('0.60024'));
+  });
+
+  it('property: cost(usage) ≤ worstCase(input, output) for every usage inside the declared bounds, on every model', () => {
+    const catalog = createModelCatalog();
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...catalog.list().map((model) => model.id)),
+        fc.integer({ min: 0, max: 300_000 }),
+        fc.integer({ min: 0, max: 64_000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (model, input, output, readShare, writeShare, hourShare, reasoningShare) => {
+          const cacheReadTokens = Math.floor(input * readShare);
+          const cacheWriteTokens = Math.floor((input - cacheReadTokens) * writeShare);
+          const used = usage({
+            inputTokens: input,
+            outputTokens: output,
+            cacheReadTokens,
+            cacheWriteTokens,
+            cacheWrite1hTokens: Math.floor(cacheWriteTokens * hourShare),
+            reasoningTokens: Math.floor(output * reasoningShare),
+          });
+          expect(calculator.cost(model, used)).toBeLessThanOrEqual(calculator.worstCase(model, input, output));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

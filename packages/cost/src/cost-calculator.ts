@@ -7,7 +7,7 @@
  * tokens are subsets of input and output (ARCHITECTURE.md "Pricing rule"): nothing is billed twice.
  * Not responsible for estimating tokens (see {@link createTokenEstimator}).
  */
-import { money } from '@runtime/contracts';
+import { money, normalizeUsage } from '@runtime/contracts';
 import type { CostBreakdown, CostCalculator, ModelCatalog, ModelInfo, Money, Usage } from '@runtime/contracts';
 import { invalid } from './internal/errors.js';
 import { toTokenRates } from './internal/rates.js';
@@ -22,31 +22,11 @@ export interface CostCalculatorOptions {
   readonly catalog: ModelCatalog;
 }
 
-const USAGE_FIELDS = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens'] as const;
-
 function checkTokens(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw invalid(field, 'must be an integer ≥ 0', { value: String(value) });
   }
   return value;
-}
-
-function checkUsage(usage: Usage): void {
-  if (typeof usage !== 'object' || usage === null) throw invalid('usage', 'must be an object');
-  for (const field of USAGE_FIELDS) checkTokens(usage[field], `usage.${field}`);
-  if (usage.cacheReadTokens + usage.cacheWriteTokens > usage.inputTokens) {
-    throw invalid('usage.cacheReadTokens', 'cache reads + cache writes exceed input tokens (they are subsets of input)', {
-      inputTokens: usage.inputTokens,
-      cacheReadTokens: usage.cacheReadTokens,
-      cacheWriteTokens: usage.cacheWriteTokens,
-    });
-  }
-  if (usage.reasoningTokens > usage.outputTokens) {
-    throw invalid('usage.reasoningTokens', 'reasoning tokens exceed output tokens (they are a subset of output)', {
-      outputTokens: usage.outputTokens,
-      reasoningTokens: usage.reasoningTokens,
-    });
-  }
 }
 
 /**
@@ -74,11 +54,14 @@ export function createCostCalculator(options: CostCalculatorOptions): CostCalcul
 
   const breakdown = (model: string, usage: Usage): CostBreakdown => {
     const rate = rates(model);
-    checkUsage(usage);
+    if (typeof usage !== 'object' || usage === null) throw invalid('usage', 'must be an object');
+    // A provider answered: impossible numbers are normalised and priced, never refused.
+    usage = normalizeUsage(usage).usage;
     const uncached = BigInt(usage.inputTokens - usage.cacheReadTokens - usage.cacheWriteTokens);
     const input = uncached * rate.input;
     const cacheRead = BigInt(usage.cacheReadTokens) * rate.cacheRead;
-    const cacheWrite = BigInt(usage.cacheWriteTokens) * rate.cacheWrite;
+    const hour = usage.cacheWrite1hTokens ?? 0;
+    const cacheWrite = BigInt(usage.cacheWriteTokens - hour) * rate.cacheWrite + BigInt(hour) * rate.cacheWrite1h;
     const output = BigInt(usage.outputTokens - usage.reasoningTokens) * rate.output;
     const reasoning = BigInt(usage.reasoningTokens) * rate.reasoning;
     return {
@@ -98,8 +81,8 @@ export function createCostCalculator(options: CostCalculatorOptions): CostCalcul
       const rate = rates(model);
       const input = BigInt(checkTokens(inputTokens, 'inputTokens'));
       const output = BigInt(checkTokens(maxOutputTokens, 'maxOutputTokens'));
-      const outputRate = rate.reasoning > rate.output ? rate.reasoning : rate.output;
-      return money(input * rate.input + output * outputRate);
+      // Every input token may be written to the cache (Anthropic: up to 2× input for the 1-hour TTL).
+      return money(input * rate.inputWorst + output * rate.outputWorst);
     },
   };
 }

@@ -35,6 +35,8 @@ export interface AnthropicUsageShape {
   readonly cache_read_input_tokens?: number | null;
   /** Tokens written to the prompt cache. */
   readonly cache_creation_input_tokens?: number | null;
+  /** The cache writes by TTL (`ephemeral_1h_input_tokens` are priced at the 1-hour rate). */
+  readonly cache_creation?: { readonly ephemeral_5m_input_tokens?: number | null; readonly ephemeral_1h_input_tokens?: number | null } | null;
 }
 
 /**
@@ -54,18 +56,22 @@ export function openAiUsage(response: { readonly usage?: OpenAiUsageShape | null
 
 /**
  * Usage of an Anthropic message response; cache reads and writes are added into `inputTokens`
- * so they become the subsets the pricing rule expects.
+ * so they become the subsets the pricing rule expects, and 1-hour cache writes
+ * (`cache_creation.ephemeral_1h_input_tokens`) become `cacheWrite1hTokens`.
  * @public
  */
 export function anthropicUsage(response: { readonly usage?: AnthropicUsageShape | null }): Usage {
   const usage = response.usage ?? {};
   const cacheReadTokens = usage.cache_read_input_tokens ?? 0;
-  const cacheWriteTokens = usage.cache_creation_input_tokens ?? 0;
+  const hour = usage.cache_creation?.ephemeral_1h_input_tokens ?? 0;
+  const byTtl = (usage.cache_creation?.ephemeral_5m_input_tokens ?? 0) + hour;
+  const cacheWriteTokens = usage.cache_creation_input_tokens ?? byTtl;
   return {
     inputTokens: (usage.input_tokens ?? 0) + cacheReadTokens + cacheWriteTokens,
     outputTokens: usage.output_tokens ?? 0,
     cacheReadTokens,
     cacheWriteTokens,
+    ...(hour > 0 ? { cacheWrite1hTokens: hour } : {}),
     reasoningTokens: 0,
   };
 }

@@ -1,4 +1,4 @@
-import { BudgetError, ValidationError, usd } from '@runtime/contracts';
+import { BudgetError, InternalError, ValidationError, usd } from '@runtime/contracts';
 import type { Message } from '@runtime/contracts';
 import { describe, expect, it } from 'vitest';
 import { createBudgetLedger } from './budget-ledger.js';
@@ -76,16 +76,72 @@ describe('withBudget', () => {
     expect(await ledger.snapshot('user:u1')).toMatchObject({ spent: 0n, reserved: 0n });
   });
 
-  it('settles the full reservation when the usage cannot be read, and rethrows', async () => {
+  it('settles the full reservation when the usage cannot be read at all, and rethrows', async () => {
     const ledger = await setup('1');
     const worst = calculator.worstCase('gpt-4o', 100, 100);
+    const unreadable = new Error('no usage field');
     await expect(
       withBudget(
-        { ledger, calculator, model: 'gpt-4o', scopes: ['user:u1'], inputTokens: 100, maxOutputTokens: 100, usage: () => ({ inputTokens: -1, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }) },
+        { ledger, calculator, model: 'gpt-4o', scopes: ['user:u1'], inputTokens: 100, maxOutputTokens: 100, usage: () => { throw unreadable; } },
         () => Promise.resolve(completion(1, 1)),
       ),
-    ).rejects.toBeInstanceOf(ValidationError);
+    ).rejects.toBe(unreadable);
     expect(await ledger.snapshot('user:u1')).toMatchObject({ spent: worst, reserved: 0n });
+  });
+
+  it('bills impossible usage normalised (never VALIDATION_FAILED for a paid call) and says what it changed', async () => {
+    const ledger = await setup('1');
+    const outcome = await withBudget(
+      { ledger, calculator, model: 'o3', scopes: ['user:u1'], inputTokens: 100, maxOutputTokens: 100, usage: () => ({ inputTokens: 50, outputTokens: 10, cacheReadTokens: 80, cacheWriteTokens: 0, reasoningTokens: 30 }) },
+      () => Promise.resolve(completion(1, 1)),
+    );
+    expect(outcome.usage).toEqual({ inputTokens: 50, outputTokens: 10, cacheReadTokens: 50, cacheWriteTokens: 0, reasoningTokens: 10 });
+    expect(outcome.usageAdjustments?.map((adjustment) => adjustment.field)).toEqual(['cacheReadTokens', 'reasoningTokens']);
+    expect(outcome.cost).toBeGreaterThan(0n);
+    expect(await ledger.snapshot('user:u1')).toMatchObject({ spent: outcome.cost, reserved: 0n });
+  });
+
+  it('never bills $0 for an answered call that reported no usage: estimates it (input estimate + output cap), marked estimated', async () => {
+    const ledger = await setup('1');
+    const outcome = await withBudget(
+      { ledger, calculator, model: 'gpt-4o', scopes: ['user:u1'], inputTokens: 120, maxOutputTokens: 80, usage: openAiUsage },
+      () => Promise.resolve({ usage: null }),
+    );
+    expect(outcome.usage).toEqual({ inputTokens: 120, outputTokens: 80, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, estimated: true });
+    expect(outcome.cost).toBe(calculator.cost('gpt-4o', outcome.usage));
+    expect(await ledger.snapshot('user:u1')).toMatchObject({ spent: outcome.cost, reserved: 0n });
+  });
+
+  it('retries a transient store error on settle and bills once', async () => {
+    const inner = await setup('1');
+    let failures = 1;
+    const flaky = {
+      ...inner,
+      settle: (...args: Parameters<typeof inner.settle>) => {
+        if (failures-- > 0) return Promise.reject(new InternalError({ code: 'STORE_ERROR', message: 'connection reset', isRetryable: true }));
+        return inner.settle(...args);
+      },
+    };
+    const outcome = await withBudget(
+      { ledger: flaky, calculator, model: 'gpt-4o', scopes: ['user:u1'], inputTokens: 100, maxOutputTokens: 100, usage: openAiUsage },
+      () => Promise.resolve(completion(100, 10)),
+    );
+    expect(await inner.snapshot('user:u1')).toMatchObject({ spent: outcome.cost, reserved: 0n });
+  });
+
+  it('returns the result when the lease expired during the call: the late settle charged the cost once', async () => {
+    let now = 0;
+    const ledger = createBudgetLedger({ clock: { now: () => now } });
+    await ledger.setLimit('user:u1', usd(1));
+    const outcome = await withBudget(
+      { ledger, calculator, model: 'gpt-4o', scopes: ['user:u1'], inputTokens: 100, maxOutputTokens: 100, leaseMs: 10, usage: openAiUsage },
+      () => {
+        now += 100;
+        return Promise.resolve(completion(100, 10));
+      },
+    );
+    expect(outcome.cost).toBe(calculator.cost('gpt-4o', openAiUsage(completion(100, 10))));
+    expect(await ledger.snapshot('user:u1')).toMatchObject({ spent: outcome.cost, reserved: 0n });
   });
 
   it('needs inputTokens, or messages with an estimator', async () => {
@@ -105,5 +161,8 @@ describe('withBudget', () => {
       cacheWriteTokens: 50,
       reasoningTokens: 0,
     });
+    expect(
+      anthropicUsage({ usage: { input_tokens: 10, output_tokens: 5, cache_creation_input_tokens: 50, cache_creation: { ephemeral_5m_input_tokens: 20, ephemeral_1h_input_tokens: 30 } } }),
+    ).toEqual({ inputTokens: 60, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 50, cacheWrite1hTokens: 30, reasoningTokens: 0 });
   });
 });

@@ -5,9 +5,15 @@
  * The worst case (estimated input + `maxOutputTokens` at the highest output rate) is reserved
  * before the call, so concurrent calls can never overshoot a limit. After the call the actual
  * cost is computed from the provider-reported usage and settled; if the call throws, the
- * reservation is released and the error rethrown. If the call succeeded but its usage cannot be
- * read, the full reservation is settled (the money was probably spent) and the error rethrown.
+ * reservation is released and the error rethrown. Once the call has answered it is billed exactly
+ * once, whatever happens next: impossible usage is normalised (`normalizeUsage`, the changes in
+ * `usageAdjustments`), usage reported as nothing at all is estimated (the input estimate + the
+ * output cap, `estimated: true`), a transient ledger error on settle is retried (settle is
+ * idempotent), and a lease that expired during the call is still charged by the late settle. Only
+ * when the usage cannot be read at all (the mapper throws) is the full reservation settled and the
+ * error rethrown.
  */
+import { RuntimeError, normalizeUsage } from '@runtime/contracts';
 import type {
   BudgetLedger,
   CostCalculator,
@@ -20,6 +26,7 @@ import type {
   TokenEstimator,
   ToolDefinition,
   Usage,
+  UsageAdjustment,
 } from '@runtime/contracts';
 import { invalid } from './internal/errors.js';
 
@@ -65,8 +72,10 @@ export interface WithBudgetOptions<Result> {
 export interface BudgetedCall<Result> {
   /** The call's own result, untouched. */
   readonly result: Result;
-  /** Provider-reported usage. */
+  /** Provider-reported usage, normalised; estimated (`estimated: true`) when the provider reported none. */
   readonly usage: Usage;
+  /** What {@link @runtime/contracts#normalizeUsage} changed in the reported usage, when anything. */
+  readonly usageAdjustments?: readonly UsageAdjustment[];
   /** Its exact cost. */
   readonly cost: Money;
   /** The settled reservation. */
@@ -120,13 +129,40 @@ export async function withBudget<Result>(
   }
   let usage: Usage;
   let cost: Money;
+  let usageAdjustments: readonly UsageAdjustment[] | undefined;
   try {
-    usage = options.usage(result);
+    const normalized = normalizeUsage(options.usage(result));
+    usage = normalized.usage;
+    if (normalized.adjusted) usageAdjustments = normalized.details;
+    if (usage.inputTokens === 0 && usage.outputTokens === 0) {
+      // The provider answered but reported nothing: never $0 — bill the bound it was reserved for.
+      usage = { ...usage, inputTokens, outputTokens: options.maxOutputTokens, estimated: true };
+    }
     cost = calculator.cost(model, usage);
   } catch (error) {
-    await ledger.settle(reservation.id, reservation.amount);
+    await settleOnce(ledger, reservation, reservation.amount);
     throw error;
   }
-  const settlement = await ledger.settle(reservation.id, cost);
-  return { result, usage, cost, settlement };
+  const settlement = await settleOnce(ledger, reservation, cost);
+  return { result, usage, cost, settlement, ...(usageAdjustments === undefined ? {} : { usageAdjustments }) };
+}
+
+/** Attempts of a settle that fails with a retryable error (a store blip). */
+const SETTLE_ATTEMPTS = 3;
+
+/**
+ * Settles once: retries transient errors (settle is idempotent) and accepts a late settle that the
+ * ledger charged after the lease expired (`RESERVATION_CLOSED` with `details.charged`).
+ */
+async function settleOnce(ledger: BudgetLedger, reservation: Reservation, actual: Money): Promise<Settlement> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ledger.settle(reservation.id, actual);
+    } catch (error) {
+      if (RuntimeError.isInstance(error) && error.code === 'RESERVATION_CLOSED' && error.details['charged'] === true) {
+        return { id: reservation.id, reserved: reservation.amount, actual };
+      }
+      if (!(RuntimeError.isInstance(error) && error.isRetryable) || attempt >= SETTLE_ATTEMPTS) throw error;
+    }
+  }
 }

@@ -11,7 +11,13 @@ export interface TokenRates {
   readonly output: bigint;
   readonly cacheRead: bigint;
   readonly cacheWrite: bigint;
+  /** Cache writes with the 1-hour TTL (default: the write rate). */
+  readonly cacheWrite1h: bigint;
   readonly reasoning: bigint;
+  /** The highest rate one input token can cost: max(input, cache write, 1-hour cache write). */
+  readonly inputWorst: bigint;
+  /** The highest rate one output token can cost: max(output, reasoning). */
+  readonly outputWorst: bigint;
 }
 
 const TOKENS_PER_MILLION = 1_000_000n;
@@ -36,13 +42,25 @@ export function ratePerToken(pricePerMTok: number, field: string): bigint {
 export function toTokenRates(pricing: ModelPricing, where = 'pricing'): TokenRates {
   const input = ratePerToken(pricing.inputPerMTok, `${where}.inputPerMTok`);
   const output = ratePerToken(pricing.outputPerMTok, `${where}.outputPerMTok`);
+  const cacheWrite = pricing.cacheWritePerMTok === undefined ? input : ratePerToken(pricing.cacheWritePerMTok, `${where}.cacheWritePerMTok`);
+  const cacheWrite1h =
+    pricing.cacheWrite1hPerMTok === undefined ? cacheWrite : ratePerToken(pricing.cacheWrite1hPerMTok, `${where}.cacheWrite1hPerMTok`);
+  const reasoning = pricing.reasoningPerMTok === undefined ? output : ratePerToken(pricing.reasoningPerMTok, `${where}.reasoningPerMTok`);
+  const cacheRead = pricing.cacheReadPerMTok === undefined ? input : ratePerToken(pricing.cacheReadPerMTok, `${where}.cacheReadPerMTok`);
   return {
     input,
     output,
-    cacheRead: pricing.cacheReadPerMTok === undefined ? input : ratePerToken(pricing.cacheReadPerMTok, `${where}.cacheReadPerMTok`),
-    cacheWrite:
-      pricing.cacheWritePerMTok === undefined ? input : ratePerToken(pricing.cacheWritePerMTok, `${where}.cacheWritePerMTok`),
-    reasoning:
-      pricing.reasoningPerMTok === undefined ? output : ratePerToken(pricing.reasoningPerMTok, `${where}.reasoningPerMTok`),
+    cacheRead,
+    cacheWrite,
+    cacheWrite1h,
+    reasoning,
+    inputWorst: max(input, cacheRead, cacheWrite, cacheWrite1h),
+    outputWorst: max(output, reasoning),
   };
+}
+
+function max(...values: readonly bigint[]): bigint {
+  let found = 0n;
+  for (const value of values) if (value > found) found = value;
+  return found;
 }
