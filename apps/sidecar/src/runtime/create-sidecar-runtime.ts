@@ -40,6 +40,7 @@ import type { ResolvedConfig } from '../config/load-config.js';
 import { createDrainGate } from './drain-gate.js';
 import { createRedisConnection } from './redis-connection.js';
 import { createThrottleTracker } from './throttle-tracker.js';
+import { createBoundedUsageTracker } from './bounded-usage-tracker.js';
 import { timeLlmCalls, type LlmCallTimings } from './llm-call-timer.js';
 import type { DependencyHealth, SidecarRuntime } from './sidecar-runtime.js';
 
@@ -192,6 +193,7 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
   const policy = throttles.wrap(createPolicyEnforcer({ catalog, resolver, rateLimiter }));
   const store = createStore(config);
   const runtime = createRuntime({
+    usage: createBoundedUsageTracker(),
     catalog,
     estimator,
     costs: calculator,

@@ -57,7 +57,7 @@ export interface SidecarRuntime {
   readonly estimator: TokenEstimator;
   /** Prices. */
   readonly calculator: CostCalculator;
-  /** Usage and cost of every call, by run, task, model and tier (this process's calls). */
+  /** Usage and cost of the calls of this process's most recent runs (1,000), by run, task, model and tier. */
   readonly usage: UsageTracker;
   /** Per-tenant request limits of the tiers. */
   readonly rateLimiter: RateLimiter;
