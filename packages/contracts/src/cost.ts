@@ -7,6 +7,7 @@
 import type { ReservationId, RunId, TaskId } from './ids.js';
 import type { Message, ToolDefinition } from './message.js';
 import type { ModelInfo, ModelRole, TaskTier } from './model.js';
+import type { ResultSource } from './llm.js';
 import type { Money } from './money.js';
 import type { Usage } from './usage.js';
 
@@ -228,6 +229,12 @@ export interface UsageRecord {
   readonly usage: Usage;
   /** Exact cost. */
   readonly cost: Money;
+  /**
+   * Where an LLM result came from. A `dedup` or `cache` result was billed by another call: it is
+   * counted in `dedupedCalls` and adds no tokens and no cost to totals.
+   * @defaultValue `'provider'`
+   */
+  readonly source?: ResultSource;
 }
 
 /**
@@ -239,8 +246,10 @@ export interface UsageTotals {
   readonly usage: Usage;
   /** Summed cost. */
   readonly cost: Money;
-  /** Number of calls. */
+  /** Number of billed calls (provider results and tool calls). */
   readonly calls: number;
+  /** Results served by deduplication or a cache (not billed); absent when there were none. */
+  readonly dedupedCalls?: number;
 }
 
 /**

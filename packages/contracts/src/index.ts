@@ -26,6 +26,7 @@ export {
   formatUsd,
   money,
   MONEY_UNITS_PER_USD,
+  moneyToDecimalString,
   moneyToUsd,
   multiplyMoney,
   subtractMoney,

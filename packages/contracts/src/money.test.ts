@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { addMoney, formatUsd, money, MONEY_UNITS_PER_USD, moneyToUsd, multiplyMoney, subtractMoney, usd, ZERO_MONEY } from './money.js';
+import { addMoney, formatUsd, money, MONEY_UNITS_PER_USD, moneyToDecimalString, moneyToUsd, multiplyMoney, subtractMoney, usd, ZERO_MONEY } from './money.js';
 import { ValidationError } from './errors.js';
 
 describe('usd', () => {
@@ -70,5 +70,25 @@ describe('formatting', () => {
     expect(moneyToUsd(usd('0.0000000375'))).toBe(0.000000038);
     expect(moneyToUsd(usd('-2.5'))).toBe(-2.5);
     expect(moneyToUsd(ZERO_MONEY)).toBe(0);
+  });
+});
+
+describe('moneyToDecimalString', () => {
+  it('is exact where the number form is not (above ≈ $9M at 1e-9)', () => {
+    const large = usd('100000000.000000001');
+    expect(moneyToUsd(large)).toBe(100000000);
+    expect(moneyToDecimalString(large)).toBe('100000000.000000001');
+    expect(moneyToDecimalString(money(1n))).toBe('0.000000000000001');
+    expect(moneyToDecimalString(usd('-2.5'))).toBe('-2.5');
+    expect(moneyToDecimalString(usd(12))).toBe('12');
+    expect(moneyToDecimalString(ZERO_MONEY)).toBe('0');
+  });
+
+  it('property: round-trips through usd() for any amount', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }), (units) => {
+        expect(usd(moneyToDecimalString(money(units)))).toBe(units);
+      }),
+    );
   });
 });

@@ -83,6 +83,11 @@ export function usd(amount: number | string): Money {
 
 /**
  * Converts {@link Money} to a USD number rounded half away from zero to 1e-9 (the HTTP precision).
+ *
+ * @remarks
+ * Lossy: a double holds about 15.9 significant digits, so at 1e-9 precision amounts from about
+ * $9,007,199 (2^53 nano-dollars) up lose their last digits (`100000000.000000001` → `100000000`).
+ * Use {@link moneyToDecimalString} where the exact value matters (totals, reports, logs).
  * @public
  */
 export function moneyToUsd(amount: Money): number {
@@ -93,6 +98,20 @@ export function moneyToUsd(amount: Money): number {
   const nanoDollars = (magnitude + nanoUnits / 2n) / nanoUnits;
   const dollars = Number(nanoDollars) / 1e9;
   return negative ? -dollars : dollars;
+}
+
+/**
+ * The exact USD value of {@link Money} as a decimal string, without trailing zeros: never lossy.
+ * @example `moneyToDecimalString(usd('100000000.000000001')) === '100000000.000000001'`
+ * @public
+ */
+export function moneyToDecimalString(amount: Money): string {
+  const value: bigint = amount;
+  const negative = value < 0n;
+  const magnitude = negative ? -value : value;
+  const whole = magnitude / MONEY_UNITS_PER_USD;
+  const fraction = (magnitude % MONEY_UNITS_PER_USD).toString().padStart(15, '0').replace(/0+$/, '');
+  return `${negative ? '-' : ''}${whole}${fraction === '' ? '' : `.${fraction}`}`;
 }
 
 /**
