@@ -2,10 +2,11 @@
  * Plain-text and Markdown renderings of a {@link @runtime/contracts#BillingReport}.
  *
  * @remarks
- * Amounts are shown with a fixed number of decimals (rounded half up); the report object itself
- * stays exact. Not responsible for collecting usage (see {@link createUsageTracker}).
+ * Amounts are shown with a fixed number of decimals (rounded half up) or exactly; a rounded total
+ * is followed by its exact value, and the report object itself stays exact. Not responsible for collecting usage (see {@link createUsageTracker}).
  */
-import { formatUsd } from '@runtime/contracts';
+import { formatUsd, moneyToDecimalString } from '@runtime/contracts';
+import type { Money } from '@runtime/contracts';
 import type { BillingReport, UsageTotals } from '@runtime/contracts';
 
 /**
@@ -15,8 +16,12 @@ import type { BillingReport, UsageTotals } from '@runtime/contracts';
 export interface RenderBillingReportOptions {
   /** Output format. */
   readonly format: 'text' | 'markdown';
-  /** Decimals of USD amounts. @defaultValue 6 */
-  readonly decimals?: number;
+  /**
+   * Decimals of USD amounts, or `'exact'` for every amount to the femto-dollar. With a number of
+   * decimals, a total that rounding changed is followed by its exact value.
+   * @defaultValue 6
+   */
+  readonly decimals?: number | 'exact';
   /** Report title. @defaultValue `'Billing report'` */
   readonly title?: string;
 }
@@ -32,7 +37,13 @@ const SECTIONS = [
 
 const HEADER = ['', 'calls', 'input', 'cached', 'output', 'reasoning', 'cost'] as const;
 
-function row(name: string, totals: UsageTotals, decimals: number): string[] {
+function format(amount: Money, decimals: number | 'exact'): string {
+  if (decimals !== 'exact') return formatUsd(amount, decimals);
+  const exact = moneyToDecimalString(amount);
+  return exact.startsWith('-') ? `-$${exact.slice(1)}` : `$${exact}`;
+}
+
+function row(name: string, totals: UsageTotals, decimals: number | 'exact'): string[] {
   const { usage } = totals;
   return [
     name,
@@ -41,7 +52,7 @@ function row(name: string, totals: UsageTotals, decimals: number): string[] {
     String(usage.cacheReadTokens + usage.cacheWriteTokens),
     String(usage.outputTokens),
     String(usage.reasoningTokens),
-    formatUsd(totals.cost, decimals),
+    format(totals.cost, decimals),
   ];
 }
 
@@ -62,6 +73,23 @@ function textTable(rows: readonly string[][]): string[] {
   );
 }
 
+/** The exact total after a rounded one, when rounding changed it. */
+function exactSuffix(amount: Money, decimals: number | 'exact'): string {
+  if (decimals === 'exact') return '';
+  const exact = format(amount, 'exact');
+  const rounded = format(amount, decimals);
+  return usdOf(rounded) === usdOf(exact) ? '' : ` (exact: ${exact})`;
+}
+
+/** A formatted amount without trailing zeros, for comparison. */
+function usdOf(text: string): string {
+  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+}
+
+function dedupedSuffix(totals: UsageTotals): string {
+  return totals.dedupedCalls === undefined ? '' : `, ${totals.dedupedCalls} served by dedup/cache (not billed)`;
+}
+
 /**
  * Renders a billing report as plain text or Markdown: the total, then one table per breakdown.
  *
@@ -79,7 +107,7 @@ export function renderBillingReport(report: BillingReport, options: RenderBillin
   const lines: string[] = [
     markdown ? `# ${title}` : title,
     '',
-    `Total: ${formatUsd(report.total.cost, decimals)} over ${report.total.calls} call(s)`,
+    `Total: ${format(report.total.cost, decimals)} over ${report.total.calls} call(s)${exactSuffix(report.total.cost, decimals)}${dedupedSuffix(report.total)}`,
     '',
   ];
   lines.push(...table([[...HEADER], row('total', report.total, decimals)]));

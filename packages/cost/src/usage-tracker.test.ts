@@ -100,6 +100,36 @@ describe('createUsageTracker and renderBillingReport', () => {
     );
   });
 
+  it('counts a deduplicated or cached result as a call that cost nothing and adds no tokens: totals equal what providers billed', () => {
+    const calculator = createCostCalculator({ catalog: createModelCatalog() });
+    const tracker = createUsageTracker({ calculator });
+    const usage = { inputTokens: 10, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+    const paid = tracker.recordCall({ runId: 'r1', taskId: 'a', model: 'gpt-4o', usage });
+    tracker.record({ runId: 'r1', taskId: 'b', model: 'gpt-4o', usage, cost: money(0n), source: 'dedup' });
+    tracker.recordCall({ runId: 'r1', taskId: 'c', model: 'gpt-4o', usage, source: 'cache' });
+    const report = tracker.report();
+    expect(report.total).toEqual({ usage, cost: paid.cost, calls: 1, dedupedCalls: 2 });
+    expect(report.byModel['gpt-4o']).toEqual({ usage, cost: paid.cost, calls: 1, dedupedCalls: 2 });
+    expect(report.byTask['r1/b']).toEqual({ usage: EMPTY_USAGE, cost: 0n, calls: 0, dedupedCalls: 1 });
+    expect(tracker.records().map((record) => record.source ?? 'provider')).toEqual(['provider', 'dedup', 'cache']);
+    // Without deduplicated calls the totals keep their old shape.
+    expect(seeded().report().total).not.toHaveProperty('dedupedCalls');
+  });
+
+  it('accepts estimated usage (the estimated flag is not a count)', () => {
+    const tracker = createUsageTracker();
+    tracker.record({ runId: 'r', usage: { ...EMPTY_USAGE, outputTokens: 3, estimated: true }, cost: money(5n) });
+    expect(tracker.totals().usage).toEqual({ ...EMPTY_USAGE, outputTokens: 3, estimated: true });
+  });
+
+  it('renders exact totals on request (decimals: exact), never rounding a large total', () => {
+    const tracker = createUsageTracker();
+    tracker.record({ runId: 'r', usage: EMPTY_USAGE, cost: usd('100000000.000000001') });
+    const text = renderBillingReport(tracker.report(), { format: 'text', decimals: 'exact' });
+    expect(text).toContain('Total: $100000000.000000001 over 1 call(s)');
+    expect(renderBillingReport(tracker.report(), { format: 'text' })).toContain('Total: $100000000.000000 over 1 call(s) (exact: $100000000.000000001)');
+  });
+
   it('refuses malformed records without recording them', () => {
     const tracker = createUsageTracker();
     const bad = [

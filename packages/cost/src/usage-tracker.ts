@@ -5,13 +5,16 @@
  * Records are priced before they arrive (or priced here through a {@link @runtime/contracts#CostCalculator} and tool
  * prices). Every breakdown partitions the records, so its entries add up exactly to the total;
  * LLM calls (no `tool`) appear in `byModel`, tool calls in `byTool`, and together they make the
- * total. Not responsible for enforcing budgets (see {@link createBudgetLedger}).
+ * total. A record whose `source` is `dedup` or `cache` was billed by another call: it counts in
+ * `dedupedCalls` and adds no tokens and no cost, so totals equal what providers billed. Not
+ * responsible for enforcing budgets (see {@link createBudgetLedger}).
  */
 import { EMPTY_USAGE, addUsage, money } from '@runtime/contracts';
 import type {
   BillingReport,
   CostCalculator,
   Money,
+  ResultSource,
   TaskTier,
   Usage,
   UsageFilter,
@@ -49,6 +52,8 @@ export interface LlmCallUsage {
   readonly tier?: TaskTier;
   /** Free-form phase. */
   readonly phase?: string;
+  /** Where the result came from (`LlmResult.source`); `dedup` and `cache` results cost nothing. @defaultValue `'provider'` */
+  readonly source?: ResultSource;
 }
 
 /**
@@ -91,6 +96,13 @@ interface Accumulator {
   usage: Usage;
   cost: bigint;
   calls: number;
+  deduped: number;
+}
+
+const COUNT_FIELDS = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens', 'cacheWrite1hTokens'] as const;
+
+function isBilled(record: UsageRecord): boolean {
+  return record.source === undefined || record.source === 'provider';
 }
 
 function checkRecord(record: UsageRecord): void {
@@ -99,26 +111,42 @@ function checkRecord(record: UsageRecord): void {
   if (typeof record.cost !== 'bigint' || record.cost < 0n) throw invalid('record.cost', 'must be Money (a bigint ≥ 0)', { value: String(record.cost) });
   const usage = record.usage as Usage | undefined;
   if (typeof usage !== 'object') throw invalid('record.usage', 'must be a Usage object');
-  for (const [field, value] of Object.entries(usage)) {
+  for (const field of COUNT_FIELDS) {
+    const value = usage[field];
+    if (value === undefined && field === 'cacheWrite1hTokens') continue;
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
       throw invalid(`record.usage.${field}`, 'must be an integer ≥ 0', { value: String(value) });
     }
+  }
+  const source: unknown = record.source;
+  if (source !== undefined && source !== 'provider' && source !== 'dedup' && source !== 'cache') {
+    throw invalid('record.source', "must be 'provider', 'dedup' or 'cache'", { value: typeof source === 'string' ? source : typeof source });
   }
 }
 
 function add(map: Map<string, Accumulator>, key: string, record: UsageRecord): void {
   let entry = map.get(key);
-  if (entry === undefined) map.set(key, (entry = { usage: EMPTY_USAGE, cost: 0n, calls: 0 }));
+  if (entry === undefined) map.set(key, (entry = { usage: EMPTY_USAGE, cost: 0n, calls: 0, deduped: 0 }));
+  if (!isBilled(record)) {
+    entry.deduped += 1;
+    return;
+  }
   entry.usage = addUsage(entry.usage, record.usage);
   entry.cost += record.cost;
   entry.calls += 1;
+}
+
+function totalsOf(entry: Accumulator | undefined): UsageTotals {
+  if (entry === undefined) return Object.freeze({ usage: EMPTY_USAGE, cost: money(0n), calls: 0 });
+  const totals = { usage: entry.usage, cost: money(entry.cost), calls: entry.calls };
+  return Object.freeze(entry.deduped === 0 ? totals : { ...totals, dedupedCalls: entry.deduped });
 }
 
 function freeze(map: Map<string, Accumulator>): Readonly<Record<string, UsageTotals>> {
   const result: Record<string, UsageTotals> = {};
   for (const key of [...map.keys()].sort()) {
     const entry = map.get(key);
-    if (entry !== undefined) result[key] = Object.freeze({ usage: entry.usage, cost: money(entry.cost), calls: entry.calls });
+    if (entry !== undefined) result[key] = totalsOf(entry);
   }
   return Object.freeze(result);
 }
@@ -163,7 +191,7 @@ export function createUsageTracker(options: UsageTrackerOptions = {}): CostUsage
     }
     const sum = total.get('total');
     return Object.freeze({
-      total: Object.freeze({ usage: sum?.usage ?? EMPTY_USAGE, cost: money(sum?.cost ?? 0n), calls: sum?.calls ?? 0 }),
+      total: totalsOf(sum),
       byRun: freeze(byRun),
       byTask: freeze(byTask),
       byModel: freeze(byModel),
@@ -183,11 +211,13 @@ export function createUsageTracker(options: UsageTrackerOptions = {}): CostUsage
     records: (filter) => [...select(filter)],
     recordCall: (call) => {
       if (options.calculator === undefined) throw invalid('calculator', 'recordCall needs a calculator in createUsageTracker options');
+      const billed = call.source === undefined || call.source === 'provider';
       const entry: UsageRecord = {
         runId: call.runId,
         model: call.model,
         usage: call.usage,
-        cost: options.calculator.cost(call.model, call.usage),
+        cost: billed ? options.calculator.cost(call.model, call.usage) : money(0n),
+        ...optional('source', call.source),
         ...optional('taskId', call.taskId),
         ...optional('tier', call.tier),
         ...optional('phase', call.phase),
