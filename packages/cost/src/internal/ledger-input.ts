@@ -2,7 +2,7 @@
  * Input checks shared by the in-memory and Redis ledgers, so both refuse the same inputs with the
  * same errors before touching any state.
  */
-import { moneyToUsd } from '@runtime/contracts';
+import { moneyToDecimalString, moneyToUsd } from '@runtime/contracts';
 import type { BudgetExceededDetails, Money, ReserveOptions } from '@runtime/contracts';
 import { budgetError, invalid } from './errors.js';
 
@@ -85,6 +85,8 @@ export function checkReserveOptions(options: ReserveOptions | undefined): Checke
   };
 }
 
+const exact = (amount: bigint): string => moneyToDecimalString(amount as Money);
+
 /** `BUDGET_EXCEEDED` with {@link BudgetExceededDetails} plus exact femto-dollar strings. */
 export function budgetExceeded(scope: string, limit: bigint, spent: bigint, reserved: bigint, requested: bigint): Error {
   const details: BudgetExceededDetails & Record<string, unknown> = {
@@ -100,7 +102,8 @@ export function budgetExceeded(scope: string, limit: bigint, spent: bigint, rese
   };
   return budgetError(
     'BUDGET_EXCEEDED',
-    `Budget of scope ${JSON.stringify(scope)} exceeded: ${details.requestedUsd} USD requested with ${details.spentUsd} spent and ${details.reservedUsd} reserved of ${details.limitUsd}.`,
+    // Exact decimals in the message: the number fields are lossy above ≈ $9M.
+    `Budget of scope ${JSON.stringify(scope)} exceeded: ${exact(requested)} USD requested with ${exact(spent)} spent and ${exact(reserved)} reserved of ${exact(limit)}.`,
     details,
   );
 }
