@@ -40,6 +40,7 @@ import {
   type StartRunOptions,
   type TaskRecord,
   type TaskSpec,
+  type TaskState,
 } from '@runtime/contracts';
 import { createDependencyResolver } from './dependency-resolver.js';
 import { MAX_TIMER_DELAY_MS } from './internal/deadline-timer.js';
@@ -222,7 +223,6 @@ class RunOrchestrator implements DurableOrchestrator {
     });
     const scheduler = new DagScheduler();
     scheduler.add(dag);
-    const journal = this.#journal(runId, 0, lease);
     const events: RuntimeEventInput[] = [{ type: 'run.started', tasks: tasks.length }];
     const byId = new Map(tasks.map((task) => [task.id, task]));
     for (const id of dag.roots) {
@@ -230,6 +230,7 @@ class RunOrchestrator implements DurableOrchestrator {
       task.state = 'ready';
       events.push({ type: 'task.ready', taskId: id });
     }
+    const journal = this.#journal(runId, 0, lease, pendingIds(tasks));
     await ledger.setLimit(runScope(runId), budgetLimit ?? null);
     const numbered = journal.number(events, now);
     try {
@@ -263,10 +264,11 @@ class RunOrchestrator implements DurableOrchestrator {
     return this.#viewOf(existing.id);
   }
 
-  #journal(runId: RunId, lastSeq: number, lease: RunLease): RunJournal {
+  #journal(runId: RunId, lastSeq: number, lease: RunLease, storedPending: Iterable<string>): RunJournal {
     let loop: RunLoop | undefined;
     const journal = new RunJournal({
       runId,
+      storedPending,
       store: this.#options.store,
       clock: this.#clock,
       lastSeq,
@@ -638,7 +640,7 @@ class RunOrchestrator implements DurableOrchestrator {
       const journaled = records[task.index];
       if (journaled !== undefined && (journaled.state !== task.state || journaled.reservationId !== undefined)) changed.push(taskRecord(runId, task));
     }
-    const journal = this.#journal(runId, record.lastSeq, lease);
+    const journal = this.#journal(runId, record.lastSeq, lease, pendingIds(records));
     if (changed.length > 0) await journal.commit(undefined, changed, []);
     return this.#loop({ record: { ...record, owner: this.#owner, lease }, tasks, dag, scheduler, journal }, lease);
   }
@@ -705,6 +707,11 @@ class RunOrchestrator implements DurableOrchestrator {
     if (run === undefined) throw notFound(runId);
     return run;
   }
+}
+
+/** Ids of the tasks in state `pending`. */
+function* pendingIds(tasks: Iterable<{ readonly id: string; readonly state: TaskState }>): Generator<string> {
+  for (const task of tasks) if (task.state === 'pending') yield task.id;
 }
 
 function owned(runId: RunId, lease: RunLease | undefined): RunStateError {

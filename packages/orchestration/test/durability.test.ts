@@ -261,6 +261,35 @@ describe('owned runs (leases)', () => {
     expect(events.filter((event) => event.type === 'run.completed')).toHaveLength(1);
   });
 
+  it('a dependent turned ready is journaled by its task.ready event, not a task record; a successor recomputes it and runs it once', async () => {
+    const store = createMemoryRunStore();
+    const hanging = createScriptedLlm({ latency: (id) => (id === 'a' ? 0 : Number.POSITIVE_INFINITY) });
+    const first = harness(hanging, { owner: 'first', store });
+    const started = await first.orchestrator.start({ tasks: [task('a'), task('x', ['a']), task('b', ['a'])], policy: { maxParallelism: 1 } });
+    await vi.waitFor(() => expect((hanging.calls.get('x') ?? 0) + (hanging.calls.get('b') ?? 0)).toBe(1));
+    const waiting = hanging.calls.has('x') ? 'b' : 'x';
+    await vi.waitFor(async () => expect((await store.getTasks(started.id)).filter((t) => t.state === 'running')).toHaveLength(1));
+    expect((await first.orchestrator.get(started.id))?.tasks.find((t) => t.id === waiting)?.state).toBe('ready');
+    const stored = await store.getTasks(started.id);
+    expect(stored.find((t) => t.id === waiting)).toMatchObject({ state: 'pending', attempts: 0 });
+    const events = await store.readEvents(started.id);
+    expect(events.filter((event) => event.type === 'task.ready' && event.taskId === waiting)).toHaveLength(1);
+    await first.orchestrator.close();
+    const llm = createScriptedLlm();
+    const successor = harness(llm, { owner: 'successor', store });
+    expect((await successor.orchestrator.resumeAll()).resumed).toEqual([started.id]);
+    const run = await successor.orchestrator.wait(started.id);
+    expect(run.tasks.map((t) => [t.id, t.state])).toEqual([
+      ['a', 'completed'],
+      ['x', 'completed'],
+      ['b', 'completed'],
+    ]);
+    expect(Object.fromEntries(llm.calls)).toEqual({ x: 1, b: 1 });
+    const journal = await store.readEvents(started.id);
+    expect(journal.map((event) => event.seq)).toEqual(journal.map((_, index) => index + 1));
+    expect(journal.filter((event) => event.type === 'task.completed').map((event) => (event.type === 'task.completed' ? event.taskId : '')).sort()).toEqual(['a', 'b', 'x']);
+  });
+
   it('wait and events on a run nobody runs end instead of polling forever', async () => {
     const store = createMemoryRunStore();
     const hanging = createScriptedLlm({ latency: () => Number.POSITIVE_INFINITY });

@@ -109,6 +109,8 @@ export interface RunJournalInit {
   readonly onFailure?: (error: Error) => void;
   /** Called after each write attempt: whether the store took it (the orchestrator's health probe). */
   readonly onWrite?: (error: Error | undefined) => void;
+  /** Tasks the store holds as `pending` right now (see {@link RunJournal.commit} on `ready` records). */
+  readonly storedPending?: Iterable<string>;
 }
 
 export class RunJournal {
@@ -131,6 +133,8 @@ export class RunJournal {
   #sealed: Error | undefined;
   /** The first write that failed for good; later commits fail with it too. */
   failure: Error | undefined;
+  /** Tasks whose stored record is `pending` (as of the commits queued so far). */
+  readonly #storedPending: Set<string>;
 
   constructor(init: RunJournalInit) {
     this.#runId = init.runId;
@@ -142,6 +146,7 @@ export class RunJournal {
     this.#retry = init.retry ?? DEFAULT_STORE_RETRY;
     this.#onFailure = init.onFailure;
     this.#onWrite = init.onWrite;
+    this.#storedPending = new Set(init.storedPending);
   }
 
   get seq(): number {
@@ -178,6 +183,11 @@ export class RunJournal {
    * Group commit: commits issued while a write is in flight (or in the same microtask turn) are
    * merged into the next store commit — still one atomic write, in order, before any of their
    * callers go on. Fewer, larger writes are what keep the journal cheap per task.
+   *
+   * A task record that only turns a stored `pending` task `ready` is not written (its `task.ready`
+   * event is): a pending task's fields do not change until it starts, and resume recomputes
+   * readiness from the dependencies, so the stored `pending` rebuilds the same task. This saves
+   * one of the three task-record writes of every task that is not a root.
    */
   commit(run: RunFields | undefined, tasks: readonly TaskRecord[], events: readonly RuntimeEventInput[]): Promise<void> {
     if (this.#sealed !== undefined) return Promise.reject(this.#sealed);
@@ -189,7 +199,12 @@ export class RunJournal {
       if (this.#writing === undefined) queueMicrotask(() => this.#flush());
     }
     if (run !== undefined) batch.run = { ...batch.run, ...run, updatedAt: at };
-    for (const task of tasks) batch.tasks.set(task.id, task);
+    for (const task of tasks) {
+      if (task.state === 'ready' && this.#storedPending.has(task.id)) continue;
+      batch.tasks.set(task.id, task);
+      if (task.state === 'pending') this.#storedPending.add(task.id);
+      else this.#storedPending.delete(task.id);
+    }
     for (const event of events) {
       // Callers pass fresh literals that nothing else holds, so they are numbered in place rather
       // than copied (a copy per event is a measurable share of a task's cost).
