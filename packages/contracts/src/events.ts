@@ -8,8 +8,9 @@
  */
 import type { ErrorInfo } from './errors.js';
 import type { RunId, TaskId } from './ids.js';
-import type { CompactionStrategy } from './run.js';
-import type { UsageView } from './usage.js';
+import type { ResultSource } from './llm.js';
+import type { CompactionStrategy, TaskWaiting } from './run.js';
+import type { UsageAdjustment, UsageView } from './usage.js';
 
 /**
  * Fields of every event.
@@ -104,6 +105,41 @@ export interface TaskCompletedEvent extends RuntimeEventBase {
   readonly usage: UsageView;
   /** Cost of the task in USD. */
   readonly costUsd: number;
+  /** `dedup` or `cache` when the result was not a billed provider call (it cost nothing). */
+  readonly source?: ResultSource;
+  /** Changes made to impossible provider-reported usage before it was charged (`details.usageAdjusted`). */
+  readonly usageAdjusted?: readonly UsageAdjustment[];
+}
+
+/**
+ * A task holds its slot without running: its budget does not fit beside other tasks' open
+ * reservations (`budget`), a rate rule holds it (`rateLimit`), or it waits for an answer (`input`).
+ * @public
+ */
+export interface TaskWaitingEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'task.waiting';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** Why. */
+  readonly reason: TaskWaiting['reason'];
+  /** The amounts (budget) or the rule (rate limit). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A rate-limit rule holds a task for `retryAfterMs` before it is asked again.
+ * @public
+ */
+export interface TaskThrottledEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'task.throttled';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** The rule that refused (`rpm`, `rph`, `tpm` …). */
+  readonly rule: string;
+  /** The wait before the next check. */
+  readonly retryAfterMs: number;
 }
 
 /**
@@ -189,6 +225,24 @@ export interface BudgetReleasedEvent extends RuntimeEventBase {
   readonly reservationId: string;
   /** Amount returned. */
   readonly amountUsd: number;
+}
+
+/**
+ * A call cost more than the worst case reserved for it. The actual cost is charged in full (money
+ * spent is never dropped); when that pushes spent + reserved over the limit no new work is admitted.
+ * @public
+ */
+export interface BudgetOverrunEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'budget.overrun';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** The ledger reservation. */
+  readonly reservationId: string;
+  /** The amount that had been reserved. */
+  readonly reservedUsd: number;
+  /** The actual cost charged. */
+  readonly actualUsd: number;
 }
 
 /**
@@ -323,6 +377,9 @@ export type RuntimeEvent =
   | BudgetSettledEvent
   | BudgetReleasedEvent
   | BudgetExceededEvent
+  | BudgetOverrunEvent
+  | TaskWaitingEvent
+  | TaskThrottledEvent
   | ContextCompactedEvent
   | ProviderCircuitEvent
   | ProviderDeduplicatedEvent
@@ -372,6 +429,9 @@ export const RUNTIME_EVENT_TYPES: readonly RuntimeEventType[] = [
   'context.compacted',
   'provider.circuit',
   'provider.deduplicated',
+  'budget.overrun',
+  'task.waiting',
+  'task.throttled',
   'run.completed',
   'run.failed',
   'run.aborted',

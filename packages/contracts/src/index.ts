@@ -76,11 +76,13 @@ export {
   type TaskSpecBase,
   type TaskState,
   type TaskView,
+  type TaskWaiting,
 } from './run.js';
 export {
   RUNTIME_EVENT_TYPES,
   TERMINAL_EVENT_TYPES,
   type BudgetExceededEvent,
+  type BudgetOverrunEvent,
   type BudgetReleasedEvent,
   type BudgetReservedEvent,
   type BudgetSettledEvent,
@@ -98,6 +100,8 @@ export {
   type RuntimeEventOf,
   type RuntimeEventType,
   type SkipReason,
+  type TaskThrottledEvent,
+  type TaskWaitingEvent,
   type TaskAddedEvent,
   type TaskCompletedEvent,
   type TaskFailedEvent,

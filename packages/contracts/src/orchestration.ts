@@ -9,8 +9,9 @@ import type { ErrorInfo } from './errors.js';
 import type { RuntimeEvent } from './events.js';
 import type { ReservationId, RunId, TaskId } from './ids.js';
 import type { Money } from './money.js';
-import type { Dag, Run, RunSpec, RunState, TaskSpec, TaskState } from './run.js';
-import type { Usage } from './usage.js';
+import type { ResultSource } from './llm.js';
+import type { Dag, Run, RunSpec, RunState, TaskSpec, TaskState, TaskWaiting } from './run.js';
+import type { Usage, UsageAdjustment } from './usage.js';
 
 /**
  * Validates task graphs.
@@ -231,6 +232,12 @@ export interface TaskRecord {
   readonly startedAt?: string;
   /** ISO-8601. */
   readonly endedAt?: string;
+  /** Why it waits, while `state` is `waiting`. */
+  readonly waiting?: TaskWaiting;
+  /** `dedup` or `cache` when its result was not a billed provider call. */
+  readonly source?: ResultSource;
+  /** Changes made to impossible provider-reported usage before it was charged. */
+  readonly usageAdjusted?: readonly UsageAdjustment[];
 }
 
 /**

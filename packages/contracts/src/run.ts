@@ -9,7 +9,8 @@ import type { ErrorInfo } from './errors.js';
 import type { RunId, TaskId } from './ids.js';
 import type { WireMessage } from './message.js';
 import type { TaskTier } from './model.js';
-import type { UsageView } from './usage.js';
+import type { ResultSource } from './llm.js';
+import type { UsageAdjustment, UsageView } from './usage.js';
 
 /**
  * String-to-string metadata attached by the caller and returned untouched.
@@ -171,7 +172,23 @@ export type RunState = 'pending' | 'running' | 'completed' | 'failed' | 'aborted
  * States of a task.
  * @public
  */
-export type TaskState = 'pending' | 'ready' | 'running' | 'completed' | 'failed' | 'skipped';
+export type TaskState = 'pending' | 'ready' | 'running' | 'waiting' | 'completed' | 'failed' | 'skipped';
+
+/**
+ * Why a task in state `waiting` waits (HTTP-API.md v1.1 `TaskView.waiting`).
+ * @public
+ */
+export interface TaskWaiting {
+  /**
+   * `budget`: its worst case fits the limit but not beside other tasks' open reservations;
+   * `rateLimit`: a rate rule holds it; `input`: it waits for a human answer.
+   */
+  readonly reason: 'budget' | 'rateLimit' | 'input';
+  /** ISO-8601 time the wait is expected to end, when known. */
+  readonly until?: string;
+  /** The amounts (budget) or the rule, limit and wait (rate limit). */
+  readonly details: Readonly<Record<string, unknown>>;
+}
 
 /**
  * Run states that never change again.
@@ -210,6 +227,18 @@ export interface Task {
   readonly startedAt?: string;
   /** ISO-8601 time it reached a terminal state. */
   readonly endedAt?: string;
+  /** Why it waits, while `state` is `waiting`. */
+  readonly waiting?: TaskWaiting;
+  /**
+   * Where its result came from when not from a billed provider call: `dedup` or `cache` results cost
+   * nothing and add no tokens. Absent for a provider answer.
+   */
+  readonly source?: ResultSource;
+  /**
+   * The changes made to provider-reported usage that broke the usage rules (subsets larger than their
+   * totals, invalid counts) before it was priced and charged; absent when none.
+   */
+  readonly usageAdjusted?: readonly UsageAdjustment[];
 }
 
 /**

@@ -21,7 +21,7 @@ interface Entry {
 }
 
 function emptyCounts(): Record<TaskState, number> {
-  return { pending: 0, ready: 0, running: 0, completed: 0, failed: 0, skipped: 0 };
+  return { pending: 0, ready: 0, running: 0, waiting: 0, completed: 0, failed: 0, skipped: 0 };
 }
 
 /**

@@ -7,6 +7,12 @@ import { isoTimestampSchema, nonNegativeIntSchema, positiveIntSchema, runIdSchem
 import { errorInfoSchema, usageViewSchema } from './wire.js';
 
 const base = { runId: runIdSchema, seq: positiveIntSchema, at: isoTimestampSchema };
+const usageAdjustmentSchema = z.strictObject({
+  field: z.enum(['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens', 'cacheWrite1hTokens']),
+  reported: z.string(),
+  used: nonNegativeIntSchema,
+  reason: z.enum(['invalid', 'fractional', 'subset']),
+});
 const circuitStateSchema = z.enum(['closed', 'open', 'halfOpen']);
 
 /**
@@ -33,6 +39,8 @@ export const runtimeEventSchema: z.ZodType<RuntimeEvent> = z.discriminatedUnion(
     attempt: positiveIntSchema,
     usage: usageViewSchema,
     costUsd: usdAmountSchema,
+    source: z.enum(['provider', 'dedup', 'cache']).exactOptional(),
+    usageAdjusted: z.array(usageAdjustmentSchema).readonly().exactOptional(),
   }),
   z.strictObject({
     ...base,
@@ -100,6 +108,22 @@ export const runtimeEventSchema: z.ZodType<RuntimeEvent> = z.discriminatedUnion(
     to: circuitStateSchema,
   }),
   z.strictObject({ ...base, type: z.literal('provider.deduplicated'), taskId: taskIdSchema, model: z.string() }),
+  z.strictObject({
+    ...base,
+    type: z.literal('budget.overrun'),
+    taskId: taskIdSchema,
+    reservationId: z.string(),
+    reservedUsd: usdAmountSchema,
+    actualUsd: usdAmountSchema,
+  }),
+  z.strictObject({
+    ...base,
+    type: z.literal('task.waiting'),
+    taskId: taskIdSchema,
+    reason: z.enum(['budget', 'rateLimit', 'input']),
+    details: z.record(z.string(), z.unknown()).exactOptional(),
+  }),
+  z.strictObject({ ...base, type: z.literal('task.throttled'), taskId: taskIdSchema, rule: z.string(), retryAfterMs: nonNegativeIntSchema }),
   z.strictObject({ ...base, type: z.literal('run.completed'), usage: usageViewSchema }),
   z.strictObject({ ...base, type: z.literal('run.failed'), error: errorInfoSchema, usage: usageViewSchema }),
   z.strictObject({ ...base, type: z.literal('run.aborted'), reason: z.string().exactOptional(), usage: usageViewSchema }),

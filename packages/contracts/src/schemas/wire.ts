@@ -189,7 +189,7 @@ export const errorBodySchema: z.ZodType<ErrorBody> = z.strictObject({ error: err
  */
 export const taskViewSchema: z.ZodType<Task> = z.strictObject({
   id: taskIdSchema,
-  state: z.enum(['pending', 'ready', 'running', 'completed', 'failed', 'skipped']),
+  state: z.enum(['pending', 'ready', 'running', 'waiting', 'completed', 'failed', 'skipped']),
   deps: z.array(taskIdSchema),
   model: z.string(),
   attempts: nonNegativeIntSchema,
@@ -198,6 +198,21 @@ export const taskViewSchema: z.ZodType<Task> = z.strictObject({
   usage: usageViewSchema,
   startedAt: isoTimestampSchema.exactOptional(),
   endedAt: isoTimestampSchema.exactOptional(),
+  waiting: z
+    .strictObject({ reason: z.enum(['budget', 'rateLimit', 'input']), until: isoTimestampSchema.exactOptional(), details: z.record(z.string(), z.unknown()) })
+    .exactOptional(),
+  source: z.enum(['provider', 'dedup', 'cache']).exactOptional(),
+  usageAdjusted: z
+    .array(
+      z.strictObject({
+        field: z.enum(['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens', 'cacheWrite1hTokens']),
+        reported: z.string(),
+        used: nonNegativeIntSchema,
+        reason: z.enum(['invalid', 'fractional', 'subset']),
+      }),
+    )
+    .readonly()
+    .exactOptional(),
 });
 
 /**
@@ -244,6 +259,7 @@ export const modelPricingSchema: z.ZodType<ModelPricing> = z.strictObject({
   outputPerMTok: usdAmountSchema,
   cacheReadPerMTok: usdAmountSchema.exactOptional(),
   cacheWritePerMTok: usdAmountSchema.exactOptional(),
+  cacheWrite1hPerMTok: usdAmountSchema.exactOptional(),
   reasoningPerMTok: usdAmountSchema.exactOptional(),
 });
 
@@ -269,7 +285,15 @@ export const modelCapabilitiesSchema: z.ZodType<ModelCapabilities> = z.strictObj
   reasoning: z.boolean().exactOptional(),
   vision: z.boolean().exactOptional(),
   promptCaching: z.boolean().exactOptional(),
+  outputTokensParam: z.enum(['max_tokens', 'max_completion_tokens']).exactOptional(),
 });
+
+/** Checks the window rules of a model: a context window holds at least one full output. */
+export function refineModelWindow(model: { readonly maxOutputTokens: number; readonly contextWindow?: number | undefined }, context: z.RefinementCtx): void {
+  if (model.contextWindow !== undefined && model.contextWindow < model.maxOutputTokens) {
+    context.addIssue({ code: 'custom', path: ['contextWindow'], message: `must be at least maxOutputTokens (${model.maxOutputTokens})` });
+  }
+}
 
 /**
  * A catalog entry.
@@ -281,11 +305,12 @@ export const modelInfoSchema: z.ZodType<ModelInfo> = z.strictObject({
   providerModel: z.string().min(1).max(256),
   role: modelRoleSchema,
   maxInputTokens: positiveIntSchema,
+  contextWindow: positiveIntSchema.exactOptional(),
   maxOutputTokens: positiveIntSchema,
   pricing: modelPricingSchema,
   encoding: tokenEncodingSchema.exactOptional(),
   capabilities: modelCapabilitiesSchema.exactOptional(),
-});
+}).superRefine(refineModelWindow);
 
 /**
  * `GET /v1/models` response.
