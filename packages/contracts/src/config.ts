@@ -20,6 +20,8 @@ export interface ModelConfig {
   readonly maxInputTokens: number;
   /** Completion cap. */
   readonly maxOutputTokens: number;
+  /** Total context window (prompt + completion) where the provider defines one; ≥ `maxOutputTokens`. */
+  readonly contextWindow?: number;
   /** @defaultValue `'balanced'` */
   readonly role?: ModelRole;
   /** Prices per million tokens. */

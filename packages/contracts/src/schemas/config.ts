@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { ModelCatalogFile, ModelConfig, SidecarConfig, TierOverride, TierPolicy } from '../index.js';
 import { modelIdSchema, positiveIntSchema, usdAmountSchema } from './primitives.js';
-import { modelCapabilitiesSchema, modelPricingSchema, modelRoleSchema, tokenEncodingSchema } from './wire.js';
+import { modelCapabilitiesSchema, modelPricingSchema, modelRoleSchema, refineModelWindow, tokenEncodingSchema } from './wire.js';
 
 /**
  * One model in a config or catalog file (`providerModel` defaults to `id`, `role` to `balanced`).
@@ -17,11 +17,12 @@ export const modelConfigSchema: z.ZodType<ModelConfig> = z.strictObject({
   providerModel: z.string().min(1).max(256).exactOptional(),
   maxInputTokens: positiveIntSchema,
   maxOutputTokens: positiveIntSchema,
+  contextWindow: positiveIntSchema.exactOptional(),
   role: modelRoleSchema.exactOptional(),
   pricing: modelPricingSchema,
   encoding: tokenEncodingSchema.exactOptional(),
   capabilities: modelCapabilitiesSchema.exactOptional(),
-});
+}).superRefine(refineModelWindow);
 
 /**
  * A model catalog file: models to add or override, optional role mapping and default model.
