@@ -68,11 +68,41 @@ describe('createModelCatalog', () => {
 
   it('merges a YAML file over the built-in catalog (new model, overridden price, roles, default)', () => {
     const catalog = createModelCatalog({ files: [fixture('catalog.yaml')] });
-    expect(catalog.get('local-llama')).toMatchObject({ providerModel: 'llama-3.1-8b-instruct', role: 'fast' });
+    expect(catalog.get('local-llama')).toMatchObject({
+      providerModel: 'llama-3.1-8b-instruct',
+      role: 'fast',
+      contextWindow: 131072,
+      capabilities: { outputTokensParam: 'max_tokens' },
+      pricing: { cacheWrite1hPerMTok: 0.04 },
+    });
     expect(catalog.get('gpt-4o-mini').pricing.inputPerMTok).toBe(0.1);
     expect(catalog.forRole('fast').id).toBe('local-llama');
     expect(catalog.defaultModel().id).toBe('local-llama');
     expect(catalog.list().length).toBe(BUILTIN_MODELS.length + 1);
+  });
+
+  it('refuses a context window smaller than the output cap, naming the field and the model', () => {
+    const error = validationError(() =>
+      createModelCatalog({
+        catalogs: [{ models: [{ id: 'tiny', provider: 'openai', maxInputTokens: 100, maxOutputTokens: 200, contextWindow: 150, pricing: { inputPerMTok: 1, outputPerMTok: 1 } }] }],
+      }),
+    );
+    expect(error.details).toMatchObject({ field: 'models[0].contextWindow', model: 'tiny' });
+  });
+
+  it('gives every built-in model a context window ≥ its output cap and ≥ its prompt limit, and OpenAI models max_completion_tokens', () => {
+    for (const model of BUILTIN_MODELS) {
+      expect(model.contextWindow, model.id).toBeGreaterThanOrEqual(model.maxOutputTokens);
+      expect(model.contextWindow, model.id).toBeGreaterThanOrEqual(model.maxInputTokens);
+      if (model.provider === 'openai') expect(model.capabilities?.outputTokensParam, model.id).toBe('max_completion_tokens');
+      if (model.provider === 'anthropic') {
+        // Anthropic: 5-minute writes 1.25×, 1-hour writes 2×, reads 0.1× the input rate.
+        expect(model.pricing.cacheWritePerMTok, model.id).toBeCloseTo(model.pricing.inputPerMTok * 1.25, 9);
+        expect(model.pricing.cacheWrite1hPerMTok, model.id).toBeCloseTo(model.pricing.inputPerMTok * 2, 9);
+        expect(model.pricing.cacheReadPerMTok, model.id).toBeCloseTo(model.pricing.inputPerMTok * 0.1, 9);
+      }
+    }
+    expect(BUILTIN_CATALOG_AS_OF).toBe('2026-12-04');
   });
 
   it('names the field and the model id of a bad catalog file', () => {

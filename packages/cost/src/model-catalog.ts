@@ -42,6 +42,7 @@ function toModelInfo(config: ModelConfig): ModelInfo {
     providerModel: config.providerModel ?? config.id,
     role: config.role ?? 'balanced',
     maxInputTokens: config.maxInputTokens,
+    ...(config.contextWindow === undefined ? {} : { contextWindow: config.contextWindow }),
     maxOutputTokens: config.maxOutputTokens,
     pricing: Object.freeze({ ...config.pricing }),
     ...(config.encoding === undefined ? {} : { encoding: config.encoding }),
