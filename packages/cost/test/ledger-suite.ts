@@ -334,5 +334,58 @@ export function describeLedgerSuite(name: string, options: LedgerSuiteOptions): 
         { numRuns: options.propertyRuns },
       );
     });
+
+    it('property: ids reused at random (resumes, retries, expiries) never hand back a closed hold; every open id holds its amount once', async () => {
+      const step = fc.record({
+        id: fc.constantFrom('run/a/1', 'run/a/2', 'run/b/1'),
+        amount: fc.constantFrom(300n, 600n),
+        action: fc.constantFrom('reserve', 'reserve', 'settle', 'release'),
+        advanceMs: fc.integer({ min: 0, max: 40 }),
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 20 }), async (steps) => {
+          const { ledger, clock } = await nested(options, [money(1000n), null, null]);
+          // The model: what each id is (open with an amount, or closed), and the settled total.
+          const state = new Map<string, { open: boolean; amount: bigint; expiresAt: number }>();
+          let spent = 0n;
+          for (const { id, amount, action, advanceMs } of steps) {
+            clock.advance(advanceMs);
+            const now = clock.now();
+            for (const entry of state.values()) if (entry.open && entry.expiresAt <= now) entry.open = false;
+            const known = state.get(id);
+            const reservationId = asReservationId(id);
+            if (action === 'reserve') {
+              const outcome = await ledger.reserve([TENANT], money(amount), { id: reservationId, leaseMs: 30 }).then(
+                (hold) => ({ hold, code: undefined }),
+                (error: unknown) => ({ hold: undefined, code: BudgetError.isInstance(error) || ValidationError.isInstance(error) ? error.code : String(error) }),
+              );
+              if (known !== undefined && !known.open) {
+                expect(outcome.code).toBe('RESERVATION_CLOSED');
+              } else if (known !== undefined) {
+                expect(outcome.code ?? 'returned').toBe(known.amount === amount ? 'returned' : 'VALIDATION_FAILED');
+              } else {
+                let held = 0n;
+                for (const entry of state.values()) if (entry.open) held += entry.amount;
+                const fits = spent + held + amount <= 1000n;
+                expect(outcome.code ?? 'reserved').toBe(fits ? 'reserved' : 'BUDGET_EXCEEDED');
+                if (fits) state.set(id, { open: true, amount, expiresAt: now + 30 });
+              }
+            } else if (known?.open === true) {
+              if (action === 'settle') {
+                await ledger.settle(reservationId, money(known.amount));
+                spent += known.amount;
+              } else {
+                await ledger.release(reservationId);
+              }
+              known.open = false;
+            }
+            let held = 0n;
+            for (const entry of state.values()) if (entry.open) held += entry.amount;
+            expect(await ledger.snapshot(TENANT)).toMatchObject({ spent: money(spent), reserved: money(held) });
+          }
+        }),
+        { numRuns: options.propertyRuns },
+      );
+    });
   });
 }
