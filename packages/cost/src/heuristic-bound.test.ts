@@ -41,10 +41,15 @@ describe('heuristic token bound (models without a public tokenizer)', () => {
     );
   });
 
-  it('accepts a larger factor (e.g. for a newer tokenizer) and refuses one below 1', () => {
+  it('accepts a larger factor, one per provider, and refuses one below 1', () => {
     const strict = createTokenEstimator({ heuristicFactor: 2 });
     const text = 'hex 0123456789abcdef0123456789abcdef and prose words';
     expect(strict.countText(text, 'claude-opus-4-5')).toBeGreaterThanOrEqual(Math.min(2 * o200k.count(text), utf8Bytes(text)));
     expect(() => createTokenEstimator({ heuristicFactor: 0.9 })).toThrow(/heuristicFactor/);
+    const byProvider = createTokenEstimator({ heuristicFactor: { anthropic: 1.8 } });
+    const hex = '0123456789abcdef'.repeat(64);
+    expect(byProvider.countText(hex, 'claude-haiku-4-5')).toBe(Math.min(Math.ceil(1.8 * o200k.count(hex)), utf8Bytes(hex)));
+    expect(byProvider.countText(hex, 'some-unknown-model')).toBe(Math.min(Math.ceil(DEFAULT_HEURISTIC_FACTOR * o200k.count(hex)), utf8Bytes(hex)));
+    expect(() => createTokenEstimator({ heuristicFactor: { anthropic: 0 } })).toThrow(/heuristicFactor\.anthropic/);
   });
 });

@@ -41,11 +41,13 @@ export interface TokenEstimatorOptions {
   readonly heuristic?: (text: string) => number;
   /**
    * How many times the exact o200k count the default heuristic allows for a tokenizer without a
-   * public encoding (at least 1). Raise it for a tokenizer known to count more (Anthropic says the
-   * Claude Opus 4.7 tokenizer makes up to 1.35× the tokens of the previous one: use ≥ 1.8 there).
+   * public encoding (1 to 16): one factor for every such model, or factors by catalog provider
+   * (`{ anthropic: 1.8 }`; providers not named use {@link DEFAULT_HEURISTIC_FACTOR}). Raise it for a
+   * tokenizer known to count more (Anthropic says Claude 4.7 and later count ≈ 30–35% more than
+   * earlier models: use ≥ 1.8 there).
    * @defaultValue {@link DEFAULT_HEURISTIC_FACTOR}
    */
-  readonly heuristicFactor?: number;
+  readonly heuristicFactor?: number | Readonly<Record<string, number>>;
 }
 
 /**
@@ -95,9 +97,19 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
   const cacheEntries = options.cacheEntries ?? 4096;
   const cacheChars = options.cacheChars ?? 32 * 1024 * 1024;
   const cacheMinChars = options.cacheMinChars ?? 64;
-  const heuristicFactor = options.heuristicFactor ?? DEFAULT_HEURISTIC_FACTOR;
-  if (typeof heuristicFactor !== 'number' || !Number.isFinite(heuristicFactor) || heuristicFactor < 1 || heuristicFactor > 16) {
-    throw invalid('heuristicFactor', 'must be a number from 1 to 16', { value: String(heuristicFactor) });
+  const checkFactor = (value: unknown, field: string): number => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > 16) {
+      throw invalid(field, 'must be a number from 1 to 16', { value: String(value) });
+    }
+    return value;
+  };
+  const factorOption = options.heuristicFactor ?? DEFAULT_HEURISTIC_FACTOR;
+  const factorsByProvider = new Map<string, number>();
+  let defaultFactor = DEFAULT_HEURISTIC_FACTOR;
+  if (typeof factorOption === 'object' && factorOption !== null) {
+    for (const [provider, value] of Object.entries(factorOption)) factorsByProvider.set(provider, checkFactor(value, `heuristicFactor.${provider}`));
+  } else {
+    defaultFactor = checkFactor(factorOption, 'heuristicFactor');
   }
   if (options.heuristic !== undefined && typeof options.heuristic !== 'function') throw invalid('heuristic', 'must be a function');
 
@@ -127,18 +139,25 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
 
   const encodingCounter = (encoding: TokenEncoding): Counter => ({ exact: true, count: cached((text) => encode(encoding, text)) });
 
-  const heuristicCounter: Counter = {
-    exact: false,
-    count: options.heuristic ?? cached((text) => boundedTokenCount(text, encode('o200k_base', text), heuristicFactor)),
+  const heuristicCounters = new Map<number, Counter>();
+  const heuristicCounter = (provider: string | undefined): Counter => {
+    const factor = (provider === undefined ? undefined : factorsByProvider.get(provider)) ?? defaultFactor;
+    let counter = heuristicCounters.get(factor);
+    if (counter === undefined) {
+      counter = { exact: false, count: options.heuristic ?? cached((text) => boundedTokenCount(text, encode('o200k_base', text), factor)) };
+      heuristicCounters.set(factor, counter);
+    }
+    return counter;
   };
   const byEncoding = new Map<TokenEncoding, Counter>();
 
   const counterFor = (model: string): Counter => {
     let counter = counters.get(model);
     if (counter !== undefined) return counter;
-    const encoding = catalog.find(model)?.encoding;
+    const info = catalog.find(model);
+    const encoding = info?.encoding;
     if (encoding === undefined) {
-      counter = heuristicCounter;
+      counter = heuristicCounter(info?.provider);
     } else {
       counter = byEncoding.get(encoding) ?? encodingCounter(encoding);
       byEncoding.set(encoding, counter);
