@@ -112,6 +112,15 @@ describe('withBudget', () => {
     expect(await ledger.snapshot('user:u1')).toMatchObject({ spent: outcome.cost, reserved: 0n });
   });
 
+  it('estimates only the input when the output was reported (a stream cut before its usage chunk)', async () => {
+    const ledger = await setup('1');
+    const outcome = await withBudget(
+      { ledger, calculator, model: 'gpt-4o', scopes: ['user:u1'], inputTokens: 120, maxOutputTokens: 80, usage: () => ({ inputTokens: 0, outputTokens: 7, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }) },
+      () => Promise.resolve({}),
+    );
+    expect(outcome.usage).toEqual({ inputTokens: 120, outputTokens: 7, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, estimated: true });
+  });
+
   it('retries a transient store error on settle and bills once', async () => {
     const inner = await setup('1');
     let failures = 1;

@@ -7,8 +7,8 @@
  * cost is computed from the provider-reported usage and settled; if the call throws, the
  * reservation is released and the error rethrown. Once the call has answered it is billed exactly
  * once, whatever happens next: impossible usage is normalised (`normalizeUsage`, the changes in
- * `usageAdjustments`), usage reported as nothing at all is estimated (the input estimate + the
- * output cap, `estimated: true`), a transient ledger error on settle is retried (settle is
+ * `usageAdjustments`), missing input usage is estimated from the request (and missing output
+ * then as the output cap; `estimated: true`), a transient ledger error on settle is retried (settle is
  * idempotent), and a lease that expired during the call is still charged by the late settle. Only
  * when the usage cannot be read at all (the mapper throws) is the full reservation settled and the
  * error rethrown.
@@ -134,9 +134,15 @@ export async function withBudget<Result>(
     const normalized = normalizeUsage(options.usage(result));
     usage = normalized.usage;
     if (normalized.adjusted) usageAdjustments = normalized.details;
-    if (usage.inputTokens === 0 && usage.outputTokens === 0) {
-      // The provider answered but reported nothing: never $0 — bill the bound it was reserved for.
-      usage = { ...usage, inputTokens, outputTokens: options.maxOutputTokens, estimated: true };
+    if (usage.inputTokens === 0 && inputTokens > 0) {
+      // A prompt was sent, so input was not reported: estimate it from the request (and, when the
+      // output is missing too, bill the output cap it was reserved for). Never $0 for an answer.
+      usage = {
+        ...usage,
+        inputTokens, // normalised usage with no input has no cached subsets either
+        outputTokens: usage.outputTokens === 0 ? options.maxOutputTokens : usage.outputTokens,
+        estimated: true,
+      };
     }
     cost = calculator.cost(model, usage);
   } catch (error) {
