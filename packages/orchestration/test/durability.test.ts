@@ -290,6 +290,43 @@ describe('owned runs (leases)', () => {
     expect(journal.filter((event) => event.type === 'task.completed').map((event) => (event.type === 'task.completed' ? event.taskId : '')).sort()).toEqual(['a', 'b', 'x']);
   });
 
+  it('a task added while its dependency runs is stored pending, its ready turn is not written, and after a take-over it runs once', async () => {
+    const store = createMemoryRunStore();
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const scripted = createScriptedLlm({ latency: (id) => (id === 'y' ? Number.POSITIVE_INFINITY : 0) });
+    const hanging = createScriptedLlm({ latency: () => Number.POSITIVE_INFINITY });
+    // 'a' answers when the gate opens; 'b' (dispatched before 'y': same critical path, smaller id) never answers.
+    const old: LlmClient = {
+      provider: 'gated',
+      async complete(request, options = {}): Promise<LlmResult> {
+        const id = options.context?.taskId;
+        if (id === 'a') await gate;
+        return (id === 'b' ? hanging : scripted).complete(request, options);
+      },
+    };
+    const first = harness(old, { owner: 'first', store });
+    const started = await first.orchestrator.start({ tasks: [task('a'), task('b', ['a'])], policy: { maxParallelism: 1 } });
+    await first.orchestrator.addTasks(started.id, [task('y', ['a'])]);
+    expect((await store.getTasks(started.id)).find((t) => t.id === 'y')).toMatchObject({ state: 'pending' });
+    release();
+    await vi.waitFor(() => expect(hanging.calls.get('b')).toBe(1));
+    expect((await first.orchestrator.get(started.id))?.tasks.find((t) => t.id === 'y')?.state).toBe('ready');
+    await vi.waitFor(async () => expect((await store.readEvents(started.id)).some((event) => event.type === 'task.ready' && event.taskId === 'y')).toBe(true));
+    expect((await store.getTasks(started.id)).find((t) => t.id === 'y')).toMatchObject({ state: 'pending', attempts: 0 });
+    await first.orchestrator.close();
+    const llm = createScriptedLlm();
+    const successor = harness(llm, { owner: 'successor', store });
+    expect((await successor.orchestrator.resumeAll()).resumed).toEqual([started.id]);
+    const run = await successor.orchestrator.wait(started.id);
+    expect(run.tasks.map((t) => [t.id, t.state])).toEqual([
+      ['a', 'completed'],
+      ['b', 'completed'],
+      ['y', 'completed'],
+    ]);
+    expect(Object.fromEntries(llm.calls)).toEqual({ b: 1, y: 1 });
+  });
+
   it('wait and events on a run nobody runs end instead of polling forever', async () => {
     const store = createMemoryRunStore();
     const hanging = createScriptedLlm({ latency: () => Number.POSITIVE_INFINITY });
