@@ -594,7 +594,8 @@ class RunOrchestrator implements DurableOrchestrator {
       const current = await store.getRun(runId);
       if (current === undefined) throw notFound(runId);
       if (TERMINAL_RUN_STATES.has(current.state)) {
-        await store.releaseLease(runId, lease);
+        // Nothing to run; a release that fails only leaves a lease that expires by itself.
+        await store.releaseLease(runId, lease).catch((releaseError: unknown) => this.#backgroundError(releaseError));
         return undefined;
       }
       // Whose reservations to release is decided by the lease seen before the take-over (the
