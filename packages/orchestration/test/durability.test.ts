@@ -388,6 +388,18 @@ describe('store faults', () => {
     expect([...llm.calls.values()].every((count) => count === 1)).toBe(true);
   });
 
+  it('checkStore probes with a write: unhealthy while the store cannot write, even with no run here; healthy again after', async () => {
+    const store = new FaultyStore(createMemoryRunStore());
+    const { orchestrator } = harness(createScriptedLlm(), { store });
+    expect(await orchestrator.checkStore()).toMatchObject({ healthy: true, activeRuns: 0, parkedRuns: 0 });
+    store.writeProbeFails = true;
+    expect(await orchestrator.checkStore()).toMatchObject({ healthy: false, activeRuns: 0, error: { code: 'STORE_ERROR', message: 'disk full' } });
+    store.writeProbeFails = false;
+    const health = await orchestrator.checkStore();
+    expect(health.healthy).toBe(true);
+    expect(health.error).toBeUndefined();
+  });
+
   it('a store that stays down parks the run (wait and events end with STORE_ERROR, health says so); it resumes by itself when writes work again', async () => {
     const inner = createMemoryRunStore();
     let down = false;
