@@ -348,20 +348,23 @@ describe('createOrchestrator', () => {
     await first.orchestrator.close();
   });
 
-  it('abort during a budget drain still cancels the calls in flight', async () => {
+  it('abort while a task waits for budget cancels the calls in flight and skips the waiting task', async () => {
     const llm = createScriptedLlm({ latency: (id) => (id === 'long' ? Number.POSITIVE_INFINITY : 0) });
     const { orchestrator, ledger } = harness(llm, { defaultMaxOutputTokens: 100 });
-    // Worst cases ≈ 2.08e-4 (long), 2.07e-4 (a), 2.17e-4 (b); a costs 2.1e-5: long + a fit, long + a + b do not.
+    // Worst cases ≈ 2.08e-4 (long), 2.07e-4 (a), 2.17e-4 (b); a costs 2.1e-5: long + a fit, long + a + b do
+    // not, but b fits beside the spend alone: it waits for long's reservation (budget-aware admission).
     const started = await orchestrator.start({ tasks: [task('long'), task('a'), task('b', ['a'])], policy: { budgetUsd: 0.00043, maxParallelism: 2 } });
-    await vi.waitFor(async () => expect((await orchestrator.get(started.id))?.tasks[2]?.state).toBe('failed'));
+    await vi.waitFor(async () => expect((await orchestrator.get(started.id))?.tasks[2]?.state).toBe('waiting'));
+    expect((await orchestrator.get(started.id))?.tasks[2]?.waiting?.reason).toBe('budget');
     const run = await orchestrator.abort(started.id);
-    expect(run.error?.code).toBe('BUDGET_EXCEEDED');
+    expect(run.state).toBe('aborted');
     expect(run.tasks.map((t) => [t.id, t.state, t.error?.code])).toEqual([
       ['long', 'failed', 'RUN_ABORTED'],
       ['a', 'completed', undefined],
-      ['b', 'failed', 'BUDGET_EXCEEDED'],
+      ['b', 'skipped', undefined],
     ]);
     expect(llm.aborted).toEqual(['long']);
+    expect(llm.calls.get('b')).toBeUndefined();
     expect(ledger.open()).toBe(0);
   });
 

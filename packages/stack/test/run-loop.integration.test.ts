@@ -157,10 +157,15 @@ describe('run loop with real cost + context', () => {
   });
 
   it('budget refusal mid-run: BUDGET_EXCEEDED, spent ≤ limit, no reservation left', async () => {
-    const llm = createScriptedLlm({ latency: () => 1 });
+    const llm = createScriptedLlm({
+      latency: () => 1,
+      usage: () => ({ inputTokens: 20, outputTokens: 300, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 }),
+    });
     const runtime = realRuntime(llm, { defaultMaxOutputTokens: 1_000 });
     const tasks = Array.from({ length: 30 }, (_, index) => task(`t${index}`, index < 2 ? [] : [`t${index - 2}`]));
-    // mock-balanced: worst case ≈ 1000 × 1.6 USD/MTok = 0.0016 USD per task; actual ≈ 0.00003.
+    // mock-balanced: worst case ≈ 1000 × 1.6 USD/MTok = 0.0016 USD per task; actual ≈ 0.00049, so the
+    // spend itself soon leaves no room for a worst case (a refusal that only in-flight reservations
+    // caused would wait instead: budget-aware admission).
     const run = await runtime.run({ tasks, policy: { budgetUsd: 0.002, maxParallelism: 2 } });
     expect(run.state).toBe('failed');
     expect(run.error?.code).toBe('BUDGET_EXCEEDED');

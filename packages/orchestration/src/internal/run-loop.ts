@@ -148,6 +148,41 @@ export class RunLoop {
     return this.#inFlight;
   }
 
+  /**
+   * Budget-aware admission: bumped each time a reservation of this run settles or is released, so
+   * a task whose worst case did not fit beside other tasks' reservations knows when to ask again.
+   */
+  budgetGeneration = 0;
+  readonly #budgetWaiters = new Set<() => void>();
+
+  /** A reservation of the run settled or was released (or the run stops): wake the tasks waiting for budget. */
+  budgetFreed(): void {
+    this.budgetGeneration += 1;
+    const waiters = [...this.#budgetWaiters];
+    this.#budgetWaiters.clear();
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves at the next {@link RunLoop.budgetFreed}; rejects when `signal` aborts. */
+  waitForBudget(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal.aborted) {
+        reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+        return;
+      }
+      const onAbort = (): void => {
+        this.#budgetWaiters.delete(wake);
+        reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+      };
+      const wake = (): void => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      this.#budgetWaiters.add(wake);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
   /** Open reservations of the run's running tasks. */
   reserved(): Money {
     let sum = 0n;
@@ -178,6 +213,8 @@ export class RunLoop {
     }
     this.stopping = stop;
     if (abort !== undefined) this.controller.abort(abort);
+    // Tasks waiting for budget give up their slot now (they never started).
+    this.budgetFreed();
     this.pump();
   }
 

@@ -3,13 +3,16 @@
  * worst case → call the model → settle (or release) → route → journal → events.
  */
 import {
+  EMPTY_USAGE,
   ExecutionError,
   PolicyError,
   ZERO_MONEY,
+  normalizeUsage,
   addUsage,
   type BuiltContext,
   asReservationId,
   moneyToUsd,
+  type ModelInfo,
   type CompactionResult,
   type LlmRequest,
   type LlmResult,
@@ -21,11 +24,29 @@ import {
   type RuntimeEventInput,
   type TaskDependency,
 } from '@runtime/contracts';
+import { billOnce, type Bill } from './bill-once.js';
+import { reserveWorstCase, StoppedWhileWaiting } from './budget-admission.js';
 import { dependencyId } from './dependency-ids.js';
 import { toError } from './to-error.js';
 import type { RunLoop } from './run-loop.js';
 import { taskRecord, type TaskRuntime } from './task-runtime.js';
 import { usageViewUsd } from './views.js';
+
+/**
+ * The output cap of a task's calls, sent in the request so the reserved worst case is a true upper
+ * bound: `task.maxOutputTokens` ?? `policy.defaultMaxOutputTokens` ?? the orchestrator's default
+ * (`DEFAULT_MAX_OUTPUT_TOKENS`), clamped to 1..the model's maximum.
+ */
+export function outputCap(loop: RunLoop, task: TaskRuntime): number {
+  const cap = task.spec.maxOutputTokens ?? loop.record.spec.policy?.defaultMaxOutputTokens ?? task.maxOutputTokens;
+  return Math.max(1, Math.min(Math.floor(cap), task.model.maxOutputTokens));
+}
+
+/** The most prompt tokens a call may use: `min(maxInputTokens, contextWindow − output cap)`, at least 1. */
+export function promptLimit(model: ModelInfo, cap: number): number {
+  const window = model.contextWindow === undefined ? Number.POSITIVE_INFINITY : model.contextWindow - cap;
+  return Math.max(1, Math.min(model.maxInputTokens, window));
+}
 
 interface Prepared {
   readonly messages: readonly Message[];
@@ -102,7 +123,7 @@ async function summarize(
   compact: () => Promise<CompactionResult>,
 ): Promise<CompactionResult> {
   const { costs, ledger } = loop.options;
-  const reservation = await ledger.reserve(loop.scopes, costs.worstCase(task.model.id, inputTokens, task.maxOutputTokens), {
+  const reservation = await ledger.reserve(loop.scopes, costs.worstCase(task.model.id, inputTokens, outputCap(loop, task)), {
     id: asReservationId(`${loop.id}/${task.id}/${attempt}/summary`),
     holder: loop.owner,
     runId: loop.id,
@@ -155,8 +176,10 @@ function assemble(loop: RunLoop, task: TaskRuntime, attempt: number, signal: Abo
     dependencies: routeDependencies(loop, task),
     ...(memory === undefined ? {} : { memory }),
   });
-  const context = loop.record.spec.policy?.context;
-  const maxTokens = context?.maxTokens ?? Math.max(1, task.model.maxInputTokens - task.maxOutputTokens);
+  const limit = promptLimit(task.model, outputCap(loop, task));
+  const requested = loop.record.spec.policy?.context?.maxTokens;
+  // A policy's context.maxTokens narrows the prompt limit, never widens it.
+  const maxTokens = requested === undefined ? limit : Math.min(requested, limit);
   if (built.tokens <= maxTokens) return { messages: built.messages, inputTokens: built.tokens, events: [] };
   return compactContext(loop, task, attempt, signal, built, maxTokens);
 }
@@ -211,8 +234,11 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Asks the policy enforcer; waits out `RATE_LIMITED`; throws on `POLICY_VIOLATION`. */
-async function admit(loop: RunLoop, task: TaskRuntime, inputTokens: number, signal: AbortSignal): Promise<string | undefined> {
+/**
+ * Asks the policy enforcer; waits out `RATE_LIMITED` (state `waiting`, reason `rateLimit`, with a
+ * journaled `task.throttled` and `task.waiting`); throws on `POLICY_VIOLATION`.
+ */
+async function admit(loop: RunLoop, task: TaskRuntime, inputTokens: number, cap: number, signal: AbortSignal): Promise<string | undefined> {
   const policy = loop.options.policy;
   if (policy === undefined) return undefined;
   const budgetUsd = loop.record.spec.policy?.budgetUsd;
@@ -225,7 +251,7 @@ async function admit(loop: RunLoop, task: TaskRuntime, inputTokens: number, sign
       depth: 0,
       model: task.model.id,
       inputTokens,
-      maxOutputTokens: task.maxOutputTokens,
+      maxOutputTokens: cap,
       ...(budgetUsd === undefined ? {} : { runBudgetUsd: budgetUsd }),
     });
     if (decision.decision === 'CONTINUE') return decision.permitId;
@@ -233,13 +259,56 @@ async function admit(loop: RunLoop, task: TaskRuntime, inputTokens: number, sign
     if (decision.decision === 'POLICY_VIOLATION') {
       throw new PolicyError({ code: 'POLICY_VIOLATION', message: decision.message, details });
     }
-    await wait(Math.max(1, decision.retryAfterMs ?? 1000), signal);
+    const retryAfterMs = Math.max(1, Math.ceil(decision.retryAfterMs ?? 1000));
+    task.state = 'waiting';
+    task.waiting = {
+      reason: 'rateLimit',
+      until: new Date(Date.now() + retryAfterMs).toISOString(),
+      details: { rule: decision.rule, limit: decision.limit, retryAfterMs },
+    };
+    await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
+      { type: 'task.throttled', taskId: task.id, rule: decision.rule, retryAfterMs },
+      { type: 'task.waiting', taskId: task.id, reason: 'rateLimit', details: task.waiting.details },
+    ]);
+    await wait(retryAfterMs, signal);
   }
 }
 
 function abortReason(loop: RunLoop): unknown {
   const reason: unknown = loop.controller.signal.reason;
   return reason ?? new ExecutionError({ code: 'RUN_ABORTED', message: 'The run was aborted.', details: {} });
+}
+
+/** Marks a task that waited for budget and never started as skipped (the run stopped). */
+async function skipUnstarted(loop: RunLoop, task: TaskRuntime): Promise<void> {
+  task.state = 'skipped';
+  task.waiting = undefined;
+  task.endedAt = loop.journal.now();
+  await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
+    { type: 'task.skipped', taskId: task.id, reason: loop.stopping?.skipReason ?? 'runFailed' },
+  ]);
+}
+
+/** Bills an answered call; a charge that could not be recorded is reported, never fails the task. */
+async function billAnswered(loop: RunLoop, task: TaskRuntime, reservation: Reservation, result: LlmResult): Promise<Bill> {
+  try {
+    return await billOnce(loop, task, reservation, result);
+  } catch (error) {
+    // The ledger refused for good (retries spent, or a fault that is not transient). The call was
+    // paid for: its cost still goes into the task's usage and the report, and the host hears of it.
+    loop.options.onBackgroundError?.(error);
+    const paid = result.source !== 'dedup' && result.source !== 'cache';
+    const normalized = normalizeUsage(result.usage);
+    const usage = paid ? normalized.usage : EMPTY_USAGE;
+    const cost = paid ? loop.options.costs.cost(task.model.id, usage) : ZERO_MONEY;
+    return {
+      usage,
+      cost,
+      source: paid ? undefined : result.source,
+      adjustments: normalized.adjusted ? normalized.details : undefined,
+      settlement: { id: reservation.id, reserved: reservation.amount, actual: cost },
+    };
+  }
 }
 
 /**
@@ -251,41 +320,37 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: A
   const options = loop.options;
   const { costs, ledger, llm } = options;
   const attempt = task.attempts + 1;
+  const cap = outputCap(loop, task);
+  const base = attempt - 1;
   let reservation: Reservation | undefined;
   let permitId: string | undefined;
+  let result: LlmResult;
   try {
     const preparing = prepare(loop, task, attempt, signal);
     const prepared = preparing instanceof Promise ? await preparing : preparing;
-    if (options.policy !== undefined) permitId = await admit(loop, task, prepared.inputTokens, signal);
+    if (options.policy !== undefined) permitId = await admit(loop, task, prepared.inputTokens, cap, signal);
     if (loop.controller.signal.aborted) throw abortReason(loop);
-    const worstCase = costs.worstCase(task.model.id, prepared.inputTokens, task.maxOutputTokens);
-    reservation = await ledger.reserve(loop.scopes, worstCase, {
-      id: asReservationId(`${loop.id}/${task.id}/${attempt}`),
-      holder: loop.owner,
-      runId: loop.id,
-      taskId: task.id,
-      ...(options.reservationLeaseMs === undefined ? {} : { leaseMs: options.reservationLeaseMs }),
-    });
+    const worstCase = costs.worstCase(task.model.id, prepared.inputTokens, cap);
+    reservation = await reserveWorstCase(loop, task, attempt, worstCase, signal);
     task.state = 'running';
+    task.waiting = undefined;
     task.attempts = attempt;
     task.startedAt ??= loop.journal.now();
     task.reservationId = reservation.id;
     task.reserved = reservation.amount;
-    const reservedUsd = moneyToUsd(reservation.amount);
     await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
       ...prepared.events,
       { type: 'task.started', taskId: task.id, attempt, model: task.model.id },
-      { type: 'budget.reserved', taskId: task.id, reservationId: reservation.id, amountUsd: reservedUsd },
+      { type: 'budget.reserved', taskId: task.id, reservationId: reservation.id, amountUsd: moneyToUsd(reservation.amount) },
     ]);
     const request: LlmRequest = {
       model: task.model.id,
       providerModel: task.model.providerModel,
       messages: prepared.messages,
-      maxOutputTokens: task.maxOutputTokens,
+      maxOutputTokens: cap,
     };
-    const base = attempt - 1;
     const taskTimeoutMs = loop.record.spec.policy?.taskTimeoutMs;
-    const result: LlmResult = await loop.executor.execute(
+    result = await loop.executor.execute(
       (callSignal) =>
         llm.complete(request, {
           signal: callSignal,
@@ -303,60 +368,6 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: A
         }),
       { signal, ...(taskTimeoutMs === undefined ? {} : { timeoutMs: taskTimeoutMs }) },
     );
-    const billed = result.source === undefined || result.source === 'provider';
-    const cost = billed ? costs.cost(task.model.id, result.usage) : ZERO_MONEY;
-    const settlement = await ledger.settle(reservation.id, cost);
-    const costUsd = moneyToUsd(cost); // once: BigInt conversions are a measurable share of a task
-    reservation = undefined;
-    options.usage?.record({
-      runId: loop.id,
-      taskId: task.id,
-      model: task.model.id,
-      ...(task.spec.tier === undefined ? {} : { tier: task.spec.tier }),
-      ...(task.spec.metadata?.phase === undefined ? {} : { phase: task.spec.metadata.phase }),
-      usage: result.usage,
-      cost,
-    });
-    if (permitId !== undefined) {
-      try {
-        await options.policy?.settle(permitId, result.usage.inputTokens + result.usage.outputTokens);
-      } catch (settleError) {
-        // The call succeeded and is paid for; a rate-limit bookkeeping failure must not fail the task.
-        options.onBackgroundError?.(settleError);
-      }
-      permitId = undefined;
-    }
-    task.state = 'completed';
-    task.output = result.output;
-    task.routed = undefined;
-    // Accumulated: a summary call made for this attempt is already in both.
-    task.usage = addUsage(task.usage, result.usage);
-    task.cost = (task.cost + cost) as Money;
-    task.attempts = base + (result.attempts ?? 1);
-    task.reservationId = undefined;
-    task.reserved = ZERO_MONEY;
-    task.endedAt = loop.journal.now();
-    const taskCostUsd = task.cost === cost ? costUsd : moneyToUsd(task.cost);
-    const events: RuntimeEventInput[] = [];
-    if (result.source === 'dedup') events.push({ type: 'provider.deduplicated', taskId: task.id, model: task.model.id });
-    events.push(
-      {
-        type: 'budget.settled',
-        taskId: task.id,
-        reservationId: settlement.id,
-        costUsd: settlement.actual === cost ? costUsd : moneyToUsd(settlement.actual),
-        reservedUsd,
-      },
-      { type: 'task.completed', taskId: task.id, attempt: task.attempts, usage: usageViewUsd(task.usage, taskCostUsd), costUsd: taskCostUsd },
-    );
-    const changed = [taskRecord(loop.id, task)];
-    for (const readyId of loop.scheduler.complete(task.id)) {
-      const ready = loop.tasks.get(readyId) as TaskRuntime;
-      ready.state = 'ready';
-      changed.push(taskRecord(loop.id, ready));
-      events.push({ type: 'task.ready', taskId: readyId });
-    }
-    await loop.journal.commit(undefined, changed, events);
   } catch (error) {
     const before: RuntimeEventInput[] = [];
     if (reservation !== undefined) {
@@ -370,6 +381,7 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: A
         // The lease returns the amount later; the task's own error is what the run reports.
         options.onBackgroundError?.(releaseError);
       }
+      loop.budgetFreed();
       before.push({ type: 'budget.released', taskId: task.id, reservationId: open.id, amountUsd: moneyToUsd(open.amount) });
     }
     if (permitId !== undefined) {
@@ -380,7 +392,93 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: A
       }
     }
     if (loop.scheduler.state(task.id) !== 'running') throw error; // a bug after completion: surface it
+    task.waiting = undefined;
+    if (error instanceof StoppedWhileWaiting) {
+      await skipUnstarted(loop, task);
+      return;
+    }
     await loop.failTask(task, error, attempt, before);
+    return;
   }
+  // The provider answered: from here on its usage is charged exactly once, whatever fails.
+  await completeAnswered(loop, task, reservation, result, permitId, base);
 }
 
+async function completeAnswered(
+  loop: RunLoop,
+  task: TaskRuntime,
+  reservation: Reservation,
+  result: LlmResult,
+  permitId: string | undefined,
+  base: number,
+): Promise<void> {
+  const options = loop.options;
+  const bill = await billAnswered(loop, task, reservation, result);
+  const { cost, usage, settlement } = bill;
+  const costUsd = moneyToUsd(cost); // once: BigInt conversions are a measurable share of a task
+  const reservedUsd = moneyToUsd(reservation.amount);
+  options.usage?.record({
+    runId: loop.id,
+    taskId: task.id,
+    model: task.model.id,
+    ...(task.spec.tier === undefined ? {} : { tier: task.spec.tier }),
+    ...(task.spec.metadata?.phase === undefined ? {} : { phase: task.spec.metadata.phase }),
+    usage,
+    cost,
+    ...(bill.source === undefined ? {} : { source: bill.source }),
+  });
+  if (permitId !== undefined) {
+    try {
+      await options.policy?.settle(permitId, usage.inputTokens + usage.outputTokens);
+    } catch (settleError) {
+      // The call succeeded and is paid for; a rate-limit bookkeeping failure must not fail the task.
+      options.onBackgroundError?.(settleError);
+    }
+  }
+  task.state = 'completed';
+  task.output = result.output;
+  task.routed = undefined;
+  // Accumulated: a summary call made for this attempt is already in both.
+  task.usage = addUsage(task.usage, usage);
+  task.cost = (task.cost + cost) as Money;
+  task.attempts = base + (result.attempts ?? 1);
+  task.reservationId = undefined;
+  task.reserved = ZERO_MONEY;
+  task.waiting = undefined;
+  task.source = bill.source;
+  task.usageAdjusted = bill.adjustments;
+  task.endedAt = loop.journal.now();
+  loop.budgetFreed();
+  const taskCostUsd = task.cost === cost ? costUsd : moneyToUsd(task.cost);
+  const events: RuntimeEventInput[] = [];
+  if (result.source === 'dedup') events.push({ type: 'provider.deduplicated', taskId: task.id, model: task.model.id });
+  events.push({
+    type: 'budget.settled',
+    taskId: task.id,
+    reservationId: settlement.id,
+    costUsd: settlement.actual === cost ? costUsd : moneyToUsd(settlement.actual),
+    reservedUsd,
+  });
+  if (settlement.actual > reservation.amount) {
+    // The truth is debited in full; the ledger refuses every reserve while spent + reserved is
+    // over the limit, so the overrun is bounded by what was already in flight.
+    events.push({ type: 'budget.overrun', taskId: task.id, reservationId: settlement.id, reservedUsd, actualUsd: moneyToUsd(settlement.actual) });
+  }
+  events.push({
+    type: 'task.completed',
+    taskId: task.id,
+    attempt: task.attempts,
+    usage: usageViewUsd(task.usage, taskCostUsd),
+    costUsd: taskCostUsd,
+    ...(bill.source === undefined ? {} : { source: bill.source }),
+    ...(bill.adjustments === undefined ? {} : { usageAdjusted: bill.adjustments }),
+  });
+  const changed = [taskRecord(loop.id, task)];
+  for (const readyId of loop.scheduler.complete(task.id)) {
+    const ready = loop.tasks.get(readyId) as TaskRuntime;
+    ready.state = 'ready';
+    changed.push(taskRecord(loop.id, ready));
+    events.push({ type: 'task.ready', taskId: readyId });
+  }
+  await loop.journal.commit(undefined, changed, events);
+}

@@ -6,12 +6,15 @@ import {
   type ModelInfo,
   type RoutedOutput,
   type ReservationId,
+  type ResultSource,
   type RunId,
   type TaskId,
   type TaskRecord,
   type TaskSpec,
   type TaskState,
+  type TaskWaiting,
   type Usage,
+  type UsageAdjustment,
 } from '@runtime/contracts';
 
 export interface TaskRuntime {
@@ -30,6 +33,12 @@ export interface TaskRuntime {
   reserved: Money;
   startedAt: string | undefined;
   endedAt: string | undefined;
+  /** Why it waits, while `state` is `waiting`. */
+  waiting: TaskWaiting | undefined;
+  /** `dedup` or `cache` when the completing result was not a billed provider call. */
+  source: ResultSource | undefined;
+  /** Changes made to impossible provider-reported usage before it was charged. */
+  usageAdjusted: readonly UsageAdjustment[] | undefined;
   /**
    * The output as last routed whole (no `select`, no `maxTokens`) to a dependent of `routedFor`'s
    * model: dependents that share a model receive the same routed text, so it is routed (and its
@@ -58,6 +67,9 @@ export function taskRecord(runId: RunId, task: TaskRuntime): TaskRecord {
   if (task.reservationId !== undefined) record.reservationId = task.reservationId;
   if (task.startedAt !== undefined) record.startedAt = task.startedAt;
   if (task.endedAt !== undefined) record.endedAt = task.endedAt;
+  if (task.waiting !== undefined) record.waiting = task.waiting;
+  if (task.source !== undefined) record.source = task.source;
+  if (task.usageAdjusted !== undefined) record.usageAdjusted = task.usageAdjusted;
   return record;
 }
 
@@ -80,6 +92,9 @@ export function runtimeFromRecord(record: TaskRecord, model: ModelInfo, maxOutpu
     reserved: ZERO_MONEY,
     startedAt: record.startedAt,
     endedAt: record.endedAt,
+    waiting: undefined,
+    source: record.source,
+    usageAdjusted: record.usageAdjusted,
     routed: undefined,
     routedFor: undefined,
   };

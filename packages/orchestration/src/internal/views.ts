@@ -47,6 +47,9 @@ export function taskView(record: TaskRecord): Task {
   if (record.error !== undefined) view.error = record.error;
   if (record.startedAt !== undefined) view.startedAt = record.startedAt;
   if (record.endedAt !== undefined) view.endedAt = record.endedAt;
+  if (record.waiting !== undefined) view.waiting = record.waiting;
+  if (record.source !== undefined) view.source = record.source;
+  if (record.usageAdjusted !== undefined) view.usageAdjusted = record.usageAdjusted;
   return view;
 }
 

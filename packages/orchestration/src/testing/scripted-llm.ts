@@ -18,6 +18,11 @@ export interface ScriptedLlmOptions {
   readonly usage?: (taskId: string) => Usage;
   /** Called when a call starts. */
   readonly onCall?: (taskId: string) => void;
+  /**
+   * Overrides fields of a call's result (e.g. `source: 'dedup'`, or usage computed from the
+   * request); applied after `usage`.
+   */
+  readonly respond?: (taskId: string, request: LlmRequest, call: number) => Partial<LlmResult>;
 }
 
 /**
@@ -95,7 +100,8 @@ export function createScriptedLlm(options: ScriptedLlmOptions = {}): ScriptedLlm
       const answer = (): LlmResult => {
         const failure = options.fail?.(taskId, call);
         if (failure !== undefined) throw failure;
-        return { output: `output of ${taskId}`, usage: (options.usage ?? defaultUsage)(taskId), finishReason: 'stop', source: 'provider', attempts: 1 };
+        const result: LlmResult = { output: `output of ${taskId}`, usage: (options.usage ?? defaultUsage)(taskId), finishReason: 'stop', source: 'provider', attempts: 1 };
+        return options.respond === undefined ? result : { ...result, ...options.respond(taskId, request, call) };
       };
       const end = (): void => {
         active -= 1;

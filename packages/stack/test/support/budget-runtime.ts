@@ -1,0 +1,49 @@
+/** The orchestrator with the real cost + context implementations, a chosen ledger and store. */
+import { createContextBuilder, createContextCompactor, createContextRouter } from '@runtime/context';
+import { createBudgetLedger, createCostCalculator, createModelCatalog, createTokenEstimator, createUsageTracker } from '@runtime/cost';
+import type { BudgetLedger, LlmClient, PolicyEnforcer, RunStore, RuntimeEvent } from '@runtime/contracts';
+import { createMemoryRunStore, createOrchestrator, type DurableOrchestrator } from '@runtime/orchestration';
+import { OFFLINE_CATALOG } from '../../src/index.js';
+
+export interface BudgetRuntimeOptions {
+  readonly ledger?: BudgetLedger;
+  readonly store?: RunStore;
+  readonly policy?: PolicyEnforcer;
+  readonly owner?: string;
+  readonly reservationLeaseMs?: number;
+  readonly leaseTtlMs?: number;
+  readonly onBackgroundError?: (error: unknown) => void;
+}
+
+export function budgetRuntime(llm: LlmClient, options: BudgetRuntimeOptions = {}) {
+  const catalog = createModelCatalog({ builtin: false, catalogs: [OFFLINE_CATALOG] });
+  const estimator = createTokenEstimator({ catalog });
+  const costs = createCostCalculator({ catalog });
+  const ledger = options.ledger ?? createBudgetLedger();
+  const usage = createUsageTracker();
+  const store = options.store ?? createMemoryRunStore();
+  const orchestrator: DurableOrchestrator = createOrchestrator({
+    catalog,
+    estimator,
+    costs,
+    ledger,
+    usage,
+    builder: createContextBuilder({ estimator }),
+    compactor: createContextCompactor({ estimator }),
+    router: createContextRouter({ estimator }),
+    llm,
+    store,
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
+    ...(options.owner === undefined ? {} : { owner: options.owner }),
+    ...(options.reservationLeaseMs === undefined ? {} : { reservationLeaseMs: options.reservationLeaseMs }),
+    ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
+    ...(options.onBackgroundError === undefined ? {} : { onBackgroundError: options.onBackgroundError }),
+  });
+  return { orchestrator, catalog, estimator, costs, ledger, usage, store };
+}
+
+export async function collectEvents(orchestrator: DurableOrchestrator, runId: string): Promise<RuntimeEvent[]> {
+  const out: RuntimeEvent[] = [];
+  for await (const event of orchestrator.events(runId as never)) out.push(event);
+  return out;
+}
