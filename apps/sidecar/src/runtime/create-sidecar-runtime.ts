@@ -40,6 +40,7 @@ import type { ResolvedConfig } from '../config/load-config.js';
 import { createDrainGate } from './drain-gate.js';
 import { createRedisConnection } from './redis-connection.js';
 import { createThrottleTracker } from './throttle-tracker.js';
+import { forgetMockCalls } from './forget-mock-calls.js';
 import { createBoundedUsageTracker } from './bounded-usage-tracker.js';
 import { timeLlmCalls, type LlmCallTimings } from './llm-call-timer.js';
 import type { DependencyHealth, SidecarRuntime } from './sidecar-runtime.js';
@@ -99,7 +100,7 @@ function clientFor(name: string, provider: ProviderConfig, env: Readonly<Record<
     case 'anthropic':
       return createAnthropicClient(common);
     case 'mock':
-      return createMockLlmClient({ provider: name });
+      return forgetMockCalls(createMockLlmClient({ provider: name }));
   }
 }
 
@@ -158,7 +159,7 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
 
   const clients: Record<string, LlmClient> = {};
   if (file.providers === undefined) {
-    const mock = createMockLlmClient({ provider: 'mock', estimator });
+    const mock = forgetMockCalls(createMockLlmClient({ provider: 'mock', estimator }));
     for (const model of catalog.list()) clients[model.provider] = mock;
     clients['mock'] = mock;
   } else {
