@@ -1,3 +1,4 @@
+import { asModelId } from '@runtime/contracts';
 import { createMockLlmClient } from '@runtime/providers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ describe('forgetMockCalls', () => {
         const mock = createMockLlmClient({ script: failFirst ? [{ fail: 'status', status: 400 }] : [] });
         const client = forgetMockCalls(mock);
         const results = await Promise.allSettled(
-          prompts.map((prompt) => client.complete({ model: 'm', messages: [{ role: 'user', content: prompt }], maxOutputTokens: 50 } as Parameters<typeof client.complete>[0])),
+          prompts.map((prompt) => client.complete({ model: asModelId('m'), messages: [{ role: 'user', content: prompt }], maxOutputTokens: 50 })),
         );
         const answered = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value.output] : []));
         expect(answered.length).toBe(prompts.length - (failFirst ? 1 : 0));
