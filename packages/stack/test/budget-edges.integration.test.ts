@@ -236,6 +236,40 @@ describe('output cap and prompt limit (item 10)', () => {
   });
 });
 
+describe('prompt limit (item 10, issue 12 item 9)', () => {
+  // A prompt limit of 1,000 tokens inside a 1,200-token window.
+  const windowed = {
+    models: [
+      {
+        id: 'windowed',
+        provider: 'mock',
+        role: 'balanced' as const,
+        maxInputTokens: 1_000,
+        contextWindow: 1_200,
+        maxOutputTokens: 600,
+        encoding: 'o200k_base' as const,
+        pricing: { inputPerMTok: 0.4, outputPerMTok: 1.6 },
+      },
+    ],
+    defaultModel: 'windowed',
+  };
+  const prompt = 'word '.repeat(800); // ≈ 800 tokens: fits 1,000, not 1,200 − 500
+
+  it('a prompt gets min(maxInputTokens, contextWindow − output cap), and context.maxTokens never widens it', async () => {
+    const llm = createScriptedLlm();
+    const runtime = budgetRuntime(llm, { catalog: windowed });
+    const small = await runtime.orchestrator.wait((await runtime.orchestrator.start({ tasks: [{ id: 'a', prompt, maxOutputTokens: 100 }] })).id);
+    expect(small.state).toBe('completed');
+    const large = await runtime.orchestrator.wait((await runtime.orchestrator.start({ tasks: [{ id: 'a', prompt, maxOutputTokens: 500 }] })).id);
+    expect(large.tasks[0]?.error?.code).toBe('CONTEXT_TOO_LARGE');
+    const widened = await runtime.orchestrator.wait(
+      (await runtime.orchestrator.start({ tasks: [{ id: 'a', prompt, maxOutputTokens: 500 }], policy: { context: { maxTokens: 5_000 } } })).id,
+    );
+    expect(widened.tasks[0]?.error?.code).toBe('CONTEXT_TOO_LARGE');
+    expect(llm.requests).toHaveLength(1);
+  });
+});
+
 describe('deduplicated results (item 9)', () => {
   it('a dedup result costs nothing, adds no tokens and shows its source', async () => {
     const llm = createScriptedLlm({ respond: (id) => (id === 'b' ? { source: 'dedup' } : {}) });

@@ -1,11 +1,12 @@
 /** The orchestrator with the real cost + context implementations, a chosen ledger and store. */
 import { createContextBuilder, createContextCompactor, createContextRouter } from '@runtime/context';
 import { createBudgetLedger, createCostCalculator, createModelCatalog, createTokenEstimator, createUsageTracker } from '@runtime/cost';
-import type { BudgetLedger, LlmClient, PolicyEnforcer, RunStore, RuntimeEvent } from '@runtime/contracts';
+import type { BudgetLedger, LlmClient, ModelCatalogFile, PolicyEnforcer, RunStore, RuntimeEvent } from '@runtime/contracts';
 import { createMemoryRunStore, createOrchestrator, type DurableOrchestrator } from '@runtime/orchestration';
 import { OFFLINE_CATALOG } from '../../src/index.js';
 
 export interface BudgetRuntimeOptions {
+  readonly catalog?: ModelCatalogFile;
   readonly ledger?: BudgetLedger;
   readonly store?: RunStore;
   readonly policy?: PolicyEnforcer;
@@ -16,7 +17,7 @@ export interface BudgetRuntimeOptions {
 }
 
 export function budgetRuntime(llm: LlmClient, options: BudgetRuntimeOptions = {}) {
-  const catalog = createModelCatalog({ builtin: false, catalogs: [OFFLINE_CATALOG] });
+  const catalog = createModelCatalog({ builtin: false, catalogs: [options.catalog ?? OFFLINE_CATALOG] });
   const estimator = createTokenEstimator({ catalog });
   const costs = createCostCalculator({ catalog });
   const ledger = options.ledger ?? createBudgetLedger();
