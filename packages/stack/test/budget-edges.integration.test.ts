@@ -9,17 +9,22 @@ import {
   type BudgetLedger,
   type PolicyEnforcer,
   type Run,
+  type RunId,
+  type RunStore,
   type RuntimeEvent,
   type TaskSpec,
   type Usage,
 } from '@runtime/contracts';
+import { createMemoryRunStore } from '@runtime/orchestration';
 import { createScriptedLlm } from '@runtime/orchestration/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { budgetRuntime, collectEvents } from './support/budget-runtime.js';
 
 const task = (id: string, deps: string[] = [], extra: Partial<TaskSpec> = {}): TaskSpec => ({ id, prompt: `Please do ${id}.`, deps, ...extra }) as TaskSpec;
 
 type Built = ReturnType<typeof budgetRuntime>;
+
+const runtimeCost = (runtime: Built, usage: Usage): bigint => runtime.costs.cost('mock-balanced', usage);
 
 /** Ledger spend, run usage and billing report of a run, which must agree. */
 async function books(runtime: Built, run: Run): Promise<{ ledger: bigint; tasks: bigint; report: bigint; reserved: bigint }> {
@@ -287,6 +292,42 @@ describe('deduplicated results (item 9)', () => {
 });
 
 describe('reservation ids (item 4)', () => {
+  it('a run resumed after a crash between reserve and task.started reserves a new id and is charged once', async () => {
+    const ledger = createBudgetLedger();
+    const store = createMemoryRunStore();
+    let broken = true;
+    const failing: RunStore = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'commit') {
+          return (runId: RunId, commit: Parameters<RunStore['commit']>[1]) => {
+            if (broken && commit.events?.some((event) => event.type === 'task.started') === true) {
+              return Promise.reject(new InternalError({ code: 'STORE_ERROR', message: 'disk gone', details: {}, isRetryable: false }));
+            }
+            return target.commit(runId, commit);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const llm = createScriptedLlm();
+    const errors: unknown[] = [];
+    const first = budgetRuntime(llm, { ledger, store: failing, owner: 'dead', onBackgroundError: (error) => errors.push(error) });
+    const started = await first.orchestrator.start({ tasks: [task('a')], policy: { budgetUsd: 1 } });
+    await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0), { timeout: 2_000, interval: 5 });
+    await first.orchestrator.close();
+    expect(llm.requests).toHaveLength(0);
+    broken = false;
+    const second = budgetRuntime(llm, { ledger, store, owner: 'alive' });
+    await second.orchestrator.resume(started.id);
+    const run = await second.orchestrator.wait(started.id);
+    expect(run.state).toBe('completed');
+    const snapshot = await ledger.snapshot(`run:${run.id}`);
+    expect(snapshot.reserved).toBe(0n);
+    expect(snapshot.spent).toBe(runtimeCost(second, usageOf(11, 5)));
+    await second.orchestrator.close();
+  });
+
   it('carry the owner’s lease epoch', async () => {
     const llm = createScriptedLlm();
     const runtime = budgetRuntime(llm);
