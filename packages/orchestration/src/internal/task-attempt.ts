@@ -25,7 +25,7 @@ import {
   type TaskDependency,
 } from '@runtime/contracts';
 import { billOnce, type Bill } from './bill-once.js';
-import { reserveWorstCase, StoppedWhileWaiting } from './budget-admission.js';
+import { reservationIdOf, reserveWorstCase, StoppedWhileWaiting } from './budget-admission.js';
 import { dependencyId } from './dependency-ids.js';
 import { toError } from './to-error.js';
 import type { RunLoop } from './run-loop.js';
@@ -124,7 +124,7 @@ async function summarize(
 ): Promise<CompactionResult> {
   const { costs, ledger } = loop.options;
   const reservation = await ledger.reserve(loop.scopes, costs.worstCase(task.model.id, inputTokens, outputCap(loop, task)), {
-    id: asReservationId(`${loop.id}/${task.id}/${attempt}/summary`),
+    id: asReservationId(`${reservationIdOf(loop, task, attempt)}/summary`),
     holder: loop.owner,
     runId: loop.id,
     taskId: task.id,
