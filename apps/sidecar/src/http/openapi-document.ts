@@ -64,7 +64,8 @@ function taskViewSchema(): JsonObject {
   const properties = object(schema['properties']);
   const state = object(properties['state']);
   const values = Array.isArray(state['enum']) ? (state['enum'] as unknown[]) : [];
-  properties['state'] = { ...state, enum: [...values, 'waiting'] };
+  // The contracts' schema may already list `waiting` (v1.1): never twice.
+  properties['state'] = { ...state, enum: [...new Set([...values, 'waiting'])] };
   properties['waiting'] = {
     type: 'object',
     description: 'Why the task waits (state `waiting`).',
@@ -100,7 +101,7 @@ function errorBodySchemaWithHttpCodes(): JsonObject {
   const errorProperties = object(error['properties']);
   const code = object(errorProperties['code']);
   const values = Array.isArray(code['enum']) ? (code['enum'] as unknown[]) : [];
-  errorProperties['code'] = { ...code, enum: [...values, ...HTTP_LAYER_CODES] };
+  errorProperties['code'] = { ...code, enum: [...new Set([...values, ...HTTP_LAYER_CODES])] };
   return { ...schema, properties: { ...properties, error: { ...error, properties: errorProperties } } };
 }
 
