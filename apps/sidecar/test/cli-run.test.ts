@@ -122,3 +122,11 @@ describe('runtime run on the mock provider', () => {
     expect(configured.stderr).not.toMatch(/mock provider/);
   }, 30_000);
 });
+
+describe('runtime --version', () => {
+  it('prints the app version and exits 0', async () => {
+    const result = await runCliProcess(['--version'], {});
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^runtime \d+\.\d+\.\d+ \(node v\d+/);
+  });
+});
