@@ -68,6 +68,10 @@ const taskPlan = (index: number): fc.Arbitrary<TaskPlan> =>
     settleFaults: fc.integer({ min: 0, max: 2 }),
   });
 
+/** A fault time in about a third of the scenarios (the rest run to their end). */
+const sometimes = (value: fc.Arbitrary<number>): fc.Arbitrary<number | undefined> =>
+  fc.oneof({ arbitrary: fc.constant(undefined), weight: 2 }, { arbitrary: value, weight: 1 });
+
 const scenario: fc.Arbitrary<Scenario> = fc.integer({ min: 1, max: 10 }).chain((count) =>
   fc.record({
     tasks: fc.tuple(...Array.from({ length: count }, (_, index) => taskPlan(index))),
@@ -76,8 +80,8 @@ const scenario: fc.Arbitrary<Scenario> = fc.integer({ min: 1, max: 10 }).chain((
     leaseExpiry: fc.boolean(),
     takeOver: fc.boolean(),
     storeFaults: fc.boolean(),
-    abortAtMs: fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined }),
-    crashAtMs: fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined }),
+    abortAtMs: sometimes(fc.integer({ min: 0, max: 40 })),
+    crashAtMs: sometimes(fc.integer({ min: 0, max: 40 })),
     failurePolicy: fc.constantFrom('failFast' as const, 'continue' as const),
   }),
 );
@@ -261,9 +265,9 @@ async function checkBooks(
 describe('budget books of the real loop under faults (issue 11 MUST SHOW)', () => {
   it('memory ledger: spent ≤ limit, nothing reserved, every answered call charged once everywhere', async () => {
     const before = { ...stats };
-    await fc.assert(fc.asyncProperty(scenario, (plan) => runScenario(plan, () => Promise.resolve(createBudgetLedger()))), { numRuns: 40 });
-    expect(stats.scenarios - before.scenarios).toBeGreaterThan(20);
-    expect(stats.answered - before.answered).toBeGreaterThan(40);
+    await fc.assert(fc.asyncProperty(scenario, (plan) => runScenario(plan, () => Promise.resolve(createBudgetLedger()))), { numRuns: 60 });
+    expect(stats.scenarios - before.scenarios).toBeGreaterThan(40);
+    expect(stats.answered - before.answered).toBeGreaterThan(60);
     expect(stats.crashed - before.crashed).toBeGreaterThan(0);
   }, 120_000);
 
