@@ -224,9 +224,13 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
     tiers: resolver.tiers,
     async health() {
       const checks: Record<string, DependencyHealth> = {};
+      // A write probe (RunStore.checkWrite through the orchestrator): a store that still reads but
+      // cannot write — locked, full, read-only — is unhealthy, and so is one that parked runs.
       try {
-        await store.listRuns({ tenant: '\u0000health', limit: 1 });
-        checks['store'] = { ok: true };
+        const store = await runtime.orchestrator.checkStore();
+        checks['store'] = store.healthy
+          ? { ok: true }
+          : { ok: false, error: store.error?.message ?? `${store.parkedRuns} run(s) parked until the store can write` };
       } catch (error) {
         checks['store'] = { ok: false, error: error instanceof Error ? error.message : String(error) };
       }
