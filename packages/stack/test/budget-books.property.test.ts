@@ -265,7 +265,7 @@ async function checkBooks(
 describe('budget books of the real loop under faults (issue 11 MUST SHOW)', () => {
   it('memory ledger: spent ≤ limit, nothing reserved, every answered call charged once everywhere', async () => {
     const before = { ...stats };
-    await fc.assert(fc.asyncProperty(scenario, (plan) => runScenario(plan, () => Promise.resolve(createBudgetLedger()))), { numRuns: 60 });
+    await fc.assert(fc.asyncProperty(scenario, (plan) => runScenario(plan, () => Promise.resolve(createBudgetLedger()))), { numRuns: 60, endOnFailure: true });
     expect(stats.scenarios - before.scenarios).toBeGreaterThan(40);
     expect(stats.answered - before.answered).toBeGreaterThan(60);
     expect(stats.crashed - before.crashed).toBeGreaterThan(0);
@@ -286,7 +286,7 @@ describe('budget books of the real loop under faults (issue 11 MUST SHOW)', () =
           round += 1;
           return runScenario(plan, () => Promise.resolve(createRedisBudgetLedger({ redis, keyPrefix: `${prefix}${round}:` })));
         }),
-        { numRuns: 20 },
+        { numRuns: 20, endOnFailure: true },
       );
       expect(stats.answered).toBeGreaterThan(0);
       const keys = await redis.keys(`${prefix}*`);

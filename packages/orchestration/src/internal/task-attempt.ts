@@ -325,6 +325,7 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: A
   let reservation: Reservation | undefined;
   let permitId: string | undefined;
   let result: LlmResult;
+  let answered: LlmResult | undefined;
   try {
     const preparing = prepare(loop, task, attempt, signal);
     const prepared = preparing instanceof Promise ? await preparing : preparing;
@@ -365,11 +366,33 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: A
                 loop.journal.failure ??= toError(error);
               });
           },
+        }).then((answer) => {
+          answered = answer;
+          return answer;
         }),
       { signal, ...(taskTimeoutMs === undefined ? {} : { timeoutMs: taskTimeoutMs }) },
     );
   } catch (error) {
     const before: RuntimeEventInput[] = [];
+    if (reservation !== undefined && answered !== undefined) {
+      // The provider answered just as the attempt was abandoned (abort, timeout): the call is paid
+      // for, so it is charged once like any answer, and the task fails with its cost.
+      const bill = await billAnswered(loop, task, reservation, answered);
+      recordBill(loop, task, bill);
+      task.usage = addUsage(task.usage, bill.usage);
+      task.cost = (task.cost + bill.cost) as Money;
+      before.push({
+        type: 'budget.settled',
+        taskId: task.id,
+        reservationId: bill.settlement.id,
+        costUsd: moneyToUsd(bill.settlement.actual),
+        reservedUsd: moneyToUsd(reservation.amount),
+      });
+      reservation = undefined;
+      task.reservationId = undefined;
+      task.reserved = ZERO_MONEY;
+      loop.budgetFreed();
+    }
     if (reservation !== undefined) {
       const open = reservation;
       reservation = undefined;
@@ -404,6 +427,20 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: A
   await completeAnswered(loop, task, reservation, result, permitId, base);
 }
 
+/** Records a billed call in the usage tracker (the billing report). */
+function recordBill(loop: RunLoop, task: TaskRuntime, bill: Bill): void {
+  loop.options.usage?.record({
+    runId: loop.id,
+    taskId: task.id,
+    model: task.model.id,
+    ...(task.spec.tier === undefined ? {} : { tier: task.spec.tier }),
+    ...(task.spec.metadata?.phase === undefined ? {} : { phase: task.spec.metadata.phase }),
+    usage: bill.usage,
+    cost: bill.cost,
+    ...(bill.source === undefined ? {} : { source: bill.source }),
+  });
+}
+
 async function completeAnswered(
   loop: RunLoop,
   task: TaskRuntime,
@@ -417,16 +454,7 @@ async function completeAnswered(
   const { cost, usage, settlement } = bill;
   const costUsd = moneyToUsd(cost); // once: BigInt conversions are a measurable share of a task
   const reservedUsd = moneyToUsd(reservation.amount);
-  options.usage?.record({
-    runId: loop.id,
-    taskId: task.id,
-    model: task.model.id,
-    ...(task.spec.tier === undefined ? {} : { tier: task.spec.tier }),
-    ...(task.spec.metadata?.phase === undefined ? {} : { phase: task.spec.metadata.phase }),
-    usage,
-    cost,
-    ...(bill.source === undefined ? {} : { source: bill.source }),
-  });
+  recordBill(loop, task, bill);
   if (permitId !== undefined) {
     try {
       await options.policy?.settle(permitId, usage.inputTokens + usage.outputTokens);
