@@ -105,7 +105,7 @@ function faultyLedger(inner: BudgetLedger, plan: Scenario, ids: readonly string[
         settleFaults.set(id, left - 1);
         throw new InternalError({ code: 'STORE_ERROR', message: 'injected ledger blip', details: {}, isRetryable: true });
       }
-      if (plan.takeOver && index % 3 === 1 && !String(id).endsWith('/late') && !released.has(id)) {
+      if (plan.takeOver && index % 3 === 1 && !String(id).includes('/late') && !released.has(id)) {
         released.add(id);
         await inner.release(id); // another owner's sweep released it while the call ran
       }

@@ -30,6 +30,8 @@ import type { TaskRuntime } from './task-runtime.js';
 /** Settle attempts on a retryable failure (a store blip), with backoff from {@link SETTLE_BACKOFF_MS}. */
 const SETTLE_ATTEMPTS = 6;
 const SETTLE_BACKOFF_MS = 20;
+/** Fresh holds tried for a late charge whose hold is itself closed under it. */
+const LATE_ROUNDS = 3;
 
 /** What a call cost and what was charged. */
 export interface Bill {
@@ -73,17 +75,19 @@ async function settleOnce(loop: RunLoop, reservation: Reservation, cost: Money):
     if (!isClosed(error)) throw error;
     if (error.details['charged'] === true) return { id: reservation.id, reserved: reservation.amount, actual: cost };
   }
-  // Released under the call (the run was taken over, or a holder sweep): charge it anew.
-  const late = asReservationId(`${reservation.id}/late`);
-  await retried(() =>
-    ledger.reserve(reservation.scopes, ZERO_MONEY, {
-      id: late,
-      holder: loop.owner,
-      runId: loop.id,
-    }),
-  );
-  const settled = await retried(() => ledger.settle(late, cost));
-  return { id: settled.id, reserved: reservation.amount, actual: settled.actual };
+  // Released under the call (the run was taken over, or a holder sweep): charge it anew, under a
+  // holder of its own so the sweep of the dead owner's reservations cannot release it again.
+  for (let round = 1; ; round += 1) {
+    const late = asReservationId(`${reservation.id}/late${round === 1 ? '' : `.${round}`}`);
+    await retried(() => ledger.reserve(reservation.scopes, ZERO_MONEY, { id: late, holder: `${loop.owner}#late`, runId: loop.id }));
+    try {
+      const settled = await retried(() => ledger.settle(late, cost));
+      return { id: settled.id, reserved: reservation.amount, actual: settled.actual };
+    } catch (error) {
+      if (!isClosed(error) || round >= LATE_ROUNDS) throw error;
+      if (error.details['charged'] === true) return { id: late, reserved: reservation.amount, actual: cost };
+    }
+  }
 }
 
 /**
