@@ -128,6 +128,21 @@ export interface TaskWaitingEvent extends RuntimeEventBase {
 }
 
 /**
+ * Run-memory keys a task asked for (`TaskSpec.memory`) that the memory store did not have when its
+ * context was built: the task ran without them. Run memory is host state, not journaled: after a
+ * resume in another process the host must write it again.
+ * @public
+ */
+export interface TaskMemoryMissingEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'task.memory_missing';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** The requested keys that were absent, in request order. */
+  readonly keys: readonly string[];
+}
+
+/**
  * A rate-limit rule holds a task for `retryAfterMs` before it is asked again.
  * @public
  */
@@ -380,6 +395,7 @@ export type RuntimeEvent =
   | BudgetOverrunEvent
   | TaskWaitingEvent
   | TaskThrottledEvent
+  | TaskMemoryMissingEvent
   | ContextCompactedEvent
   | ProviderCircuitEvent
   | ProviderDeduplicatedEvent
@@ -432,6 +448,7 @@ export const RUNTIME_EVENT_TYPES: readonly RuntimeEventType[] = [
   'budget.overrun',
   'task.waiting',
   'task.throttled',
+  'task.memory_missing',
   'run.completed',
   'run.failed',
   'run.aborted',

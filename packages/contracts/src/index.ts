@@ -102,6 +102,7 @@ export {
   type SkipReason,
   type TaskThrottledEvent,
   type TaskWaitingEvent,
+  type TaskMemoryMissingEvent,
   type TaskAddedEvent,
   type TaskCompletedEvent,
   type TaskFailedEvent,

@@ -378,8 +378,12 @@ describe('createOrchestrator', () => {
       clear: () => Promise.resolve(),
     };
     const llm = createScriptedLlm();
-    const { orchestrator } = harness(llm, { memory });
-    await orchestrator.wait((await orchestrator.start({ tasks: [task('a', [], { memory: ['style', 'missing'] }), task('b')] })).id);
+    const store = createMemoryRunStore();
+    const { orchestrator } = harness(llm, { memory, store });
+    const run = await orchestrator.wait((await orchestrator.start({ tasks: [task('a', [], { memory: ['style', 'missing', 'gone'] }), task('b')] })).id);
+    // A requested key the store does not have is visible (journaled), never skipped silently.
+    const missing = (await store.readEvents(run.id)).filter((event) => event.type === 'task.memory_missing');
+    expect(missing).toEqual([expect.objectContaining({ type: 'task.memory_missing', taskId: 'a', keys: ['missing', 'gone'] })]);
     const withMemory = llm.requests.find((request) => request.messages.some((m) => m.content === 'do a'));
     expect(withMemory?.messages.map((m) => m.content)).toContain('[memory style] Be brief.');
     const without = llm.requests.find((request) => request.messages.some((m) => m.content === 'do b'));

@@ -124,6 +124,7 @@ export const runtimeEventSchema: z.ZodType<RuntimeEvent> = z.discriminatedUnion(
     details: z.record(z.string(), z.unknown()).exactOptional(),
   }),
   z.strictObject({ ...base, type: z.literal('task.throttled'), taskId: taskIdSchema, rule: z.string(), retryAfterMs: nonNegativeIntSchema }),
+  z.strictObject({ ...base, type: z.literal('task.memory_missing'), taskId: taskIdSchema, keys: z.array(z.string()).min(1) }),
   z.strictObject({ ...base, type: z.literal('run.completed'), usage: usageViewSchema }),
   z.strictObject({ ...base, type: z.literal('run.failed'), error: errorInfoSchema, usage: usageViewSchema }),
   z.strictObject({ ...base, type: z.literal('run.aborted'), reason: z.string().exactOptional(), usage: usageViewSchema }),

@@ -98,16 +98,17 @@ function routeDependencies(loop: RunLoop, task: TaskRuntime): RoutedOutput[] {
   return routed;
 }
 
-async function readMemory(loop: RunLoop, task: TaskRuntime): Promise<MemoryEntry[] | undefined> {
-  const keys = task.spec.memory;
-  const store = loop.options.memory;
-  if (keys === undefined || keys.length === 0 || store === undefined) return undefined;
+/** The entries a task asked for, and the keys the store did not have (journaled, never skipped silently). */
+async function readMemory(loop: RunLoop, task: TaskRuntime, keys: readonly string[]): Promise<{ entries: MemoryEntry[]; missing: string[] }> {
   const entries: MemoryEntry[] = [];
+  const missing: string[] = [];
+  const store = loop.options.memory;
   for (const key of keys) {
-    const entry = await store.get(loop.id, key);
-    if (entry !== undefined) entries.push(entry);
+    const entry = await store?.get(loop.id, key);
+    if (entry === undefined) missing.push(key);
+    else entries.push(entry);
   }
-  return entries;
+  return { entries, missing };
 }
 
 /**
@@ -162,8 +163,13 @@ async function summarize(
  */
 function prepare(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSignal): Prepared | Promise<Prepared> {
   const keys = task.spec.memory;
-  if (keys !== undefined && keys.length > 0 && loop.options.memory !== undefined) {
-    return readMemory(loop, task).then((memory) => assemble(loop, task, attempt, signal, memory));
+  // Keys asked for without a memory store are all missing: visible, not ignored.
+  if (keys !== undefined && keys.length > 0) {
+    return readMemory(loop, task, keys).then(async ({ entries, missing }) => {
+      const prepared = await assemble(loop, task, attempt, signal, entries);
+      if (missing.length === 0) return prepared;
+      return { ...prepared, events: [{ type: 'task.memory_missing', taskId: task.id, keys: missing }, ...prepared.events] };
+    });
   }
   return assemble(loop, task, attempt, signal, undefined);
 }
