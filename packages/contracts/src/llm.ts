@@ -76,6 +76,11 @@ export interface LlmCallOptions {
   /** Called before each retry of this call, so the caller can journal `task.retrying`. */
   readonly onRetry?: (info: LlmRetryInfo) => void;
   /**
+   * Called as each attempt of this call starts (1-based, across fallbacks), so the caller counts
+   * the calls really made: a retry cut off during its backoff is not an attempt.
+   */
+  readonly onAttempt?: (attempt: number) => void;
+  /**
    * The catalog entry of the request's model, when the caller knows it (the provider router
    * passes it on): adapters read wire choices from its capabilities, e.g. `outputTokensParam`.
    */

@@ -34,6 +34,17 @@ describe('createResilientClient: retry', () => {
     expect(events).toContainEqual(expect.objectContaining({ type: 'provider.retry', attempt: 1, delayMs: 2000, fromRetryAfter: true }));
   });
 
+  it('reports each attempt as it starts (onAttempt), in order, before its retry is scheduled', async () => {
+    const seen: string[] = [];
+    const { llm } = setup([{ fail: 'status', status: 503 }, { fail: 'status', status: 503 }, { output: 'ok' }]);
+    const result = await llm.complete(request, {
+      onAttempt: (attempt) => seen.push(`attempt ${attempt}`),
+      onRetry: (info) => seen.push(`retry after ${info.attempt}`),
+    });
+    expect(result.attempts).toBe(3);
+    expect(seen).toEqual(['attempt 1', 'retry after 1', 'attempt 2', 'retry after 2', 'attempt 3']);
+  });
+
   it('caps a huge Retry-After at maxRetryAfterMs', async () => {
     const { llm, time } = setup([{ fail: 'status', status: 503, retryAfter: '3600' }, { output: 'ok' }], { retry: { maxRetryAfterMs: 10_000 } });
     await llm.complete(request);

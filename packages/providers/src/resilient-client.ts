@@ -137,6 +137,7 @@ export function createResilientClient(inner: LlmClient, options: ResilientClient
       deadline: options?.timeoutMs === undefined ? undefined : clock.now() + options.timeoutMs,
       context: options?.context,
       onRetry: options?.onRetry,
+      onAttempt: options?.onAttempt,
       attempts: 0,
       detach: NOTHING_TO_DETACH,
     };

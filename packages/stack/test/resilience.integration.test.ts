@@ -34,6 +34,33 @@ describe('orchestrator + resilient client', () => {
     expect(log.find((event) => event.type === 'task.completed')).toMatchObject({ attempt: 3 });
   });
 
+  it('an abort during the retry backoff counts only the calls made (3 calls → attempts 3, not 4)', async () => {
+    const scripted = createScriptedLlm({
+      fail: () => new ProviderError({ code: 'PROVIDER_ERROR', message: 'busy', details: { status: 503, kind: 'transient' }, isRetryable: true }),
+    });
+    let retries = 0;
+    let abortRun: () => void = () => undefined;
+    // The third failed call schedules a retry; the run is aborted while that backoff sleeps.
+    const sleep = (_ms: number, signal?: AbortSignal): Promise<void> =>
+      new Promise((resolve, reject) => {
+        retries += 1;
+        if (retries < 3) {
+          resolve();
+          return;
+        }
+        signal?.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+        abortRun();
+      });
+    const llm = createResilientClient(scripted, { retry: { maxAttempts: 6, baseDelayMs: 1 }, sleep });
+    const runtime = realRuntime(llm);
+    const started = await runtime.orchestrator.start({ tasks: [{ id: 'flaky', prompt: 'Try hard.' }] });
+    abortRun = () => void runtime.orchestrator.abort(started.id, 'stop');
+    const run = await runtime.orchestrator.wait(started.id);
+    expect(run.state).toBe('aborted');
+    expect(scripted.requests).toHaveLength(3);
+    expect(run.tasks[0]?.attempts).toBe(3);
+  });
+
   it('sends identical in-flight calls once and bills only the real one', async () => {
     const scripted = createScriptedLlm({ latency: () => 10 });
     const llm = createResilientClient(scripted, { sleep: () => Promise.resolve() });

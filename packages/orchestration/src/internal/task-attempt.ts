@@ -362,8 +362,11 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: A
         llm.complete(request, {
           signal: callSignal,
           context: { runId: loop.id, taskId: task.id, attempt },
+          // Attempts count calls really started: a retry cut off during its backoff is not one.
+          onAttempt: (started) => {
+            task.attempts = base + started;
+          },
           onRetry: (info) => {
-            task.attempts = base + info.attempt + 1;
             loop.journal
               .commit(undefined, [taskRecord(loop.id, task)], [
                 { type: 'task.retrying', taskId: task.id, attempt: base + info.attempt, delayMs: info.delayMs, error: info.error },
@@ -373,6 +376,10 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: A
               });
           },
         }).then((answer) => {
+          // A client that retries without onAttempt still reports its attempts on the answer.
+          if ((answer.source ?? 'provider') === 'provider' && answer.attempts !== undefined && base + answer.attempts > task.attempts) {
+            task.attempts = base + answer.attempts;
+          }
           answered = answer;
           return answer;
         }),

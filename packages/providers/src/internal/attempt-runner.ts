@@ -50,6 +50,7 @@ export interface CallState {
   readonly deadline: number | undefined;
   readonly context: LlmCallContext | undefined;
   readonly onRetry: ((info: LlmRetryInfo) => void) | undefined;
+  readonly onAttempt: ((attempt: number) => void) | undefined;
   /**
    * True: the attempt deadline is handed to the inner client as `timeoutMs` (it aborts its own
    * request, so no extra AbortController here), with a watchdog in case it ignores it. False
@@ -142,6 +143,7 @@ export class AttemptRunner {
       if (call.deadline !== undefined && settings.clock.now() >= call.deadline) throw timeoutError(provider, model, 0);
       const probe = circuit === undefined ? false : circuit.acquire(settings.clock);
       call.attempts += 1;
+      call.onAttempt?.(call.attempts);
       try {
         const value = await this.#attempt(request, call, invoke, provider, model, probe);
         circuit?.succeed(probe);
