@@ -56,9 +56,17 @@ describe('Redis ledger', () => {
       expect(run.state).toBe('completed');
       expect(run.budget?.spentUsd).toBeCloseTo(run.usage.costUsd, 9);
       const probe = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
-      const [, keys] = await probe.scan('0', 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      // SCAN pages through the whole keyspace (other suites' keys included): follow the cursor to
+      // the end — one page may hold none of ours.
+      let found = 0;
+      let cursor = '0';
+      do {
+        const [next, keys] = await probe.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        found += keys.length;
+      } while (cursor !== '0' && found === 0);
       await probe.quit();
-      expect(keys.length).toBeGreaterThan(0);
+      expect(found).toBeGreaterThan(0);
     } finally {
       await sidecar.stop();
     }
