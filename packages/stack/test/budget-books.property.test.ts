@@ -281,16 +281,20 @@ describe('budget books of the real loop under faults (issue 11 MUST SHOW)', () =
       expect(await redis.ping()).toBe('PONG');
       let round = 0;
       const prefix = `issue11-prop:${Date.now()}:`;
-      await fc.assert(
-        fc.asyncProperty(scenario, (plan) => {
-          round += 1;
-          return runScenario(plan, () => Promise.resolve(createRedisBudgetLedger({ redis, keyPrefix: `${prefix}${round}:` })));
-        }),
-        { numRuns: 20, endOnFailure: true },
-      );
-      expect(stats.answered).toBeGreaterThan(0);
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
+      try {
+        await fc.assert(
+          fc.asyncProperty(scenario, (plan) => {
+            round += 1;
+            return runScenario(plan, () => Promise.resolve(createRedisBudgetLedger({ redis, keyPrefix: `${prefix}${round}:` })));
+          }),
+          { numRuns: 20, endOnFailure: true },
+        );
+        expect(stats.answered).toBeGreaterThan(0);
+      } finally {
+        // Pass or fail, the test leaves nothing in the shared Redis.
+        const keys = await redis.keys(`${prefix}*`);
+        if (keys.length > 0) await redis.del(...keys);
+      }
     }, 120_000);
   });
 });
