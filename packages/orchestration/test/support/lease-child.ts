@@ -4,11 +4,10 @@
  * background error as `background <code>`, and `done <state>` when the run ends.
  * Usage: lease-child.ts <db> <calls-file> <run-id> <seed> <lease-ttl-ms> [freeze-ms]
  */
-import { appendFileSync } from 'node:fs';
 import { RuntimeError, asRunId } from '@runtime/contracts';
 import { createSqliteRunStore } from '../../src/sqlite.js';
-import { layeredDag, seededRandom } from './layered-dag.js';
-import { createScriptedLlm } from '../../src/testing.js';
+import { layeredDag } from './layered-dag.js';
+import { recordingLlm } from './recording-llm.js';
 import { harness } from './setup.js';
 
 const [dbPath, callsPath, runId, seedText, ttlText] = process.argv.slice(2);
@@ -16,18 +15,7 @@ if (dbPath === undefined || callsPath === undefined || runId === undefined || se
   throw new Error('usage: lease-child.ts <db> <calls-file> <run-id> <seed> <lease-ttl-ms>');
 }
 const seed = Number(seedText);
-const random = seededRandom(seed);
-const latency = new Map<string, number>();
-const llm = createScriptedLlm({
-  latency: (id) => {
-    const known = latency.get(id);
-    if (known !== undefined) return known;
-    const value = 5 + Math.floor(random() * 20);
-    latency.set(id, value);
-    return value;
-  },
-  onCall: (id) => appendFileSync(callsPath, `${id}\n`),
-});
+const llm = recordingLlm(callsPath, seed, 5, 20);
 const store = createSqliteRunStore({ path: dbPath });
 const ttl = Number(ttlText);
 const { orchestrator } = harness(llm, {
