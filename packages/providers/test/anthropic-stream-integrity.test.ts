@@ -2,11 +2,12 @@
  * Regression tests of issue 14 (and the adapter side of issue 11) for the Anthropic adapter,
  * against a real HTTP server speaking the Messages API wire format.
  */
-import { asModelId, RuntimeError, type LlmRequest } from '@runtime/contracts';
+import { asModelId, type LlmRequest } from '@runtime/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAnthropicClient } from '../src/index.js';
 import { collectStream } from '../src/testing/index.js';
 import { sendJson, startProviderServer, startSse, type ProviderServer } from './support/provider-server.js';
+import { failure } from './support/failure.js';
 
 const request: LlmRequest = {
   model: asModelId('claude-test'),
@@ -42,16 +43,6 @@ afterEach(async () => {
 function client(): ReturnType<typeof createAnthropicClient> {
   if (server === undefined) throw new Error('no server');
   return createAnthropicClient({ baseUrl: server.url, apiKey: 'sk-ant-test' });
-}
-
-async function failure(promise: Promise<unknown>): Promise<RuntimeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (RuntimeError.isInstance(error)) return error;
-    throw new Error(`not a RuntimeError: ${String(error)}`);
-  }
-  throw new Error('expected a failure');
 }
 
 describe('Anthropic adapter: a cut stream is never a success (issue 14 #2, issue 11 #5)', () => {

@@ -2,11 +2,12 @@
  * Regression tests of issue 14 (and the adapter side of issue 11) for the OpenAI-compatible
  * adapter, against a real HTTP server speaking the chat-completions wire format.
  */
-import { asModelId, type LlmRequest, type ModelCatalog, type ModelInfo, RuntimeError } from '@runtime/contracts';
+import { asModelId, type LlmRequest, type ModelCatalog, type ModelInfo, type RuntimeError } from '@runtime/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOpenAiCompatibleClient, createProviderRouter, createResilientClient } from '../src/index.js';
 import { collectStream, createFakeTime } from '../src/testing/index.js';
 import { sendJson, startProviderServer, startSse, type ProviderServer } from './support/provider-server.js';
+import { failure } from './support/failure.js';
 
 const request: LlmRequest = {
   model: asModelId('gpt-test'),
@@ -33,16 +34,6 @@ afterEach(async () => {
 function adapter(options: Parameters<typeof createOpenAiCompatibleClient>[0] = {}): ReturnType<typeof createOpenAiCompatibleClient> {
   if (server === undefined) throw new Error('no server');
   return createOpenAiCompatibleClient({ baseUrl: `${server.url}/v1`, ...options });
-}
-
-async function failure(promise: Promise<unknown>): Promise<RuntimeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (RuntimeError.isInstance(error)) return error;
-    throw new Error(`not a RuntimeError: ${String(error)}`);
-  }
-  throw new Error('expected a failure');
 }
 
 describe('OpenAI-compatible adapter: a cut stream is never a success (issue 14 #2)', () => {

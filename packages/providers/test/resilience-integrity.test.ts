@@ -3,10 +3,11 @@
  * (OpenAI wire format): no orphan upstream call, a breaker that cannot lock, no cache hit for an
  * aborted caller.
  */
-import { asModelId, RuntimeError, type LlmClient, type LlmRequest } from '@runtime/contracts';
+import { asModelId, type LlmClient, type LlmRequest } from '@runtime/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOpenAiCompatibleClient, createResilientClient } from '../src/index.js';
 import { sendJson, startProviderServer, type ProviderServer } from './support/provider-server.js';
+import { failure } from './support/failure.js';
 
 const completion = {
   id: 'c',
@@ -26,16 +27,6 @@ afterEach(async () => {
 function adapter(): ReturnType<typeof createOpenAiCompatibleClient> {
   if (server === undefined) throw new Error('no server');
   return createOpenAiCompatibleClient({ baseUrl: `${server.url}/v1` });
-}
-
-async function failure(promise: Promise<unknown>): Promise<RuntimeError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (RuntimeError.isInstance(error)) return error;
-    throw new Error(`not a RuntimeError: ${String(error)}`);
-  }
-  throw new Error('expected a failure');
 }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
