@@ -3,38 +3,17 @@
  * answers, and the request conventions of v1.1 (Idempotency-Key header, Location on 201), through
  * the real server on a real socket.
  */
-import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { Run } from '@runtime/contracts';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/load-config.js';
-import { startSidecar, type RunningSidecar } from '../src/start-sidecar.js';
-import { KEYS, writeE2eConfig, type E2eConfig } from './support/e2e-config.js';
-import { startFakeOpenAiServer, type FakeOpenAiServer } from './support/fake-openai-server.js';
-import { createClient } from './support/http-client.js';
+import { describe, expect, it } from 'vitest';
+import { KEYS } from './support/e2e-config.js';
+import { useInProcessSidecar } from './support/in-process-sidecar.js';
 
-let fake: FakeOpenAiServer;
-let config: E2eConfig;
-let sidecar: RunningSidecar;
-let client: ReturnType<typeof createClient>;
-
-beforeAll(async () => {
-  fake = await startFakeOpenAiServer();
-  config = writeE2eConfig(fake.baseUrl);
-  sidecar = await startSidecar(loadConfig({ env: config.env }), { env: config.env, logger: pino({ level: 'silent' }) });
-  client = createClient(sidecar.url);
-});
-
-afterAll(async () => {
-  await sidecar.stop();
-  await fake.close();
-  rmSync(config.directory, { recursive: true, force: true });
-});
+const app = useInProcessSidecar();
 
 /** Sends raw bytes and returns everything the server wrote until it closed (or 1 s passed). */
 function rawText(request: string, endAfterWrite = false): Promise<string> {
-  const url = new URL(sidecar.url);
+  const url = new URL(app.sidecar.url);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: url.hostname, port: Number(url.port) }, () => {
       socket.write(request);
@@ -50,7 +29,7 @@ function rawText(request: string, endAfterWrite = false): Promise<string> {
 
 /** Sends raw bytes and returns the status and parsed JSON body of the answer. */
 function raw(request: string): Promise<{ status: number; body: { error?: { code?: string; message?: string; details?: unknown } } }> {
-  const url = new URL(sidecar.url);
+  const url = new URL(app.sidecar.url);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: url.hostname, port: Number(url.port) }, () => socket.write(request));
     let text = '';
@@ -78,7 +57,7 @@ const isEnvelope = (body: unknown): boolean => {
 
 describe('framework errors use the envelope', () => {
   it('bad percent-encoding in the URL: 400 VALIDATION_FAILED', async () => {
-    const response = await client.request('GET', '/v1/runs/%ZZ', { key: KEYS.acme });
+    const response = await app.client.request('GET', '/v1/runs/%ZZ', { key: KEYS.acme });
     expect(response.status).toBe(400);
     expect(isEnvelope(response.body)).toBe(true);
     expect((response.body as { error: { code: string } }).error.code).toBe('VALIDATION_FAILED');
@@ -115,7 +94,7 @@ describe('framework errors use the envelope', () => {
 
   it('an unknown route: 404 ROUTE_NOT_FOUND, with or without a key', async () => {
     for (const key of [undefined, KEYS.acme]) {
-      const response = await client.request('GET', '/v2/nothing', key === undefined ? {} : { key });
+      const response = await app.client.request('GET', '/v2/nothing', key === undefined ? {} : { key });
       expect(response.status).toBe(404);
       expect((response.body as { error: { code: string } }).error.code).toBe('ROUTE_NOT_FOUND');
     }
@@ -126,24 +105,24 @@ describe('request conventions', () => {
   const body = { tasks: [{ id: 'a', prompt: 'Do a [task=a]' }] };
 
   it('201 carries Location: /v1/runs/{id}', async () => {
-    const created = await client.request<Run>('POST', '/v1/runs', { key: KEYS.acme, body });
+    const created = await app.client.request<Run>('POST', '/v1/runs', { key: KEYS.acme, body });
     expect(created.status).toBe(201);
     expect(created.headers.get('location')).toBe(`/v1/runs/${created.body.id}`);
   });
 
   it('the Idempotency-Key header is the body field: a repeat returns the same run (200), never a second one', async () => {
     const headers = { 'idempotency-key': `k-${Date.now()}` };
-    const first = await client.request<Run>('POST', '/v1/runs', { key: KEYS.acme, body, headers });
-    const again = await client.request<Run>('POST', '/v1/runs', { key: KEYS.acme, body, headers });
+    const first = await app.client.request<Run>('POST', '/v1/runs', { key: KEYS.acme, body, headers });
+    const again = await app.client.request<Run>('POST', '/v1/runs', { key: KEYS.acme, body, headers });
     expect(first.status).toBe(201);
     expect(again.status).toBe(200);
     expect(again.body.id).toBe(first.body.id);
-    const viaBody = await client.request<Run>('POST', '/v1/runs', { key: KEYS.acme, body: { ...body, idempotencyKey: headers['idempotency-key'] } });
+    const viaBody = await app.client.request<Run>('POST', '/v1/runs', { key: KEYS.acme, body: { ...body, idempotencyKey: headers['idempotency-key'] } });
     expect(viaBody.body.id).toBe(first.body.id);
   });
 
   it('header and body keys that differ: 400 VALIDATION_FAILED', async () => {
-    const response = await client.request<{ error: { code: string } }>('POST', '/v1/runs', {
+    const response = await app.client.request<{ error: { code: string } }>('POST', '/v1/runs', {
       key: KEYS.acme,
       body: { ...body, idempotencyKey: 'one' },
       headers: { 'idempotency-key': 'two' },

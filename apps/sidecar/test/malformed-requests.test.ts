@@ -2,33 +2,13 @@
  * Bad input, table-driven: every malformed request gets the right 4xx and code, never a 5xx, and
  * the server stays up.
  */
-import { rmSync } from 'node:fs';
 import type { ErrorBody } from '@runtime/contracts';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/load-config.js';
-import { startSidecar, type RunningSidecar } from '../src/start-sidecar.js';
-import { KEYS, writeE2eConfig, type E2eConfig } from './support/e2e-config.js';
-import { startFakeOpenAiServer, type FakeOpenAiServer } from './support/fake-openai-server.js';
-import { createClient, type RequestOptions } from './support/http-client.js';
+import { describe, expect, it } from 'vitest';
+import { KEYS } from './support/e2e-config.js';
+import type { RequestOptions } from './support/http-client.js';
+import { useInProcessSidecar } from './support/in-process-sidecar.js';
 
-let fake: FakeOpenAiServer;
-let config: E2eConfig;
-let sidecar: RunningSidecar;
-let client: ReturnType<typeof createClient>;
-
-beforeAll(async () => {
-  fake = await startFakeOpenAiServer();
-  config = writeE2eConfig(fake.baseUrl);
-  sidecar = await startSidecar(loadConfig({ env: config.env }), { env: config.env, logger: pino({ level: 'silent' }) });
-  client = createClient(sidecar.url);
-});
-
-afterAll(async () => {
-  await sidecar.stop();
-  await fake.close();
-  rmSync(config.directory, { recursive: true, force: true });
-});
+const app = useInProcessSidecar();
 
 interface Case {
   readonly name: string;
@@ -121,7 +101,7 @@ describe('malformed requests', () => {
 
   it.each(cases)('$name → $status $code', async (entry) => {
     const request: RequestOptions = entry.request.headers?.['authorization'] === undefined ? { key: KEYS.acme, ...entry.request } : entry.request;
-    const response = await client.request<ErrorBody>(entry.method ?? 'POST', entry.path ?? '/v1/runs', request);
+    const response = await app.client.request<ErrorBody>(entry.method ?? 'POST', entry.path ?? '/v1/runs', request);
     expect(response.status).toBe(entry.status);
     expect(response.body.error.code).toBe(entry.code);
     expect(typeof response.body.error.message).toBe('string');
@@ -132,16 +112,16 @@ describe('malformed requests', () => {
   });
 
   it('names the cycle and the unknown dependency in details', async () => {
-    const cycle = await client.request<ErrorBody>('POST', '/v1/runs', { key: KEYS.acme, body: { tasks: [{ id: 'a', prompt: 'x', deps: ['b'] }, { id: 'b', prompt: 'y', deps: ['a'] }] } });
+    const cycle = await app.client.request<ErrorBody>('POST', '/v1/runs', { key: KEYS.acme, body: { tasks: [{ id: 'a', prompt: 'x', deps: ['b'] }, { id: 'b', prompt: 'y', deps: ['a'] }] } });
     const path = cycle.body.error.details['cycle'] as string[];
     expect(path[0]).toBe(path.at(-1));
     expect(new Set(path)).toEqual(new Set(['a', 'b']));
-    const unknown = await client.request<ErrorBody>('POST', '/v1/runs', { key: KEYS.acme, body: withTask({ deps: ['ghost'] }) });
+    const unknown = await app.client.request<ErrorBody>('POST', '/v1/runs', { key: KEYS.acme, body: withTask({ deps: ['ghost'] }) });
     expect(unknown.body.error.details).toMatchObject({ task: 'a', dependency: 'ghost' });
   });
 
   it('is still up and healthy afterwards', async () => {
-    expect((await client.request('GET', '/healthz')).status).toBe(200);
-    expect((await client.request('GET', '/v1/runs', { key: KEYS.acme })).status).toBe(200);
+    expect((await app.client.request('GET', '/healthz')).status).toBe(200);
+    expect((await app.client.request('GET', '/v1/runs', { key: KEYS.acme })).status).toBe(200);
   });
 });

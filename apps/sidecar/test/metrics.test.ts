@@ -2,33 +2,12 @@
  * Metrics through the real server: `runtime_cost_usd_total` is the exact decimal sum of the tasks'
  * costs (no float drift), and every provider call is in the LLM latency histogram.
  */
-import { rmSync } from 'node:fs';
 import type { Run } from '@runtime/contracts';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/load-config.js';
-import { startSidecar, type RunningSidecar } from '../src/start-sidecar.js';
-import { KEYS, writeE2eConfig, type E2eConfig } from './support/e2e-config.js';
-import { startFakeOpenAiServer, type FakeOpenAiServer } from './support/fake-openai-server.js';
-import { createClient } from './support/http-client.js';
+import { describe, expect, it } from 'vitest';
+import { KEYS } from './support/e2e-config.js';
+import { useInProcessSidecar } from './support/in-process-sidecar.js';
 
-let fake: FakeOpenAiServer;
-let config: E2eConfig;
-let sidecar: RunningSidecar;
-let client: ReturnType<typeof createClient>;
-
-beforeAll(async () => {
-  fake = await startFakeOpenAiServer();
-  config = writeE2eConfig(fake.baseUrl);
-  sidecar = await startSidecar(loadConfig({ env: config.env }), { env: config.env, logger: pino({ level: 'silent' }) });
-  client = createClient(sidecar.url);
-});
-
-afterAll(async () => {
-  await sidecar.stop();
-  await fake.close();
-  rmSync(config.directory, { recursive: true, force: true });
-});
+const app = useInProcessSidecar();
 
 /** nano-USD as the shortest exact decimal USD text. */
 function decimal(nanos: bigint): string {
@@ -40,13 +19,13 @@ function decimal(nanos: bigint): string {
 describe('metrics', () => {
   it('runtime_cost_usd_total is the exact sum of the tasks costs; each call is in runtime_llm_call_duration_seconds', async () => {
     const tasks = Array.from({ length: 40 }, (_, index) => ({ id: `t${index}`, prompt: `p${index} ${'w '.repeat(index * 7)} [task=t${index}][tokens=${7 + ((index * 13) % 97)}]` }));
-    const created = await client.request<Run>('POST', '/v1/runs', { key: KEYS.initech, body: { tasks, policy: { maxParallelism: 4 } } });
+    const created = await app.client.request<Run>('POST', '/v1/runs', { key: KEYS.initech, body: { tasks, policy: { maxParallelism: 4 } } });
     expect(created.status, created.text).toBe(201);
-    await client.waitForRun(created.body.id, KEYS.initech);
-    const page = await client.request<{ items: Run['tasks'] }>('GET', `/v1/runs/${created.body.id}/tasks?limit=500`, { key: KEYS.initech });
+    await app.client.waitForRun(created.body.id, KEYS.initech);
+    const page = await app.client.request<{ items: Run['tasks'] }>('GET', `/v1/runs/${created.body.id}/tasks?limit=500`, { key: KEYS.initech });
     const nanos = page.body.items.reduce((sum, task) => sum + BigInt(Math.round(task.usage.costUsd * 1e9)), 0n);
     expect(nanos).toBeGreaterThan(0n);
-    const text = (await client.request<string>('GET', '/metrics')).text;
+    const text = (await app.client.request<string>('GET', '/metrics')).text;
     const line = text.split('\n').find((candidate) => candidate.startsWith('runtime_cost_usd_total{model="fake-balanced"}'));
     expect(line?.split(' ')[1]).toBe(decimal(nanos));
     const count = /^runtime_llm_call_duration_seconds_count\{[^}]*outcome="ok"[^}]*\} (\d+)$/m.exec(text);
