@@ -84,14 +84,14 @@ export async function summarizeSpan(input: SummarizeSpanInput): Promise<Compacti
   const head = header(span.length);
   const fits = (text: string): boolean => estimator.countMessage({ role: 'user', content: head + text }, request.model) <= room;
   const output = result.output.trim();
-  const kept = output === '' ? undefined : longestFittingPrefix(output, fits);
   let content: string | undefined;
   // An empty answer summarizes nothing: the span is reported dropped (its usage is still returned).
-  if (output === '') content = undefined;
-  else if (kept === output) content = head + output;
-  else {
-    const cut = longestFittingPrefix(output, (prefix) => fits(prefix + CUT_MARKER));
-    content = cut === undefined ? undefined : head + cut + CUT_MARKER;
+  if (output !== '') {
+    if (longestFittingPrefix(output, fits) === output) content = head + output;
+    else {
+      const cut = longestFittingPrefix(output, (prefix) => fits(prefix + CUT_MARKER));
+      content = cut === undefined ? undefined : head + cut + CUT_MARKER;
+    }
   }
   if (content === undefined) {
     return {
