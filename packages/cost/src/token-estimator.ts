@@ -139,17 +139,33 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
 
   const encodingCounter = (encoding: TokenEncoding): Counter => ({ exact: true, count: cached((text) => encode(encoding, text)) });
 
+  const byEncoding = new Map<TokenEncoding, Counter>();
+  const byEncodingCounter = (encoding: TokenEncoding): Counter => {
+    let counter = byEncoding.get(encoding);
+    if (counter === undefined) {
+      counter = encodingCounter(encoding);
+      byEncoding.set(encoding, counter);
+    }
+    return counter;
+  };
+
   const heuristicCounters = new Map<number, Counter>();
   const heuristicCounter = (provider: string | undefined): Counter => {
     const factor = (provider === undefined ? undefined : factorsByProvider.get(provider)) ?? defaultFactor;
     let counter = heuristicCounters.get(factor);
     if (counter === undefined) {
-      counter = { exact: false, count: options.heuristic ?? cached((text) => boundedTokenCount(text, encode('o200k_base', text), factor)) };
+      if (options.heuristic !== undefined) {
+        counter = { exact: false, count: options.heuristic };
+      } else {
+        // The o200k count comes from the shared o200k counter: one cache and one encoding per text,
+        // whichever models (exact o200k or bounded by any factor) ask for it.
+        const o200k = byEncodingCounter('o200k_base');
+        counter = { exact: false, count: (text) => boundedTokenCount(text, o200k.count(text), factor) };
+      }
       heuristicCounters.set(factor, counter);
     }
     return counter;
   };
-  const byEncoding = new Map<TokenEncoding, Counter>();
 
   const counterFor = (model: string): Counter => {
     let counter = counters.get(model);
@@ -159,8 +175,7 @@ export function createTokenEstimator(options: TokenEstimatorOptions = {}): Token
     if (encoding === undefined) {
       counter = heuristicCounter(info?.provider);
     } else {
-      counter = byEncoding.get(encoding) ?? encodingCounter(encoding);
-      byEncoding.set(encoding, counter);
+      counter = byEncodingCounter(encoding);
     }
     counters.set(model, counter);
     return counter;
