@@ -2,36 +2,17 @@
  * Durability of the real process: SIGKILL mid-run then restart (the run completes, no task is
  * executed twice), and graceful SIGTERM (stop accepting, finish in-flight work, exit 0).
  */
-import { rmSync } from 'node:fs';
 import type { Run } from '@runtime/contracts';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KEYS, writeE2eConfig, type E2eConfig } from './support/e2e-config.js';
-import { startFakeOpenAiServer, type FakeOpenAiServer } from './support/fake-openai-server.js';
+import { describe, expect, it } from 'vitest';
+import { KEYS } from './support/e2e-config.js';
 import { createClient } from './support/http-client.js';
-import { startServeProcess, type ServeProcess } from './support/sidecar-process.js';
+import type { ServeProcess } from './support/sidecar-process.js';
+import { useServeProcesses } from './support/serve-processes.js';
 
-let fake: FakeOpenAiServer;
-let config: E2eConfig;
-let processes: ServeProcess[] = [];
+const app = useServeProcesses();
 
-beforeEach(async () => {
-  fake = await startFakeOpenAiServer();
-  config = writeE2eConfig(fake.baseUrl);
-  processes = [];
-});
-
-afterEach(async () => {
-  for (const serve of processes) if (serve.child.exitCode === null && serve.child.signalCode === null) serve.child.kill('SIGKILL');
-  await Promise.all(processes.map((serve) => serve.exited));
-  fake.resume();
-  await fake.close();
-  rmSync(config.directory, { recursive: true, force: true });
-});
-
-async function serve(): Promise<ServeProcess> {
-  const started = await startServeProcess(config.env);
-  processes.push(started);
-  return started;
+function serve(): Promise<ServeProcess> {
+  return app.serve();
 }
 
 const chainTask = (index: number) => ({
@@ -52,13 +33,13 @@ describe('crash and restart', () => {
     await client.waitForRun(created.body.id, KEYS.acme, (run) => run.tasks.filter((view) => view.state === 'completed').length >= 4);
     // Hold every answer, give the sidecar time to journal what it already received, then kill it
     // with calls in flight.
-    fake.pause();
+    app.fake.pause();
     await new Promise((resolve) => setTimeout(resolve, 300));
     const beforeCrash = await client.waitForRun(created.body.id, KEYS.acme, () => true);
     expect(beforeCrash.state).toBe('running');
     first.child.kill('SIGKILL');
     expect(await first.exited).toBeNull();
-    fake.resume();
+    app.fake.resume();
 
     // The dead owner's lease expires (RUNTIME_LEASE_TTL_MS) and the new process takes the run over.
     const second = await serve();
@@ -68,7 +49,7 @@ describe('crash and restart', () => {
     expect(run.state).toBe('completed');
     for (const view of run.tasks) {
       expect(view.state).toBe('completed');
-      expect(fake.deliveredCount(view.id), view.id).toBe(1);
+      expect(app.fake.deliveredCount(view.id), view.id).toBe(1);
     }
     const completedBefore = beforeCrash.tasks.filter((view) => view.state === 'completed');
     expect(completedBefore.length).toBeGreaterThanOrEqual(4);
@@ -103,13 +84,13 @@ describe('graceful shutdown', () => {
     expect(await first.exited).toBe(0);
     expect(first.logs()).toContain('stopped');
     // The call in flight finished and was delivered; the dependent call was held, never sent.
-    expect(fake.deliveredCount('slow')).toBe(1);
-    expect(fake.calls.filter((call) => call.taskId === 'next')).toHaveLength(0);
+    expect(app.fake.deliveredCount('slow')).toBe(1);
+    expect(app.fake.calls.filter((call) => call.taskId === 'next')).toHaveLength(0);
 
     const second = await serve();
     const run = await createClient(second.url).waitForRun(created.body.id, KEYS.acme);
     expect(run.state).toBe('completed');
-    expect(fake.deliveredCount('slow')).toBe(1);
-    expect(fake.deliveredCount('next')).toBe(1);
+    expect(app.fake.deliveredCount('slow')).toBe(1);
+    expect(app.fake.deliveredCount('next')).toBe(1);
   }, 60_000);
 });

@@ -4,40 +4,24 @@
  * signal), SIGKILL leaves nothing listening and no process behind, and a `serve` that cannot
  * listen (EADDRINUSE) exits non-zero without resuming or executing any run.
  */
-import { rmSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import type { Run } from '@runtime/contracts';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KEYS, writeE2eConfig, type E2eConfig } from './support/e2e-config.js';
-import { startFakeOpenAiServer, type FakeOpenAiServer } from './support/fake-openai-server.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KEYS } from './support/e2e-config.js';
 import { createClient } from './support/http-client.js';
-import { spawnCli, startServeProcess, type ServeProcess } from './support/sidecar-process.js';
+import { spawnCli, type ServeProcess } from './support/sidecar-process.js';
+import { useServeProcesses } from './support/serve-processes.js';
 
-let fake: FakeOpenAiServer;
-let config: E2eConfig;
-let processes: ServeProcess[] = [];
+const app = useServeProcesses();
 let blocker: Server | undefined;
 
-beforeEach(async () => {
-  fake = await startFakeOpenAiServer();
-  config = writeE2eConfig(fake.baseUrl);
-  processes = [];
-});
-
 afterEach(async () => {
-  for (const serve of processes) if (serve.child.exitCode === null && serve.child.signalCode === null) serve.child.kill('SIGKILL');
-  await Promise.all(processes.map((serve) => serve.exited));
   await new Promise<void>((resolve) => (blocker === undefined ? resolve() : blocker.close(() => resolve())));
   blocker = undefined;
-  fake.resume();
-  await fake.close();
-  rmSync(config.directory, { recursive: true, force: true });
 });
 
-async function serveInGroup(): Promise<ServeProcess> {
-  const started = await startServeProcess(config.env, { detached: true });
-  processes.push(started);
-  return started;
+function serveInGroup(): Promise<ServeProcess> {
+  return app.serve({ detached: true });
 }
 
 function groupAlive(pgid: number): boolean {
@@ -83,7 +67,7 @@ describe('runtime serve as a process', () => {
     expect(await serve.exited).toBe(0);
     expect(serve.logs()).toContain('ignored');
     expect(serve.logs()).toContain('stopped');
-    expect(fake.deliveredCount('slow')).toBe(1);
+    expect(app.fake.deliveredCount('slow')).toBe(1);
     expect(groupAlive(pgid)).toBe(false);
   }, 30_000);
 
@@ -91,7 +75,7 @@ describe('runtime serve as a process', () => {
     const serve = await serveInGroup();
     const pgid = serve.child.pid ?? 0;
     await startSlowRun(serve.url);
-    fake.pause();
+    app.fake.pause();
     for (let index = 0; index < 3; index += 1) {
       process.kill(-pgid, 'SIGINT');
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -117,7 +101,7 @@ describe('runtime serve as a process', () => {
     await first.exited;
     // Past the dead owner's lease (RUNTIME_LEASE_TTL_MS): the run is up for takeover.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const callsBefore = fake.calls.length;
+    const callsBefore = app.fake.calls.length;
 
     blocker = createServer();
     const port = await new Promise<number>((resolve) => {
@@ -126,7 +110,7 @@ describe('runtime serve as a process', () => {
         resolve(typeof address === 'object' && address !== null ? address.port : 0);
       });
     });
-    const child = spawnCli(['serve'], { ...config.env, RUNTIME_LOG_LEVEL: 'info', RUNTIME_PORT: String(port) });
+    const child = spawnCli(['serve'], { ...app.config.env, RUNTIME_LOG_LEVEL: 'info', RUNTIME_PORT: String(port) });
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -136,7 +120,7 @@ describe('runtime serve as a process', () => {
     expect(output).not.toContain('run resumed');
     // Give a wrongly resumed run time to call the provider: nothing may arrive.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(fake.calls.length).toBe(callsBefore);
+    expect(app.fake.calls.length).toBe(callsBefore);
 
     // The run is still there for a start that can listen.
     await new Promise<void>((resolve) => blocker?.close(() => resolve()));
