@@ -22,20 +22,13 @@ import { taskRecord, type TaskRuntime } from './task-runtime.js';
 /** Thrown when the run stopped while the task waited: it never started and is skipped. */
 export class StoppedWhileWaiting extends Error {}
 
-const nonces = new WeakMap<RunLoop, string>();
-
 /**
  * The id of an attempt's reservation: `<run>/<task>/<attempt>@<lease epoch>.<loop nonce>`, unique
  * per attempt across owners and across loops of one owner (a resumed run reserves anew, never
  * under an id a dead owner used — a closed id cannot be reserved again).
  */
 export function reservationIdOf(loop: RunLoop, task: TaskRuntime, attempt: number): ReservationId {
-  let nonce = nonces.get(loop);
-  if (nonce === undefined) {
-    nonce = Math.random().toString(36).slice(2, 10);
-    nonces.set(loop, nonce);
-  }
-  return asReservationId(`${loop.id}/${task.id}/${attempt}@${loop.epoch}.${nonce}`);
+  return asReservationId(`${loop.id}/${task.id}/${attempt}@${loop.epoch}.${loop.nonce}`);
 }
 
 function othersHold(loop: RunLoop, task: TaskRuntime): boolean {

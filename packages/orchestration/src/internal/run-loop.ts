@@ -66,6 +66,11 @@ export class RunLoop {
   readonly owner: string;
   /** The epoch of this process's lease on the run (fences its journal writes). */
   readonly epoch: number;
+  /**
+   * Random per loop: with {@link RunLoop.epoch} it makes reservation ids unique across loops of one
+   * owner (see `reservationIdOf`).
+   */
+  readonly nonce = Math.random().toString(36).slice(2, 10);
   readonly journal: RunJournal;
   readonly scheduler: DagScheduler;
   readonly executor: ParallelExecutor;
