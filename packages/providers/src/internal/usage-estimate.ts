@@ -10,12 +10,11 @@
  * result is marked `estimated` so nobody mistakes it for the provider's figure. Hidden reasoning
  * tokens cannot be seen in the text and are not in the estimate.
  */
+import { REPLY_PRIMING_TOKENS } from '@runtime/contracts';
 import type { LlmRequest, ToolCall, Usage } from '@runtime/contracts';
 
 /** Chat overhead per message (role, separators), as in OpenAI's counting recipe. */
 const PER_MESSAGE = 3;
-/** Tokens that prime the assistant's reply. */
-const PRIMING = 3;
 
 /** UTF-8 length of a string without allocating (lone surrogates count 3, as the encoder writes U+FFFD). */
 export function utf8Bytes(text: string): number {
@@ -37,7 +36,7 @@ export function utf8Bytes(text: string): number {
 
 /** An upper bound of the prompt's tokens: bytes of every text, plus chat overhead. */
 export function estimateInputTokens(request: LlmRequest): number {
-  let total = PRIMING;
+  let total = REPLY_PRIMING_TOKENS;
   for (const message of request.messages) {
     total += PER_MESSAGE + utf8Bytes(message.content);
     if (message.name !== undefined) total += 1 + utf8Bytes(message.name);
