@@ -7,17 +7,14 @@
  */
 import { asRunId, asTaskId, RuntimeError, type RunLease } from '@runtime/contracts';
 import { createSqliteRunStore } from '../../src/sqlite.js';
+import { seededRandom } from './layered-dag.js';
 
 const [path = '', owner = '', start = '', duration = '', ttl = '', seedText = ''] = process.argv.slice(2);
 const startAt = Number(start);
 const durationMs = Number(duration);
 const ttlMs = Number(ttl);
 const seed = Number(seedText);
-let state = seed;
-const random = (): number => {
-  state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-  return state / 2_147_483_648;
-};
+const random = seededRandom(seed);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const store = createSqliteRunStore({ path });
