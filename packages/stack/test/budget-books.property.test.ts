@@ -27,7 +27,7 @@ import { createScriptedLlm, providerError } from '@runtime/orchestration/testing
 import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { budgetRuntime } from './support/budget-runtime.js';
+import { budgetRuntime, ledgerWith } from './support/budget-runtime.js';
 
 // ioredis is a dependency of @runtime/cost (its optional peer); the stack resolves it from there.
 const requireFromCost = createRequire(createRequire(import.meta.url).resolve('@runtime/cost/package.json'));
@@ -90,12 +90,7 @@ const scenario: fc.Arbitrary<Scenario> = fc.integer({ min: 1, max: 10 }).chain((
 function faultyLedger(inner: BudgetLedger, plan: Scenario, ids: readonly string[]): BudgetLedger {
   const settleFaults = new Map<string, number>();
   const released = new Set<string>();
-  return {
-    setLimit: (scope, limit) => inner.setLimit(scope, limit),
-    reserve: (scopes, amount, options) => inner.reserve(scopes, amount, options),
-    release: (id) => inner.release(id),
-    releaseHolder: (holder) => inner.releaseHolder(holder),
-    snapshot: (scope) => inner.snapshot(scope),
+  return ledgerWith(inner, {
     settle: async (id, actual) => {
       const taskId = String(id).split('/')[1] ?? '';
       const index = ids.indexOf(taskId);
@@ -111,7 +106,7 @@ function faultyLedger(inner: BudgetLedger, plan: Scenario, ids: readonly string[
       }
       return inner.settle(id, actual);
     },
-  };
+  });
 }
 
 /** A run store whose commits fail transiently now and then (the journal retries them). */

@@ -18,7 +18,7 @@ import {
 import { createMemoryRunStore } from '@runtime/orchestration';
 import { createScriptedLlm } from '@runtime/orchestration/testing';
 import { describe, expect, it, vi } from 'vitest';
-import { budgetRuntime, collectEvents } from './support/budget-runtime.js';
+import { budgetRuntime, collectEvents, ledgerWith } from './support/budget-runtime.js';
 
 const task = (id: string, deps: string[] = [], extra: Partial<TaskSpec> = {}): TaskSpec => ({ id, prompt: `Please do ${id}.`, deps, ...extra }) as TaskSpec;
 
@@ -73,13 +73,7 @@ describe('bill once: an answered call is charged exactly once (item 3)', () => {
   it('a settle that fails with a retryable STORE_ERROR is retried and charged once', async () => {
     const inner = createBudgetLedger();
     let failures = 1;
-    const ledger: BudgetLedger = {
-      ...inner,
-      setLimit: (scope, limit) => inner.setLimit(scope, limit),
-      reserve: (scopes, amount, options) => inner.reserve(scopes, amount, options),
-      release: (id) => inner.release(id),
-      releaseHolder: (holder) => inner.releaseHolder(holder),
-      snapshot: (scope) => inner.snapshot(scope),
+    const ledger: BudgetLedger = ledgerWith(inner, {
       settle: async (id, actual) => {
         if (failures > 0) {
           failures -= 1;
@@ -87,7 +81,7 @@ describe('bill once: an answered call is charged exactly once (item 3)', () => {
         }
         return inner.settle(id, actual);
       },
-    };
+    });
     const llm = createScriptedLlm();
     const runtime = budgetRuntime(llm, { ledger });
     const run = await runtime.orchestrator.wait((await runtime.orchestrator.start({ tasks: [task('a')], policy: { budgetUsd: 1 } })).id);

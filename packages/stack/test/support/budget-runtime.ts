@@ -48,3 +48,16 @@ export async function collectEvents(orchestrator: DurableOrchestrator, runId: st
   for await (const event of orchestrator.events(runId as never)) out.push(event);
   return out;
 }
+
+/** `inner` with some methods replaced; every other call goes to `inner` (bound, so a class-based ledger works). */
+export function ledgerWith(inner: BudgetLedger, overrides: Partial<BudgetLedger>): BudgetLedger {
+  return {
+    setLimit: (scope, limit) => inner.setLimit(scope, limit),
+    reserve: (scopes, amount, options) => inner.reserve(scopes, amount, options),
+    settle: (id, actual) => inner.settle(id, actual),
+    release: (id) => inner.release(id),
+    releaseHolder: (holder) => inner.releaseHolder(holder),
+    snapshot: (scope) => inner.snapshot(scope),
+    ...overrides,
+  };
+}
