@@ -13,10 +13,10 @@ import type Database from 'better-sqlite3';
 import { InternalError, TERMINAL_RUN_STATES, type RunRecord } from '@runtime/contracts';
 import { decodeJson, encodeJson } from './json-codec.js';
 
-export const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 3;
 
 /** `state NOT IN (<terminal states>)`: the same text in the partial index and in the query that uses it. */
-export const UNFINISHED = `state NOT IN (${[...TERMINAL_RUN_STATES].map((state) => `'${state}'`).join(', ')})`;
+const UNFINISHED = `state NOT IN (${[...TERMINAL_RUN_STATES].map((state) => `'${state}'`).join(', ')})`;
 
 /** Every column of a run's row; the spec is read apart (`run_specs`), and cached, being immutable. */
 export const SELECT_RUN = `SELECT r.position, r.id, r.tenant, r.state, r.created_at, r.updated_at, r.error, r.owner, r.lease_owner,
@@ -87,7 +87,7 @@ DROP TABLE events;
 const COLUMN_FIELDS = new Set<string>(['id', 'tenant', 'spec', 'state', 'createdAt', 'updatedAt', 'error', 'owner', 'lease', 'idempotencyKey', 'lastSeq']);
 
 /** The fields of a record written once at creation (budget limit, scopes, request hash, future fields), as JSON. */
-export function fixedFields(record: RunRecord): string {
+function fixedFields(record: RunRecord): string {
   const fixed: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record)) if (!COLUMN_FIELDS.has(key) && value !== undefined) fixed[key] = value;
   return encodeJson(fixed);

@@ -119,7 +119,7 @@ export function storeClosed(store: string): InternalError {
 }
 
 /** Default `limit` of findResumableRuns. */
-export const RESUMABLE_LIMIT = 100;
+const RESUMABLE_LIMIT = 100;
 
 /** Page size of findResumableRuns, clamped to 1..1000. */
 export function resumableLimit(limit: number | undefined): number {

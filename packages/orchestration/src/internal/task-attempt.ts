@@ -37,13 +37,13 @@ import { usageViewUsd } from './views.js';
  * bound: `task.maxOutputTokens` ?? `policy.defaultMaxOutputTokens` ?? the orchestrator's default
  * (`DEFAULT_MAX_OUTPUT_TOKENS`), clamped to 1..the model's maximum.
  */
-export function outputCap(loop: RunLoop, task: TaskRuntime): number {
+function outputCap(loop: RunLoop, task: TaskRuntime): number {
   const cap = task.spec.maxOutputTokens ?? loop.record.spec.policy?.defaultMaxOutputTokens ?? task.maxOutputTokens;
   return Math.max(1, Math.min(Math.floor(cap), task.model.maxOutputTokens));
 }
 
 /** The most prompt tokens a call may use: `min(maxInputTokens, contextWindow − output cap)`, at least 1. */
-export function promptLimit(model: ModelInfo, cap: number): number {
+function promptLimit(model: ModelInfo, cap: number): number {
   const window = model.contextWindow === undefined ? Number.POSITIVE_INFINITY : model.contextWindow - cap;
   return Math.max(1, Math.min(model.maxInputTokens, window));
 }
