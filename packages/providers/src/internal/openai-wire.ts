@@ -3,7 +3,7 @@ import { httpFailureToError } from '../classify-error.js';
 import { tokens } from './adapter-options.js';
 import { completeUsage, type ReportedUsage } from './usage-estimate.js';
 
-export interface OpenAiToolCallWire {
+interface OpenAiToolCallWire {
   readonly id?: string;
   readonly index?: number;
   readonly function?: { readonly name?: string; readonly arguments?: string };
@@ -22,7 +22,7 @@ interface OpenAiChoiceWire {
   readonly finish_reason?: string | null;
 }
 
-export interface OpenAiErrorWire {
+interface OpenAiErrorWire {
   readonly message?: unknown;
   readonly type?: unknown;
   readonly code?: unknown;

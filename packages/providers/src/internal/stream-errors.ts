@@ -37,7 +37,7 @@ export function incompleteStream(
 }
 
 /** The same error with more details (same class, code, message, retryability and cause). */
-export function withDetails(error: RuntimeError, extra: ErrorDetails): RuntimeError {
+function withDetails(error: RuntimeError, extra: ErrorDetails): RuntimeError {
   const options = {
     message: error.message,
     details: { ...error.details, ...extra },

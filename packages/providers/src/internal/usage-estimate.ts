@@ -49,7 +49,7 @@ export function estimateInputTokens(request: LlmRequest): number {
 }
 
 /** An upper bound of the completion's visible tokens: its text and tool calls. */
-export function estimateOutputTokens(output: string, toolCalls: readonly Pick<ToolCall, 'name' | 'arguments'>[]): number {
+function estimateOutputTokens(output: string, toolCalls: readonly Pick<ToolCall, 'name' | 'arguments'>[]): number {
   let total = utf8Bytes(output);
   for (const call of toolCalls) total += utf8Bytes(call.name) + utf8Bytes(call.arguments);
   return total;
