@@ -12,7 +12,7 @@
  */
 
 /** UTF-8 length of a string without allocating a buffer. */
-export function utf8Length(text: string): number {
+function utf8Length(text: string): number {
   let bytes = 0;
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
