@@ -113,6 +113,28 @@ export interface NormalizedUsage {
   readonly details: readonly UsageAdjustment[];
 }
 
+const NO_ADJUSTMENTS: readonly UsageAdjustment[] = Object.freeze([]);
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+function followsRules(usage: Usage): boolean {
+  if (typeof usage !== 'object' || usage === null) return false;
+  const { inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens, reasoningTokens, cacheWrite1hTokens } = usage;
+  return (
+    isCount(inputTokens) &&
+    isCount(outputTokens) &&
+    isCount(cacheReadTokens) &&
+    isCount(cacheWriteTokens) &&
+    isCount(reasoningTokens) &&
+    cacheWriteTokens <= inputTokens &&
+    cacheReadTokens <= inputTokens - cacheWriteTokens &&
+    reasoningTokens <= outputTokens &&
+    (cacheWrite1hTokens === undefined || (isCount(cacheWrite1hTokens) && cacheWrite1hTokens <= cacheWriteTokens))
+  );
+}
+
 const COUNTED_FIELDS = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens'] as const;
 
 /**
@@ -133,6 +155,8 @@ const COUNTED_FIELDS = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cache
  * @public
  */
 export function normalizeUsage(usage: Usage): NormalizedUsage {
+  // Fast path (every charged call passes here): usage that already follows the rules allocates nothing.
+  if (followsRules(usage)) return { usage, adjusted: false, details: NO_ADJUSTMENTS };
   const details: UsageAdjustment[] = [];
   const source: Partial<Record<UsageAdjustment['field'], unknown>> = typeof usage === 'object' && usage !== null ? usage : {};
   const count = (field: UsageAdjustment['field'], value: unknown): number => {
