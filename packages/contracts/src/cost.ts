@@ -152,6 +152,40 @@ export interface Settlement {
   readonly reserved: Money;
   /** The actual amount charged (may exceed `reserved`: money spent is never dropped). */
   readonly actual: Money;
+  /** The usage the caller settled with ({@link SettleOptions.usage}), when it gave one. */
+  readonly usage?: Usage;
+}
+
+/**
+ * Options of {@link BudgetLedger.settle}.
+ * @public
+ */
+export interface SettleOptions {
+  /**
+   * The provider-reported usage behind `actual`, kept with the settlement so that a process resuming
+   * the run after a crash can account a call the dead owner answered but never journaled
+   * ({@link BudgetLedger.lookup}).
+   */
+  readonly usage?: Usage;
+}
+
+/**
+ * State of a reservation as the ledger knows it.
+ * @public
+ */
+export type ReservationState = 'open' | 'settled' | 'released' | 'expired';
+
+/**
+ * What the ledger knows of one reservation ({@link BudgetLedger.lookup}).
+ * @public
+ */
+export interface ReservationStatus {
+  /** Where it stands. */
+  readonly state: ReservationState;
+  /** The hold as it was made (with its current lease expiry). */
+  readonly reservation: Reservation;
+  /** The settlement, once `settled`. */
+  readonly settlement?: Settlement;
 }
 
 /**
@@ -193,7 +227,21 @@ export interface BudgetLedger {
    * @throws {@link BudgetError} `RESERVATION_NOT_FOUND`, or `RESERVATION_CLOSED` after a release
    * or expiry.
    */
-  settle(id: ReservationId, actual: Money): Promise<Settlement>;
+  settle(id: ReservationId, actual: Money, options?: SettleOptions): Promise<Settlement>;
+  /**
+   * Extends an open reservation's lease to `leaseMs` from now (default: the lease it was made with),
+   * so a call that outlives the lease keeps its hold: a holder renews its reservations while their
+   * calls run (heartbeat).
+   * @throws {@link BudgetError} `RESERVATION_NOT_FOUND`, or `RESERVATION_CLOSED` once settled,
+   * released or expired; {@link ValidationError} for a bad lease.
+   */
+  renew(id: ReservationId, leaseMs?: number): Promise<Reservation>;
+  /**
+   * What the ledger knows of a reservation, or `undefined` when it never had it or has forgotten it.
+   * A ledger keeps closed reservations at least as long as their scope (memory) or its retention
+   * (Redis), so a resumed run can find what its dead owner settled.
+   */
+  lookup(id: ReservationId): Promise<ReservationStatus | undefined>;
   /**
    * Returns a reservation's amount unspent. Releasing a released or expired reservation is a no-op.
    * @throws {@link BudgetError} `RESERVATION_NOT_FOUND`, or `RESERVATION_CLOSED` after a settle.

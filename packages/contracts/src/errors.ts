@@ -43,6 +43,10 @@ export const HTTP_ERROR_STATUS = {
   RESERVATION_CLOSED: 409,
   TOOL_NOT_FOUND: 422,
   TOOL_FAILED: 500,
+  TOOL_TIMEOUT: 504,
+  TOOL_INVALID_ARGUMENTS: 422,
+  TOOL_REJECTED: 403,
+  AGENT_MAX_STEPS: 422,
   STORE_ERROR: 503,
   INTERNAL: 500,
 } as const;
@@ -54,8 +58,8 @@ export const HTTP_ERROR_STATUS = {
  * Codes are part of the public contract: they may be added, never renamed or removed.
  * `QUEUE_FULL` (a bounded queue refused work), `PROVIDER_TIMEOUT` (one attempt timed out),
  * `RUN_TIMEOUT`, `DEADLOCK`, `UNKNOWN_SCOPE`, `RESERVATION_NOT_FOUND`, `RESERVATION_CLOSED`,
- * `TOOL_NOT_FOUND`, `TOOL_FAILED`, `STORE_ERROR`, `INTERNAL`, `RUN_OWNED` and `LEASE_LOST` extend the
- * HTTP list.
+ * `TOOL_NOT_FOUND`, `TOOL_FAILED`, `TOOL_TIMEOUT`, `TOOL_INVALID_ARGUMENTS`, `TOOL_REJECTED`,
+ * `AGENT_MAX_STEPS`, `STORE_ERROR`, `INTERNAL`, `RUN_OWNED` and `LEASE_LOST` extend the HTTP list.
  * @public
  */
 export type ErrorCode = keyof typeof HTTP_ERROR_STATUS;
@@ -372,11 +376,12 @@ export class ProviderError extends RuntimeError<ProviderErrorCode> {
  * Codes of {@link ExecutionError}.
  * @public
  */
-export type ExecutionErrorCode = 'TASK_TIMEOUT' | 'RUN_TIMEOUT' | 'RUN_ABORTED';
-const isExecution = family<ExecutionErrorCode>(['TASK_TIMEOUT', 'RUN_TIMEOUT', 'RUN_ABORTED']);
+export type ExecutionErrorCode = 'TASK_TIMEOUT' | 'RUN_TIMEOUT' | 'RUN_ABORTED' | 'AGENT_MAX_STEPS';
+const isExecution = family<ExecutionErrorCode>(['TASK_TIMEOUT', 'RUN_TIMEOUT', 'RUN_ABORTED', 'AGENT_MAX_STEPS']);
 
 /**
- * A task or run stopped by a deadline or an abort (`details.timeoutMs`, `details.reason`).
+ * A task or run stopped by a deadline or an abort (`details.timeoutMs`, `details.reason`), or an agent
+ * task that used its `maxSteps` without a final answer (`AGENT_MAX_STEPS`, `details.maxSteps`).
  * @public
  */
 export class ExecutionError extends RuntimeError<ExecutionErrorCode> {
@@ -390,11 +395,13 @@ export class ExecutionError extends RuntimeError<ExecutionErrorCode> {
  * Codes of {@link ToolError}.
  * @public
  */
-export type ToolErrorCode = 'TOOL_NOT_FOUND' | 'TOOL_FAILED';
-const isTool = family<ToolErrorCode>(['TOOL_NOT_FOUND', 'TOOL_FAILED']);
+export type ToolErrorCode = 'TOOL_NOT_FOUND' | 'TOOL_FAILED' | 'TOOL_TIMEOUT' | 'TOOL_INVALID_ARGUMENTS' | 'TOOL_REJECTED';
+const isTool = family<ToolErrorCode>(['TOOL_NOT_FOUND', 'TOOL_FAILED', 'TOOL_TIMEOUT', 'TOOL_INVALID_ARGUMENTS', 'TOOL_REJECTED']);
 
 /**
- * A tool that is not registered, or that threw (`details.tool`).
+ * A tool that is not registered, that threw, timed out (`TOOL_TIMEOUT`, `details.timeoutMs`), got
+ * arguments its schema refuses (`TOOL_INVALID_ARGUMENTS`, `details.issues`) or whose call a human
+ * rejected (`TOOL_REJECTED`); always `details.tool`.
  * @public
  */
 export class ToolError extends RuntimeError<ToolErrorCode> {

@@ -8,7 +8,7 @@
  */
 import type { ErrorInfo } from './errors.js';
 import type { RunId, TaskId } from './ids.js';
-import type { ResultSource } from './llm.js';
+import type { ResultSource, ToolCallDelta } from './llm.js';
 import type { CompactionStrategy, TaskWaiting } from './run.js';
 import type { UsageAdjustment, UsageView } from './usage.js';
 
@@ -339,6 +339,146 @@ export interface ProviderDeduplicatedEvent extends RuntimeEventBase {
 }
 
 /**
+ * A live fragment of a streaming task's answer (`TaskSpec.stream`). Deltas are not journaled: they
+ * reach live subscribers (`subscribe`, `events()`, SSE) in order, and a replay after the fact shows
+ * only the journaled events (the final output is in the task's view).
+ *
+ * @remarks
+ * A delta does not take a sequence number of its own: `seq` is the seq of the run's latest journaled
+ * event when the delta was emitted (so `seq` stays gap-free and `Last-Event-ID` resumes past it), and
+ * `index` numbers the deltas of one attempt from 0, in order.
+ * @public
+ */
+export interface TaskDeltaEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'task.delta';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** The attempt streaming. */
+  readonly attempt: number;
+  /** Position of this delta among the attempt's deltas, from 0. */
+  readonly index: number;
+  /** A piece of the answer's text. */
+  readonly text?: string;
+  /** A fragment of a tool call. */
+  readonly toolCall?: ToolCallDelta;
+}
+
+/**
+ * What an agent step's model call answered: tool calls to run, or the final answer.
+ * @public
+ */
+export type AgentStepKind = 'tool_calls' | 'final_answer';
+
+/**
+ * One model call of an agent task ended (its cost is settled).
+ * @public
+ */
+export interface AgentStepEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'agent.step';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** The attempt. */
+  readonly attempt: number;
+  /** Step number, from 1. */
+  readonly step: number;
+  /** What the model answered. */
+  readonly kind: AgentStepKind;
+  /** Tool calls the model asked for (0 for a final answer). */
+  readonly toolCalls: number;
+  /** Usage of this step's model call. */
+  readonly usage: UsageView;
+  /** Cost of this step's model call in USD. */
+  readonly costUsd: number;
+}
+
+/**
+ * An agent task called a tool.
+ * @public
+ */
+export interface ToolCalledEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'tool.called';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** The step that asked for the call. */
+  readonly step: number;
+  /** The model's id of the call. */
+  readonly callId: string;
+  /** Tool name. */
+  readonly tool: string;
+  /** The JSON arguments as the model sent them. */
+  readonly arguments: string;
+}
+
+/**
+ * A tool call returned. Its result is journaled here, so a resumed run does not call it again.
+ * @public
+ */
+export interface ToolCompletedEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'tool.completed';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** The step that asked for the call. */
+  readonly step: number;
+  /** The model's id of the call. */
+  readonly callId: string;
+  /** Tool name. */
+  readonly tool: string;
+  /** The text sent back to the model. */
+  readonly result: string;
+  /** Time the tool took. */
+  readonly durationMs: number;
+  /** The tool's declared price in USD (0 when it declares none). */
+  readonly costUsd: number;
+}
+
+/**
+ * A tool call failed; the error goes back to the model as the call's result.
+ * @public
+ */
+export interface ToolFailedEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'tool.failed';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** The step that asked for the call. */
+  readonly step: number;
+  /** The model's id of the call. */
+  readonly callId: string;
+  /** Tool name. */
+  readonly tool: string;
+  /** Why (`TOOL_*` codes). */
+  readonly error: ErrorInfo;
+  /** Time until it failed. */
+  readonly durationMs: number;
+}
+
+/**
+ * An agent task waits for a human: a tool that requires approval was called, or an answer is asked
+ * for. Answered through `POST /v1/runs/{id}/tasks/{taskId}/input`.
+ * @public
+ */
+export interface TaskInputRequiredEvent extends RuntimeEventBase {
+  /** Discriminant. */
+  readonly type: 'task.input_required';
+  /** The task. */
+  readonly taskId: TaskId;
+  /** `approval`: approve or reject a tool call; `answer`: free text. */
+  readonly kind: 'approval' | 'answer';
+  /** The tool call awaiting approval. */
+  readonly callId?: string;
+  /** Its tool. */
+  readonly tool?: string;
+  /** Its JSON arguments. */
+  readonly arguments?: string;
+  /** What is asked. */
+  readonly prompt?: string;
+}
+
+/**
  * Every task completed.
  * @public
  */
@@ -396,6 +536,12 @@ export type RuntimeEvent =
   | TaskWaitingEvent
   | TaskThrottledEvent
   | TaskMemoryMissingEvent
+  | TaskDeltaEvent
+  | AgentStepEvent
+  | ToolCalledEvent
+  | ToolCompletedEvent
+  | ToolFailedEvent
+  | TaskInputRequiredEvent
   | ContextCompactedEvent
   | ProviderCircuitEvent
   | ProviderDeduplicatedEvent
@@ -449,6 +595,12 @@ export const RUNTIME_EVENT_TYPES: readonly RuntimeEventType[] = [
   'task.waiting',
   'task.throttled',
   'task.memory_missing',
+  'task.delta',
+  'agent.step',
+  'tool.called',
+  'tool.completed',
+  'tool.failed',
+  'task.input_required',
   'run.completed',
   'run.failed',
   'run.aborted',

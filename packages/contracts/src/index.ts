@@ -54,9 +54,11 @@ export {
   type TokenEncoding,
 } from './model.js';
 export {
+  DEFAULT_AGENT_MAX_STEPS,
   DEFAULT_MAX_OUTPUT_TOKENS,
   TERMINAL_RUN_STATES,
   TERMINAL_TASK_STATES,
+  type AgentTaskSpec,
   type BudgetPolicy,
   type BudgetView,
   type CompactionStrategy,
@@ -77,6 +79,7 @@ export {
   type TaskState,
   type TaskView,
   type TaskWaiting,
+  type ToolChoice,
 } from './run.js';
 export {
   RUNTIME_EVENT_TYPES,
@@ -96,6 +99,13 @@ export {
   type RunStartedEvent,
   type RuntimeEvent,
   type RuntimeEventBase,
+  type TaskDeltaEvent,
+  type AgentStepKind,
+  type AgentStepEvent,
+  type ToolCalledEvent,
+  type ToolCompletedEvent,
+  type ToolFailedEvent,
+  type TaskInputRequiredEvent,
   type RuntimeEventInput,
   type RuntimeEventOf,
   type RuntimeEventType,
@@ -155,6 +165,7 @@ export {
   type LlmResult,
   type LlmRetryInfo,
   type LlmStreamChunk,
+  type ToolCallDelta,
   type ResultSource,
 } from './llm.js';
 export {
@@ -167,6 +178,9 @@ export {
   type ModelCatalog,
   type Reservation,
   type ReserveOptions,
+  type ReservationState,
+  type ReservationStatus,
+  type SettleOptions,
   type Settlement,
   type TokenEstimator,
   type UsageFilter,

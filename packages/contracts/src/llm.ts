@@ -132,8 +132,27 @@ export interface LlmResult {
  */
 export type LlmStreamChunk =
   | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'tool-call-delta'; readonly delta: ToolCallDelta }
   | { readonly type: 'tool-call'; readonly toolCall: ToolCall }
   | { readonly type: 'done'; readonly result: LlmResult };
+
+/**
+ * A fragment of a tool call as it streams: the first fragment of a call carries its `id` and `name`,
+ * later ones append to its JSON `arguments`. Fragments of one call share `index`; concatenating the
+ * `arguments` of every fragment with that index gives the call's complete arguments (also delivered
+ * whole by the `tool-call` chunk once the call is complete).
+ * @public
+ */
+export interface ToolCallDelta {
+  /** Position of the call in the answer (0-based), stable across its fragments. */
+  readonly index: number;
+  /** The call's id (first fragment). */
+  readonly id?: string;
+  /** The tool's name (first fragment). */
+  readonly name?: string;
+  /** The next piece of the JSON arguments. */
+  readonly arguments?: string;
+}
 
 /**
  * An LLM provider.

@@ -63,7 +63,42 @@ export interface TaskSpecBase {
   readonly memory?: readonly string[];
   /** Extension: names of registered tools offered to the model. */
   readonly tools?: readonly string[];
+  /**
+   * Stream the answer: the provider is called in streaming mode and `task.delta` events carry the
+   * text and tool-call fragments live. Deltas are not journaled; a replay shows the final output.
+   * @defaultValue the run policy's `stream`, else `false`
+   */
+  readonly stream?: boolean;
+  /** Run the task as an agent: a loop of model calls and tool calls until a final answer. */
+  readonly agent?: AgentTaskSpec;
 }
+
+/**
+ * How the model may use tools in an agent task.
+ * @public
+ */
+export type ToolChoice = 'auto' | 'required' | 'none';
+
+/**
+ * An agent task (HTTP-API.md v1.1 `TaskSpec.agent`): the model is called with the named tools, the
+ * tool calls it asks for are run and their results sent back, until it answers without tool calls.
+ * The final answer is the task's output.
+ * @public
+ */
+export interface AgentTaskSpec {
+  /** Names of registered tools offered to the model; unknown names are refused at submission. */
+  readonly tools: readonly string[];
+  /** Most model calls of the loop, 1..256. @defaultValue 16 */
+  readonly maxSteps?: number;
+  /** @defaultValue `'auto'` */
+  readonly toolChoice?: ToolChoice;
+}
+
+/**
+ * Steps of an agent task when `AgentTaskSpec.maxSteps` is absent.
+ * @public
+ */
+export const DEFAULT_AGENT_MAX_STEPS = 16;
 
 /**
  * A task: exactly one of `prompt` (non-empty) or `messages` (non-empty).
@@ -123,6 +158,8 @@ export interface RunPolicy {
    * @defaultValue 4096 (`DEFAULT_MAX_OUTPUT_TOKENS`)
    */
   readonly defaultMaxOutputTokens?: number;
+  /** Extension: stream every task that does not set `stream` itself. @defaultValue `false` */
+  readonly stream?: boolean;
 }
 
 /**

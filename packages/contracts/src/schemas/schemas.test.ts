@@ -96,6 +96,8 @@ const cases: Record<string, Case> = {
     valid: [
       { id: 'plan', prompt: 'Plan it', tier: 3, deps: ['x'], maxOutputTokens: 500, metadata: { team: 'core' } },
       { id: 'chat', messages: [{ role: 'user', content: 'hi' }], system: 'be brief', model: 'gpt-4o' },
+      { id: 'live', prompt: 'x', stream: true },
+      { id: 'agent', prompt: 'x', agent: { tools: ['get_weather'], maxSteps: 8, toolChoice: 'required' } },
     ],
     invalid: [
       [{ id: 'a' }, 'prompt'],
@@ -109,6 +111,11 @@ const cases: Record<string, Case> = {
       [{ id: 'a', prompt: 'x', colour: 'red' }, 'colour'],
       [{ id: 'a', prompt: 'x', model: null }, 'model'],
       [{ id: 'a', messages: [] }, 'messages'],
+      [{ id: 'a', prompt: 'x', stream: 'yes' }, 'stream'],
+      [{ id: 'a', prompt: 'x', agent: { maxSteps: 2 } }, 'agent.tools'],
+      [{ id: 'a', prompt: 'x', agent: { tools: ['bad name'] } }, 'agent.tools[0]'],
+      [{ id: 'a', prompt: 'x', agent: { tools: [], maxSteps: 0 } }, 'agent.maxSteps'],
+      [{ id: 'a', prompt: 'x', agent: { tools: [], toolChoice: 'any' } }, 'agent.toolChoice'],
     ],
   },
   contextPolicy: {
@@ -126,6 +133,7 @@ const cases: Record<string, Case> = {
       {},
       { maxParallelism: 256, timeoutMs: 60000, taskTimeoutMs: 1000, budgetUsd: 0.01, failurePolicy: 'continue' },
       { timeoutMs: 2_147_483_647, taskTimeoutMs: 2_147_483_647 },
+      { defaultMaxOutputTokens: 4096, stream: true },
     ],
     invalid: [
       [{ timeoutMs: 2_592_000_000 }, 'timeoutMs'],
@@ -136,6 +144,8 @@ const cases: Record<string, Case> = {
       [{ budgetUsd: -1 }, 'budgetUsd'],
       [{ failurePolicy: 'retry' }, 'failurePolicy'],
       [{ context: { strategy: 'none', extra: true } }, 'context.extra'],
+      [{ defaultMaxOutputTokens: 0 }, 'defaultMaxOutputTokens'],
+      [{ stream: 1 }, 'stream'],
     ],
   },
   runSpec: {
@@ -254,11 +264,21 @@ const cases: Record<string, Case> = {
       { runId: 'r', seq: 2, at, type: 'task.started', taskId: 'a', attempt: 1, model: 'm' },
       { runId: 'r', seq: 3, at, type: 'budget.exceeded', taskId: 'a', scope: 'run:r', limitUsd: 1, spentUsd: 0.9, reservedUsd: 0, requestedUsd: 0.2 },
       { runId: 'r', seq: 4, at, type: 'run.completed', usage },
+      { runId: 'r', seq: 2, at, type: 'task.delta', taskId: 'a', attempt: 1, index: 0, text: 'Hel' },
+      { runId: 'r', seq: 2, at, type: 'task.delta', taskId: 'a', attempt: 1, index: 1, toolCall: { index: 0, id: 'c1', name: 'f', arguments: '{"' } },
+      { runId: 'r', seq: 5, at, type: 'agent.step', taskId: 'a', attempt: 1, step: 1, kind: 'tool_calls', toolCalls: 2, usage, costUsd: 0.001 },
+      { runId: 'r', seq: 6, at, type: 'tool.called', taskId: 'a', step: 1, callId: 'c1', tool: 'f', arguments: '{}' },
+      { runId: 'r', seq: 7, at, type: 'tool.completed', taskId: 'a', step: 1, callId: 'c1', tool: 'f', result: 'ok', durationMs: 3, costUsd: 0 },
+      { runId: 'r', seq: 8, at, type: 'tool.failed', taskId: 'a', step: 1, callId: 'c2', tool: 'f', durationMs: 3, error: { code: 'TOOL_TIMEOUT', message: 'slow', details: { tool: 'f', timeoutMs: 5 } } },
+      { runId: 'r', seq: 9, at, type: 'task.input_required', taskId: 'a', kind: 'approval', callId: 'c3', tool: 'deploy', arguments: '{}' },
     ],
     invalid: [
       [{ runId: 'r', seq: 0, at, type: 'run.started', tasks: 3 }, 'seq'],
       [{ runId: 'r', seq: 1, at, type: 'task.exploded', taskId: 'a' }, 'type'],
       [{ runId: 'r', seq: 1, at, type: 'task.ready' }, 'taskId'],
+      [{ runId: 'r', seq: 2, at, type: 'task.delta', taskId: 'a', attempt: 1, index: -1, text: 'x' }, 'index'],
+      [{ runId: 'r', seq: 5, at, type: 'agent.step', taskId: 'a', attempt: 1, step: 1, kind: 'thinking', toolCalls: 0, usage, costUsd: 0 }, 'kind'],
+      [{ runId: 'r', seq: 9, at, type: 'task.input_required', taskId: 'a', kind: 'maybe' }, 'kind'],
     ],
   },
   modelConfig: {

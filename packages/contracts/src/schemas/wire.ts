@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type {
   AddTasksRequest,
+  AgentTaskSpec,
   BudgetView,
   ContextPolicy,
   ErrorBody,
@@ -79,6 +80,14 @@ export const taskDependencySchema: z.ZodType<TaskDependency> = z.union([
 
 const taskTierSchema: z.ZodType<TaskTier> = z.union([z.literal(1), z.literal(2), z.literal(3)]);
 
+const toolNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+const agentTaskSpecSchema: z.ZodType<AgentTaskSpec> = z.strictObject({
+  tools: z.array(toolNameSchema).max(128),
+  maxSteps: z.int().min(1).max(256).exactOptional(),
+  toolChoice: z.enum(['auto', 'required', 'none']).exactOptional(),
+});
+
 const taskSpecObject = z.strictObject({
   id: taskIdSchema,
   prompt: z.string().min(1).max(4_000_000).exactOptional(),
@@ -90,7 +99,9 @@ const taskSpecObject = z.strictObject({
   system: z.string().max(1_000_000).exactOptional(),
   metadata: metadataSchema.exactOptional(),
   memory: z.array(z.string().min(1).max(256)).max(256).exactOptional(),
-  tools: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)).max(128).exactOptional(),
+  tools: z.array(toolNameSchema).max(128).exactOptional(),
+  stream: z.boolean().exactOptional(),
+  agent: agentTaskSpecSchema.exactOptional(),
 }) satisfies z.ZodType<TaskSpecBase & { prompt?: string; messages?: readonly WireMessage[] }>;
 
 /**
@@ -133,6 +144,8 @@ export const runPolicySchema: z.ZodType<RunPolicy> = z.strictObject({
   budgetUsd: z.number().gt(0).refine(Number.isFinite, 'must be finite').exactOptional(),
   failurePolicy: z.enum(['failFast', 'continue']).exactOptional(),
   context: contextPolicySchema.exactOptional(),
+  defaultMaxOutputTokens: z.int().min(1).max(1_000_000).exactOptional(),
+  stream: z.boolean().exactOptional(),
 });
 
 /**
