@@ -8,7 +8,9 @@
  * contracts' subset rule: input = `input_tokens` + cache reads + cache writes. In a stream, usage
  * comes from `message_start` and is updated by `message_delta`; what Anthropic did not send (a
  * stream cut before `message_delta`) is replaced by an upper bound marked `usage.estimated`. A
- * stream is complete only with `message_stop`: anything shorter is a typed `incomplete_stream`
+ * `tool_use` block streams as `tool-call-delta` chunks (its id and name at `content_block_start`, then
+ * each `input_json_delta.partial_json`), and whole as a `tool-call` chunk at its `content_block_stop`.
+ * A stream is complete only with `message_stop`: anything shorter is a typed `incomplete_stream`
  * error. An answer without any content block is the typed error `empty_response` (retryable,
  * with its billed usage), except a refusal, which is a `content_filter` result. No retries here:
  * wrap it with {@link createResilientClient}.
@@ -28,6 +30,7 @@ import { openHttpCall, type HttpCall, type HttpEndpoint } from './internal/http-
 import type { StreamingLlmClient } from './streaming-llm-client.js';
 import { httpFailureToError } from './classify-error.js';
 import { parseSse } from './internal/sse.js';
+import { wholeAnswerChunks } from './internal/whole-answer-chunks.js';
 
 /**
  * Options of {@link createAnthropicClient}.
@@ -215,9 +218,7 @@ export function createAnthropicClient(options: AnthropicClientOptions = {}): Str
       if (http.isJson(response)) {
         // A server that ignored `stream: true`: its JSON answer is the whole result.
         const result = resultOf(request, http, response, await http.readJson<MessageWire>(response));
-        if (result.output !== '') yield { type: 'text', text: result.output };
-        for (const toolCall of result.toolCalls ?? []) yield { type: 'tool-call', toolCall };
-        yield { type: 'done', result };
+        yield* wholeAnswerChunks(result);
         return;
       }
       const body = response.body;
@@ -232,7 +233,10 @@ export function createAnthropicClient(options: AnthropicClientOptions = {}): Str
       let stopReason: string | null | undefined;
       let providerModel: string | undefined;
       let messageId: string | undefined;
-      const blocks = new Map<number, { id: string; name: string; json: string }>();
+      // By content-block index; `call` is the tool call's position among the answer's calls (the
+      // fragments' `index`), which differs from the block index when text blocks come first.
+      const blocks = new Map<number, { id: string; name: string; json: string; call: number }>();
+      let callsStarted = 0;
       const toolCalls: ToolCall[] = [];
       const usageSoFar = (): Usage => {
         const unfinished = [...blocks.values()].map((block) => ({ name: block.name, arguments: block.json }));
@@ -255,14 +259,21 @@ export function createAnthropicClient(options: AnthropicClientOptions = {}): Str
             messageId = data.message?.id;
             usage = { ...data.message?.usage };
           } else if (type === 'content_block_start' && data.content_block?.type === 'tool_use') {
-            blocks.set(data.index ?? 0, { id: data.content_block.id ?? '', name: data.content_block.name ?? '', json: '' });
+            const block = { id: data.content_block.id ?? '', name: data.content_block.name ?? '', json: '', call: callsStarted };
+            callsStarted += 1;
+            blocks.set(data.index ?? 0, block);
+            yield { type: 'tool-call-delta', delta: { index: block.call, id: block.id, name: block.name } };
           } else if (type === 'content_block_delta') {
             if (data.delta?.type === 'text_delta' && data.delta.text !== undefined && data.delta.text !== '') {
               output += data.delta.text;
               yield { type: 'text', text: data.delta.text };
             } else if (data.delta?.type === 'input_json_delta') {
               const block = blocks.get(data.index ?? 0);
-              if (block !== undefined) block.json += data.delta.partial_json ?? '';
+              const fragment = data.delta.partial_json ?? '';
+              if (block !== undefined && fragment !== '') {
+                block.json += fragment;
+                yield { type: 'tool-call-delta', delta: { index: block.call, arguments: fragment } };
+              }
             }
           } else if (type === 'content_block_stop') {
             const block = blocks.get(data.index ?? 0);
@@ -286,12 +297,12 @@ export function createAnthropicClient(options: AnthropicClientOptions = {}): Str
         }
         completed = true;
       } catch (error) {
-        throw streamFailure(http.mapError(error), context, output !== '' || toolCalls.length > 0, usageSoFar);
+        throw streamFailure(http.mapError(error), context, output !== '' || callsStarted > 0, usageSoFar);
       } finally {
         if (completed) http.finish();
         else http.cancel();
       }
-      const delivered = output !== '' || toolCalls.length > 0;
+      const delivered = output !== '' || callsStarted > 0;
       if (!sawStop) throw incompleteStream(context, delivered, usageSoFar(), 'before message_stop');
       const requestId = http.requestId(response) ?? messageId;
       const result: LlmResult = {

@@ -125,4 +125,51 @@ describe('mock: a scripted cut stream', () => {
     const mock = createMockLlmClient({ script: [{ fail: 'incomplete' }] });
     await expect(mock.complete(cutRequest)).rejects.toMatchObject({ code: 'PROVIDER_ERROR', isRetryable: true, details: { reason: 'incomplete_stream', delivered: false } });
   });
+
+  it('streams in word pieces with chunkDelayMs between chunks, and tool calls as argument fragments', async () => {
+    const time = createFakeTime();
+    const mock = createMockLlmClient({
+      chunkDelayMs: 50,
+      toolArgumentsChunkChars: 4,
+      script: [{ output: 'one two three', toolCalls: [{ id: 'c1', name: 'pay', arguments: '{"to":"Bob"}' }] }],
+      sleep: time.sleep,
+      clock: time.clock,
+    });
+    const arrivals: { type: string; at: number }[] = [];
+    const reading = (async () => {
+      for await (const chunk of mock.stream(request)) arrivals.push({ type: chunk.type, at: time.clock.now() });
+    })();
+    for (let step = 0; step < 20; step += 1) await time.advance(50);
+    await reading;
+    const types = arrivals.map((arrival) => arrival.type);
+    expect(types).toEqual(['text', 'text', 'text', 'tool-call-delta', 'tool-call-delta', 'tool-call-delta', 'tool-call-delta', 'tool-call', 'done']);
+    // 50 ms apart: the answer arrives over time, not at once.
+    const starts = arrivals.slice(0, 8).map((arrival) => arrival.at);
+    for (let index = 1; index < starts.length; index += 1) expect((starts[index] ?? 0) - (starts[index - 1] ?? 0)).toBe(50);
+  });
+
+  it('a slow stream stops at an abort between chunks with RUN_ABORTED', async () => {
+    const time = createFakeTime();
+    const mock = createMockLlmClient({ chunkDelayMs: 100, script: [{ output: 'a b c d e' }], sleep: time.sleep, clock: time.clock });
+    const controller = new AbortController();
+    const texts: string[] = [];
+    const reading = (async () => {
+      for await (const chunk of mock.stream(request, { signal: controller.signal })) if (chunk.type === 'text') texts.push(chunk.text);
+    })();
+    await time.advance(100);
+    controller.abort();
+    await expect(reading).rejects.toMatchObject({ code: 'RUN_ABORTED' });
+    expect(texts).toEqual(['a ', 'b ']);
+  });
+
+  it("a slow stream's timeoutMs bounds the whole stream, not each chunk", async () => {
+    const time = createFakeTime({ autoAdvance: true });
+    const mock = createMockLlmClient({ chunkDelayMs: 40, script: [{ output: 'a b c d e' }], sleep: time.sleep, clock: time.clock });
+    const texts: string[] = [];
+    const reading = (async () => {
+      for await (const chunk of mock.stream(request, { timeoutMs: 100 })) if (chunk.type === 'text') texts.push(chunk.text);
+    })();
+    await expect(reading).rejects.toMatchObject({ code: 'PROVIDER_TIMEOUT' });
+    expect(texts).toEqual(['a ', 'b ', 'c ']);
+  });
 });

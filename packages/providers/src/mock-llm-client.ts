@@ -46,6 +46,8 @@ export interface MockReply {
   readonly usage?: Partial<Usage>;
   /** Latency of this call, overriding the client's. */
   readonly latencyMs?: number;
+  /** Delay between two streamed chunks of this call, overriding the client's `chunkDelayMs`. */
+  readonly chunkDelayMs?: number;
 }
 
 /**
@@ -91,6 +93,8 @@ export type MockFailure =
       readonly output?: string;
       /** Latency before the first byte. */
       readonly latencyMs?: number;
+      /** Delay between two streamed chunks, overriding the client's `chunkDelayMs`. */
+      readonly chunkDelayMs?: number;
     };
 
 /**
@@ -134,6 +138,14 @@ export interface MockLlmClientOptions {
   readonly respond?: (request: LlmRequest, index: number) => MockStep;
   /** Latency of every call. @defaultValue 0 */
   readonly latencyMs?: MockLatency;
+  /**
+   * `stream` only: the delay before each chunk after the first (word-sized text pieces, then each
+   * tool call's fragments), so a test can watch an answer arrive slowly. Bounded by the caller's
+   * abort and `timeoutMs` like the latency. @defaultValue 0
+   */
+  readonly chunkDelayMs?: number;
+  /** `stream` only: the most characters of a tool call's arguments per `tool-call-delta`. @defaultValue 16 */
+  readonly toolArgumentsChunkChars?: number;
   /**
    * Counts usage (inject `@runtime/cost`'s estimator for real token counts).
    * @defaultValue ⌈chars / 4⌉ per text (never 0 for non-empty text), 3 per message, 1 per name,
@@ -186,6 +198,8 @@ export function createMockLlmClient(options: MockLlmClientOptions = {}): MockLlm
   const respond = options.respond ?? echo;
   const script = options.script ?? [];
   const calls: MockCall[] = [];
+  const chunkDelayMs = options.chunkDelayMs ?? 0;
+  const argumentsChunk = Math.max(1, Math.floor(options.toolArgumentsChunkChars ?? 16));
 
   function latencyFor(step: MockReply | Exclude<MockFailure, { fail: 'hang' }>): number {
     if (step.latencyMs !== undefined) return step.latencyMs;
@@ -258,13 +272,40 @@ export function createMockLlmClient(options: MockLlmClientOptions = {}): MockLlm
     };
   }
 
-  /** The output as word-sized text chunks, stopping at an abort. */
-  function* pieces(output: string, request: LlmRequest, callOptions: LlmCallOptions | undefined): Generator<LlmStreamChunk> {
-    for (const piece of output.match(/\S+\s*|\s+/g) ?? []) {
+  /** The chunks of an answer: word-sized text pieces, then each tool call's fragments and whole call. */
+  function* chunksOf(output: string, toolCalls: readonly ToolCall[]): Generator<LlmStreamChunk> {
+    for (const piece of output.match(/\S+\s*|\s+/g) ?? []) yield { type: 'text', text: piece };
+    for (let index = 0; index < toolCalls.length; index += 1) {
+      const toolCall = toolCalls[index] as ToolCall;
+      yield { type: 'tool-call-delta', delta: { index, id: toolCall.id, name: toolCall.name } };
+      for (let start = 0; start < toolCall.arguments.length; start += argumentsChunk) {
+        yield { type: 'tool-call-delta', delta: { index, arguments: toolCall.arguments.slice(start, start + argumentsChunk) } };
+      }
+      yield { type: 'tool-call', toolCall };
+    }
+  }
+
+  /** Yields the chunks, `chunkDelayMs` apart, stopping at an abort or the deadline. */
+  async function* paced(
+    chunks: Iterable<LlmStreamChunk>,
+    delayMs: number,
+    request: LlmRequest,
+    callOptions: LlmCallOptions | undefined,
+  ): AsyncGenerator<LlmStreamChunk> {
+    // `timeoutMs` bounds the whole stream, not each wait.
+    const timeoutMs = callOptions?.timeoutMs;
+    const deadline = timeoutMs === undefined ? undefined : clock.now() + timeoutMs;
+    let first = true;
+    for (const chunk of chunks) {
+      if (!first && delayMs > 0) {
+        const remaining = deadline === undefined ? undefined : Math.max(0, deadline - clock.now());
+        await wait(delayMs, request, remaining === undefined ? callOptions : { ...callOptions, timeoutMs: remaining });
+      }
+      first = false;
       if (callOptions?.signal?.aborted === true) {
         throw abortedError(callOptions.signal, { provider, model: request.providerModel ?? request.model });
       }
-      yield { type: 'text', text: piece };
+      yield chunk;
     }
   }
 
@@ -313,12 +354,12 @@ export function createMockLlmClient(options: MockLlmClientOptions = {}): MockLlm
       const step = nextStep(request, callOptions, 'stream');
       if (isFailure(step) && step.fail === 'incomplete') {
         await wait(latencyFor(step), request, callOptions);
-        yield* pieces(step.output ?? '', request, callOptions);
+        yield* paced(chunksOf(step.output ?? '', []), step.chunkDelayMs ?? chunkDelayMs, request, callOptions);
         throw cutError(step, request);
       }
       const result = await run(step, request, callOptions);
-      yield* pieces(result.output, request, callOptions);
-      for (const toolCall of result.toolCalls ?? []) yield { type: 'tool-call', toolCall };
+      const delayMs = isFailure(step) ? chunkDelayMs : (step.chunkDelayMs ?? chunkDelayMs);
+      yield* paced(chunksOf(result.output, result.toolCalls ?? []), delayMs, request, callOptions);
       yield { type: 'done', result };
     },
   };

@@ -6,13 +6,15 @@
  * request and close its socket, `retry-after-ms` / `retry-after` are read from the raw headers, and
  * nothing retries behind the resilient client's back. Streaming asks for
  * `stream_options.include_usage` so usage is the provider's; what a server leaves out is replaced
- * by an upper bound marked `usage.estimated`. A stream is complete only with `[DONE]` (or, for
+ * by an upper bound marked `usage.estimated`. Tool-call arguments stream as `tool-call-delta` chunks
+ * (`delta.tool_calls[i]`, fragments sharing the call's `index`); each whole call follows as a
+ * `tool-call` chunk once the stream is complete. A stream is complete only with `[DONE]` (or, for
  * servers that omit it, a `finish_reason` before the body ends); anything shorter is a typed
  * `incomplete_stream` error, never a success. This adapter does not retry, break circuits or
  * deduplicate: wrap it with {@link createResilientClient}.
  */
 import type { LlmCallOptions, LlmRequest, LlmResult, LlmStreamChunk, ModelCatalog } from '@runtime/contracts';
-import type { Clock, ToolCall } from '@runtime/contracts';
+import type { Clock, ToolCall, ToolCallDelta } from '@runtime/contracts';
 import { ProviderError } from '@runtime/contracts';
 import { outputCap, resolveClock, resolveFetch, trimTrailingSlash } from './internal/adapter-options.js';
 import type { FetchFunction } from './fetch-function.js';
@@ -23,8 +25,10 @@ import {
   openAiUsage,
   toWireMessage,
   type OpenAiResponseWire,
+  type OpenAiToolCallWire,
   type OpenAiUsageWire,
 } from './internal/openai-wire.js';
+import { wholeAnswerChunks } from './internal/whole-answer-chunks.js';
 import { incompleteStream, isTransportFailure, streamFailure } from './internal/stream-errors.js';
 import type { StreamingLlmClient } from './streaming-llm-client.js';
 import { parseSse } from './internal/sse.js';
@@ -84,6 +88,15 @@ function toolCallsOf(payload: OpenAiResponseWire): ToolCall[] {
     name: wire.function?.name ?? '',
     arguments: wire.function?.arguments ?? '',
   }));
+}
+
+/** The caller-visible fragment of one streamed `tool_calls[i]` entry (undefined when it carries nothing). */
+function toolCallDelta(index: number, wire: OpenAiToolCallWire): ToolCallDelta | undefined {
+  const id = wire.id !== undefined && wire.id !== '' ? wire.id : undefined;
+  const name = wire.function?.name !== undefined && wire.function.name !== '' ? wire.function.name : undefined;
+  const args = wire.function?.arguments !== undefined && wire.function.arguments !== '' ? wire.function.arguments : undefined;
+  if (id === undefined && name === undefined && args === undefined) return undefined;
+  return { index, ...(id === undefined ? {} : { id }), ...(name === undefined ? {} : { name }), ...(args === undefined ? {} : { arguments: args }) };
 }
 
 /**
@@ -178,9 +191,7 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleClientOpti
       if (http.isJson(response)) {
         // A server that ignored `stream: true`: its JSON answer is the whole result.
         const result = resultOf(request, http, response, await http.readJson<OpenAiResponseWire>(response));
-        if (result.output !== '') yield { type: 'text', text: result.output };
-        for (const toolCall of result.toolCalls ?? []) yield { type: 'tool-call', toolCall };
-        yield { type: 'done', result };
+        yield* wholeAnswerChunks(result);
         return;
       }
       const body = response.body;
@@ -197,6 +208,9 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleClientOpti
       const calls = new Map<number, { id: string; name: string; arguments: string }>();
       const toolCallsSoFar = (): ToolCall[] => [...calls.entries()].sort(([a], [b]) => a - b).map(([, entry]) => entry);
       const usageSoFar = () => openAiUsage(usage, request, output, toolCallsSoFar());
+      // Tool-call fragments count as delivered output too: a retry would repeat them.
+      let fragmentsDelivered = false;
+      const delivered = (): boolean => output !== '' || fragmentsDelivered;
       let completed = false;
       try {
         for await (const event of parseSse(body)) {
@@ -231,6 +245,11 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleClientOpti
             if (delta.function?.name !== undefined && delta.function.name !== '') current.name = delta.function.name;
             if (delta.function?.arguments !== undefined) current.arguments += delta.function.arguments;
             calls.set(index, current);
+            const fragment = toolCallDelta(index, delta);
+            if (fragment !== undefined) {
+              fragmentsDelivered = true;
+              yield { type: 'tool-call-delta', delta: fragment };
+            }
           }
           if (choice.finish_reason !== undefined && choice.finish_reason !== null) reason = choice.finish_reason;
         }
@@ -239,14 +258,14 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleClientOpti
         const failure = http.mapError(error);
         // The model had finished (finish_reason) when the connection broke: the answer is whole,
         // only the usage chunk may be missing (then estimated). Aborts and timeouts still count.
-        if (reason === undefined || !isTransportFailure(failure)) throw streamFailure(failure, context, output !== '', usageSoFar);
+        if (reason === undefined || !isTransportFailure(failure)) throw streamFailure(failure, context, delivered(), usageSoFar);
       } finally {
         if (completed) http.finish();
         else http.cancel();
       }
       // Complete: `[DONE]`, or a finish_reason from a server that omits `[DONE]`.
       if (!sawDone && (reason === undefined || reason === null)) {
-        throw incompleteStream(context, output !== '', usageSoFar(), 'before its finish_reason');
+        throw incompleteStream(context, delivered(), usageSoFar(), 'before its finish_reason');
       }
       const toolCalls = toolCallsSoFar();
       for (const toolCall of toolCalls) yield { type: 'tool-call', toolCall };

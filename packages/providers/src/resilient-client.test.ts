@@ -302,6 +302,25 @@ describe('createResilientClient: fallback, dedup, cache, stream', () => {
     expect(mock.calls.map((call) => call.options?.timeoutMs)).toEqual([10_000, 9_500]);
   });
 
+  it('streams tool-call fragments through, and a failure after the first chunk is final (no retry)', async () => {
+    const { llm, mock } = setup([
+      { output: 'ok', toolCalls: [{ id: 'c1', name: 'pay', arguments: '{"to":"Bob","amount":10}' }] },
+      { fail: 'incomplete', output: 'half an answer' },
+      { output: 'never asked for' },
+    ]);
+    const collected = await collectStream(llm.stream(request));
+    expect(collected.toolCallDeltas[0]).toEqual({ index: 0, id: 'c1', name: 'pay' });
+    expect(collected.toolCallDeltas.map((fragment) => fragment.arguments ?? '').join('')).toBe('{"to":"Bob","amount":10}');
+    expect(collected.toolCalls).toEqual([{ id: 'c1', name: 'pay', arguments: '{"to":"Bob","amount":10}' }]);
+    const texts: string[] = [];
+    const failed = (async () => {
+      for await (const chunk of llm.stream(request)) if (chunk.type === 'text') texts.push(chunk.text);
+    })();
+    await expect(failed).rejects.toMatchObject({ code: 'PROVIDER_ERROR', isRetryable: false, details: { reason: 'incomplete_stream' } });
+    expect(texts.join('')).toBe('half an answer');
+    expect(mock.calls).toHaveLength(2);
+  });
+
   it('streams with retries before the first chunk and reports the attempts in the done chunk', async () => {
     const { llm, mock } = setup([{ fail: 'status', status: 429, retryAfterMs: 10 }, { output: 'one two' }]);
     const collected = await collectStream(llm.stream(request));

@@ -63,7 +63,8 @@ describe('Anthropic adapter: a cut stream is never a success (issue 14 #2, issue
         for await (const part of client().stream(request)) seen.push(part.type);
       })(),
     );
-    expect(seen).toEqual(['text']);
+    // The unfinished call's fragments streamed live; the whole call never did.
+    expect(seen).toEqual(['text', 'tool-call-delta', 'tool-call-delta']);
     expect(error.code).toBe('PROVIDER_ERROR');
     expect(error.isRetryable).toBe(false);
     expect(error.details).toMatchObject({ reason: 'incomplete_stream', provider: 'anthropic' });

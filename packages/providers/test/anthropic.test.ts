@@ -120,11 +120,74 @@ describe('Anthropic adapter against a real HTTP server', () => {
     expect(server.requests[0]?.body).toMatchObject({ stream: true });
     expect(collected.texts).toEqual(['Hi ', 'there']);
     expect(collected.toolCalls).toEqual([{ id: 'toolu_9', name: 'weather', arguments: '{"city":"Oslo"}' }]);
+    // The tool call streams as fragments (index 0: the first call, though its content block is 1).
+    expect(collected.toolCallDeltas).toEqual([
+      { index: 0, id: 'toolu_9', name: 'weather' },
+      { index: 0, arguments: '{"city":' },
+      { index: 0, arguments: '"Oslo"}' },
+    ]);
     expect(collected.result).toMatchObject({
       output: 'Hi there',
       finishReason: 'tool_calls',
       usage: { inputTokens: 100, outputTokens: 42, cacheReadTokens: 90, cacheWriteTokens: 0, reasoningTokens: 0 },
     });
+  });
+
+  it('streams tool-call argument fragments as they arrive, before the call is complete', async () => {
+    let release: (() => void) | undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    server = await startProviderServer(async (_sent, response) => {
+      const sse = startSse(response);
+      sse.send({ type: 'message_start', message: { id: 'msg_t', model: 'claude-sonnet-4-5', usage: { input_tokens: 12, output_tokens: 1 } } }, 'message_start');
+      sse.send({ type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_a', name: 'weather', input: {} } }, 'content_block_start');
+      sse.send({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '' } }, 'content_block_delta');
+      sse.send({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"ci' } }, 'content_block_delta');
+      // The server holds the rest until the client has seen the first fragments.
+      await held;
+      sse.send({ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: 'ty":"Oslo"}' } }, 'content_block_delta');
+      sse.send({ type: 'content_block_stop', index: 0 }, 'content_block_stop');
+      sse.send({ type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_b', name: 'weather', input: {} } }, 'content_block_start');
+      sse.send({ type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"city":"Rome"}' } }, 'content_block_delta');
+      sse.send({ type: 'content_block_stop', index: 1 }, 'content_block_stop');
+      sse.send({ type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 30 } }, 'message_delta');
+      sse.send({ type: 'message_stop' }, 'message_stop');
+      sse.end();
+    });
+    const seen: string[] = [];
+    const fragments: { index: number; arguments?: string }[] = [];
+    for await (const chunk of client().stream(request)) {
+      seen.push(chunk.type);
+      if (chunk.type === 'tool-call-delta') {
+        fragments.push(chunk.delta);
+        if (chunk.delta.arguments === '{"ci') release?.();
+      }
+    }
+    expect(seen).toEqual(['tool-call-delta', 'tool-call-delta', 'tool-call-delta', 'tool-call', 'tool-call-delta', 'tool-call-delta', 'tool-call', 'done']);
+    for (const [index, whole] of ['{"city":"Oslo"}', '{"city":"Rome"}'].entries()) {
+      expect(fragments.filter((fragment) => fragment.index === index).map((fragment) => fragment.arguments ?? '').join('')).toBe(whole);
+    }
+  });
+
+  it('a stream cut after a tool call started is terminal (the fragment was delivered), with its usage', async () => {
+    server = await startProviderServer((_sent, response) => {
+      const sse = startSse(response);
+      sse.send({ type: 'message_start', message: { id: 'msg_c', model: 'claude-sonnet-4-5', usage: { input_tokens: 12, output_tokens: 1 } } }, 'message_start');
+      sse.send({ type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_c', name: 'weather', input: {} } }, 'content_block_start');
+      sse.end();
+    });
+    const chunks: string[] = [];
+    const failure = await (async () => {
+      try {
+        for await (const chunk of client().stream(request)) chunks.push(chunk.type);
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(chunks).toEqual(['tool-call-delta']);
+    expect(failure).toMatchObject({ code: 'PROVIDER_ERROR', isRetryable: false, details: { reason: 'incomplete_stream', delivered: true } });
   });
 
   it('maps an in-stream overloaded error to a transient PROVIDER_ERROR', async () => {

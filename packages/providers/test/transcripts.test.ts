@@ -12,7 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerResponse } from 'node:http';
-import { asModelId, RuntimeError, type LlmRequest, type LlmStreamChunk, type ToolCall } from '@runtime/contracts';
+import { asModelId, RuntimeError, type LlmRequest, type LlmStreamChunk, type ToolCall, type ToolCallDelta } from '@runtime/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnthropicClient, createOpenAiCompatibleClient, type StreamingLlmClient } from '../src/index.js';
 import { seededRandom } from '../src/internal/random.js';
@@ -90,6 +90,7 @@ function client(adapter: Adapter): StreamingLlmClient {
 interface Outcome {
   readonly texts: string[];
   readonly toolCalls: ToolCall[];
+  readonly toolCallDeltas: ToolCallDelta[];
   readonly result: Extract<LlmStreamChunk, { type: 'done' }>['result'] | undefined;
   readonly error: RuntimeError | undefined;
 }
@@ -98,18 +99,20 @@ async function run(adapter: Adapter, plan: Replay): Promise<Outcome> {
   next = plan;
   const texts: string[] = [];
   const toolCalls: ToolCall[] = [];
+  const toolCallDeltas: ToolCallDelta[] = [];
   let result: Outcome['result'];
   try {
     for await (const chunk of client(adapter).stream(request)) {
       if (chunk.type === 'text') texts.push(chunk.text);
       else if (chunk.type === 'tool-call') toolCalls.push(chunk.toolCall);
+      else if (chunk.type === 'tool-call-delta') toolCallDeltas.push(chunk.delta);
       else result = chunk.result;
     }
   } catch (error) {
     if (!RuntimeError.isInstance(error)) throw error;
-    return { texts, toolCalls, result, error };
+    return { texts, toolCalls, toolCallDeltas, result, error };
   }
-  return { texts, toolCalls, result, error: undefined };
+  return { texts, toolCalls, toolCallDeltas, result, error: undefined };
 }
 
 function utf8(text: string): number {
@@ -147,8 +150,11 @@ function prefixExpectation(
   adapter: Adapter,
   events: readonly EventSpan[],
   full: Expected,
-): { complete: boolean; texts: string[]; toolCalls: ToolCall[]; reportedOutput: number | undefined } {
+): { complete: boolean; texts: string[]; toolCalls: ToolCall[]; toolCallDeltas: ToolCallDelta[]; reportedOutput: number | undefined } {
   const texts: string[] = [];
+  const toolCallDeltas: ToolCallDelta[] = [];
+  // Anthropic numbers content blocks; a fragment's index is the call's position among the calls.
+  const callOfBlock = new Map<unknown, number>();
   let reportedOutput: number | undefined;
   let complete = false;
   let toolUseStops = 0;
@@ -159,14 +165,30 @@ function prefixExpectation(
       continue;
     }
     if (adapter === 'openai') {
-      const choice = (data.choices as { delta?: { content?: string | null }; finish_reason?: string | null }[] | undefined)?.[0];
+      type WireCall = { index?: number; id?: string; function?: { name?: string; arguments?: string } };
+      const choice = (data.choices as { delta?: { content?: string | null; tool_calls?: WireCall[] }; finish_reason?: string | null }[] | undefined)?.[0];
       const content = choice?.delta?.content;
       if (typeof content === 'string' && content !== '') texts.push(content);
+      for (const call of choice?.delta?.tool_calls ?? []) {
+        const fragment: { index: number; id?: string; name?: string; arguments?: string } = { index: call.index ?? 0 };
+        if (call.id !== undefined && call.id !== '') fragment.id = call.id;
+        if (call.function?.name !== undefined && call.function.name !== '') fragment.name = call.function.name;
+        if (call.function?.arguments !== undefined && call.function.arguments !== '') fragment.arguments = call.function.arguments;
+        if (Object.keys(fragment).length > 1) toolCallDeltas.push(fragment);
+      }
       if (typeof choice?.finish_reason === 'string') complete = true;
     } else {
-      const block = data.content_block as { type?: string } | undefined;
-      const delta = data.delta as { type?: string; text?: string } | undefined;
-      if (data.type === 'content_block_start' && block?.type === 'tool_use') toolUseBlocks.add(data.index);
+      const block = data.content_block as { type?: string; id?: string; name?: string } | undefined;
+      const delta = data.delta as { type?: string; text?: string; partial_json?: string } | undefined;
+      if (data.type === 'content_block_start' && block?.type === 'tool_use') {
+        toolUseBlocks.add(data.index);
+        callOfBlock.set(data.index, callOfBlock.size);
+        toolCallDeltas.push({ index: callOfBlock.size - 1, id: block.id ?? '', name: block.name ?? '' });
+      }
+      const call = callOfBlock.get(data.index);
+      if (data.type === 'content_block_delta' && delta?.type === 'input_json_delta' && call !== undefined && (delta.partial_json ?? '') !== '') {
+        toolCallDeltas.push({ index: call, arguments: delta.partial_json ?? '' });
+      }
       if (data.type === 'content_block_delta' && delta?.type === 'text_delta' && delta.text !== undefined && delta.text !== '') texts.push(delta.text);
       if (data.type === 'content_block_stop' && toolUseBlocks.has(data.index)) toolUseStops += 1;
       if (data.type === 'message_stop') complete = true;
@@ -177,7 +199,7 @@ function prefixExpectation(
   }
   // OpenAI yields its tool calls when the stream completes; Anthropic at each block's stop.
   const toolCalls = adapter === 'openai' ? (complete ? [...full.toolCalls] : []) : full.toolCalls.slice(0, toolUseStops);
-  return { complete, texts, toolCalls, reportedOutput };
+  return { complete, texts, toolCalls, toolCallDeltas, reportedOutput };
 }
 
 function fixtures(adapter: Adapter): { name: string; bytes: Buffer; contentType: string; expected: Expected }[] {
@@ -199,6 +221,7 @@ function fixtures(adapter: Adapter): { name: string; bytes: Buffer; contentType:
 function checkCut(outcome: Outcome, allowed: ReturnType<typeof prefixExpectation>, label: string): void {
   expect(outcome.texts, label).toEqual(allowed.texts);
   expect(outcome.toolCalls, label).toEqual(allowed.toolCalls);
+  expect(outcome.toolCallDeltas, label).toEqual(allowed.toolCallDeltas);
   const produced = allowed.texts.join('');
   if (allowed.complete) {
     expect(outcome.error, label).toBeUndefined();
@@ -210,7 +233,8 @@ function checkCut(outcome: Outcome, allowed: ReturnType<typeof prefixExpectation
   expect(outcome.result, label).toBeUndefined();
   const error = outcome.error;
   expect(error?.code, label).toBe('PROVIDER_ERROR');
-  const delivered = produced !== '' || allowed.toolCalls.length > 0;
+  // A tool call's first fragment reached the caller: a retry would repeat it.
+  const delivered = produced !== '' || allowed.toolCalls.length > 0 || allowed.toolCallDeltas.length > 0;
   expect(error?.isRetryable, label).toBe(!delivered);
   if (!delivered) return;
   expect(error?.details.reason, label).toBe('incomplete_stream');
@@ -255,6 +279,22 @@ for (const adapter of ['openai', 'anthropic'] as const) {
             expect(outcome.result?.usage.outputTokens).toBeGreaterThanOrEqual(expected.usageAtLeast.outputTokens);
           }
         }
+      });
+
+      it(`${fixture.name}: tool-call fragments stream before each whole call and concatenate to it`, async () => {
+        const outcome = await run(adapter, { bytes: fixture.bytes, contentType: fixture.contentType, pieces: 'bytes', seed: 1, ending: 'end' });
+        if (fixture.contentType === 'text/event-stream') {
+          expect(outcome.toolCallDeltas).toEqual(prefixExpectation(adapter, eventsOf(fixture.bytes), fixture.expected).toolCallDeltas);
+        }
+        const whole = fixture.expected.error === undefined ? fixture.expected.toolCalls : [];
+        for (const [index, toolCall] of whole.entries()) {
+          const fragments = outcome.toolCallDeltas.filter((fragment) => fragment.index === index);
+          expect(fragments[0]).toMatchObject({ id: toolCall.id, name: toolCall.name });
+          const joined = fragments.map((fragment) => fragment.arguments ?? '').join('');
+          // Anthropic sends no fragment for a call without arguments; its whole call says `{}`.
+          expect(joined === '' ? '{}' : joined).toBe(toolCall.arguments);
+        }
+        if (whole.length > 0) expect(new Set(outcome.toolCallDeltas.map((fragment) => fragment.index)).size).toBe(whole.length);
       });
 
       if (fixture.contentType !== 'text/event-stream') continue;

@@ -3,7 +3,7 @@ import { httpFailureToError } from '../classify-error.js';
 import { tokens } from './adapter-options.js';
 import { completeUsage, type ReportedUsage } from './usage-estimate.js';
 
-interface OpenAiToolCallWire {
+export interface OpenAiToolCallWire {
   readonly id?: string;
   readonly index?: number;
   readonly function?: { readonly name?: string; readonly arguments?: string };
