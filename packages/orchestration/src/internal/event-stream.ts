@@ -7,6 +7,15 @@
  * without ending it (a store that stayed unwritable); or, for a run no process is running (its
  * lease expired or was released), once the journal has nothing more. A run another process runs
  * (or took over from this one) is followed by polling the store.
+ *
+ * Live `task.delta` events (streaming tasks) are passed through in the order they were emitted but
+ * are not journaled, so they are never replayed, never deduplicated by seq (a delta carries the
+ * latest journaled seq, not one of its own), and a delta whose seq is older than a journaled event
+ * already yielded is dropped (it would arrive after events that followed it, e.g. after its task's
+ * `task.completed`). Bounded: at most {@link MAX_BUFFERED_DELTAS} deltas wait for a consumer; past
+ * that the deltas of the task attempt that overflowed are cut — that one and all its later ones —
+ * so a slow consumer holds a gap-free prefix of each attempt's deltas (check `index`), never a text
+ * with holes, and journaled events are never dropped. The final output is in the journal.
  */
 import type { RunId, RunStore, RuntimeEvent } from '@runtime/contracts';
 import { isLeaseLost } from './run-journal.js';
@@ -25,22 +34,38 @@ export interface ReplayOptions {
   readonly follow: () => Promise<RunFollowState>;
   /** Delay between two reads of a run another process writes. */
   readonly pollMs: number;
+  /** Most live deltas held for this consumer. @defaultValue {@link MAX_BUFFERED_DELTAS} */
+  readonly maxBufferedDeltas?: number;
 }
 
 const PAGE = 500;
+
+/** Most live deltas held for one consumer of {@link replayEvents}. */
+export const MAX_BUFFERED_DELTAS = 4096;
 
 export async function* replayEvents(options: ReplayOptions): AsyncGenerator<RuntimeEvent> {
   const { store, runId, isTerminal } = options;
   let last = options.afterSeq;
   let lastRound = false;
+  const maxDeltas = options.maxBufferedDeltas ?? MAX_BUFFERED_DELTAS;
   for (;;) {
     const buffer: RuntimeEvent[] = [];
     let wake: (() => void) | undefined;
     let ended: Error | undefined;
+    let bufferedDeltas = 0;
+    /** Task attempts (`taskId attempt`) whose deltas were cut for this consumer. */
+    const cut = new Set<string>();
     // Subscribe before reading the store so no event falls between the two; duplicates are
     // dropped by seq.
     const unsubscribe = options.subscribe(
       (event) => {
+        if (event.type === 'task.delta') {
+          if (bufferedDeltas >= maxDeltas || (cut.size > 0 && cut.has(`${event.taskId} ${event.attempt}`))) {
+            cut.add(`${event.taskId} ${event.attempt}`);
+            return;
+          }
+          bufferedDeltas += 1;
+        }
         buffer.push(event);
         wake?.();
       },
@@ -62,6 +87,11 @@ export async function* replayEvents(options: ReplayOptions): AsyncGenerator<Runt
       if (unsubscribe !== undefined) {
         for (;;) {
           for (let event = buffer.shift(); event !== undefined; event = buffer.shift()) {
+            if (event.type === 'task.delta') {
+              bufferedDeltas -= 1;
+              if (event.seq >= last) yield event;
+              continue;
+            }
             if (event.seq <= last) continue;
             yield event;
             last = event.seq;

@@ -14,6 +14,7 @@ import {
   moneyToUsd,
   type ModelInfo,
   type CompactionResult,
+  type LlmCallOptions,
   type LlmRequest,
   type LlmResult,
   type Message,
@@ -30,6 +31,7 @@ import { dependencyId } from './dependency-ids.js';
 import { toError } from './to-error.js';
 import type { RunLoop } from './run-loop.js';
 import { taskRecord, type TaskRuntime } from './task-runtime.js';
+import { streamAnswer, wantsStream } from './task-stream.js';
 import { usageViewUsd } from './views.js';
 
 /**
@@ -357,9 +359,11 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: A
       maxOutputTokens: cap,
     };
     const taskTimeoutMs = loop.record.spec.policy?.taskTimeoutMs;
+    // A streaming task goes through `stream` when the client has one (else `complete`, no deltas).
+    const stream = wantsStream(loop, task) ? llm.stream?.bind(llm) : undefined;
     result = await loop.executor.execute(
-      (callSignal) =>
-        llm.complete(request, {
+      (callSignal) => {
+        const callOptions: LlmCallOptions = {
           signal: callSignal,
           context: { runId: loop.id, taskId: task.id, attempt },
           // Attempts count calls really started: a retry cut off during its backoff is not one.
@@ -375,14 +379,17 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: A
                 loop.journal.failure ??= toError(error);
               });
           },
-        }).then((answer) => {
+        };
+        const answering = stream === undefined ? llm.complete(request, callOptions) : streamAnswer(loop, task, stream, request, callOptions);
+        return answering.then((answer) => {
           // A client that retries without onAttempt still reports its attempts on the answer.
           if ((answer.source ?? 'provider') === 'provider' && answer.attempts !== undefined && base + answer.attempts > task.attempts) {
             task.attempts = base + answer.attempts;
           }
           answered = answer;
           return answer;
-        }),
+        });
+      },
       { signal, ...(taskTimeoutMs === undefined ? {} : { timeoutMs: taskTimeoutMs }) },
     );
   } catch (error) {
