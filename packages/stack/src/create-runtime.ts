@@ -43,6 +43,7 @@ import {
   type ResilientClientOptions,
 } from '@runtime/providers';
 import { OFFLINE_CATALOG } from './offline-models.js';
+import { streamRun, type RuntimeStreamOptions, type RuntimeStreamPart } from './stream.js';
 
 /**
  * Options of {@link createRuntime}; every field is optional.
@@ -131,6 +132,21 @@ export interface Runtime {
   readonly store: RunStore;
   /** Starts a run and resolves with its final view. */
   run(spec: RunSpec, options?: StartRunOptions): Promise<Run>;
+  /**
+   * Starts a run and yields its parts as they happen: text and tool-call fragments of streaming
+   * tasks (every task streams unless it or the policy sets `stream: false`), each task's output,
+   * usage and cost, then the final run. Leaving the loop early aborts the run (`onBreak: 'detach'`
+   * lets it go on). See {@link RuntimeStreamPart}.
+   *
+   * @example
+   * ```ts
+   * for await (const part of runtime.stream({ tasks: [{ id: 'poem', prompt: 'A haiku about budgets.' }] })) {
+   *   if (part.type === 'text-delta') process.stdout.write(part.text);
+   *   if (part.type === 'finish') console.log(`\n${part.run.state}, $${part.run.usage.costUsd}`);
+   * }
+   * ```
+   */
+  stream(spec: RunSpec, options?: RuntimeStreamOptions): AsyncIterable<RuntimeStreamPart>;
   /** Closes the run store. */
   close(): Promise<void>;
 }
@@ -202,6 +218,8 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       return orchestrator.wait(started.id);
     },
     close: () => store.close(),
+    // Streaming (stream.ts).
+    stream: (spec, streamOptions) => streamRun(orchestrator, spec, streamOptions),
   };
 }
 
