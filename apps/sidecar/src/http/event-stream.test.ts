@@ -66,6 +66,11 @@ describe('formatServerSentEvent', () => {
     const text = formatServerSentEvent({ type: 'task.ready', taskId: asTaskId('a'), runId: asRunId('r'), seq: 7, at: '2026-01-01T00:00:00.000Z' });
     expect(text).toBe('id: 7\nevent: task.ready\ndata: {"type":"task.ready","taskId":"a","runId":"r","seq":7,"at":"2026-01-01T00:00:00.000Z"}\n\n');
   });
+
+  it('writes a task.delta without an id line (Last-Event-ID keeps naming journaled events)', () => {
+    const text = formatServerSentEvent({ type: 'task.delta', taskId: asTaskId('a'), runId: asRunId('r'), seq: 7, at: '2026-01-01T00:00:00.000Z', attempt: 1, index: 0, text: 'Hi' });
+    expect(text).toBe('event: task.delta\ndata: {"type":"task.delta","taskId":"a","runId":"r","seq":7,"at":"2026-01-01T00:00:00.000Z","attempt":1,"index":0,"text":"Hi"}\n\n');
+  });
 });
 
 describe('pipeEventStream backpressure', () => {

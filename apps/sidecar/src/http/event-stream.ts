@@ -8,7 +8,10 @@
  * buffer is held per subscriber. A subscriber that stays behind is closed rather than buffered
  * for: when a wait for `drain` lasts longer than `stallTimeoutMs`, or its source reports it
  * `maxLagEvents` behind a live run ({@link SlowSubscriberError}), the connection is destroyed; the
- * client reconnects with `Last-Event-ID` and is replayed from the journal. Replaying to many
+ * client reconnects with `Last-Event-ID` and is replayed from the journal. Live `task.delta` events
+ * obey the same bounds (they count in the live backlog and queue in the same socket buffer); a
+ * client cut off while a task streams gets, on reconnect, the journaled events and the final output,
+ * not the deltas it missed. Replaying to many
  * subscribers at once is CPU-bound, so writers share a time slice per event-loop turn
  * ({@link createWorkSlicer}) and other requests (`/healthz`) are served in between.
  */
@@ -86,9 +89,15 @@ export const sharedSlicer: WorkSlicer = createWorkSlicer();
 
 /**
  * Formats one event: `id:` the run's sequence number, `event:` the type, `data:` the JSON.
+ *
+ * @remarks
+ * A `task.delta` (a live fragment of a streaming task, not journaled) has no `id:` line: its `seq`
+ * is the latest journaled event's, and the browser's `Last-Event-ID` must keep naming a journaled
+ * event so a reconnect resumes from the journal (which holds the final output, not the deltas).
  * @public
  */
 export function formatServerSentEvent(event: RuntimeEvent): string {
+  if (event.type === 'task.delta') return `event: task.delta\ndata: ${JSON.stringify(event)}\n\n`;
   return `id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 

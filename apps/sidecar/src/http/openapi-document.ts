@@ -265,7 +265,9 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Jso
           tags: ['runs'],
           summary: 'Server-Sent Events of a run, replayed from the start or after Last-Event-ID / lastEventId',
           description:
-            'A subscriber that does not read is closed once its socket stays full (RUNTIME_SSE_STALL_TIMEOUT_MS) or it falls RUNTIME_SSE_MAX_LAG_EVENTS behind a live run; reconnect with Last-Event-ID.',
+            'A subscriber that does not read is closed once its socket stays full (RUNTIME_SSE_STALL_TIMEOUT_MS) or it falls RUNTIME_SSE_MAX_LAG_EVENTS behind a live run; reconnect with Last-Event-ID. ' +
+            'Tasks with `stream: true` (or a run policy `stream: true`) add live `task.delta` events (text and tool-call fragments, in order, `index` from 0 per attempt) sent without an `id:` line: ' +
+            'they are not journaled, carry the seq of the latest journaled event, count in the same lag bound, and a replay (or a reconnect) has none — the final output is in the task (`GET /v1/runs/{id}/tasks/{taskId}`).',
           parameters: [
             runIdParameter,
             { name: 'lastEventId', in: 'query', schema: { type: 'integer', minimum: 0 } },
@@ -273,7 +275,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Jso
           ],
           responses: {
             '200': {
-              description: 'id: seq, event: type, data: RuntimeEvent JSON; ends after run.completed / run.failed / run.aborted',
+              description: 'id: seq, event: type, data: RuntimeEvent JSON (task.delta: event and data only, no id); ends after run.completed / run.failed / run.aborted',
               content: { 'text/event-stream': { schema: { $ref: '#/components/schemas/RuntimeEvent' } } },
             },
             ...errors('400', '401', '404'),

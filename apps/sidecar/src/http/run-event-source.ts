@@ -11,7 +11,11 @@
  * hold the event loop for more than about one page read. Semantics match `Orchestrator.events`:
  * subscribe before reading the journal (duplicates dropped by seq), end after the terminal event. A
  * run executing in another process is followed through the journal (read again after
- * `journalPollMs` without a live event). Full journal pages are formatted once and cached (they never
+ * `journalPollMs` without a live event). Live `task.delta` events (streaming tasks) are never in the
+ * journal, so a replay has none; live, they count in the backlog like any event (a client that
+ * falls behind while a task streams is cut off and resumes from the journal), keep their emission
+ * order, and are dropped once a journaled event newer than their `seq` was sent (they would follow
+ * events that came after them). Full journal pages are formatted once and cached (they never
  * change): subscribers replaying the same run share the work and the text.
  */
 import { TERMINAL_EVENT_TYPES, type Orchestrator, type RunId, type RunStore, type RuntimeEvent } from '@runtime/contracts';
@@ -32,6 +36,14 @@ export interface EventFrame {
 
 function toFrame(event: RuntimeEvent): EventFrame {
   return { seq: event.seq, terminal: TERMINAL_EVENT_TYPES.has(event.type), text: formatServerSentEvent(event) };
+}
+
+/**
+ * Whether a live event is already covered once events up to `last` were sent: a journaled event with
+ * that seq or older, or a delta emitted before the latest event sent (its `seq` is older).
+ */
+function isBehind(event: RuntimeEvent, last: number): boolean {
+  return event.type === 'task.delta' ? event.seq < last : event.seq <= last;
 }
 
 /** Full journal pages, formatted, by `runId:afterSeq`: append-only, so a full page never changes. */
@@ -160,13 +172,20 @@ export function createRunEventSource(options: RunEventSourceOptions): RunEventSo
         }
         if (overflow) throw new SlowSubscriberError(maxLagEvents);
         if (page.length < pageSize) break;
-        // Events the journal will return are dropped from the backlog as the replay passes them.
-        while (backlog.length > 0 && (backlog[0]?.seq ?? Number.POSITIVE_INFINITY) <= last) backlog.shift();
+        // Events the journal will return are dropped from the backlog as the replay passes them
+        // (and deltas older than what it passed).
+        while (backlog.length > 0 && isBehind(backlog[0] as RuntimeEvent, last)) backlog.shift();
       }
       for (;;) {
         if (overflow) throw new SlowSubscriberError(maxLagEvents);
         for (let event = backlog.shift(); event !== undefined; event = backlog.shift()) {
-          if (event.seq <= last) continue;
+          if (isBehind(event, last)) continue;
+          if (event.type === 'task.delta') {
+            // Live only: sent as it comes, without moving `last` (it has no seq of its own).
+            yield toFrame(event);
+            if (overflow) throw new SlowSubscriberError(maxLagEvents);
+            continue;
+          }
           const frame = toFrame(event);
           yield frame;
           last = frame.seq;
