@@ -11,7 +11,7 @@
  * still carries the whole output. Not responsible for resuming after a crash (`resumeAll`) nor for
  * HTTP (the sidecar streams the same events as SSE).
  */
-import type { ErrorInfo, Orchestrator, Run, RunId, RunSpec, StartRunOptions, TaskId, ToolCallDelta, UsageView } from '@runtime/contracts';
+import type { ErrorInfo, Orchestrator, Run, RunId, RunSpec, RuntimeEvent, StartRunOptions, TaskId, ToolCallDelta, UsageView } from '@runtime/contracts';
 
 /**
  * One part of {@link Runtime.stream}'s output.
@@ -129,8 +129,14 @@ export async function* streamRun(orchestrator: Orchestrator, spec: RunSpec, opti
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     yield { type: 'start', run: started };
+    const outputs = new TaskOutputs(orchestrator, runId);
     for await (const event of orchestrator.events(runId)) {
-      const part = await partOf(orchestrator, runId, event);
+      if (event.type === 'task.completed') {
+        const output = await outputs.of(event.taskId);
+        yield { type: 'task-finish', taskId: event.taskId, output, usage: event.usage, costUsd: event.costUsd };
+        continue;
+      }
+      const part = partOf(event);
       if (part !== undefined) yield part;
     }
     await aborting;
@@ -143,7 +149,28 @@ export async function* streamRun(orchestrator: Orchestrator, spec: RunSpec, opti
   }
 }
 
-async function partOf(orchestrator: Orchestrator, runId: RunId, event: Parameters<Parameters<Orchestrator['subscribe']>[1]>[0]): Promise<RuntimeStreamPart | undefined> {
+/**
+ * Completed tasks' outputs, read from the run's view. One view serves every task completed by the
+ * time it was read, so a consumer behind the run reads it once for many completions.
+ */
+class TaskOutputs {
+  #known = new Map<string, string>();
+  constructor(
+    private readonly orchestrator: Orchestrator,
+    private readonly runId: RunId,
+  ) {}
+
+  async of(taskId: TaskId): Promise<string> {
+    const known = this.#known.get(taskId);
+    if (known !== undefined) return known;
+    const run = await this.orchestrator.get(this.runId);
+    this.#known = new Map();
+    for (const task of run?.tasks ?? []) if (task.state === 'completed') this.#known.set(task.id, task.output ?? '');
+    return this.#known.get(taskId) ?? '';
+  }
+}
+
+function partOf(event: RuntimeEvent): RuntimeStreamPart | undefined {
   switch (event.type) {
     case 'task.delta':
       if (event.text !== undefined) return { type: 'text-delta', taskId: event.taskId, attempt: event.attempt, index: event.index, text: event.text };
@@ -151,11 +178,6 @@ async function partOf(orchestrator: Orchestrator, runId: RunId, event: Parameter
       return undefined;
     case 'task.started':
       return { type: 'task-start', taskId: event.taskId, attempt: event.attempt, model: event.model };
-    case 'task.completed': {
-      const run = await orchestrator.get(runId);
-      const output = run?.tasks.find((task) => task.id === event.taskId)?.output ?? '';
-      return { type: 'task-finish', taskId: event.taskId, output, usage: event.usage, costUsd: event.costUsd };
-    }
     case 'task.failed':
       return { type: 'task-error', taskId: event.taskId, error: event.error };
     default:

@@ -49,7 +49,25 @@ export async function* replayEvents(options: ReplayOptions): AsyncGenerator<Runt
   let lastRound = false;
   const maxDeltas = options.maxBufferedDeltas ?? MAX_BUFFERED_DELTAS;
   for (;;) {
-    const buffer: RuntimeEvent[] = [];
+    // A queue read from `head` (shift() is O(n): a consumer behind by thousands would pay it per event).
+    let buffer: RuntimeEvent[] = [];
+    let head = 0;
+    const take = (): RuntimeEvent | undefined => {
+      if (head === buffer.length) {
+        if (head > 0) {
+          buffer.length = 0;
+          head = 0;
+        }
+        return undefined;
+      }
+      const event = buffer[head];
+      head += 1;
+      if (head >= 1024 && head * 2 >= buffer.length) {
+        buffer = buffer.slice(head);
+        head = 0;
+      }
+      return event;
+    };
     let wake: (() => void) | undefined;
     let ended: Error | undefined;
     let bufferedDeltas = 0;
@@ -86,7 +104,7 @@ export async function* replayEvents(options: ReplayOptions): AsyncGenerator<Runt
       }
       if (unsubscribe !== undefined) {
         for (;;) {
-          for (let event = buffer.shift(); event !== undefined; event = buffer.shift()) {
+          for (let event = take(); event !== undefined; event = take()) {
             if (event.type === 'task.delta') {
               bufferedDeltas -= 1;
               if (event.seq >= last) yield event;
