@@ -64,7 +64,20 @@ beforeAll(async () => {
   provider = createServer((request, response) => {
     void (async () => {
       const body = JSON.parse(await readBody(request)) as { model: string; stream?: boolean };
-      if (body.stream === true) streamedRequests += 1;
+      if (body.stream !== true) {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(
+          JSON.stringify({
+            id: 'chatcmpl-j',
+            object: 'chat.completion',
+            model: body.model,
+            choices: [{ index: 0, message: { role: 'assistant', content: 'whole answer' }, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 40, completion_tokens: 3, total_tokens: 43 },
+          }),
+        );
+        return;
+      }
+      streamedRequests += 1;
       const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
         `data: ${JSON.stringify({ id: 'chatcmpl-s', object: 'chat.completion.chunk', model: body.model, choices: [{ index: 0, delta, finish_reason: finish }], usage: null })}\n\n`;
       response.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -173,6 +186,25 @@ describe('token streaming over SSE', () => {
     const rest = await response.text();
     expect(rest).toContain('event: run.completed');
     expect(rest).not.toContain('task.delta');
+  }, 30_000);
+
+  it('a run policy stream: true streams every task that does not opt out (stream: false)', async () => {
+    const client = createClient(sidecar.url);
+    const before = streamedRequests;
+    const created = await client.request<{ id: string }>('POST', '/v1/runs', {
+      key: KEYS.acme,
+      body: { tasks: [{ id: 'on', prompt: 'Stream me.' }, { id: 'off', prompt: 'Do not.', stream: false }], policy: { stream: true } },
+    });
+    expect(created.status, created.text).toBe(201);
+    const frames = await readFrames(`/v1/runs/${created.body.id}/events`);
+    expect(frames.at(-1)?.event).toBe('run.completed');
+    // Only `on` was called in streaming mode; `off` got a plain JSON completion.
+    expect(streamedRequests - before).toBe(1);
+    expect(frames.filter((frame) => frame.event === 'task.delta').every((frame) => frame.data['taskId'] === 'on')).toBe(true);
+    const on = await client.request<{ output?: string }>('GET', `/v1/runs/${created.body.id}/tasks/on`, { key: KEYS.acme });
+    expect(on.body.output).toBe(PIECES.join(''));
+    const off = await client.request<{ output?: string }>('GET', `/v1/runs/${created.body.id}/tasks/off`, { key: KEYS.acme });
+    expect(off.body.output).toBe('whole answer');
   }, 30_000);
 
   it('the OpenAPI document describes stream on tasks and policy, and the task.delta event', async () => {
