@@ -31,6 +31,7 @@ import { dependencyId } from './dependency-ids.js';
 import { toError } from './to-error.js';
 import type { RunLoop } from './run-loop.js';
 import { taskRecord, type TaskRuntime } from './task-runtime.js';
+import { paidFailure } from './paid-failure.js';
 import { streamAnswer, wantsStream } from './task-stream.js';
 import { usageViewUsd } from './views.js';
 
@@ -394,6 +395,9 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: A
     );
   } catch (error) {
     const before: RuntimeEventInput[] = [];
+    // A call that failed after the provider answered (a stream cut after output, an empty answer)
+    // carries what it may be billed: charged like an answer, then the task fails with the error.
+    if (reservation !== undefined && answered === undefined) answered = paidFailure(error);
     if (reservation !== undefined && answered !== undefined) {
       // The provider answered just as the attempt was abandoned (abort, timeout): the call is paid
       // for, so it is charged once like any answer, and the task fails with its cost.

@@ -1,5 +1,6 @@
 import {
   ExecutionError,
+  ProviderError,
   asRunId,
   asTaskId,
   type LlmCallOptions,
@@ -174,6 +175,59 @@ describe('streaming tasks (task.delta)', () => {
     expect(llm.signals[0]?.aborted).toBe(true);
     for (let wait = 0; wait < 20 && log.length === 0; wait += 1) await turn();
     expect(log).toEqual([{ kind: 'provider', what: 'aborted' }]);
+  });
+});
+
+describe('a stream cut after output is paid for', () => {
+  it('charges the usage the provider may bill (details.usage) once, then fails the task with the error', async () => {
+    const usage = { inputTokens: 30, outputTokens: 7, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, estimated: true };
+    const llm: LlmClient = {
+      provider: 'fake',
+      complete: () => Promise.reject(new Error('not used')),
+      async *stream() {
+        yield { type: 'text', text: 'half an ' };
+        await turn();
+        yield { type: 'text', text: 'answer' };
+        throw new ProviderError({
+          code: 'PROVIDER_ERROR',
+          message: 'fake ended the stream before its terminal event, after output had been delivered.',
+          details: { provider: 'fake', model: 'fast', kind: 'terminal', reason: 'incomplete_stream', delivered: true, usage },
+          isRetryable: false,
+        });
+      },
+    };
+    const { orchestrator, ledger } = harness(llm);
+    const started = await orchestrator.start({ tasks: [{ id: 't', prompt: 'x', stream: true }], policy: { budgetUsd: 1 } });
+    const events: RuntimeEvent[] = [];
+    orchestrator.subscribe(started.id, (event) => events.push(event));
+    const run = await orchestrator.wait(started.id);
+    expect(run.state).toBe('failed');
+    const task = run.tasks[0];
+    expect(task?.state).toBe('failed');
+    expect(task?.error?.details).toMatchObject({ reason: 'incomplete_stream' });
+    expect(task?.usage).toMatchObject({ inputTokens: 30, outputTokens: 7 });
+    expect(task?.usage.costUsd).toBeGreaterThan(0);
+    expect(run.usage.costUsd).toBe(task?.usage.costUsd);
+    expect(run.budget?.spentUsd).toBe(task?.usage.costUsd);
+    expect(events.filter((event) => event.type === 'budget.settled')).toHaveLength(1);
+    expect(events.some((event) => event.type === 'budget.released')).toBe(false);
+    expect(ledger.open()).toBe(0);
+  });
+
+  it('a failure before any answer (no details.usage) is released, not charged', async () => {
+    const llm: LlmClient = {
+      provider: 'fake',
+      complete: () => Promise.reject(new Error('not used')),
+      async *stream() {
+        await turn();
+        throw new ProviderError({ code: 'PROVIDER_ERROR', message: 'bad request', details: { provider: 'fake', model: 'fast', status: 400, kind: 'terminal' }, isRetryable: false });
+      },
+    };
+    const { orchestrator } = harness(llm);
+    const run = await orchestrator.wait((await orchestrator.start({ tasks: [{ id: 't', prompt: 'x', stream: true }], policy: { budgetUsd: 1 } })).id);
+    expect(run.state).toBe('failed');
+    expect(run.usage.costUsd).toBe(0);
+    expect(run.budget?.spentUsd).toBe(0);
   });
 });
 
