@@ -24,7 +24,8 @@ function combinedEntryPoint() {
   const manifest = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8'));
   const typesFiles = Object.entries(manifest.exports ?? {})
     .filter(([subpath]) => subpath !== './package.json')
-    .map(([, target]) => (typeof target === 'object' && target !== null ? target.types : undefined))
+    // Dual packages nest the ESM types under `import` (the CommonJS `.d.cts` declare the same API).
+    .map(([, target]) => (typeof target === 'object' && target !== null ? (target.import?.types ?? target.types) : undefined))
     .filter((file) => typeof file === 'string');
   if (typesFiles.length < 2) return undefined;
   const folder = join(process.cwd(), 'temp');
