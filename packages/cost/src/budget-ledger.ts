@@ -6,18 +6,34 @@
  * scopes atomically with respect to every other caller in the process. Leases expire lazily: each
  * reserve, settle, release and snapshot first returns the amounts of expired leases (a scan that
  * only runs when the earliest lease may have passed), and {@link SweepableBudgetLedger.sweepExpired}
- * does it on demand. The last `closedRetention` closed reservations are remembered so settle stays
- * idempotent. Not shared across processes: use `@runtime/cost/redis` for that.
+ * does it on demand; `renew` moves an open lease forward. The last `closedRetention` closed
+ * reservations are remembered whole (state, hold, settlement with its usage), so settle stays
+ * idempotent and `lookup` answers for them; an older closed id is forgotten (`lookup` returns
+ * `undefined`, settle `RESERVATION_NOT_FOUND`). Not shared across processes: use
+ * `@runtime/cost/redis` for that.
  */
 import { randomUUID } from 'node:crypto';
 import { asReservationId, money, systemClock } from '@runtime/contracts';
-import type { BudgetLedger, BudgetSnapshot, Clock, Money, Reservation, ReservationId, ReserveOptions, Settlement } from '@runtime/contracts';
+import type {
+  BudgetLedger,
+  BudgetSnapshot,
+  Clock,
+  Money,
+  Reservation,
+  ReservationId,
+  ReservationStatus,
+  ReserveOptions,
+  SettleOptions,
+  Settlement,
+} from '@runtime/contracts';
 import {
   budgetExceeded,
   checkAmount,
   checkId,
+  checkLeaseMs,
   checkLimit,
   checkReserveOptions,
+  checkSettleOptions,
   checkScopeName,
   checkScopes,
   reservationClosed,
@@ -48,8 +64,8 @@ export interface BudgetLedgerOptions {
   /** Time source for leases. @defaultValue `systemClock` */
   readonly clock?: Clock;
   /**
-   * How many closed reservations are remembered for idempotent settle: the most recently closed
-   * ones, the oldest forgotten first. @defaultValue 10000
+   * How many closed reservations are remembered for idempotent settle and {@link @runtime/contracts#BudgetLedger.lookup}:
+   * the most recently closed ones, the oldest forgotten first. @defaultValue 10000
    */
   readonly closedRetention?: number;
 }
@@ -65,36 +81,25 @@ interface Entry extends Limbs {
   readonly id: string;
   /** Where it is filed: its sequence number when the ledger named it, else its id. */
   readonly key: Key;
-  readonly view: Reservation;
+  /** The hold as handed out; replaced (with the new expiry) by a renewal. */
+  view: Reservation;
   readonly scopes: readonly ScopeState[];
-  readonly expiresAt: number;
+  expiresAt: number;
+  /** The lease length it was made with (a renewal without `leaseMs` uses it again). */
+  readonly leaseMs: number;
   readonly holder: string | undefined;
   /** The id was chosen by the caller (a repeated reserve must find the reservation again). */
   readonly callerId: boolean;
   state: 'open' | 'settled' | 'released' | 'expired';
+  /** Its settlement once settled, or the late charge of an expired one (a settle after expiry). */
   settlement: Settlement | undefined;
-  lateCharged: boolean;
   /** Neighbours in the intrusive list of open reservations (no Map churn on open/close). */
   prev: Entry | undefined;
   next: Entry | undefined;
 }
 
-const RELEASED = 'released';
-
 /** A generated id's sequence number (a cheap integer map key) or a caller-chosen id. */
 type Key = number | string;
-
-/**
- * What is known of an id: the entry while open; once closed its {@link Settlement} or
- * {@link RELEASED} in the common case (keeping whole entries alive costs throughput through garbage
- * collection), the entry itself when it expired (a late settle is still charged) or had a
- * caller-chosen id.
- */
-type Known = Entry | Settlement | typeof RELEASED;
-
-function isEntry(value: Known): value is Entry {
-  return typeof value === 'object' && 'view' in value;
-}
 
 interface ResolvedScopes {
   readonly names: readonly string[];
@@ -142,8 +147,8 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
   // others by id. A close
   // overwrites the value in place, and a ring of the last `retention` closed keys says which one
   // to forget next.
-  const generated = new SequenceTable<Known>(retention + 4096);
-  const named = new Map<string, Known>();
+  const generated = new SequenceTable<Entry>(retention + 4096);
+  const named = new Map<string, Entry>();
   const closedRing: (Key | undefined)[] = [];
   let ringNext = 0;
   // Open reservations as an intrusive doubly-linked list (for sweeps; O(1) insert and removal).
@@ -169,14 +174,14 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
     return sequenceNumber;
   };
 
-  const find = (key: Key): Known | undefined => (typeof key === 'number' ? generated.get(key) : named.get(key));
+  const find = (key: Key): Entry | undefined => (typeof key === 'number' ? generated.get(key) : named.get(key));
 
   const forget = (key: Key): void => {
     if (typeof key === 'number') generated.delete(key);
     else named.delete(key);
   };
 
-  const remember = (key: Key, value: Known): void => {
+  const remember = (key: Key, value: Entry): void => {
     if (retention <= 0) {
       forget(key);
       return;
@@ -202,7 +207,7 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
       ids?.delete(id);
       if (ids?.size === 0) byHolder.delete(entry.holder);
     }
-    remember(entry.key, entry.callerId || state === 'expired' ? entry : state === 'released' ? RELEASED : (entry.settlement ?? entry));
+    remember(entry.key, entry);
   };
 
   const returnAmount = (entry: Entry): void => {
@@ -233,27 +238,38 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
     return expired;
   };
 
-  /** What is known of an id, with its lease checked. */
-  const lookup = (id: string, now: number): Known => {
+  /** The entry of an id (open or remembered closed), with its lease checked. */
+  const findChecked = (id: string, now: number): Entry | undefined => {
     const found = find(keyOf(id));
-    if (found === undefined) throw reservationNotFound(id);
-    if (isEntry(found) && found.state === 'open' && found.expiresAt <= now) expire(found);
+    if (found !== undefined && found.state === 'open' && found.expiresAt <= now) expire(found);
     return found;
   };
 
-  const settleNow = (idValue: ReservationId, actualValue: Money): Settlement => {
+  const lookupOf = (id: string, now: number): Entry => {
+    const found = findChecked(id, now);
+    if (found === undefined) throw reservationNotFound(id);
+    return found;
+  };
+
+  const settlementOf = (entry: Entry, actual: bigint, usage: SettleOptions['usage']): Settlement =>
+    Object.freeze(
+      usage === undefined
+        ? { id: entry.view.id, reserved: entry.view.amount, actual: money(actual) }
+        : { id: entry.view.id, reserved: entry.view.amount, actual: money(actual), usage },
+    );
+
+  const settleNow = (idValue: ReservationId, actualValue: Money, settleOptions: SettleOptions | undefined): Settlement => {
     const id = checkId(idValue);
     const actual = checkAmount(actualValue, 'actual');
-    const entry = lookup(id, clock.now());
-    if (entry === RELEASED) throw reservationClosed(id, 'released', 'settle');
-    if (!isEntry(entry)) return entry;
+    const usage = checkSettleOptions(settleOptions);
+    const entry = lookupOf(id, clock.now());
     if (entry.state === 'settled' && entry.settlement !== undefined) return entry.settlement;
     if (entry.state === 'expired') {
-      // The call happened: its money is charged even though the lease ran out first.
-      if (!entry.lateCharged) {
+      // The call happened: its money is charged even though the lease ran out first (once).
+      if (entry.settlement === undefined) {
         setLimbs(scratch, actual);
         for (const scope of entry.scopes) addTo(scope.spent, scratch);
-        entry.lateCharged = true;
+        entry.settlement = settlementOf(entry, actual, usage);
       }
       throw reservationClosed(id, 'expired', 'settle', true);
     }
@@ -266,7 +282,7 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
       subtractFrom(scope.reserved, entry);
       addTo(scope.spent, scratch);
     }
-    const settlement: Settlement = Object.freeze({ id: entry.view.id, reserved: entry.view.amount, actual: money(actual) });
+    const settlement = settlementOf(entry, actual, usage);
     entry.settlement = settlement;
     close(entry, 'settled');
     return settlement;
@@ -274,12 +290,33 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
 
   const releaseNow = (idValue: ReservationId): void => {
     const id = checkId(idValue);
-    const entry = lookup(id, clock.now());
-    if (entry === RELEASED) return;
-    if (!isEntry(entry) || entry.state === 'settled') throw reservationClosed(id, 'settled', 'release');
+    const entry = lookupOf(id, clock.now());
+    if (entry.state === 'settled') throw reservationClosed(id, 'settled', 'release');
     if (entry.state !== 'open') return;
     returnAmount(entry);
     close(entry, 'released');
+  };
+
+  const renewNow = (idValue: ReservationId, leaseValue: number | undefined): Reservation => {
+    const id = checkId(idValue);
+    const leaseMs = leaseValue === undefined ? undefined : checkLeaseMs(leaseValue);
+    const now = clock.now();
+    const entry = lookupOf(id, now);
+    if (entry.state !== 'open') throw reservationClosed(id, entry.state, 'renew');
+    const expiresAt = now + (leaseMs ?? entry.leaseMs);
+    entry.expiresAt = expiresAt;
+    entry.view = Object.freeze({ ...entry.view, expiresAt });
+    // nextExpiry stays a lower bound of every open lease (a shorter renewal may move it earlier).
+    if (expiresAt < nextExpiry) nextExpiry = expiresAt;
+    return entry.view;
+  };
+
+  const lookupNow = (idValue: ReservationId): ReservationStatus | undefined => {
+    const entry = findChecked(checkId(idValue), clock.now());
+    if (entry === undefined) return undefined;
+    return entry.settlement === undefined
+      ? { state: entry.state, reservation: entry.view }
+      : { state: entry.state, reservation: entry.view, settlement: entry.settlement };
   };
 
   // Validated scope lists by identity: callers usually pass the same array for every call of a run.
@@ -321,13 +358,13 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
     } else {
       key = keyOf(checked.id);
       const existing = find(key);
-      if (existing !== undefined && isEntry(existing)) {
+      if (existing !== undefined) {
         // An id holds money once: a closed one is never handed back as if it were a new hold.
+        if (!existing.callerId) throw invalid('id', 'already used by a reservation this ledger named itself', { id: checked.id });
         if (existing.state !== 'open') throw reservationClosed(checked.id, existing.state, 'reserve');
         if (!sameHold(existing.view, amount, names)) throw reservationIdConflict(checked.id, existing.view, amount, names);
         return existing.view;
       }
-      if (existing !== undefined) throw invalid('id', 'already used by a reservation this ledger named itself', { id: checked.id });
       // Ids of this form are reserved for the ledger's own (a later generated id would collide).
       if (typeof key === 'number') throw invalid('id', 'has the form of the ids this ledger generates', { id: checked.id });
     }
@@ -357,11 +394,11 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
       view,
       scopes: states,
       expiresAt,
+      leaseMs: checked.leaseMs,
       holder: checked.holder,
       callerId: checked.id !== undefined,
       state: 'open',
       settlement: undefined,
-      lateCharged: false,
       prev: undefined,
       next: openHead,
     };
@@ -397,13 +434,17 @@ export function createBudgetLedger(options: BudgetLedgerOptions = {}): Sweepable
       }
     },
 
-    settle: (id, actual) => {
+    settle: (id, actual, settleOptions) => {
       try {
-        return Promise.resolve(settleNow(id, actual));
+        return Promise.resolve(settleNow(id, actual, settleOptions));
       } catch (error) {
         return rejected(error);
       }
     },
+
+    renew: (id, leaseMs) => promised(() => renewNow(id, leaseMs)),
+
+    lookup: (id) => promised(() => lookupNow(id)),
 
     release: (id) => promised(() => releaseNow(id)),
 

@@ -216,6 +216,80 @@ export function describeLedgerSuite(name: string, options: LedgerSuiteOptions): 
       expect((await ledger.snapshot(TENANT)).reserved).toBe(0n);
     });
 
+    it('renew keeps a hold past its first lease (the lease it was made with by default, or leaseMs); nobody can take its room', async () => {
+      const { ledger, clock } = await nested(options, [usd(10), null, null]);
+      const hold = await ledger.reserve([TENANT], usd(6), { leaseMs: 1_000, holder: 'pid-1' });
+      clock.advance(900);
+      const renewed = await ledger.renew(hold.id);
+      expect(renewed).toMatchObject({ id: hold.id, amount: usd(6), scopes: [TENANT], holder: 'pid-1', expiresAt: clock.now() + 1_000 });
+      clock.advance(900);
+      // 1,800 ms after the reserve: without the renewal the lease would have passed.
+      expect(await ledger.snapshot(TENANT)).toMatchObject({ reserved: usd(6) });
+      expect(await codeOf(ledger.reserve([TENANT], usd(5)))).toBe('BUDGET_EXCEEDED');
+      const longer = await ledger.renew(hold.id, 5_000);
+      expect(longer.expiresAt).toBe(clock.now() + 5_000);
+      expect((await ledger.lookup(hold.id))?.reservation.expiresAt).toBe(longer.expiresAt);
+      clock.advance(4_999);
+      expect((await ledger.settle(hold.id, usd(2))).actual).toBe(usd(2));
+      expect(await ledger.snapshot(TENANT)).toMatchObject({ spent: usd(2), reserved: 0n });
+    });
+
+    it('renew refuses closed reservations (RESERVATION_CLOSED with the state), unknown ids and bad leases, changing nothing', async () => {
+      const { ledger, clock } = await nested(options, [usd(10), null, null]);
+      const settled = await ledger.reserve([TENANT], usd(1));
+      await ledger.settle(settled.id, usd(1));
+      const released = await ledger.reserve([TENANT], usd(1));
+      await ledger.release(released.id);
+      const expired = await ledger.reserve([TENANT], usd(1), { leaseMs: 1_000 });
+      const open = await ledger.reserve([TENANT], usd(1), { leaseMs: 60_000 });
+      clock.advance(1_000);
+      for (const [id, state] of [
+        [settled.id, 'settled'],
+        [released.id, 'released'],
+        [expired.id, 'expired'],
+      ] as const) {
+        const error = await ledger.renew(id).then(() => undefined, (caught: unknown) => caught);
+        expect(BudgetError.isInstance(error) && error.code === 'RESERVATION_CLOSED' && error.details).toMatchObject({ id, state });
+      }
+      expect(await codeOf(ledger.renew(asReservationId('never-made')))).toBe('RESERVATION_NOT_FOUND');
+      expect(await codeOf(ledger.renew(open.id, 0))).toBe('VALIDATION_FAILED');
+      expect(await codeOf(ledger.renew(open.id, 1.5))).toBe('VALIDATION_FAILED');
+      expect((await ledger.lookup(open.id))?.reservation.expiresAt).toBe(open.expiresAt);
+      expect(await ledger.snapshot(TENANT)).toMatchObject({ spent: usd(1), reserved: usd(1) });
+    });
+
+    it('lookup reports open, settled (with the settle usage), released and expired reservations, and late charges', async () => {
+      const { ledger, clock } = await nested(options, [usd(10), null, null]);
+      const usage = { inputTokens: 120, outputTokens: 30, cacheReadTokens: 20, cacheWriteTokens: 0, reasoningTokens: 5 };
+      const open = await ledger.reserve([TENANT], usd(1), { id: asReservationId('run-1/a/1') });
+      expect(await ledger.lookup(open.id)).toEqual({ state: 'open', reservation: open });
+      const settled = await ledger.reserve([TENANT], usd(2));
+      const settlement = await ledger.settle(settled.id, usd('1.25'), { usage });
+      expect(settlement).toEqual({ id: settled.id, reserved: usd(2), actual: usd('1.25'), usage });
+      expect(await ledger.settle(settled.id, usd(9))).toEqual(settlement);
+      expect(await ledger.lookup(settled.id)).toEqual({ state: 'settled', reservation: settled, settlement });
+      const plain = await ledger.reserve([TENANT], usd(1));
+      expect((await ledger.lookup(plain.id))?.settlement).toBeUndefined();
+      expect((await ledger.settle(plain.id, usd(1))).usage).toBeUndefined();
+      const released = await ledger.reserve([TENANT], usd(1), { id: asReservationId('run-1/b/1') });
+      await ledger.release(released.id);
+      expect(await ledger.lookup(released.id)).toEqual({ state: 'released', reservation: released });
+      const late = await ledger.reserve([TENANT], usd(1), { leaseMs: 1_000 });
+      const quiet = await ledger.reserve([TENANT], usd(1), { leaseMs: 1_000 });
+      clock.advance(1_000);
+      expect(await ledger.lookup(quiet.id)).toEqual({ state: 'expired', reservation: quiet });
+      expect(await codeOf(ledger.settle(late.id, usd('0.5'), { usage }))).toBe('RESERVATION_CLOSED');
+      expect(await ledger.lookup(late.id)).toEqual({
+        state: 'expired',
+        reservation: late,
+        settlement: { id: late.id, reserved: usd(1), actual: usd('0.5'), usage },
+      });
+      expect(await ledger.lookup(asReservationId('never-made'))).toBeUndefined();
+      expect(await codeOf(ledger.lookup('' as never))).toBe('VALIDATION_FAILED');
+      expect(await codeOf(ledger.settle(open.id, usd(1), { usage: 'lots' as never }))).toBe('VALIDATION_FAILED');
+      expect(await ledger.snapshot(TENANT)).toMatchObject({ spent: usd('2.75'), reserved: usd(1) });
+    });
+
     it('releaseHolder releases every open reservation of a holder', async () => {
       const { ledger } = await nested(options, [usd(10), null, null]);
       await ledger.reserve([TENANT], usd(1), { holder: 'pid-1' });

@@ -108,12 +108,14 @@ describe('bill once: an answered call is charged exactly once (item 3)', () => {
       release: (id) => inner.release(id),
       releaseHolder: (holder) => inner.releaseHolder(holder),
       snapshot: (scope) => inner.snapshot(scope),
-      settle: async (id, actual) => {
+      renew: (id, leaseMs) => inner.renew(id, leaseMs),
+      lookup: (id) => inner.lookup(id),
+      settle: async (id, actual, settleOptions) => {
         if (!taken) {
           taken = true;
           await inner.release(id); // another owner released it while the call ran
         }
-        return inner.settle(id, actual);
+        return inner.settle(id, actual, settleOptions);
       },
     };
     const llm = createScriptedLlm();

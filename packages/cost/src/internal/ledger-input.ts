@@ -2,8 +2,8 @@
  * Input checks shared by the in-memory and Redis ledgers, so both refuse the same inputs with the
  * same errors before touching any state.
  */
-import { moneyToDecimalString, moneyToUsd } from '@runtime/contracts';
-import type { BudgetExceededDetails, Money, ReserveOptions } from '@runtime/contracts';
+import { moneyToDecimalString, moneyToUsd, normalizeUsage } from '@runtime/contracts';
+import type { BudgetExceededDetails, Money, ReserveOptions, SettleOptions, Usage } from '@runtime/contracts';
 import { budgetError, invalid } from './errors.js';
 
 /** Default lease of a reservation (10 minutes, as the contract says). */
@@ -70,19 +70,35 @@ const DEFAULT_RESERVE_OPTIONS: CheckedReserveOptions = Object.freeze({
   taskId: undefined,
 });
 
-export function checkReserveOptions(options: ReserveOptions | undefined): CheckedReserveOptions {
-  if (options === undefined) return DEFAULT_RESERVE_OPTIONS;
-  const leaseMs = options?.leaseMs ?? DEFAULT_LEASE_MS;
+export function checkLeaseMs(leaseMs: unknown): number {
   if (typeof leaseMs !== 'number' || !Number.isSafeInteger(leaseMs) || leaseMs < 1 || leaseMs > MAX_LEASE_MS) {
     throw invalid('leaseMs', `must be an integer from 1 to ${MAX_LEASE_MS}`, { value: String(leaseMs) });
   }
+  return leaseMs;
+}
+
+export function checkReserveOptions(options: ReserveOptions | undefined): CheckedReserveOptions {
+  if (options === undefined) return DEFAULT_RESERVE_OPTIONS;
   return {
-    leaseMs,
+    leaseMs: checkLeaseMs(options?.leaseMs ?? DEFAULT_LEASE_MS),
     id: options?.id === undefined ? undefined : checkId(options.id),
     holder: options?.holder === undefined ? undefined : checkId(options.holder, 'holder'),
     runId: options?.runId,
     taskId: options?.taskId,
   };
+}
+
+/**
+ * The usage a settle keeps with its settlement: a frozen copy that follows the rules of `Usage`
+ * (normalised: the call was answered, so its usage is kept even when the numbers were impossible).
+ */
+export function checkSettleOptions(options: SettleOptions | undefined): Usage | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object', { value: String(options) });
+  const { usage } = options;
+  if (usage === undefined) return undefined;
+  if (typeof usage !== 'object' || usage === null) throw invalid('usage', 'must be a Usage object', { value: String(usage) });
+  return Object.freeze({ ...normalizeUsage(usage).usage });
 }
 
 const exact = (amount: bigint): string => moneyToDecimalString(amount as Money);
@@ -119,7 +135,7 @@ export function reservationNotFound(id: string): Error {
 /** State of a closed reservation. */
 export type ClosedState = 'settled' | 'released' | 'expired';
 
-export function reservationClosed(id: string, state: ClosedState, operation: 'settle' | 'release' | 'reserve', chargedLate = false): Error {
+export function reservationClosed(id: string, state: ClosedState, operation: 'settle' | 'release' | 'reserve' | 'renew', chargedLate = false): Error {
   if (operation === 'reserve') {
     return budgetError(
       'RESERVATION_CLOSED',

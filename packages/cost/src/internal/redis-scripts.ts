@@ -11,7 +11,9 @@
  * Keys (prefix `P`): `P scopes` one hash with the fields `l:<scope>` (limit, '-' = none),
  * `s:<scope>` (spent) and `r:<scope>` (reserved) — one HMGET and one HSET cover every scope of a
  * call, which is where a script spends its time;
- * `P r:<id>` hash {state, amount, scopes (JSON), exp, actual, late, and holder, run, task when given};
+ * `P r:<id>` hash {state, amount, scopes (JSON), exp, lease (ms), actual, late, and holder, run, task,
+ * usage (JSON, the settle's usage) when given}; a closed record lives `TTL` ms more (PEXPIRE), so
+ * settle stays idempotent and `lookup` answers for that long;
  * `P open` sorted set of open ids by lease expiry; `P h:<holder>` set of a holder's open ids.
  * Keys are derived inside the scripts from the prefix, so the ledger needs one Redis node (or a
  * prefix with a hash tag that pins every key to one cluster slot).
@@ -140,7 +142,7 @@ end
 redis.call('HSET', SK, unpack(updates))
 local exp = NOW + tonumber(ARGV[6])
 local expText = string.format('%.0f', exp)
-local record = {'state', 'open', 'amount', ARGV[5], 'scopes', ARGV[8], 'exp', expText}
+local record = {'state', 'open', 'amount', ARGV[5], 'scopes', ARGV[8], 'exp', expText, 'lease', ARGV[6]}
 -- Optional fields are written only when given (HMGET of a missing field returns nil, read as '').
 if ARGV[7] ~= '' then record[#record + 1] = 'holder'; record[#record + 1] = ARGV[7] end
 if ARGV[9] ~= '' then record[#record + 1] = 'run'; record[#record + 1] = ARGV[9] end
@@ -151,20 +153,21 @@ if ARGV[7] ~= '' then redis.call('SADD', P .. 'h:' .. ARGV[7], id) end
 return {'OK', expText}
 `;
 
-/** ARGV: P, NOW, TTL, id, actual. */
+/** ARGV: P, NOW, TTL, id, actual, usage JSON ('' = none). */
 const SETTLE = `${PRELUDE}
 local id = ARGV[4]
 local rk = P .. 'r:' .. id
-local r = redis.call('HMGET', rk, 'state', 'amount', 'scopes', 'exp', 'actual', 'late', 'holder')
+local r = redis.call('HMGET', rk, 'state', 'amount', 'scopes', 'exp', 'actual', 'late', 'holder', 'usage')
 if not r[1] then return {'NOT_FOUND'} end
 if r[1] == 'open' and tonumber(r[4]) <= NOW then expire(id); r[1] = 'expired' end
-if r[1] == 'settled' then return {'SETTLED', r[2], r[5]} end
+if r[1] == 'settled' then return {'SETTLED', r[2], r[5], r[8] or ''} end
 if r[1] == 'released' then return {'CLOSED', 'released'} end
 local xh, xl = parse(ARGV[5])
 if r[1] == 'expired' then
   if r[6] ~= '1' then
     shift(cjson.decode(r[3]), 's', xh, xl, 1)
     redis.call('HSET', rk, 'late', '1', 'actual', ARGV[5])
+    if ARGV[6] ~= '' then redis.call('HSET', rk, 'usage', ARGV[6]) end
   end
   return {'CLOSED', 'expired'}
 end
@@ -186,8 +189,38 @@ for i = 1, #scopes do
   updates[4 * i] = fmt(sub(rh, rl, ah, al))
 end
 redis.call('HSET', SK, unpack(updates))
+if ARGV[6] ~= '' then redis.call('HSET', rk, 'usage', ARGV[6]) end
 closeOpen(id, rk, 'settled', r[7], ARGV[5])
 return {'OK', r[2]}
+`;
+
+/** ARGV: P, NOW, TTL, id, leaseMs ('' = the lease it was made with). */
+const RENEW = `${PRELUDE}
+local id = ARGV[4]
+local rk = P .. 'r:' .. id
+local r = redis.call('HMGET', rk, 'state', 'amount', 'scopes', 'exp', 'holder', 'lease')
+if not r[1] then return {'NOT_FOUND'} end
+if r[1] == 'open' and tonumber(r[4]) <= NOW then expire(id); r[1] = 'expired' end
+if r[1] ~= 'open' then return {'CLOSED', r[1]} end
+local lease = ARGV[5]
+if lease == '' then lease = r[6] or '600000' end
+local exp = NOW + tonumber(lease)
+local expText = string.format('%.0f', exp)
+redis.call('HSET', rk, 'exp', expText)
+redis.call('ZADD', P .. 'open', exp, id)
+return {'OK', expText, r[2], r[3], r[5] or ''}
+`;
+
+/** ARGV: P, NOW, TTL, id. */
+const LOOKUP = `${PRELUDE}
+local id = ARGV[4]
+local rk = P .. 'r:' .. id
+local r = redis.call('HMGET', rk, 'state', 'amount', 'scopes', 'exp', 'holder', 'actual', 'late', 'usage')
+if not r[1] then return {'NOT_FOUND'} end
+if r[1] == 'open' and tonumber(r[4]) <= NOW then expire(id); r[1] = 'expired' end
+local charged = '0'
+if r[1] == 'settled' or r[7] == '1' then charged = '1' end
+return {r[1], r[2], r[3], r[4], r[5] or '', charged, r[6] or '', r[8] or ''}
 `;
 
 /** ARGV: P, NOW, TTL, id. */
@@ -229,6 +262,8 @@ return sweep(1000)
 export const REDIS_SCRIPTS = {
   reserve: RESERVE,
   settle: SETTLE,
+  renew: RENEW,
+  lookup: LOOKUP,
   release: RELEASE,
   releaseHolder: RELEASE_HOLDER,
   setLimit: SET_LIMIT,

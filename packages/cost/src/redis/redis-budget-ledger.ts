@@ -7,20 +7,25 @@
  * `spent + reserved ≤ limit` holds under any concurrency. Amounts are exact decimal strings in
  * Redis (see the two-limb arithmetic in the scripts). Leases expire lazily: every reserve returns
  * a batch of expired leases first, snapshot and releaseHolder a larger one, and
- * {@link SweepableBudgetLedger.sweepExpired} all of them. Time comes from the `clock` option, so
+ * {@link SweepableBudgetLedger.sweepExpired} all of them; `renew` moves an open lease forward
+ * (to the lease it was made with unless told). A closed reservation's record (state, hold,
+ * settlement with its usage) is kept `closedRetentionMs` after it closed (default one day), so
+ * settle stays idempotent and `lookup` answers for that long; then Redis drops it. Time comes from the `clock` option, so
  * replicas should have synchronised clocks (leases are minutes; small skew is harmless).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { InternalError, asReservationId, money, systemClock } from '@runtime/contracts';
-import type { BudgetSnapshot, Clock, Money, Reservation, ReservationId, Settlement } from '@runtime/contracts';
+import type { BudgetSnapshot, Clock, Money, Reservation, ReservationId, ReservationStatus, SettleOptions, Settlement, Usage } from '@runtime/contracts';
 import type { Redis } from 'ioredis';
 import type { SweepableBudgetLedger } from '../budget-ledger.js';
 import {
   budgetExceeded,
   checkAmount,
   checkId,
+  checkLeaseMs,
   checkLimit,
   checkReserveOptions,
+  checkSettleOptions,
   checkScopeName,
   checkScopes,
   reservationClosed,
@@ -43,7 +48,11 @@ export interface RedisBudgetLedgerOptions {
   readonly keyPrefix: string;
   /** Time source for leases. @defaultValue `systemClock` */
   readonly clock?: Clock;
-  /** How long a closed reservation is remembered for idempotent settle, in ms. @defaultValue 86400000 (one day) */
+  /**
+   * How long a closed reservation is remembered for idempotent settle and
+   * {@link @runtime/contracts#BudgetLedger.lookup} (with its settlement and usage), in ms.
+   * @defaultValue 86400000 (one day)
+   */
   readonly closedRetentionMs?: number;
 }
 
@@ -51,6 +60,26 @@ type Reply = readonly (string | number | null)[];
 
 function text(value: string | number | null | undefined): string {
   return value === null || value === undefined ? '' : String(value);
+}
+
+function usageOf(json: string): Usage | undefined {
+  return json === '' ? undefined : (Object.freeze(JSON.parse(json)) as Usage);
+}
+
+function settlementOf(id: string, reserved: string, actual: string, usageJson: string): Settlement {
+  const usage = usageOf(usageJson);
+  const base = { id: asReservationId(id), reserved: money(BigInt(reserved)), actual: money(BigInt(actual)) };
+  return Object.freeze(usage === undefined ? base : { ...base, usage });
+}
+
+function holdOf(id: string, scopesJson: string, amount: string, expiresAt: string, holder: string): Reservation {
+  return Object.freeze({
+    id: asReservationId(id),
+    scopes: Object.freeze(JSON.parse(scopesJson) as string[]),
+    amount: money(BigInt(amount)),
+    expiresAt: Number(expiresAt),
+    ...(holder === '' ? {} : { holder }),
+  });
 }
 
 /**
@@ -159,20 +188,44 @@ export function createRedisBudgetLedger(options: RedisBudgetLedgerOptions): Swee
       });
     },
 
-    settle: async (idValue: ReservationId, actualValue: Money): Promise<Settlement> => {
+    settle: async (idValue: ReservationId, actualValue: Money, settleOptions?: SettleOptions): Promise<Settlement> => {
       const id = checkId(idValue);
       const actual = checkAmount(actualValue, 'actual');
-      const reply = await runReply('settle', [id, actual.toString()]);
+      const usage = checkSettleOptions(settleOptions);
+      const usageJson = usage === undefined ? '' : JSON.stringify(usage);
+      const reply = await runReply('settle', [id, actual.toString(), usageJson]);
       const [status] = reply;
       if (status === 'NOT_FOUND') throw reservationNotFound(id);
       if (status === 'CLOSED') {
         const state = reply[1] === 'expired' ? 'expired' : 'released';
         throw reservationClosed(id, state, 'settle', state === 'expired');
       }
-      if (status === 'SETTLED') {
-        return Object.freeze({ id: asReservationId(id), reserved: money(BigInt(text(reply[1]))), actual: money(BigInt(text(reply[2]))) });
+      if (status === 'SETTLED') return settlementOf(id, text(reply[1]), text(reply[2]), text(reply[3]));
+      return settlementOf(id, text(reply[1]), actual.toString(), usageJson);
+    },
+
+    renew: async (idValue: ReservationId, leaseValue?: number): Promise<Reservation> => {
+      const id = checkId(idValue);
+      const leaseMs = leaseValue === undefined ? '' : String(checkLeaseMs(leaseValue));
+      const reply = await runReply('renew', [id, leaseMs]);
+      const [status] = reply;
+      if (status === 'NOT_FOUND') throw reservationNotFound(id);
+      if (status === 'CLOSED') {
+        const state = text(reply[1]);
+        throw reservationClosed(id, state === 'settled' || state === 'released' ? state : 'expired', 'renew');
       }
-      return Object.freeze({ id: asReservationId(id), reserved: money(BigInt(text(reply[1]))), actual: money(actual) });
+      return holdOf(id, text(reply[3]), text(reply[2]), text(reply[1]), text(reply[4]));
+    },
+
+    lookup: async (idValue: ReservationId): Promise<ReservationStatus | undefined> => {
+      const id = checkId(idValue);
+      const reply = await runReply('lookup', [id]);
+      const state = text(reply[0]);
+      if (state === 'NOT_FOUND') return undefined;
+      const reservation = holdOf(id, text(reply[2]), text(reply[1]), text(reply[3]), text(reply[4]));
+      const checked = state === 'open' || state === 'settled' || state === 'released' ? state : 'expired';
+      if (text(reply[5]) !== '1') return { state: checked, reservation };
+      return { state: checked, reservation, settlement: settlementOf(id, text(reply[1]), text(reply[6]), text(reply[7])) };
     },
 
     release: async (idValue) => {

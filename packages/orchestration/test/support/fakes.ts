@@ -17,6 +17,7 @@ import {
   type ContextRouter,
   type CostCalculator,
   type Message,
+  type SettleOptions,
   type ModelCatalog,
   type ModelInfo,
   type Money,
@@ -94,7 +95,7 @@ interface Scope {
 }
 
 interface OpenReservation {
-  readonly reservation: Reservation;
+  reservation: Reservation;
   state: 'open' | 'settled' | 'released';
   settlement?: Settlement;
 }
@@ -158,7 +159,7 @@ export function fakeLedger(): FakeLedger {
       reservations.set(id, { reservation, state: 'open' });
       return Promise.resolve(reservation);
     },
-    settle(id: ReservationId, actual: Money) {
+    settle(id: ReservationId, actual: Money, settleOptions?: SettleOptions) {
       const entry = reservations.get(id);
       if (entry === undefined) return Promise.reject(new BudgetError({ code: 'RESERVATION_NOT_FOUND', message: 'no', details: { id } }));
       if (entry.settlement !== undefined) return Promise.resolve(entry.settlement);
@@ -166,8 +167,24 @@ export function fakeLedger(): FakeLedger {
       free(entry);
       for (const name of entry.reservation.scopes) scopeOf(name).spent += actual;
       entry.state = 'settled';
-      entry.settlement = { id, reserved: entry.reservation.amount, actual };
+      entry.settlement = { id, reserved: entry.reservation.amount, actual, ...(settleOptions?.usage === undefined ? {} : { usage: settleOptions.usage }) };
       return Promise.resolve(entry.settlement);
+    },
+    renew(id: ReservationId, leaseMs?: number) {
+      const entry = reservations.get(id);
+      if (entry === undefined) return Promise.reject(new BudgetError({ code: 'RESERVATION_NOT_FOUND', message: 'no', details: { id } }));
+      if (entry.state !== 'open') return Promise.reject(new BudgetError({ code: 'RESERVATION_CLOSED', message: 'closed', details: { id, state: entry.state } }));
+      entry.reservation = { ...entry.reservation, expiresAt: Date.now() + (leaseMs ?? 600_000) };
+      return Promise.resolve(entry.reservation);
+    },
+    lookup(id: ReservationId) {
+      const entry = reservations.get(id);
+      if (entry === undefined) return Promise.resolve(undefined);
+      return Promise.resolve(
+        entry.settlement === undefined
+          ? { state: entry.state, reservation: entry.reservation }
+          : { state: entry.state, reservation: entry.reservation, settlement: entry.settlement },
+      );
     },
     release(id) {
       const entry = reservations.get(id);

@@ -54,7 +54,9 @@ export function ledgerWith(inner: BudgetLedger, overrides: Partial<BudgetLedger>
   return {
     setLimit: (scope, limit) => inner.setLimit(scope, limit),
     reserve: (scopes, amount, options) => inner.reserve(scopes, amount, options),
-    settle: (id, actual) => inner.settle(id, actual),
+    settle: (id, actual, settleOptions) => inner.settle(id, actual, settleOptions),
+    renew: (id, leaseMs) => inner.renew(id, leaseMs),
+    lookup: (id) => inner.lookup(id),
     release: (id) => inner.release(id),
     releaseHolder: (holder) => inner.releaseHolder(holder),
     snapshot: (scope) => inner.snapshot(scope),
