@@ -7,7 +7,7 @@
  * Built on `Orchestrator.events`: the parts follow the run's event order; deltas are live-only
  * (`task.delta`, not journaled). Backpressure: parts are produced as the consumer pulls; journaled
  * events wait for it in order, and at most 4096 unread deltas are held — past that the deltas of the
- * task attempt that overflowed are cut (a consumer keeps a gap-free prefix), and its `task-finish`
+ * task attempt that overflowed are cut (what a consumer got of it has no gaps), and its `task-finish`
  * still carries the whole output. Not responsible for resuming after a crash (`resumeAll`) nor for
  * HTTP (the sidecar streams the same events as SSE).
  */

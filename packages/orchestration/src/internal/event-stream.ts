@@ -14,8 +14,9 @@
  * already yielded is dropped (it would arrive after events that followed it, e.g. after its task's
  * `task.completed`). Bounded: at most {@link MAX_BUFFERED_DELTAS} deltas wait for a consumer; past
  * that the deltas of the task attempt that overflowed are cut — that one and all its later ones —
- * so a slow consumer holds a gap-free prefix of each attempt's deltas (check `index`), never a text
- * with holes, and journaled events are never dropped. The final output is in the journal.
+ * so what a slow consumer holds of an attempt's deltas is gap-free (consecutive `index`es: it
+ * starts past 0 only when it subscribed mid-stream, and a cut only ends it), never a text with
+ * holes, and journaled events are never dropped. The final output is in the journal.
  */
 import type { RunId, RunStore, RuntimeEvent } from '@runtime/contracts';
 import { isLeaseLost } from './run-journal.js';

@@ -235,7 +235,7 @@ describe('replayEvents: live deltas are bounded per consumer', () => {
   const runId = asRunId('r1');
   const emptyStore = { readEvents: () => Promise.resolve([]) } as unknown as RunStore;
 
-  it('property: a consumer that stops reading gets every journaled event and a gap-free prefix of each attempt\'s deltas', async () => {
+  it('property: a consumer that stops reading gets every journaled event and a gap-free run of each attempt\'s deltas', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.oneof(fc.constant<'event'>('event'), fc.constantFrom('a', 'b', 'c')), { minLength: 1, maxLength: 80 }),
@@ -332,5 +332,44 @@ describe('replayEvents: live deltas are bounded per consumer', () => {
     for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) received.push(next.value);
     expect(deltasOf(received).map((delta) => delta.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(received.at(-1)?.type).toBe('run.completed');
+  });
+
+  it('catching up from the store drops the deltas emitted before the journaled events it yields (none after its task.completed)', async () => {
+    let listener: ((event: RuntimeEvent) => void) | undefined;
+    const at = new Date(0).toISOString();
+    const task = asTaskId('t');
+    const journal: RuntimeEvent[] = [
+      { type: 'run.started', runId, seq: 1, at, tasks: 1 },
+      { type: 'task.started', runId, seq: 2, at, taskId: task, attempt: 1, model: 'fast' },
+      { type: 'task.completed', runId, seq: 3, at, taskId: task, attempt: 1, usage: {} as never, costUsd: 0 } as unknown as RuntimeEvent,
+    ];
+    const store = {
+      // While the store is read, the run goes on live: deltas, then its journaled events.
+      readEvents: (_id: string, after = 0) => {
+        if (after === 0) {
+          listener?.({ type: 'task.delta', runId, seq: 2, at, taskId: task, attempt: 1, index: 0, text: 'a' });
+          listener?.({ type: 'task.delta', runId, seq: 2, at, taskId: task, attempt: 1, index: 1, text: 'b' });
+          listener?.(journal[2] as RuntimeEvent);
+          listener?.({ type: 'run.completed', runId, seq: 4, at, usage: {} as never, costUsd: 0 } as unknown as RuntimeEvent);
+        }
+        return Promise.resolve(journal.filter((event) => event.seq > after));
+      },
+    } as unknown as RunStore;
+    const received: RuntimeEvent[] = [];
+    for await (const event of replayEvents({
+      store,
+      runId,
+      afterSeq: 0,
+      subscribe: (onEvent) => {
+        listener = onEvent;
+        return () => undefined;
+      },
+      isTerminal: (event) => event.type === 'run.completed',
+      follow: () => Promise.resolve('ended'),
+      pollMs: 1,
+    })) {
+      received.push(event);
+    }
+    expect(received.map((event) => event.type)).toEqual(['run.started', 'task.started', 'task.completed', 'run.completed']);
   });
 });
