@@ -234,6 +234,21 @@ export {
 } from './policy.js';
 export { type Tool, type ToolContext, type ToolRegistry } from './tools.js';
 export {
+  type AgentCompactionInput,
+  type AgentEventInput,
+  type AgentHost,
+  type AgentInputRequest,
+  type AgentInputResponse,
+  type AgentLimits,
+  type AgentModelAnswer,
+  type AgentModelCall,
+  type AgentResult,
+  type AgentRunInput,
+  type AgentRunner,
+  type AgentToolScope,
+  type ToolCallTally,
+} from './agent.js';
+export {
   type AddTasksRequest,
   type ErrorBody,
   type EstimateRequest,

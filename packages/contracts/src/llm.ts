@@ -11,6 +11,7 @@ import type { ErrorInfo } from './errors.js';
 import type { ModelId, RunId, TaskId } from './ids.js';
 import type { Message, ToolCall, ToolDefinition } from './message.js';
 import type { ModelInfo } from './model.js';
+import type { ToolChoice } from './run.js';
 import type { Usage } from './usage.js';
 
 /**
@@ -26,6 +27,8 @@ export interface LlmRequest {
   readonly messages: readonly Message[];
   /** Tools offered. */
   readonly tools?: readonly ToolDefinition[];
+  /** Whether the model may, must or must not call a tool. @defaultValue `'auto'` (the provider's default) */
+  readonly toolChoice?: ToolChoice;
   /** Completion token cap (also the worst case the budget reserved). */
   readonly maxOutputTokens: number;
   /** Sampling temperature. */

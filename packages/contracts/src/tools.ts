@@ -1,6 +1,7 @@
 /**
  * Tools an agent can call.
  */
+import type { AgentToolScope } from './agent.js';
 import type { RunId, TaskId } from './ids.js';
 import type { ToolDefinition } from './message.js';
 
@@ -15,6 +16,8 @@ export interface ToolContext {
   readonly runId: RunId;
   /** The task. */
   readonly taskId: TaskId;
+  /** The agent loop that made the call (absent outside one); a tool starting a nested loop reads its depth here. */
+  readonly agent?: AgentToolScope;
 }
 
 /**
@@ -24,7 +27,20 @@ export interface ToolContext {
 export interface Tool extends ToolDefinition {
   /** Price of one call in USD, charged to the run. @defaultValue 0 */
   readonly costUsd?: number;
-  /** Runs the tool on parsed arguments; its result is sent back to the model as text. */
+  /** Deadline of one call in ms. @defaultValue the dispatcher's default */
+  readonly timeoutMs?: number;
+  /** A human approves each call first (`task.input_required`). @defaultValue false */
+  readonly requiresApproval?: boolean;
+  /**
+   * Checks the model's parsed arguments against the tool's schema and returns the value to pass to
+   * `execute`; absent means any JSON value is accepted.
+   * @throws {@link ToolError} `TOOL_INVALID_ARGUMENTS` with `details.issues`.
+   */
+  parseArguments?(args: unknown): unknown;
+  /**
+   * Runs the tool on parsed arguments (what `parseArguments` returned, when the tool has it); its
+   * result is sent back to the model as text.
+   */
   execute(args: unknown, context: ToolContext): Promise<string>;
 }
 
@@ -47,4 +63,10 @@ export interface ToolRegistry {
   has(name: string): boolean;
   /** Definitions of every tool, by name. */
   list(): readonly ToolDefinition[];
+  /**
+   * Checks a task's tool names before it runs.
+   * @throws {@link ValidationError} `VALIDATION_FAILED` naming the task and the first unknown tool
+   * (`details.task`, `details.tool`, `details.issues`).
+   */
+  check(taskId: TaskId, names: readonly string[]): void;
 }
