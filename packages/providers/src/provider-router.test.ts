@@ -47,6 +47,18 @@ describe('createProviderRouter', () => {
     expect(alpha.calls[0]?.method).toBe('stream');
   });
 
+  it('streams every chunk through as the provider sends it (text, tool-call fragments, the whole call, done)', async () => {
+    const alpha = createMockLlmClient({
+      provider: 'alpha',
+      toolArgumentsChunkChars: 4,
+      script: [{ output: 'on it', toolCalls: [{ id: 'c1', name: 'pay', arguments: '{"to":"Bob"}' }] }],
+    });
+    const router = createProviderRouter({ catalog, clients: { alpha } });
+    const types: string[] = [];
+    for await (const chunk of router.stream({ model: asModelId('fast'), messages: [{ role: 'user', content: 'pay' }], maxOutputTokens: 50 })) types.push(chunk.type);
+    expect(types).toEqual(['text', 'text', 'tool-call-delta', 'tool-call-delta', 'tool-call-delta', 'tool-call-delta', 'tool-call', 'done']);
+  });
+
   it('keeps an explicit providerModel', async () => {
     const alpha = createMockLlmClient({ provider: 'alpha' });
     const router = createProviderRouter({ catalog, clients: { alpha } });
