@@ -4,7 +4,7 @@ import { defineConfig } from 'tsup';
 // ("Packaging"). `shims` gives the CommonJS build an `import.meta.url`; `splitting` keeps code shared
 // by several entries (error classes, …) in one chunk for CommonJS too, so subpaths share one copy.
 export default defineConfig({
-  entry: { index: 'src/index.ts', sqlite: 'src/sqlite.ts', testing: 'src/testing.ts' },
+  entry: { index: 'src/index.ts', sqlite: 'src/sqlite.ts', postgres: 'src/postgres.ts', testing: 'src/testing.ts' },
   format: ['esm', 'cjs'],
   shims: true,
   splitting: true,

@@ -1,4 +1,4 @@
-import { runStoreContract } from '../test/support/run-store-contract.js';
+import { runStoreContract } from './testing/run-store-contract.js';
 import { createMemoryRunStore } from './memory-run-store.js';
 
-runStoreContract('createMemoryRunStore', createMemoryRunStore);
+runStoreContract('createMemoryRunStore', { open: createMemoryRunStore });

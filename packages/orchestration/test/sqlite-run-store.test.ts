@@ -10,8 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RESUMABLE_RUNS } from '../src/internal/sqlite-schema.js';
 import { createSqliteRunStore } from '../src/sqlite.js';
 import { createScriptedLlm } from '../src/testing.js';
-import { runStoreContract } from './support/run-store-contract.js';
-import { run, taskRecord } from './support/run-store-fixtures.js';
+import { runStoreContract } from '../src/testing/run-store-contract.js';
+import { run, taskRecord } from '../src/testing/run-store-fixtures.js';
 import { harness } from './support/setup.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'runtime-sqlite-store-'));
@@ -26,37 +26,15 @@ function freshPath(name: string): string {
   return join(folder, `${name}-${++counter}.db`);
 }
 
-runStoreContract('createSqliteRunStore (real file, WAL)', () => createSqliteRunStore({ path: freshPath('store') }));
+runStoreContract('createSqliteRunStore (real file, WAL)', {
+  open: () => createSqliteRunStore({ path: freshPath('store') }),
+  location: () => {
+    const path = freshPath('shared');
+    return () => createSqliteRunStore({ path });
+  },
+});
 
-describe('createSqliteRunStore durability', () => {
-  it('keeps what was committed across close and reopen', async () => {
-    const path = freshPath('reopen');
-    const store = createSqliteRunStore({ path, synchronous: 'full' });
-    await store.createRun(run('durable', { lease: { owner: 'p1', epoch: 1, expiresAt: 5_000 } }), []);
-    await store.commit(asRunId('durable'), { fence: { owner: 'p1', epoch: 1 }, run: { state: 'completed' } });
-    await store.close();
-    const reopened = createSqliteRunStore({ path });
-    const record = await reopened.getRun(asRunId('durable'));
-    expect(record).toMatchObject({ state: 'completed', owner: 'p1' });
-    expect(record).not.toHaveProperty('lease');
-    expect(await reopened.acquireLease(asRunId('durable'), 'p2', 10, 0)).toEqual({ owner: 'p2', epoch: 2, expiresAt: 10 });
-    await reopened.close();
-  });
-
-  it('returns each run’s own spec through the decoded-spec cache, past its capacity and after reopening', async () => {
-    const path = freshPath('specs');
-    const store = createSqliteRunStore({ path });
-    const specOf = (index: number) => ({ tasks: [{ id: `only-${index}`, prompt: `prompt ${index}` }] });
-    for (let index = 0; index < 40; index += 1) await store.createRun(run(`s${index}`, { spec: specOf(index) }), []);
-    for (const index of [0, 39, 5, 0, 17, 33, 5, 21, 2, 39]) expect((await store.getRun(asRunId(`s${index}`)))?.spec).toEqual(specOf(index));
-    const page = await store.listRuns({ tenant: 'acme', limit: 40 });
-    expect(page.items.map((item) => item.spec)).toEqual(Array.from({ length: 40 }, (_, index) => specOf(39 - index)));
-    await store.close();
-    const reopened = createSqliteRunStore({ path });
-    expect((await reopened.findResumableRuns(0, 3)).map((item) => item.spec)).toEqual([specOf(0), specOf(1), specOf(2)]);
-    await reopened.close();
-  });
-
+describe('createSqliteRunStore files', () => {
   it('fails with a non-retryable STORE_ERROR when the directory is missing or the file is not a database', () => {
     expect(() => createSqliteRunStore({ path: join(folder, 'missing-dir', 'x.db') })).toThrow(
       expect.objectContaining({ code: 'STORE_ERROR', isRetryable: false, details: { sqliteCode: null } }),

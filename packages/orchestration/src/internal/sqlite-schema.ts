@@ -87,7 +87,7 @@ DROP TABLE events;
 const COLUMN_FIELDS = new Set<string>(['id', 'tenant', 'spec', 'state', 'createdAt', 'updatedAt', 'error', 'owner', 'lease', 'idempotencyKey', 'lastSeq']);
 
 /** The fields of a record written once at creation (budget limit, scopes, request hash, future fields), as JSON. */
-function fixedFields(record: RunRecord): string {
+export function fixedFields(record: RunRecord): string {
   const fixed: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record)) if (!COLUMN_FIELDS.has(key) && value !== undefined) fixed[key] = value;
   return encodeJson(fixed);

@@ -1,14 +1,35 @@
-/** One behavioural suite every RunStore implementation must pass. */
+/**
+ * One behavioural suite every RunStore implementation must pass (memory, SQLite, PostgreSQL, and a
+ * third-party store): records, atomic commits, idempotency keys, listing with cursors, event paging,
+ * health probe, close; leases and fencing ({@link leaseContract}); for durable stores, reopening and
+ * two instances on the same data racing for one run ({@link durableContract}).
+ */
 import fc from 'fast-check';
 import { asRunId, type RunStore } from '@runtime/contracts';
 import { describe, expect, it } from 'vitest';
+import { durableContract } from './run-store-durable-contract.js';
 import { leaseContract } from './run-store-lease-contract.js';
 import { event, run, taskRecord } from './run-store-fixtures.js';
 
-export function runStoreContract(name: string, open: () => RunStore): void {
+/** Opens a store; each call a new instance. */
+export type OpenRunStore = () => RunStore | Promise<RunStore>;
+
+/** How the contract suite reaches the store under test. */
+export interface RunStoreTarget {
+  /** A new, empty store. */
+  readonly open: OpenRunStore;
+  /**
+   * Durable stores only: a new, empty location (a file, a schema); each `open` of it is another
+   * instance (its own connection or pool) on the same data, as another process would have.
+   */
+  readonly location?: () => OpenRunStore;
+}
+
+export function runStoreContract(name: string, target: RunStoreTarget): void {
+  const { open } = target;
   describe(`${name} (RunStore contract)`, () => {
     it('creates a run with tasks and events and reads them back exactly (bigints included)', async () => {
-      const store = open();
+      const store = await open();
       await store.createRun(run('r1'), [taskRecord('r1', 'b', 1), taskRecord('r1', 'a', 0)], [event('r1', 1)]);
       expect(await store.getRun(asRunId('r1'))).toMatchObject({ id: 'r1', lastSeq: 1, budgetLimit: 123_456_789_012_345_678_901n });
       const tasks = await store.getTasks(asRunId('r1'));
@@ -19,7 +40,7 @@ export function runStoreContract(name: string, open: () => RunStore): void {
     });
 
     it('commits atomically: a gap in seq changes nothing', async () => {
-      const store = open();
+      const store = await open();
       await store.createRun(run('r2'), [taskRecord('r2', 'a', 0)]);
       await expect(
         store.commit(asRunId('r2'), { run: { state: 'completed' }, tasks: [taskRecord('r2', 'a', 0, { state: 'completed' })], events: [event('r2', 2)] }),
@@ -35,7 +56,7 @@ export function runStoreContract(name: string, open: () => RunStore): void {
     });
 
     it('enforces idempotency keys per tenant and finds by key', async () => {
-      const store = open();
+      const store = await open();
       await store.createRun(run('r3', { idempotencyKey: 'k' }), []);
       await store.createRun(run('r4', { idempotencyKey: 'k', tenant: 'other' }), []);
       await expect(store.createRun(run('r5', { idempotencyKey: 'k' }), [])).rejects.toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
@@ -45,7 +66,7 @@ export function runStoreContract(name: string, open: () => RunStore): void {
     });
 
     it('lists a tenant’s runs newest first with a cursor and a state filter; finds runs by state', async () => {
-      const store = open();
+      const store = await open();
       for (let index = 0; index < 5; index += 1) {
         await store.createRun(run(`l${index}`, { state: index % 2 === 0 ? 'running' : 'completed' }), []);
       }
@@ -63,7 +84,7 @@ export function runStoreContract(name: string, open: () => RunStore): void {
     });
 
     it('returns the full record (spec included) after many commits, and writes only the tasks it is given', async () => {
-      const store = open();
+      const store = await open();
       const spec = { tasks: Array.from({ length: 50 }, (_, index) => ({ id: `t${index}`, prompt: `prompt ${index}` })), policy: { maxParallelism: 3 } };
       await store.createRun(run('full', { spec, requestHash: 'h', parentScopes: ['tenant:acme'], owner: 'p' }), [
         taskRecord('full', 't0', 0),
@@ -90,7 +111,7 @@ export function runStoreContract(name: string, open: () => RunStore): void {
           fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 12 }),
           fc.array(fc.tuple(fc.integer({ min: -1, max: 45 }), fc.integer({ min: 0, max: 50 })), { minLength: 1, maxLength: 8 }),
           async (sizes, reads) => {
-            const store = open();
+            const store = await open();
             const runId = asRunId('ev');
             const [first = 0, ...rest] = sizes;
             let seq = 0;
@@ -112,7 +133,7 @@ export function runStoreContract(name: string, open: () => RunStore): void {
     });
 
     it('checkWrite writes without touching any run; a closed store answers STORE_ERROR', async () => {
-      const store = open();
+      const store = await open();
       await expect(store.checkWrite()).resolves.toBeUndefined();
       await store.createRun(run('w1'), [taskRecord('w1', 'a', 0)], [event('w1', 1)]);
       const before = { run: await store.getRun(asRunId('w1')), tasks: await store.getTasks(asRunId('w1')), events: await store.readEvents(asRunId('w1')) };
@@ -124,7 +145,7 @@ export function runStoreContract(name: string, open: () => RunStore): void {
     });
 
     it('closes idempotently; a closed store answers STORE_ERROR', async () => {
-      const store = open();
+      const store = await open();
       await store.createRun(run('c1'), []);
       await store.close();
       await store.close();
@@ -135,4 +156,5 @@ export function runStoreContract(name: string, open: () => RunStore): void {
   });
 
   leaseContract(name, open);
+  if (target.location !== undefined) durableContract(name, target.location);
 }

@@ -36,10 +36,10 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection');
 }
 
-export function leaseContract(name: string, open: () => RunStore): void {
+export function leaseContract(name: string, open: () => RunStore | Promise<RunStore>): void {
   describe(`${name} (RunStore contract: leases and fencing)`, () => {
     it('stores the creator’s lease; the owner follows the lease', async () => {
-      const store = open();
+      const store = await open();
       await store.createRun(run('c', { lease: { owner: 'p1', epoch: 1, expiresAt: 1_000 } }), []);
       expect(await store.getRun(id('c'))).toMatchObject({ owner: 'p1', lease: { owner: 'p1', epoch: 1, expiresAt: 1_000 } });
       await store.createRun(run('free'), []);
@@ -48,7 +48,7 @@ export function leaseContract(name: string, open: () => RunStore): void {
     });
 
     it('acquires a free, an expired or its own lease; never another owner’s live one', async () => {
-      const store = open();
+      const store = await open();
       await store.createRun(run('a'), []);
       const first = await store.acquireLease(id('a'), 'p1', 100, 1_000);
       expect(first).toEqual({ owner: 'p1', epoch: 1, expiresAt: 1_100 });
@@ -68,7 +68,7 @@ export function leaseContract(name: string, open: () => RunStore): void {
     });
 
     it('fences commits: a stale owner writes nothing, an expired lease not yet taken over still writes', async () => {
-      const store = open();
+      const store = await open();
       await store.createRun(run('f', { lease: { owner: 'p1', epoch: 1, expiresAt: 100 } }), [taskRecord('f', 'a', 0)]);
       await store.commit(id('f'), { fence: { owner: 'p1', epoch: 1 }, events: [event('f', 1)] });
       // Past expiresAt, nobody took over: accepted.
@@ -102,7 +102,7 @@ export function leaseContract(name: string, open: () => RunStore): void {
     });
 
     it('renews only the current lease, and extends it', async () => {
-      const store = open();
+      const store = await open();
       await store.createRun(run('r', { lease: { owner: 'p1', epoch: 1, expiresAt: 100 } }), []);
       expect(await store.renewLease(id('r'), { owner: 'p1', epoch: 1 }, 100, 150)).toEqual({ owner: 'p1', epoch: 1, expiresAt: 250 });
       expect(await store.acquireLease(id('r'), 'p2', 100, 249)).toBeUndefined();
@@ -116,7 +116,7 @@ export function leaseContract(name: string, open: () => RunStore): void {
     });
 
     it('releases only the current lease; epochs keep increasing across releases', async () => {
-      const store = open();
+      const store = await open();
       await store.createRun(run('l', { lease: { owner: 'p1', epoch: 1, expiresAt: 1_000 } }), []);
       await store.releaseLease(id('l'), { owner: 'p1', epoch: 0 });
       expect((await store.getRun(id('l')))?.lease).toEqual({ owner: 'p1', epoch: 1, expiresAt: 1_000 });
@@ -133,7 +133,7 @@ export function leaseContract(name: string, open: () => RunStore): void {
     });
 
     it('clears the lease when a commit ends the run; later fenced writes are refused', async () => {
-      const store = open();
+      const store = await open();
       await store.createRun(run('t', { lease: { owner: 'p1', epoch: 1, expiresAt: 1_000 } }), []);
       await store.commit(id('t'), { fence: { owner: 'p1', epoch: 1 }, run: { state: 'completed' }, events: [event('t', 1)] });
       const ended = await store.getRun(id('t'));
@@ -146,7 +146,7 @@ export function leaseContract(name: string, open: () => RunStore): void {
     });
 
     it('refuses a commit that names an owner other than the lease holder', async () => {
-      const store = open();
+      const store = await open();
       await store.createRun(run('o', { lease: { owner: 'p1', epoch: 1, expiresAt: 1_000 } }), []);
       await expect(store.commit(id('o'), { run: { owner: 'p2' } })).rejects.toMatchObject({ code: 'RUN_OWNED', details: { owner: 'p1', expiresAt: 1_000 } });
       await store.commit(id('o'), { fence: { owner: 'p1', epoch: 1 }, run: { owner: 'p1' } });
@@ -155,7 +155,7 @@ export function leaseContract(name: string, open: () => RunStore): void {
     });
 
     it('finds resumable runs: unfinished, lease absent or expired; oldest first, bounded', async () => {
-      const store = open();
+      const store = await open();
       await store.createRun(run('live', { lease: { owner: 'p1', epoch: 1, expiresAt: 500 } }), []);
       await store.createRun(run('expired', { lease: { owner: 'p1', epoch: 1, expiresAt: 100 } }), []);
       await store.createRun(run('unowned', { state: 'pending' }), []);
@@ -177,7 +177,7 @@ export function leaseContract(name: string, open: () => RunStore): void {
     it('property: two owners interleaving acquire, renew, release and fenced commits never both write', async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 40 }), async (operations) => {
-          const store = open();
+          const store = await open();
           const runId = id('p');
           const owners = ['A', 'B'] as const;
           await store.createRun(run('p'), []);
