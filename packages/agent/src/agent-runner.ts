@@ -1,0 +1,272 @@
+/**
+ * The agent loop: model call → tool calls → results → model call, until the model answers without
+ * tool calls.
+ *
+ * @remarks
+ * Limits: `maxSteps` model calls (`AGENT_MAX_STEPS`), the run's `maxToolCallsPerRun`
+ * (`POLICY_VIOLATION`, rule `toolCalls`, checked before a step's calls run), `maxDepth` for nested
+ * loops (rule `depth`) and the tier's tool allowlist (rule `toolAllowlist`). Money, the journal and
+ * humans belong to the {@link @runtime/contracts#AgentHost}: it reserves each step's worst case
+ * before calling (a `BUDGET_EXCEEDED` from it stops the loop as is) and journals every event the
+ * loop emits, in order: `agent.step`, then one `tool.called` per call, then `tool.completed` /
+ * `tool.failed` as each call ends. A resumed loop (the host's `history`) replays finished steps and
+ * journaled results and runs only the calls that never completed.
+ */
+import {
+  addMoney,
+  addUsage,
+  DEFAULT_AGENT_MAX_STEPS,
+  EMPTY_USAGE,
+  ExecutionError,
+  InternalError,
+  moneyToUsd,
+  usd,
+  ZERO_MONEY,
+} from '@runtime/contracts';
+import type {
+  AgentEventInput,
+  AgentLimits,
+  AgentResult,
+  AgentRunInput,
+  AgentRunner,
+  AgentToolScope,
+  Message,
+  Money,
+  ToolCall,
+  ToolDefinition,
+  ToolRegistry,
+  Usage,
+} from '@runtime/contracts';
+import { aborted, invalid, policyViolation } from './internal/errors.js';
+import { replayHistory } from './internal/replay.js';
+import type { ReplayedOutcome } from './internal/replay.js';
+import { createToolCallTally } from './tool-call-tally.js';
+import { createToolDispatcher, toolErrorMessage } from './tool-dispatcher.js';
+import type { ToolCallOutcome, ToolDispatcher } from './tool-dispatcher.js';
+
+/**
+ * Largest `maxSteps` (HTTP-API v1.1 `AgentTaskSpec.maxSteps`).
+ * @public
+ */
+export const MAX_AGENT_STEPS = 256;
+
+/**
+ * Options of {@link createAgentRunner}.
+ * @public
+ */
+export interface AgentRunnerOptions {
+  /** The tools tasks may name. */
+  readonly registry: ToolRegistry;
+  /** Runs the calls. @defaultValue a dispatcher over `registry` */
+  readonly dispatcher?: ToolDispatcher;
+}
+
+function checkLimits(input: AgentRunInput, registry: ToolRegistry): { maxSteps: number; depth: number } {
+  const limits: AgentLimits = input.limits ?? {};
+  const depth = input.depth ?? 0;
+  if (limits.maxDepth !== undefined && depth > limits.maxDepth) {
+    throw policyViolation('depth', limits.maxDepth, depth, `Agent depth ${depth} exceeds the tier's maxDepth ${limits.maxDepth}.`, { task: input.taskId });
+  }
+  const maxSteps = limits.maxSteps ?? DEFAULT_AGENT_MAX_STEPS;
+  if (!Number.isInteger(maxSteps) || maxSteps < 1 || maxSteps > MAX_AGENT_STEPS) {
+    throw invalid(`Task ${input.taskId}: maxSteps must be an integer from 1 to ${MAX_AGENT_STEPS}.`, {
+      task: input.taskId,
+      issues: [{ path: ['agent', 'maxSteps'], message: `got ${maxSteps}` }],
+    });
+  }
+  if (!Number.isInteger(input.maxOutputTokens) || input.maxOutputTokens < 1) {
+    throw invalid(`Task ${input.taskId}: maxOutputTokens must be a positive integer.`, {
+      task: input.taskId,
+      issues: [{ path: ['maxOutputTokens'], message: `got ${input.maxOutputTokens}` }],
+    });
+  }
+  registry.check(input.taskId, input.tools);
+  const allowed = limits.allowedTools;
+  if (allowed !== undefined && !allowed.includes('*')) {
+    const refused = input.tools.find((name) => !allowed.includes(name));
+    if (refused !== undefined) {
+      throw policyViolation('toolAllowlist', allowed.join(','), refused, `Tool ${refused} is not allowed for this tier.`, { task: input.taskId, tool: refused });
+    }
+  }
+  return { maxSteps, depth };
+}
+
+/** A compaction must keep each tool call and its result together, and results after their call. */
+function checkPairs(messages: readonly Message[]): void {
+  const open = new Set<string>();
+  const answered = new Set<string>();
+  for (const message of messages) {
+    for (const call of message.toolCalls ?? []) open.add(call.id);
+    if (message.role === 'tool' && message.toolCallId !== undefined) {
+      if (!open.has(message.toolCallId)) {
+        throw new InternalError({
+          code: 'INTERNAL',
+          message: `Compaction kept the result of tool call ${message.toolCallId} without its call.`,
+          details: { callId: message.toolCallId },
+        });
+      }
+      answered.add(message.toolCallId);
+    }
+  }
+  for (const id of open) {
+    if (!answered.has(id)) {
+      throw new InternalError({ code: 'INTERNAL', message: `Compaction kept tool call ${id} without its result.`, details: { callId: id } });
+    }
+  }
+}
+
+function resultMessage(call: ToolCall, outcome: ReplayedOutcome | ToolCallOutcome): Message {
+  return { role: 'tool', toolCallId: call.id, content: outcome.ok ? outcome.result : toolErrorMessage(outcome.error) };
+}
+
+/**
+ * Creates an {@link @runtime/contracts#AgentRunner}.
+ *
+ * @example
+ * ```ts
+ * const runner = createAgentRunner({ registry: createToolRegistry([weather]) });
+ * const { output } = await runner.run({
+ *   runId, taskId, model: asModelId('gpt-4o-mini'), maxOutputTokens: 512,
+ *   messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: ['get_weather'], host,
+ * });
+ * ```
+ * @public
+ */
+export function createAgentRunner(options: AgentRunnerOptions): AgentRunner {
+  const { registry } = options;
+  const dispatcher = options.dispatcher ?? createToolDispatcher({ registry });
+
+  async function run(input: AgentRunInput): Promise<AgentResult> {
+    const { host, taskId, runId } = input;
+    const { maxSteps, depth } = checkLimits(input, registry);
+    const attempt = input.attempt ?? 1;
+    const limits = input.limits ?? {};
+    const definitions: ToolDefinition[] = input.tools.map((name) => {
+      const tool = registry.get(name);
+      return { name: tool.name, description: tool.description, parameters: tool.parameters };
+    });
+    const offered = new Set(input.tools);
+    const replay = replayHistory(host.history ?? []);
+    const tally = input.toolCalls ?? createToolCallTally(replay.toolCalls);
+
+    // The loop's own signal: the task's, or an error in one call stopping its siblings.
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(input.signal?.reason);
+    if (input.signal?.aborted === true) throw aborted(input.signal.reason);
+    input.signal?.addEventListener('abort', onAbort, { once: true });
+
+    let messages: Message[] = [...input.messages];
+    let usage: Usage = EMPTY_USAGE;
+    let cost: Money = ZERO_MONEY;
+    let toolCost: Money = ZERO_MONEY;
+    let toolCalls = 0;
+    let journal: Promise<void> = Promise.resolve();
+    // Events are journaled one at a time, in order; after a failed write nothing more is written.
+    const emit = (event: AgentEventInput): Promise<void> => {
+      journal = journal.then(() => host.emit(event));
+      return journal;
+    };
+
+    const scope = (step: number): AgentToolScope => ({
+      depth,
+      step,
+      limits,
+      toolCalls: tally,
+      host,
+      model: input.model,
+      maxOutputTokens: input.maxOutputTokens,
+    });
+
+    /** Runs the calls not yet completed, journaling each end; results in call order. */
+    async function runCalls(step: number, calls: readonly ToolCall[], done: ReadonlyMap<string, ReplayedOutcome>): Promise<Message[]> {
+      const awaitInput = host.awaitInput?.bind(host);
+      const results = await Promise.all(
+        calls.map(async (call) => {
+          const replayed = done.get(call.id);
+          if (replayed !== undefined) return resultMessage(call, replayed);
+          const outcome = await dispatcher.call(call, {
+            runId,
+            taskId,
+            signal: controller.signal,
+            offered,
+            agent: scope(step),
+            ...(awaitInput === undefined
+              ? {}
+              : { approve: (toolCall: ToolCall) => awaitInput({ kind: 'approval', step, callId: toolCall.id, tool: toolCall.name, arguments: toolCall.arguments }) }),
+          });
+          if (outcome.ok) {
+            toolCost = addMoney(toolCost, usd(outcome.costUsd));
+            await emit({ type: 'tool.completed', taskId, step, callId: call.id, tool: call.name, result: outcome.result, durationMs: outcome.durationMs, costUsd: outcome.costUsd });
+          } else {
+            await emit({ type: 'tool.failed', taskId, step, callId: call.id, tool: call.name, error: outcome.error.toJSON(), durationMs: outcome.durationMs });
+          }
+          return resultMessage(call, outcome);
+        }),
+      );
+      return results;
+    }
+
+    try {
+      let step = 1;
+      for (const replayed of replay.steps) {
+        messages.push({ role: 'assistant', content: '', toolCalls: replayed.calls });
+        toolCalls += replayed.calls.length;
+        messages.push(...(await runCalls(replayed.step, replayed.calls, replayed.outcomes)));
+        step = replayed.step + 1;
+      }
+      for (; step <= maxSteps; step += 1) {
+        if (controller.signal.aborted) throw aborted(controller.signal.reason);
+        if (step > 1 && host.compact !== undefined) {
+          const compacted = await host.compact({ messages, tools: definitions, step });
+          checkPairs(compacted);
+          messages = [...compacted];
+        }
+        const answer = await host.callModel(
+          {
+            model: input.model,
+            // A snapshot: the loop goes on appending to its own array after the call.
+            messages: [...messages],
+            ...(definitions.length > 0 ? { tools: definitions } : {}),
+            ...(input.toolChoice === undefined ? {} : { toolChoice: input.toolChoice }),
+            maxOutputTokens: input.maxOutputTokens,
+          },
+          { step, depth, signal: controller.signal },
+        );
+        usage = addUsage(usage, answer.usage);
+        cost = addMoney(cost, usd(answer.costUsd));
+        const calls = answer.result.toolCalls ?? [];
+        const kind = calls.length === 0 ? 'final_answer' : 'tool_calls';
+        await emit({ type: 'agent.step', taskId, attempt, step, kind, toolCalls: calls.length, usage: { ...answer.usage, costUsd: answer.costUsd }, costUsd: answer.costUsd });
+        if (calls.length === 0) {
+          messages.push({ role: 'assistant', content: answer.result.output });
+          return { output: answer.result.output, steps: step, toolCalls, usage, costUsd: moneyToUsd(cost), toolCostUsd: moneyToUsd(toolCost), messages };
+        }
+        const limit = limits.maxToolCallsPerRun;
+        if (limit !== undefined && tally.count + calls.length > limit) {
+          throw policyViolation('toolCalls', limit, tally.count + calls.length, `Step ${step} asks for ${calls.length} tool calls; the run may make ${limit} and has made ${tally.count}.`, {
+            task: taskId,
+            step,
+          });
+        }
+        tally.add(calls.length);
+        toolCalls += calls.length;
+        for (const call of calls) await emit({ type: 'tool.called', taskId, step, callId: call.id, tool: call.name, arguments: call.arguments });
+        messages.push({ role: 'assistant', content: answer.result.output, toolCalls: calls });
+        messages.push(...(await runCalls(step, calls, new Map())));
+      }
+      throw new ExecutionError({
+        code: 'AGENT_MAX_STEPS',
+        message: `Task ${taskId} used its ${maxSteps} agent steps without a final answer.`,
+        details: { task: taskId, maxSteps },
+      });
+    } catch (error) {
+      // Calls still running (siblings of a failed one) stop with the loop.
+      controller.abort(error);
+      throw error;
+    } finally {
+      input.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  return { run };
+}

@@ -1,0 +1,69 @@
+/**
+ * Rebuilds a loop's finished steps from the journaled agent events of earlier attempts.
+ *
+ * @remarks
+ * The runner journals a step as `agent.step`, then one `tool.called` per call, and only then runs
+ * the calls (each ends in `tool.completed` or `tool.failed`). So a step whose `tool.called` events
+ * are all journaled is resumable: completed calls are replayed from their journaled results, the
+ * others run again. A step with fewer `tool.called` events than it announced ran no tool and is
+ * dropped: its model call is made again. A `final_answer` step is dropped too (its text is the
+ * task's output, journaled by the orchestrator, not here).
+ */
+import type { AgentEventInput, ErrorInfo, ToolCall } from '@runtime/contracts';
+
+export type ReplayedOutcome = { readonly ok: true; readonly result: string } | { readonly ok: false; readonly error: ErrorInfo };
+
+export interface ReplayedStep {
+  readonly step: number;
+  readonly calls: readonly ToolCall[];
+  /** By call id. */
+  readonly outcomes: ReadonlyMap<string, ReplayedOutcome>;
+}
+
+export interface Replay {
+  /** Resumable steps, in order, numbered 1..n without gaps. */
+  readonly steps: readonly ReplayedStep[];
+  /** Journaled `tool.called` events (the run's tool-call tally counts them). */
+  readonly toolCalls: number;
+}
+
+interface StepDraft {
+  announced: number;
+  kind: 'tool_calls' | 'final_answer';
+  calls: ToolCall[];
+  outcomes: Map<string, ReplayedOutcome>;
+}
+
+export function replayHistory(history: readonly AgentEventInput[]): Replay {
+  const drafts = new Map<number, StepDraft>();
+  let toolCalls = 0;
+  for (const event of history) {
+    switch (event.type) {
+      case 'agent.step':
+        // A later attempt may journal the same step again: the latest announcement wins.
+        drafts.set(event.step, { announced: event.toolCalls, kind: event.kind, calls: [], outcomes: new Map() });
+        break;
+      case 'tool.called': {
+        toolCalls += 1;
+        const draft = drafts.get(event.step);
+        if (draft !== undefined && !draft.calls.some((call) => call.id === event.callId)) {
+          draft.calls.push({ id: event.callId, name: event.tool, arguments: event.arguments });
+        }
+        break;
+      }
+      case 'tool.completed':
+        drafts.get(event.step)?.outcomes.set(event.callId, { ok: true, result: event.result });
+        break;
+      case 'tool.failed':
+        drafts.get(event.step)?.outcomes.set(event.callId, { ok: false, error: event.error });
+        break;
+    }
+  }
+  const steps: ReplayedStep[] = [];
+  for (let step = 1; ; step += 1) {
+    const draft = drafts.get(step);
+    if (draft === undefined || draft.kind !== 'tool_calls' || draft.calls.length < draft.announced || draft.announced === 0) break;
+    steps.push({ step, calls: draft.calls, outcomes: draft.outcomes });
+  }
+  return { steps, toolCalls };
+}

@@ -1,0 +1,176 @@
+import { ExecutionError, asRunId, asTaskId } from '@runtime/contracts';
+import type { ToolError } from '@runtime/contracts';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineTool } from './define-tool.js';
+import { createToolDispatcher } from './tool-dispatcher.js';
+import type { ToolCallOutcome, ToolDispatchContext } from './tool-dispatcher.js';
+import { createToolRegistry } from './tool-registry.js';
+
+const base: ToolDispatchContext = { runId: asRunId('run_1'), taskId: asTaskId('t1') };
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(new Error('aborted'));
+    });
+  });
+}
+
+function failure(outcome: ToolCallOutcome): ToolError {
+  if (outcome.ok) throw new Error(`expected a failure, got ${outcome.result}`);
+  return outcome.error;
+}
+
+const sleeper = defineTool({
+  name: 'sleeper',
+  description: 'Sleeps.',
+  input: z.object({ ms: z.number().int().min(0) }),
+  costUsd: 0.25,
+  execute: async ({ ms }, { signal }) => {
+    await sleep(ms, signal);
+    return `slept ${ms}`;
+  },
+});
+
+describe('createToolDispatcher', () => {
+  it('runs the calls of one answer in parallel, outcomes in call order, with time and declared price', async () => {
+    const dispatcher = createToolDispatcher({ registry: createToolRegistry([sleeper]) });
+    const started = performance.now();
+    const outcomes = await dispatcher.dispatch(
+      [
+        { id: 'a', name: 'sleeper', arguments: '{"ms":220}' },
+        { id: 'b', name: 'sleeper', arguments: '{"ms":200}' },
+        { id: 'c', name: 'sleeper', arguments: '{"ms":210}' },
+      ],
+      base,
+    );
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeLessThan(500); // sequential would take ≥ 630 ms
+    expect(outcomes.map((outcome) => outcome.ok && outcome.result)).toEqual(['slept 220', 'slept 200', 'slept 210']);
+    for (const outcome of outcomes) {
+      expect(outcome.ok && outcome.costUsd).toBe(0.25);
+      expect(outcome.durationMs).toBeGreaterThanOrEqual(190);
+    }
+  });
+
+  it('times a call out with TOOL_TIMEOUT and aborts the tool', async () => {
+    let toolSignal: AbortSignal | undefined;
+    const slow = defineTool({
+      name: 'slow',
+      description: 'Never answers in time.',
+      input: z.object({}),
+      timeoutMs: 30,
+      execute: async (_args, { signal }) => {
+        toolSignal = signal;
+        await sleep(5_000, signal);
+        return 'late';
+      },
+    });
+    const outcome = await createToolDispatcher({ registry: createToolRegistry([slow]) }).call({ id: 'x', name: 'slow', arguments: '{}' }, base);
+    const error = failure(outcome);
+    expect(error.code).toBe('TOOL_TIMEOUT');
+    expect(error.details).toMatchObject({ tool: 'slow', timeoutMs: 30 });
+    expect(toolSignal?.aborted).toBe(true);
+  });
+
+  it('sends bad JSON and schema mismatches back as TOOL_INVALID_ARGUMENTS, never running the tool', async () => {
+    let runs = 0;
+    const counted = defineTool({
+      name: 'counted',
+      description: 'd',
+      input: z.object({ n: z.number() }),
+      execute: () => {
+        runs += 1;
+        return Promise.resolve('ok');
+      },
+    });
+    const dispatcher = createToolDispatcher({ registry: createToolRegistry([counted]) });
+    const badJson = failure(await dispatcher.call({ id: '1', name: 'counted', arguments: '{"n":' }, base));
+    expect(badJson.code).toBe('TOOL_INVALID_ARGUMENTS');
+    const badShape = failure(await dispatcher.call({ id: '2', name: 'counted', arguments: '{"n":"one"}' }, base));
+    expect(badShape.code).toBe('TOOL_INVALID_ARGUMENTS');
+    expect(badShape.details).toMatchObject({ tool: 'counted', issues: [{ path: ['n'] }] });
+    expect(runs).toBe(0);
+  });
+
+  it('answers TOOL_NOT_FOUND for an unregistered or not-offered tool, TOOL_FAILED for a throw', async () => {
+    const boom = defineTool({ name: 'boom', description: 'd', input: z.object({}), execute: () => Promise.reject(new Error('kaput')) });
+    const dispatcher = createToolDispatcher({ registry: createToolRegistry([boom, sleeper]) });
+    expect(failure(await dispatcher.call({ id: '1', name: 'ghost', arguments: '{}' }, base)).code).toBe('TOOL_NOT_FOUND');
+    expect(failure(await dispatcher.call({ id: '2', name: 'sleeper', arguments: '{"ms":0}' }, { ...base, offered: new Set(['boom']) })).code).toBe('TOOL_NOT_FOUND');
+    const thrown = failure(await dispatcher.call({ id: '3', name: 'boom', arguments: '{}' }, base));
+    expect(thrown.code).toBe('TOOL_FAILED');
+    expect(thrown.message).toContain('kaput');
+  });
+
+  it('throws RUN_ABORTED when the task aborts mid-call, and aborts the tool', async () => {
+    const controller = new AbortController();
+    const dispatcher = createToolDispatcher({ registry: createToolRegistry([sleeper]) });
+    const pending = dispatcher.dispatch([{ id: 'a', name: 'sleeper', arguments: '{"ms":5000}' }], { ...base, signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('user abort')), 20);
+    const error: unknown = await pending.then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(ExecutionError.isInstance(error) && error.code).toBe('RUN_ABORTED');
+  });
+
+  describe('approval', () => {
+    let runs = 0;
+    const wire = defineTool({
+      name: 'wire_money',
+      description: 'Sends money.',
+      input: z.object({ amount: z.number() }),
+      requiresApproval: true,
+      costUsd: 1,
+      execute: ({ amount }) => {
+        runs += 1;
+        return Promise.resolve(`sent ${amount}`);
+      },
+    });
+    const dispatcher = createToolDispatcher({ registry: createToolRegistry([wire]) });
+    const call = { id: 'w1', name: 'wire_money', arguments: '{"amount":5}' };
+
+    it('runs an approved call', async () => {
+      runs = 0;
+      const outcome = await dispatcher.call(call, { ...base, approve: () => Promise.resolve({ decision: 'approve' }) });
+      expect(outcome).toMatchObject({ ok: true, result: 'sent 5', costUsd: 1 });
+      expect(runs).toBe(1);
+    });
+
+    it('answers TOOL_REJECTED for a rejected call, or without an approver, and never runs it', async () => {
+      runs = 0;
+      const rejected = failure(await dispatcher.call(call, { ...base, approve: () => Promise.resolve({ decision: 'reject', reason: 'too much' }) }));
+      expect(rejected.code).toBe('TOOL_REJECTED');
+      expect(rejected.message).toContain('too much');
+      expect(failure(await dispatcher.call(call, base)).code).toBe('TOOL_REJECTED');
+      expect(runs).toBe(0);
+    });
+
+    it("sends a human's answer back as the result instead of running the tool", async () => {
+      runs = 0;
+      const outcome = await dispatcher.call(call, { ...base, approve: () => Promise.resolve({ decision: 'answer', text: 'use 3 instead' }) });
+      expect(outcome).toMatchObject({ ok: true, result: 'use 3 instead', costUsd: 0 });
+      expect(runs).toBe(0);
+    });
+
+    it('asks only after the arguments are valid', async () => {
+      let asked = 0;
+      const outcome = await dispatcher.call(
+        { id: 'w2', name: 'wire_money', arguments: '{"amount":"all"}' },
+        {
+          ...base,
+          approve: () => {
+            asked += 1;
+            return Promise.resolve({ decision: 'approve' });
+          },
+        },
+      );
+      expect(failure(outcome).code).toBe('TOOL_INVALID_ARGUMENTS');
+      expect(asked).toBe(0);
+    });
+  });
+});
