@@ -1,6 +1,6 @@
 /**
- * Crash test: a child process runs a 200-task DAG against SQLite and is killed with SIGKILL at a
- * random moment; this process then resumes the run. No task completed before the kill is called
+ * Crash test: a child process runs a 200-task DAG against SQLite or PostgreSQL and is killed with
+ * SIGKILL at a random moment; this process then resumes the run. No task completed before the kill is called
  * again, every other task is called until it completes, and the spend equals the sum of the
  * settled calls.
  */
@@ -11,20 +11,26 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { asRunId, type Money } from '@runtime/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSqliteRunStore } from '../src/sqlite.js';
 import { fakeCosts } from './support/fakes.js';
 import { seededRandom } from './support/layered-dag.js';
 import { createScriptedLlm, defaultUsage } from '../src/testing.js';
 import { harness } from './support/setup.js';
+import { openStore, storeBackends } from './support/store-location.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repositoryRoot = resolve(here, '../../..');
 const child = join(here, 'support/crash-child.ts');
 const folder = mkdtempSync(join(tmpdir(), 'runtime-crash-'));
-const TRIALS = 20;
+/** Trials per store: PostgreSQL's are fewer (each starts a pool and migrates a schema in the child). */
+const TRIALS = { SQLite: 20, PostgreSQL: 8 } as const;
+const backends = storeBackends(folder);
 
-afterAll(() => {
-  rmSync(folder, { recursive: true, force: true });
+afterAll(async () => {
+  try {
+    for (const backend of backends) await backend.cleanup();
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 });
 
 /** Starts the child, kills it `killAfterMs` after it reports the run started; resolves when it is gone. */
@@ -62,19 +68,20 @@ function countCalls(file: string): Map<string, number> {
   return counts;
 }
 
-describe('crash and resume (SIGKILL, SQLite)', () => {
-  it(`resumes ${TRIALS} killed runs without re-running completed tasks or losing spend`, { timeout: 120_000 }, async () => {
+describe.each(backends)('crash and resume (SIGKILL, $name)', (backend) => {
+  const trials = TRIALS[backend.name];
+  it(`resumes ${trials} killed runs without re-running completed tasks or losing spend`, { timeout: 120_000 }, async () => {
     const random = seededRandom(20_261_122);
     const costs = fakeCosts();
     let interrupted = 0;
-    for (let trial = 0; trial < TRIALS; trial += 1) {
-      const db = join(folder, `trial-${trial}.db`);
-      const callsFile = join(folder, `trial-${trial}.calls`);
+    for (let trial = 0; trial < trials; trial += 1) {
+      const db = backend.location(`trial-${trial}`);
+      const callsFile = join(folder, `${backend.name}-trial-${trial}.calls`);
       const runId = asRunId(`crash-${trial}`);
       const output = await runAndKill(db, callsFile, runId, trial + 1, Math.floor(random() * 250));
       if (!output.includes('done')) interrupted += 1;
 
-      const store = createSqliteRunStore({ path: db });
+      const store = await openStore(db);
       const before = await store.getTasks(runId);
       expect(before).toHaveLength(200);
       const completedBefore = new Set(before.filter((task) => task.state === 'completed').map((task) => task.id as string));
@@ -112,6 +119,6 @@ describe('crash and resume (SIGKILL, SQLite)', () => {
       await store.close();
     }
     // Most kills must land mid-run for the test to mean something.
-    expect(interrupted).toBeGreaterThanOrEqual(TRIALS / 2);
+    expect(interrupted).toBeGreaterThanOrEqual(trials / 2);
   });
 });

@@ -10,14 +10,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import pg from 'pg';
 import { TERMINAL_RUN_STATES, type Clock, type RunCommit, type RunId, type RunStore, type TaskSpec } from '@runtime/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMemoryRunStore } from '../src/memory-run-store.js';
+import { createPostgresRunStore } from '../src/postgres.js';
 import { createSqliteRunStore } from '../src/sqlite.js';
 import { createScriptedLlm, defaultUsage } from '../src/testing.js';
 import { FaultyStore, type CommitFault } from './support/faulty-store.js';
 import { fakeCosts } from './support/fakes.js';
 import { layeredDag } from './support/layered-dag.js';
+import { POSTGRES_URL, postgresSchemas } from './support/postgres.js';
 import { harness } from './support/setup.js';
 
 type Kind = 'transient' | 'lostAnswer' | 'terminal' | 'slow' | 'crash';
@@ -56,8 +59,8 @@ afterAll(() => {
   rmSync(folder, { recursive: true, force: true });
 });
 
-async function runCase(scenario: Case, open: () => RunStore = createMemoryRunStore): Promise<Outcome> {
-  const inner = open();
+async function runCase(scenario: Case, open: () => RunStore | Promise<RunStore> = createMemoryRunStore): Promise<Outcome> {
+  const inner = await open();
   let crashed = false;
   const faultAt = new Map(scenario.faults.map((fault) => [fault.at, fault.kind]));
   const store = new FaultyStore(inner, (index: number, _runId: RunId, _commit: RunCommit): CommitFault => {
@@ -154,6 +157,23 @@ describe('fault matrix (store errors, lost answers, slow commits, crashes at ran
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('holds on the PostgreSQL store too (a schema per case, one pool)', { timeout: 120_000 }, async () => {
+    const schemas = postgresSchemas();
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 4 });
+    pool.on('error', () => undefined);
+    try {
+      await fc.assert(
+        fc.asyncProperty(caseArbitrary, async (scenario) => {
+          await runCase(scenario, () => createPostgresRunStore({ pool, schema: schemas.fresh() }));
+        }),
+        { numRuns: 25 },
+      );
+    } finally {
+      await pool.end();
+      await schemas.drop();
+    }
   });
 
   it('covers every commit point of one DAG with each fault kind', { timeout: 120_000 }, async () => {

@@ -1,5 +1,5 @@
 /**
- * Two processes on one SQLite file: a child process owns a run (short lease, heartbeat) and this
+ * Two processes on one store (a SQLite file, a PostgreSQL schema): a child process owns a run (short lease, heartbeat) and this
  * process tries to take it. While the owner lives, nothing is taken and every task is answered
  * once; once it is killed, this process resumes the run only after the lease expired; an owner
  * that was frozen past its lease finds its commits refused when it wakes up.
@@ -9,19 +9,25 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { asRunId, type RunId } from '@runtime/contracts';
+import { asRunId, type RunId, type RunStore } from '@runtime/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSqliteRunStore } from '../src/sqlite.js';
 import { createScriptedLlm } from '../src/testing.js';
 import { harness } from './support/setup.js';
+import { openStore, storeBackends } from './support/store-location.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repositoryRoot = resolve(here, '../../..');
 const childScript = join(here, 'support/lease-child.ts');
 const folder = mkdtempSync(join(tmpdir(), 'runtime-lease-'));
 
-afterAll(() => {
-  rmSync(folder, { recursive: true, force: true });
+const backends = storeBackends(folder);
+
+afterAll(async () => {
+  try {
+    for (const backend of backends) await backend.cleanup();
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 });
 
 interface Child {
@@ -66,20 +72,20 @@ function countCalls(file: string): Map<string, number> {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
 
-async function completionsPerTask(store: ReturnType<typeof createSqliteRunStore>, runId: RunId): Promise<Map<string, number>> {
+async function completionsPerTask(store: RunStore, runId: RunId): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   for (const event of await store.readEvents(runId)) if (event.type === 'task.completed') counts.set(event.taskId, (counts.get(event.taskId) ?? 0) + 1);
   return counts;
 }
 
-describe('two processes, one SQLite store', () => {
+describe.each(backends)('two processes, one $name store', (backend) => {
   it('leaves a live owner alone: resume is RUN_OWNED, resumeAll takes nothing, every task is answered once', { timeout: 60_000 }, async () => {
-    const db = join(folder, 'live.db');
-    const calls = join(folder, 'live.calls');
+    const db = backend.location('live');
+    const calls = join(folder, `${backend.name}-live.calls`);
     const runId = asRunId('live-run');
     const child = startChild(db, calls, runId, 11, 1_000);
     await child.started;
-    const store = createSqliteRunStore({ path: db });
+    const store = await openStore(db);
     const llm = createScriptedLlm();
     const { orchestrator } = harness(llm, { store, owner: 'intruder' });
     let refusals = 0;
@@ -108,8 +114,8 @@ describe('two processes, one SQLite store', () => {
   });
 
   it('resumes a killed owner’s run only after its lease expired; completed tasks are not re-run', { timeout: 60_000 }, async () => {
-    const db = join(folder, 'killed.db');
-    const calls = join(folder, 'killed.calls');
+    const db = backend.location('killed');
+    const calls = join(folder, `${backend.name}-killed.calls`);
     const runId = asRunId('killed-run');
     const ttl = 600;
     const child = startChild(db, calls, runId, 12, ttl);
@@ -117,7 +123,7 @@ describe('two processes, one SQLite store', () => {
     await sleep(120);
     child.process.kill('SIGKILL');
     await child.exited;
-    const store = createSqliteRunStore({ path: db });
+    const store = await openStore(db);
     const expiresAt = (await store.getRun(runId))?.lease?.expiresAt ?? 0;
     const llm = createScriptedLlm();
     const { orchestrator } = harness(llm, { store, owner: 'successor' });
@@ -140,15 +146,15 @@ describe('two processes, one SQLite store', () => {
   });
 
   it('refuses the commits of an owner frozen past its lease; it stops when it wakes up', { timeout: 60_000 }, async () => {
-    const db = join(folder, 'frozen.db');
-    const calls = join(folder, 'frozen.calls');
+    const db = backend.location('frozen');
+    const calls = join(folder, `${backend.name}-frozen.calls`);
     const runId = asRunId('frozen-run');
     const ttl = 400;
     const child = startChild(db, calls, runId, 13, ttl, 4_000);
     await child.started;
     await sleep(100);
     child.process.kill('SIGUSR2'); // frozen for 4 s, ten times its lease
-    const store = createSqliteRunStore({ path: db });
+    const store = await openStore(db);
     const llm = createScriptedLlm({ latency: () => 3 });
     const { orchestrator } = harness(llm, { store, owner: 'successor', waitPollMs: 20 });
     let report = await orchestrator.resumeAll();

@@ -1,14 +1,14 @@
 /**
- * Child process of the two-process lease tests: starts a 120-task DAG on a SQLite store with a
+ * Child process of the two-process lease tests: starts a 120-task DAG on a SQLite or PostgreSQL store (see store-location.ts) with a
  * short owner lease and appends every LLM call's task id to a file. Prints `started`, each
  * background error as `background <code>`, and `done <state>` when the run ends.
- * Usage: lease-child.ts <db> <calls-file> <run-id> <seed> <lease-ttl-ms> [freeze-ms]
+ * Usage: lease-child.ts <db-or-postgres:schema> <calls-file> <run-id> <seed> <lease-ttl-ms> [freeze-ms]
  */
 import { RuntimeError, asRunId } from '@runtime/contracts';
-import { createSqliteRunStore } from '../../src/sqlite.js';
 import { layeredDag } from './layered-dag.js';
 import { recordingLlm } from './recording-llm.js';
 import { harness } from './setup.js';
+import { openStore } from './store-location.js';
 
 const [dbPath, callsPath, runId, seedText, ttlText] = process.argv.slice(2);
 if (dbPath === undefined || callsPath === undefined || runId === undefined || seedText === undefined || ttlText === undefined) {
@@ -16,7 +16,7 @@ if (dbPath === undefined || callsPath === undefined || runId === undefined || se
 }
 const seed = Number(seedText);
 const llm = recordingLlm(callsPath, seed, 5, 20);
-const store = createSqliteRunStore({ path: dbPath });
+const store = await openStore(dbPath);
 const ttl = Number(ttlText);
 const { orchestrator } = harness(llm, {
   store,
