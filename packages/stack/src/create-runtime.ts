@@ -22,7 +22,6 @@ import type {
   Run,
   RunSpec,
   RunStore,
-  StartRunOptions,
   TokenEstimator,
   UsageTracker,
 } from '@runtime/contracts';
@@ -44,6 +43,7 @@ import {
 } from '@runtime/providers';
 import { OFFLINE_CATALOG } from './offline-models.js';
 import { streamRun, type RuntimeStreamOptions, type RuntimeStreamPart } from './stream.js';
+import { createTracing, tracedOrchestrator, type RuntimeRunOptions, type RuntimeTracing, type RuntimeTracingOptions } from './tracing.js';
 
 /**
  * Options of {@link createRuntime}; every field is optional.
@@ -103,6 +103,12 @@ export interface RuntimeOptions {
   readonly defaultMaxOutputTokens?: number;
   /** Parallelism of runs whose policy sets none. @defaultValue 4 */
   readonly defaultMaxParallelism?: number;
+  /**
+   * OpenTelemetry spans of runs, tasks and provider calls (GenAI conventions) through
+   * `@opentelemetry/api` when it is installed; a no-op without an SDK registered. `false` turns
+   * it off. See the README's "Tracing". @defaultValue true
+   */
+  readonly tracing?: boolean | RuntimeTracingOptions;
 }
 
 /**
@@ -130,8 +136,10 @@ export interface Runtime {
   readonly policy: PolicyEnforcer | undefined;
   /** The journal. */
   readonly store: RunStore;
-  /** Starts a run and resolves with its final view. */
-  run(spec: RunSpec, options?: StartRunOptions): Promise<Run>;
+  /** Starts a run and resolves with its final view (traced under `options.traceParent`). */
+  run(spec: RunSpec, options?: RuntimeRunOptions): Promise<Run>;
+  /** Starts a run (traced under `options.traceParent`) and resolves once it is journaled. */
+  start(spec: RunSpec, options?: RuntimeRunOptions): Promise<Run>;
   /**
    * Starts a run and yields its parts as they happen: text and tool-call fragments of streaming
    * tasks (every task streams unless it or the policy sets `stream: false`), each task's output,
@@ -180,7 +188,9 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const usage = options.usage ?? createUsageTracker();
   const memory = options.memory ?? createMemoryStore(options.clock === undefined ? {} : { clock: options.clock });
   const store = options.store ?? createMemoryRunStore();
-  const llm = options.llm ?? defaultLlm(catalog, estimator, options);
+  // Tracing (tracing.ts): provider clients are wrapped below the router, runs are started traced.
+  const tracing = createTracing(options.tracing);
+  const llm = options.llm === undefined ? defaultLlm(catalog, estimator, options, tracing) : (tracing?.wrapClient(options.llm) ?? options.llm);
   const policy =
     options.policy === true ? createPolicyEnforcer({ catalog }) : options.policy === false || options.policy === undefined ? undefined : options.policy;
   const orchestrator = createOrchestrator({
@@ -202,6 +212,11 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     ...(options.defaultMaxOutputTokens === undefined ? {} : { defaultMaxOutputTokens: options.defaultMaxOutputTokens }),
     ...(options.defaultMaxParallelism === undefined ? {} : { defaultMaxParallelism: options.defaultMaxParallelism }),
   });
+  const start = (spec: RunSpec, startOptions: RuntimeRunOptions = {}): Promise<Run> => {
+    if (tracing !== undefined) return tracing.start(orchestrator, spec, startOptions);
+    const { traceParent: _untraced, ...rest } = startOptions;
+    return orchestrator.start(spec, rest);
+  };
   return {
     orchestrator,
     catalog,
@@ -214,17 +229,20 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     policy,
     store,
     async run(spec, startOptions) {
-      const started = await orchestrator.start(spec, startOptions);
+      const started = await start(spec, startOptions);
       return orchestrator.wait(started.id);
     },
+    start,
     close: () => store.close(),
     // Streaming (stream.ts).
-    stream: (spec, streamOptions) => streamRun(orchestrator, spec, streamOptions),
+    stream: (spec, streamOptions) => streamRun(tracing === undefined ? orchestrator : tracedOrchestrator(orchestrator, tracing), spec, streamOptions),
   };
 }
 
-function defaultLlm(catalog: ModelCatalog, estimator: TokenEstimator, options: RuntimeOptions): LlmClient {
+function defaultLlm(catalog: ModelCatalog, estimator: TokenEstimator, options: RuntimeOptions, tracing: RuntimeTracing | undefined): LlmClient {
   const clients: Record<string, LlmClient> = { mock: createMockLlmClient({ estimator }), ...options.clients };
+  // One CLIENT span per provider attempt: the adapters are traced below the router and retries.
+  if (tracing !== undefined) for (const [name, client] of Object.entries(clients)) clients[name] = tracing.wrapClient(client);
   const router = createProviderRouter({ catalog, clients });
   return options.resilience === false ? router : createResilientClient(router, options.resilience ?? {});
 }

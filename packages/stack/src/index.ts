@@ -9,3 +9,13 @@
 export { createRuntime, type Runtime, type RuntimeOptions } from './create-runtime.js';
 export { OFFLINE_CATALOG } from './offline-models.js';
 export { streamRun, type RuntimeStreamOptions, type RuntimeStreamPart } from './stream.js';
+export {
+  parseTraceparent,
+  type OtelContextLike,
+  type ParsedTraceparent,
+  type RuntimeRunOptions,
+  type RuntimeTracingOptions,
+  type TraceHeaders,
+  type TraceParent,
+  type TracerProviderLike,
+} from './tracing.js';
