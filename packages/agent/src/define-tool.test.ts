@@ -1,4 +1,5 @@
-import { RuntimeError, ToolError, ValidationError, asRunId, asTaskId } from '@runtime/contracts';
+import { ToolError, ValidationError, asRunId, asTaskId } from '@runtime/contracts';
+import type { RuntimeError } from '@runtime/contracts';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineTool, toolParameters } from './define-tool.js';
@@ -66,10 +67,10 @@ describe('defineTool', () => {
     ['a non-object root', { name: 'scalar', input: z.string() }],
     ['a schema without a JSON Schema form', { name: 'dated', input: z.object({ at: z.date() }) }],
     ['a negative price', { name: 'pricey', input: z.object({}), costUsd: -1 }],
-  ])('refuses %s with VALIDATION_FAILED', (_label, options) => {
+  ])('refuses %s with VALIDATION_FAILED', (_label, options: { name: string; input: z.ZodType; costUsd?: number }) => {
     let caught: unknown;
     try {
-      defineTool({ description: 'd', execute: () => Promise.resolve(''), ...options });
+      defineTool<z.ZodType>({ description: 'd', execute: () => Promise.resolve(''), ...options });
     } catch (error) {
       caught = error;
     }
