@@ -21,6 +21,7 @@ import {
   toErrorInfo,
   TERMINAL_EVENT_TYPES,
   TERMINAL_RUN_STATES,
+  addUsage,
   asRunId,
   asTaskId,
   moneyToUsd,
@@ -45,8 +46,8 @@ import {
 import { createDependencyResolver } from './dependency-resolver.js';
 import { MAX_TIMER_DELAY_MS } from './internal/deadline-timer.js';
 import { replayEvents, type RunFollowState } from './internal/event-stream.js';
-import { LeaseKeeper } from './internal/lease-keeper.js';
-import { restoreLedger } from './internal/resume-ledger.js';
+import { LeaseKeeper, openReservations } from './internal/lease-keeper.js';
+import { recoverCharges, restoreLedger } from './internal/resume-ledger.js';
 import { DEFAULT_STORE_RETRY, isLeaseLost, RunJournal, type StoreRetryPolicy } from './internal/run-journal.js';
 import { RunLoop, runScope } from './internal/run-loop.js';
 import { checkRunSpec, planTask } from './internal/spec-checks.js';
@@ -127,6 +128,7 @@ class RunOrchestrator implements DurableOrchestrator {
     };
     this.#leases = new LeaseKeeper({
       store: options.store,
+      ledger: options.ledger,
       clock: this.#clock,
       ttlMs: this.#ttlMs,
       renewEveryMs: this.#renewMs,
@@ -296,7 +298,7 @@ class RunOrchestrator implements DurableOrchestrator {
     });
     this.#active.set(runId, loop);
     this.#parked.delete(runId);
-    this.#leases.hold(runId, lease, (error) => loop.detach(error));
+    this.#leases.hold(runId, lease, (error) => loop.detach(error), () => openReservations(loop.tasks.values()));
     loop.finished.then(
       () => this.#forget(loop),
       () => this.#forget(loop),
@@ -627,6 +629,20 @@ class RunOrchestrator implements DurableOrchestrator {
     for (const holder of holders) await ledger.releaseHolder(holder);
     // A run journaled before leases existed: its owner held reservations under its bare id.
     if (previous === undefined && lease.epoch === 1 && record.owner !== undefined && record.owner !== this.#owner) await ledger.releaseHolder(record.owner);
+    // Calls the predecessor charged but never journaled: into the tasks' usage, in the resume commit.
+    const recovered = await recoverCharges(ledger, records, tasks);
+    const recoveredEvents: RuntimeEventInput[] = [];
+    for (const { task, settlement, usage } of recovered) {
+      task.usage = addUsage(task.usage, usage);
+      task.cost = (task.cost + settlement.actual) as Money;
+      recoveredEvents.push({
+        type: 'budget.settled',
+        taskId: task.id,
+        reservationId: settlement.id,
+        costUsd: moneyToUsd(settlement.actual),
+        reservedUsd: moneyToUsd(settlement.reserved),
+      });
+    }
     await restoreLedger(ledger, record, tasks, reservationHolder(lease.owner, runId, lease.epoch));
     const scheduler = new DagScheduler();
     scheduler.add(dag);
@@ -642,7 +658,19 @@ class RunOrchestrator implements DurableOrchestrator {
       if (journaled !== undefined && (journaled.state !== task.state || journaled.reservationId !== undefined)) changed.push(taskRecord(runId, task));
     }
     const journal = this.#journal(runId, record.lastSeq, lease, pendingIds(records));
-    if (changed.length > 0) await journal.commit(undefined, changed, []);
+    if (changed.length > 0) await journal.commit(undefined, changed, recoveredEvents);
+    // The billing report gains what the resume journaled, once (see "Resume reconciliation" in the README).
+    for (const { task, settlement, usage } of recovered) {
+      this.#options.usage?.record({
+        runId,
+        taskId: task.id,
+        model: task.model.id,
+        ...(task.spec.tier === undefined ? {} : { tier: task.spec.tier }),
+        phase: 'recovered',
+        usage,
+        cost: settlement.actual,
+      });
+    }
     return this.#loop({ record: { ...record, owner: this.#owner, lease }, tasks, dag, scheduler, journal }, lease);
   }
 

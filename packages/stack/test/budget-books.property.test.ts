@@ -91,7 +91,7 @@ function faultyLedger(inner: BudgetLedger, plan: Scenario, ids: readonly string[
   const settleFaults = new Map<string, number>();
   const released = new Set<string>();
   return ledgerWith(inner, {
-    settle: async (id, actual) => {
+    settle: async (id, actual, settleOptions) => {
       const taskId = String(id).split('/')[1] ?? '';
       const index = ids.indexOf(taskId);
       const task = plan.tasks[index];
@@ -104,7 +104,7 @@ function faultyLedger(inner: BudgetLedger, plan: Scenario, ids: readonly string[
         released.add(id);
         await inner.release(id); // another owner's sweep released it while the call ran
       }
-      return inner.settle(id, actual);
+      return inner.settle(id, actual, settleOptions);
     },
   });
 }
@@ -205,11 +205,17 @@ async function scenarioRun(plan: Scenario, makeLedger: () => Promise<BudgetLedge
   if (crashed !== undefined) await crashed;
   const record = await store.getRun(runId);
   if (record !== undefined && !TERMINAL_RUN_STATES.has(record.state)) {
-    // The owner stopped mid-run: another orchestrator (same store, ledger and tracker) resumes it.
+    // A crash ends a process: its last acts happen before the resume, none after. close() lets
+    // calls already answered finish billing in the background, so wait for those charges to land
+    // (a process still billing after another took its run over is the documented zombie case).
+    await chargesLanded(ledgerInner, runId, answered, first.costs);
+    // The owner stopped mid-run: another orchestrator (same store and ledger) resumes it.
     const second = budgetRuntime(llm, { ...options, owner: 'owner-b' });
-    // Each process has its own usage tracker: the report of the run is the sum of both.
+    // Each process has its own usage tracker: the report of the run is the sum of both (a call is
+    // reported by the process that journaled it, or recovered it on resume).
     const resumed = await second.orchestrator.resume(runId);
     finalView = await second.orchestrator.wait(resumed.id);
+    if (second.usage.report({ runId }).byPhase['recovered'] !== undefined) stats.recovered += 1;
     await second.orchestrator.close();
     const totals = (): bigint => first.usage.report({ runId }).total.cost + second.usage.report({ runId }).total.cost;
     await checkBooks(ledgerInner, store, runId, plan, answered, first.costs, totals, errors, true);
@@ -220,8 +226,24 @@ async function scenarioRun(plan: Scenario, makeLedger: () => Promise<BudgetLedge
   await first.orchestrator.close();
 }
 
+function costOf(answered: readonly { model: string; usage: Usage }[], costs: { cost(model: string, usage: Usage): Money }): bigint {
+  return answered.reduce((sum, call) => sum + costs.cost(call.model, normalizeUsage(call.usage).usage), 0n);
+}
+
+/** Waits until every answered call is charged in the ledger (billing runs after the answer). */
+async function chargesLanded(
+  ledger: BudgetLedger,
+  runId: RunId,
+  answered: readonly { model: string; usage: Usage }[],
+  costs: { cost(model: string, usage: Usage): Money },
+): Promise<void> {
+  await vi.waitFor(async () => expect((await ledger.snapshot(`run:${runId}`)).spent).toBe(costOf(answered, costs)), { timeout: 2_000, interval: 5 });
+  // The attempt that charged last goes on to its (refused) journal commit: let it get there.
+  await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 /** What the scenarios exercised (checked after each property, so the property cannot pass vacuously). */
-const stats = { scenarios: 0, answered: 0, crashed: 0, unjournaled: 0 };
+const stats = { scenarios: 0, answered: 0, crashed: 0, recovered: 0 };
 
 async function checkBooks(
   ledger: BudgetLedger,
@@ -234,24 +256,22 @@ async function checkBooks(
   errors: readonly unknown[],
   crashed: boolean,
 ): Promise<void> {
-  const expected = answered.reduce((sum, call) => sum + costs.cost(call.model, normalizeUsage(call.usage).usage), 0n);
+  const expected = costOf(answered, costs);
   // A crashed owner's answered call is still billed by its attempt (in the background, after the
   // owner stopped): wait for that charge to land.
-  await vi.waitFor(async () => expect((await ledger.snapshot(`run:${runId}`)).spent).toBe(expected), { timeout: 2_000, interval: 5 });
+  await chargesLanded(ledger, runId, answered, costs);
   const snapshot = await ledger.snapshot(`run:${runId}`);
   const journaled = (await store.getTasks(runId)).reduce((sum, task) => sum + task.cost, 0n);
   expect(errors).toEqual([]);
   stats.scenarios += 1;
   stats.answered += answered.length;
   if (crashed) stats.crashed += 1;
-  if (journaled < expected) stats.unjournaled += 1;
   expect(snapshot.reserved).toBe(0n);
   expect(snapshot.spent).toBe(expected);
   expect(reported()).toBe(expected);
-  if (!crashed) expect(journaled).toBe(expected);
-  // After a crash, a call the dead owner answered but could not journal is in the ledger and the
-  // report, not in the run's journaled usage (the task ran again under the new owner).
-  else expect(journaled <= expected).toBe(true);
+  // Crash or not: a call the dead owner answered but could not journal is recovered by the resume
+  // (ledger lookup of the attempt's reservation), so the run's usage has every call once.
+  expect(journaled).toBe(expected);
   // A reservation whose lease ran out under a live call frees room another task may take before the
   // late settle lands: the limit holds strictly only when leases outlive calls.
   if (!plan.leaseExpiry) expect(snapshot.spent <= (snapshot.limit ?? 0n)).toBe(true);
@@ -264,6 +284,8 @@ describe('budget books of the real loop under faults (issue 11 MUST SHOW)', () =
     expect(stats.scenarios - before.scenarios).toBeGreaterThan(40);
     expect(stats.answered - before.answered).toBeGreaterThan(60);
     expect(stats.crashed - before.crashed).toBeGreaterThan(0);
+    // Some crash fell between a settle and its journal commit, and the resume recovered it.
+    expect(stats.recovered - before.recovered).toBeGreaterThan(0);
   }, 120_000);
 
   describe('Redis ledger', () => {

@@ -8,7 +8,10 @@
  * is idempotent), a settle that lands after the lease expired is accepted when the ledger charged it
  * (`RESERVATION_CLOSED` with `details.charged`), and a reservation released under the call (another
  * owner took the run over) is charged through a fresh zero hold settled to the actual cost — the
- * ledger charges an over-settle in full, and a zero hold fits whatever the others hold.
+ * ledger charges an over-settle in full, and a zero hold fits whatever the others hold. Such a hold's
+ * id is derived from the original ({@link lateReservationIds}: `<id>/late`, `<id>/late.2`, …), and
+ * every settle carries the call's usage, so a process resuming the run after a crash finds the
+ * charge with `ledger.lookup` and accounts it (see `resume-ledger.ts`).
  */
 import {
   EMPTY_USAGE,
@@ -19,6 +22,7 @@ import {
   type LlmResult,
   type Money,
   type Reservation,
+  type ReservationId,
   type ResultSource,
   type Settlement,
   type Usage,
@@ -66,11 +70,22 @@ async function retried<Value>(operation: () => Promise<Value>): Promise<Value> {
   }
 }
 
+/** The id of the fresh hold of late-charge round `round` (1-based) of reservation `id`. */
+function lateReservationId(id: ReservationId, round: number): ReservationId {
+  return asReservationId(`${id}/late${round === 1 ? '' : `.${round}`}`);
+}
+
+/** Every id a late charge of reservation `id` may have used, in round order. */
+export function lateReservationIds(id: ReservationId): ReservationId[] {
+  return Array.from({ length: LATE_ROUNDS }, (_, index) => lateReservationId(id, index + 1));
+}
+
 /** Charges `cost` against `reservation` exactly once, whatever state the reservation is in. */
-async function settleOnce(loop: RunLoop, reservation: Reservation, cost: Money): Promise<Settlement> {
+async function settleOnce(loop: RunLoop, reservation: Reservation, cost: Money, usage: Usage): Promise<Settlement> {
   const { ledger } = loop.options;
+  const options = { usage };
   try {
-    return await retried(() => ledger.settle(reservation.id, cost));
+    return await retried(() => ledger.settle(reservation.id, cost, options));
   } catch (error) {
     if (!isClosed(error)) throw error;
     if (error.details['charged'] === true) return { id: reservation.id, reserved: reservation.amount, actual: cost };
@@ -78,10 +93,10 @@ async function settleOnce(loop: RunLoop, reservation: Reservation, cost: Money):
   // Released under the call (the run was taken over, or a holder sweep): charge it anew, under a
   // holder of its own so the sweep of the dead owner's reservations cannot release it again.
   for (let round = 1; ; round += 1) {
-    const late = asReservationId(`${reservation.id}/late${round === 1 ? '' : `.${round}`}`);
+    const late = lateReservationId(reservation.id, round);
     await retried(() => ledger.reserve(reservation.scopes, ZERO_MONEY, { id: late, holder: `${loop.owner}#late`, runId: loop.id }));
     try {
-      const settled = await retried(() => ledger.settle(late, cost));
+      const settled = await retried(() => ledger.settle(late, cost, options));
       return { id: settled.id, reserved: reservation.amount, actual: settled.actual };
     } catch (error) {
       if (!isClosed(error) || round >= LATE_ROUNDS) throw error;
@@ -101,6 +116,6 @@ export async function billOnce(loop: RunLoop, task: TaskRuntime, reservation: Re
   const normalized = normalizeUsage(result.usage);
   const usage = source === undefined ? normalized.usage : EMPTY_USAGE;
   const cost = source === undefined ? costs.cost(task.model.id, usage) : ZERO_MONEY;
-  const settlement = await settleOnce(loop, reservation, cost);
+  const settlement = await settleOnce(loop, reservation, cost, usage);
   return { usage, cost, source, adjustments: normalized.adjusted ? normalized.details : undefined, settlement };
 }

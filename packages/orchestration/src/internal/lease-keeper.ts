@@ -1,6 +1,6 @@
 /**
- * The heartbeat of one orchestrator: renews the leases of every run this process executes, with
- * one timer for all of them.
+ * The heartbeat of one orchestrator: renews the leases of every run this process executes, and the
+ * budget reservations of their calls in flight, with one timer for all of them.
  *
  * @remarks
  * The timer is unref'd (it never keeps a process alive) and runs only while at least one run is
@@ -8,18 +8,48 @@
  * once. A renewal that fails for another reason is retried at the next beat; once the lease's
  * known expiry has passed without a renewal, this process stops the run too (self-fencing: another
  * process may take it over from then on, and must not find it still calling providers here).
+ *
+ * Each beat also renews (`BudgetLedger.renew`, to the lease each was made with) the open
+ * reservation of every call in flight of the held runs, so a call slower than the reservation
+ * lease keeps its hold and `spent ≤ limit` holds for it too. A renewal refused because the
+ * reservation closed (settled or released meanwhile, or expired before the beat) is left to
+ * bill-once at settle; any other failure is reported and retried at the next beat. A reservation
+ * lease shorter than the beat interval can still run out under a call.
  */
-import { RunStateError, TERMINAL_RUN_STATES, type Clock, type RunId, type RunLease, type RunStore } from '@runtime/contracts';
+import {
+  RunStateError,
+  RuntimeError,
+  TERMINAL_RUN_STATES,
+  type BudgetLedger,
+  type Clock,
+  type ReservationId,
+  type RunId,
+  type RunLease,
+  type RunStore,
+} from '@runtime/contracts';
 import { isLeaseLost } from './run-journal.js';
 import { toError } from './to-error.js';
 
 interface Held {
   lease: RunLease;
   readonly onLost: (error: Error) => void;
+  /** The open reservations of the run's calls in flight. */
+  readonly reservations: () => Iterable<ReservationId>;
+}
+
+function isGone(error: unknown): boolean {
+  return RuntimeError.isInstance(error) && (error.code === 'RESERVATION_CLOSED' || error.code === 'RESERVATION_NOT_FOUND');
+}
+
+/** The open reservations among a run's tasks (those of its calls in flight). */
+export function* openReservations(tasks: Iterable<{ readonly reservationId: ReservationId | undefined }>): Iterable<ReservationId> {
+  for (const task of tasks) if (task.reservationId !== undefined) yield task.reservationId;
 }
 
 export interface LeaseKeeperInit {
   readonly store: RunStore;
+  /** Where the reservations of calls in flight are renewed. */
+  readonly ledger: BudgetLedger;
   readonly clock: Clock;
   readonly ttlMs: number;
   readonly renewEveryMs: number;
@@ -52,9 +82,12 @@ export class LeaseKeeper {
     return this.#init.clock.now() + this.#init.ttlMs;
   }
 
-  /** Starts renewing `lease`; `onLost` is called (once) when it is lost. */
-  hold(runId: RunId, lease: RunLease, onLost: (error: Error) => void): void {
-    this.#held.set(runId, { lease, onLost });
+  /**
+   * Starts renewing `lease` and, on each beat, the reservations `reservations()` lists; `onLost` is
+   * called (once) when the lease is lost.
+   */
+  hold(runId: RunId, lease: RunLease, onLost: (error: Error) => void, reservations: () => Iterable<ReservationId>): void {
+    this.#held.set(runId, { lease, onLost, reservations });
     if (this.#timer === undefined) {
       this.#timer = setInterval(() => {
         this.#beating ??= this.beat().finally(() => {
@@ -79,11 +112,30 @@ export class LeaseKeeper {
     return this.#held.get(runId)?.lease;
   }
 
-  /** Renews every held lease (or the first `limit`) now; resolves when all renewals settled. */
-  async beat(limit = Number.POSITIVE_INFINITY): Promise<void> {
+  /** Renews every held lease and its runs' open reservations now; resolves when all renewals settled. */
+  async beat(): Promise<void> {
+    const held = [...this.#held];
+    await Promise.all([this.#renewLeases(held), ...held.map(([, run]) => this.#renewReservations(run))]);
+  }
+
+  async #renewReservations(held: Held): Promise<void> {
+    const { ledger, onBackgroundError } = this.#init;
+    await Promise.all(
+      [...held.reservations()].map((id) =>
+        ledger.renew(id).then(
+          () => undefined,
+          (error: unknown) => {
+            if (!isGone(error)) onBackgroundError(error);
+          },
+        ),
+      ),
+    );
+  }
+
+  async #renewLeases(runs: readonly (readonly [RunId, Held])[]): Promise<void> {
     const { store, clock, ttlMs } = this.#init;
     await Promise.all(
-      [...this.#held].slice(0, limit).map(async ([runId, held]) => {
+      runs.map(async ([runId, held]) => {
         const now = clock.now();
         try {
           held.lease = await store.renewLease(runId, held.lease, ttlMs, now);

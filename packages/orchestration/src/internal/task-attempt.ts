@@ -395,6 +395,7 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: A
     );
   } catch (error) {
     const before: RuntimeEventInput[] = [];
+    let billed: Bill | undefined;
     // A call that failed after the provider answered (a stream cut after output, an empty answer)
     // carries what it may be billed: charged like an answer, then the task fails with the error.
     if (reservation !== undefined && answered === undefined) answered = paidFailure(error);
@@ -402,7 +403,7 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: A
       // The provider answered just as the attempt was abandoned (abort, timeout): the call is paid
       // for, so it is charged once like any answer, and the task fails with its cost.
       const bill = await billAnswered(loop, task, reservation, answered);
-      recordBill(loop, task, bill);
+      billed = bill;
       task.usage = addUsage(task.usage, bill.usage);
       task.cost = (task.cost + bill.cost) as Money;
       before.push({
@@ -445,6 +446,7 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: A
       return;
     }
     await loop.failTask(task, error, attempt, before);
+    if (billed !== undefined) recordBill(loop, task, billed); // once journaled (a resume recovers it otherwise)
     return;
   }
   // The provider answered: from here on its usage is charged exactly once, whatever fails.
@@ -478,7 +480,6 @@ async function completeAnswered(
   const { cost, usage, settlement } = bill;
   const costUsd = moneyToUsd(cost); // once: BigInt conversions are a measurable share of a task
   const reservedUsd = moneyToUsd(reservation.amount);
-  recordBill(loop, task, bill);
   if (permitId !== undefined) {
     try {
       await options.policy?.settle(permitId, usage.inputTokens + usage.outputTokens);
@@ -533,4 +534,6 @@ async function completeAnswered(
     events.push({ type: 'task.ready', taskId: readyId });
   }
   await loop.journal.commit(undefined, changed, events);
+  // Reported once journaled: a call the journal lacks after a crash is reported by the resume (recovered).
+  recordBill(loop, task, bill);
 }

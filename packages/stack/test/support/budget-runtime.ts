@@ -13,6 +13,7 @@ export interface BudgetRuntimeOptions {
   readonly owner?: string;
   readonly reservationLeaseMs?: number;
   readonly leaseTtlMs?: number;
+  readonly leaseRenewMs?: number;
   readonly onBackgroundError?: (error: unknown) => void;
 }
 
@@ -38,6 +39,7 @@ export function budgetRuntime(llm: LlmClient, options: BudgetRuntimeOptions = {}
     ...(options.owner === undefined ? {} : { owner: options.owner }),
     ...(options.reservationLeaseMs === undefined ? {} : { reservationLeaseMs: options.reservationLeaseMs }),
     ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
+    ...(options.leaseRenewMs === undefined ? {} : { leaseRenewMs: options.leaseRenewMs }),
     ...(options.onBackgroundError === undefined ? {} : { onBackgroundError: options.onBackgroundError }),
   });
   return { orchestrator, catalog, estimator, costs, ledger, usage, store };
