@@ -1,6 +1,8 @@
 /**
- * Journal cost against run size: µs per commit and per task for 1k / 10k / 100k-task DAGs, SQLite
- * store against the in-memory store in the same invocation.
+ * Journal cost against run size: µs per commit and per task for 1k / 10k / 100k-task DAGs, the SQLite
+ * and PostgreSQL stores against the in-memory store in the same invocation (PostgreSQL up to
+ * `STORE_BENCH_POSTGRES_MAX` tasks, default 10,000; at `RUNTIME_BENCH_POSTGRES_URL`, default the
+ * test database `postgres://postgres@127.0.0.1:5432/test`, a schema per measurement, dropped after).
  *
  * Simulates the run loop's commit pattern without the loop: `createRun` with every task pending and
  * the roots ready, then per task (in topological order) a `started` commit (task record running,
@@ -30,7 +32,9 @@ import {
   type TaskRecord,
   type TaskSpec,
 } from '@runtime/contracts';
+import pg from 'pg';
 import { createMemoryRunStore } from '../src/memory-run-store.js';
+import { createPostgresRunStore } from '../src/postgres.js';
 import { createSqliteRunStore } from '../src/sqlite.js';
 import { layeredDag } from '../test/support/layered-dag.js';
 import { harness } from '../test/support/setup.js';
@@ -38,6 +42,10 @@ import { harness } from '../test/support/setup.js';
 const SIZES = (process.env['STORE_BENCH_SIZES'] ?? '1000,10000,100000').split(',').map(Number);
 /** Tasks whose transitions share a commit: 1 = one commit per transition; 16 ≈ one turn of a p = 16 loop with group commit. */
 const BATCHES = (process.env['STORE_BENCH_BATCHES'] ?? '1,16').split(',').map(Number);
+const POSTGRES_MAX = Number(process.env['STORE_BENCH_POSTGRES_MAX'] ?? '10000');
+const POSTGRES_URL = process.env['RUNTIME_BENCH_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+const STORES = ['memory', 'sqlite', 'postgres'] as const;
+type StoreName = (typeof STORES)[number];
 const usage = { inputTokens: 812, outputTokens: 164, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
 const lease = { owner: 'bench-process', epoch: 1, expiresAt: Number.MAX_SAFE_INTEGER };
 const fence = { owner: lease.owner, epoch: lease.epoch };
@@ -156,52 +164,74 @@ async function loopSection(folder: string): Promise<void> {
   if (LOOP_SIZES.length === 0) return;
   console.log('\nwhole loop (orchestrator + test fakes, zero-latency model, p = 16, group commit), best of 3 (1 at ≥ 100,000):');
   const perTask = new Map<string, number>();
-  for (const name of ['memory', 'sqlite'] as const) {
-    const store = name === 'memory' ? createMemoryRunStore() : createSqliteRunStore({ path: join(folder, 'loop-warm-up.db') });
+  for (const name of STORES) {
+    const store = await open(name, folder);
     await loopRun(store, layeredDag(1_000, 20, 2));
     await store.close();
   }
   for (const size of LOOP_SIZES) {
     const tasks = layeredDag(size, 20, 1);
-    for (const name of ['memory', 'sqlite'] as const) {
+    for (const name of storesAt(size)) {
       let best = { wall: Number.POSITIVE_INFINITY, cpu: Number.NaN };
       for (let round = 0; round < (size >= 100_000 ? 1 : 3); round += 1) {
-        const store = name === 'memory' ? createMemoryRunStore() : createSqliteRunStore({ path: join(folder, `loop-${size}-${round}-${++files}.db`) });
+        const store = await open(name, folder);
         const result = await loopRun(store, tasks);
         await store.close();
         if (result.wall < best.wall) best = result;
       }
       perTask.set(`${name}:${size}`, best.wall);
-      console.log(`${name.padEnd(7)} ${String(size).padStart(7)} tasks: ${best.wall.toFixed(1)} µs/task (CPU ${best.cpu.toFixed(1)})`);
+      console.log(`${name.padEnd(8)} ${String(size).padStart(7)} tasks: ${best.wall.toFixed(1)} µs/task (CPU ${best.cpu.toFixed(1)})`);
     }
-    console.log(`  sqlite / memory at ${size}: ${((perTask.get(`sqlite:${size}`) ?? Number.NaN) / (perTask.get(`memory:${size}`) ?? Number.NaN)).toFixed(2)}×`);
+    for (const name of storesAt(size).filter((store) => store !== 'memory')) {
+      console.log(`  ${name} / memory at ${size}: ${((perTask.get(`${name}:${size}`) ?? Number.NaN) / (perTask.get(`memory:${size}`) ?? Number.NaN)).toFixed(2)}× (${(1e6 / (perTask.get(`${name}:${size}`) ?? Number.NaN)).toFixed(0)} tasks/s)`);
+    }
   }
 }
 
 const folder = mkdtempSync(join(tmpdir(), 'store-scaling-'));
-/** A fresh database file per measurement (a size may be listed twice). */
+/** A fresh database file or schema per measurement (a size may be listed twice). */
 let files = 0;
+/** One pool for every PostgreSQL measurement; each gets its own schema, dropped at the end. */
+const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 4 });
+pool.on('error', () => undefined);
+const schemas: string[] = [];
+
+/** The stores measured at `size` tasks. */
+function storesAt(size: number): readonly StoreName[] {
+  return size <= POSTGRES_MAX ? STORES : STORES.filter((name) => name !== 'postgres');
+}
+
+/** A fresh, empty store. */
+async function open(name: StoreName, where: string): Promise<RunStore> {
+  files += 1;
+  if (name === 'memory') return createMemoryRunStore();
+  if (name === 'sqlite') return createSqliteRunStore({ path: join(where, `bench-${files}.db`) });
+  const schema = `bench_${process.pid}_${files}`;
+  schemas.push(schema);
+  return createPostgresRunStore({ pool, schema });
+}
+
 try {
   console.log(
     `node ${process.version}, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}; per group of \`batch\` tasks a started and a completed commit, fenced; ` +
       'best of 3 runs (1 at 100,000 tasks)',
   );
-  console.log('store   batch   tasks    createRun   µs/commit (CPU)    µs/task (CPU)');
+  console.log('store    batch   tasks    createRun   µs/commit (CPU)    µs/task (CPU)');
   const perTask = new Map<string, number>();
   const reads: string[] = [];
   // Warm-up (discarded): both code paths compiled by the JIT before anything is measured.
-  for (const name of ['memory', 'sqlite'] as const) {
-    const store = name === 'memory' ? createMemoryRunStore() : createSqliteRunStore({ path: join(folder, 'warm-up.db') });
+  for (const name of STORES) {
+    const store = await open(name, folder);
     await measure(store, dag(2_000), 1);
     await store.close();
   }
   for (const batch of BATCHES) {
     for (const size of SIZES) {
       const specs = dag(size);
-      for (const name of ['memory', 'sqlite'] as const) {
+      for (const name of storesAt(size)) {
         let result: Measure | undefined;
         for (let round = 0; round < (size >= 100_000 ? 1 : 3); round += 1) {
-          const store = name === 'memory' ? createMemoryRunStore() : createSqliteRunStore({ path: join(folder, `run-${batch}-${size}-${round}-${++files}.db`) });
+          const store = await open(name, folder);
           const measured = await measure(store, specs, batch);
           await store.close();
           if (result === undefined || measured.commitUs < result.commitUs) result = measured;
@@ -212,22 +242,30 @@ try {
         perTask.set(`${name}:${batch}:${size}`, taskUs);
         if (batch === BATCHES[0]) reads.push(`${name} ${size}: ${result.getRunMs.map((ms) => ms.toFixed(2)).join(' / ')} ms`);
         console.log(
-          `${name.padEnd(7)} ${String(batch).padStart(5)} ${String(size).padStart(7)} ${`${result.createMs.toFixed(0)} ms`.padStart(12)} ${result.commitUs.toFixed(1).padStart(9)} (${result.commitCpuUs.toFixed(1)}) ${taskUs.toFixed(1).padStart(12)} (${taskCpuUs.toFixed(1)})`,
+          `${name.padEnd(8)} ${String(batch).padStart(5)} ${String(size).padStart(7)} ${`${result.createMs.toFixed(0)} ms`.padStart(12)} ${result.commitUs.toFixed(1).padStart(9)} (${result.commitCpuUs.toFixed(1)}) ${taskUs.toFixed(1).padStart(12)} (${taskCpuUs.toFixed(1)})`,
         );
       }
     }
   }
   console.log(`getRun (spec included), first / repeated call: ${reads.join('; ')}`);
-  const smallest = SIZES[0] ?? 0;
-  const largest = SIZES[SIZES.length - 1] ?? 0;
   const ratio = (a: string, b: string): string => ((perTask.get(a) ?? Number.NaN) / (perTask.get(b) ?? Number.NaN)).toFixed(2);
   for (const batch of BATCHES) {
-    for (const name of ['memory', 'sqlite']) {
-      console.log(`${name}, batch ${batch}: µs/task at ${largest} / at ${smallest} = ${ratio(`${name}:${batch}:${largest}`, `${name}:${batch}:${smallest}`)}×`);
+    for (const name of STORES) {
+      const sizes = SIZES.filter((size) => storesAt(size).includes(name));
+      const [low = 0, high = 0] = [sizes[0], sizes[sizes.length - 1]];
+      console.log(`${name}, batch ${batch}: µs/task at ${high} / at ${low} = ${ratio(`${name}:${batch}:${high}`, `${name}:${batch}:${low}`)}×`);
     }
-    console.log(`batch ${batch}: sqlite / memory µs/task: ${SIZES.map((size) => `${ratio(`sqlite:${batch}:${size}`, `memory:${batch}:${size}`)}× at ${size}`).join(', ')}`);
+    for (const name of ['sqlite', 'postgres'] as const) {
+      const sizes = SIZES.filter((size) => storesAt(size).includes(name));
+      console.log(`batch ${batch}: ${name} / memory µs/task: ${sizes.map((size) => `${ratio(`${name}:${batch}:${size}`, `memory:${batch}:${size}`)}× at ${size}`).join(', ')}`);
+    }
   }
   await loopSection(folder);
 } finally {
-  rmSync(folder, { recursive: true, force: true });
+  try {
+    for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await pool.end();
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
