@@ -19,6 +19,7 @@
  * Not responsible for: deciding who should own a run (the orchestrator does, through leases);
  * live event delivery across replicas (readers page events by seq).
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import {
   InternalError,
@@ -205,9 +206,12 @@ class PostgresRunStore implements RunStore {
     this.#pool = pool;
     this.#ownsPool = ownsPool;
     this.#sql = postgresStatements(schema);
-    // Named, so each connection parses and plans a statement once; the schema keeps names apart
-    // when stores of several schemas share a pool.
-    this.#names = Object.fromEntries(Object.keys(this.#sql).map((key) => [key, `runtime_run_store.${schema}.${key}`])) as Record<keyof PostgresStatements, string>;
+    // Named, so each connection parses and plans a statement once. The name is a hash of the text
+    // (schema included): stores of several schemas can share a pool, and it stays within the 63
+    // bytes PostgreSQL keeps of a name, whatever the schema's length.
+    this.#names = Object.fromEntries(
+      Object.entries(this.#sql).map(([key, text]) => [key, `runtime_rs_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`]),
+    ) as Record<keyof PostgresStatements, string>;
   }
 
   async #query<Row extends object>(key: keyof PostgresStatements, values: readonly unknown[]): Promise<Row[]> {

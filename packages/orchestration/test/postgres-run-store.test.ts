@@ -106,6 +106,26 @@ describe('createPostgresRunStore options and faults', () => {
     }
   });
 
+  it('two stores on one pool whose 63-character schema names differ only at the end keep their statements apart', async () => {
+    const base = schemas.fresh();
+    const [left, right] = [`${base}_${'l'.repeat(62 - base.length)}`, `${base}_${'r'.repeat(62 - base.length)}`];
+    schemas.adopt(left);
+    schemas.adopt(right);
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
+    pool.on('error', () => undefined);
+    try {
+      const [first, second] = [await createPostgresRunStore({ pool, schema: left }), await createPostgresRunStore({ pool, schema: right })];
+      await first.createRun(run('only-left'), []);
+      expect((await first.getRun(asRunId('only-left')))?.id).toBe('only-left');
+      expect(await second.getRun(asRunId('only-left'))).toBeUndefined();
+      await second.createRun(run('only-right'), []);
+      expect((await second.listRuns({ tenant: 'acme' })).items.map((item) => item.id)).toEqual(['only-right']);
+      expect((await first.listRuns({ tenant: 'acme' })).items.map((item) => item.id)).toEqual(['only-left']);
+    } finally {
+      await pool.end();
+    }
+  });
+
   /** Opens a store on its own pool (`application_name` marks its backends) with a run leased to `p`. */
   async function leasedStore(applicationName: string, options: string): Promise<{ store: RunStore; pool: pg.Pool; schema: string }> {
     const schema = schemas.fresh();

@@ -35,6 +35,8 @@ export async function dropSchemas(names: Iterable<string>): Promise<void> {
 export function postgresSchemas(): {
   readonly fresh: () => string;
   readonly open: (schema: string) => Promise<RunStore>;
+  /** Drops `schema` with the others (a name the test made itself). */
+  readonly adopt: (schema: string) => void;
   readonly drop: () => Promise<void>;
 } {
   const created = new Set<string>();
@@ -43,6 +45,9 @@ export function postgresSchemas(): {
       const name = schemaName();
       created.add(name);
       return name;
+    },
+    adopt: (schema) => {
+      created.add(schema);
     },
     open: (schema) => createPostgresRunStore({ connectionString: POSTGRES_URL, schema, maxConnections: 4 }),
     drop: async () => {
