@@ -33,3 +33,4 @@ export {
   type ToolDispatcherOptions,
 } from './tool-dispatcher.js';
 export { assertToolName, TOOL_NAME_PATTERN } from './tool-name.js';
+export { createToolRegistry } from './tool-registry.js';

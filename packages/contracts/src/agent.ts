@@ -197,7 +197,10 @@ export interface AgentResult {
   readonly costUsd: number;
   /** Declared tool prices in USD of the calls this attempt made. */
   readonly toolCostUsd: number;
-  /** The whole conversation, the final answer last. */
+  /**
+   * The conversation as last sent to the model (after any compaction), the final answer appended:
+   * the loop keeps only what it sends, so its memory stays bounded by the compaction limit.
+   */
   readonly messages: readonly Message[];
 }
 
