@@ -70,6 +70,10 @@ describe('in-memory ledger specifics', () => {
         (error: unknown) => (BudgetError.isInstance(error) ? error.code : error),
       );
     // The release and the two oldest settlements are forgotten; the last three are remembered.
+    expect(await ledger.lookup(released.id)).toBeUndefined();
+    expect(await ledger.lookup(ids[1] ?? released.id)).toBeUndefined();
+    expect(await ledger.lookup(ids[2] ?? released.id)).toMatchObject({ state: 'settled', settlement: { actual: usd(1) } });
+    expect(await ledger.lookup(longHeld.id)).toMatchObject({ state: 'open', reservation: { amount: usd(7) } });
     expect(await code(ledger.release(released.id))).toBe('RESERVATION_NOT_FOUND');
     expect(await code(ledger.settle(ids[0] ?? released.id, usd(1)))).toBe('RESERVATION_NOT_FOUND');
     expect(await code(ledger.settle(ids[1] ?? released.id, usd(1)))).toBe('RESERVATION_NOT_FOUND');

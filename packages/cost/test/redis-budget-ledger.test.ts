@@ -78,4 +78,22 @@ describe('redis: store specifics', () => {
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60_000);
   });
+
+  it('lookup answers for a closed reservation (with its settle usage) for closedRetentionMs, then returns undefined', async () => {
+    const keyPrefix = uniquePrefix('lookup-ttl');
+    prefixes.push(keyPrefix);
+    const ledger = createRedisBudgetLedger({ redis, keyPrefix, closedRetentionMs: 150 });
+    await ledger.setLimit('tenant:a', usd(1));
+    const usage = { inputTokens: 9, outputTokens: 4, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+    const hold = await ledger.reserve(['tenant:a'], usd('0.5'));
+    await ledger.settle(hold.id, usd('0.1'), { usage });
+    expect(await ledger.lookup(hold.id)).toMatchObject({ state: 'settled', settlement: { actual: usd('0.1'), usage } });
+    // An open reservation has no TTL: it is never forgotten while open.
+    const open = await ledger.reserve(['tenant:a'], usd('0.1'));
+    expect(await redis.pttl(`${keyPrefix}r:${open.id}`)).toBe(-1);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await ledger.lookup(hold.id)).toBeUndefined();
+    expect(await ledger.lookup(open.id)).toMatchObject({ state: 'open' });
+    expect(await ledger.snapshot('tenant:a')).toMatchObject({ spent: usd('0.1'), reserved: usd('0.1') });
+  });
 });
