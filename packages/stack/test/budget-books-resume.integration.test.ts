@@ -5,7 +5,7 @@
  * slower than the reservation lease keeps its hold.
  */
 import { createBudgetLedger } from '@runtime/cost';
-import { type BudgetLedger, type Money, type Run, type TaskSpec, type Usage } from '@runtime/contracts';
+import { type BudgetLedger, type Run, type TaskSpec, type Usage } from '@runtime/contracts';
 import { createMemoryRunStore } from '@runtime/orchestration';
 import { createScriptedLlm } from '@runtime/orchestration/testing';
 import { describe, expect, it } from 'vitest';
@@ -84,7 +84,7 @@ describe('resume reconciliation: a call charged but never journaled is recovered
     const model = run.tasks[0]?.model ?? '';
     const paid = first.costs.cost(model, usageOf(1_000, 400));
     // Two answered calls: the dead owner's (recovered) and the new attempt's.
-    await expectOnce(crash, (paid * 2n) as Money);
+    await expectOnce(crash, paid * 2n);
     expect(run.tasks[0]?.usage).toMatchObject({ inputTokens: 2_000, outputTokens: 800 });
     expect(first.usage.report({ runId: run.id }).total.calls).toBe(0);
     const report = second.usage.report({ runId: run.id });
@@ -113,7 +113,7 @@ describe('resume reconciliation: a call charged but never journaled is recovered
       }),
     );
     const paid = crash.first.costs.cost(crash.run.tasks[0]?.model ?? '', usageOf(1_000, 400));
-    await expectOnce(crash, (paid * 2n) as Money);
+    await expectOnce(crash, paid * 2n);
     expect(crash.second.usage.report({ runId: crash.run.id }).byPhase['recovered']?.cost).toBe(paid);
   });
 
@@ -137,7 +137,7 @@ describe('resume reconciliation: a call charged but never journaled is recovered
       { reservationLeaseMs: 5, latency: 40 },
     );
     const paid = crash.first.costs.cost(crash.run.tasks[0]?.model ?? '', usageOf(1_000, 400));
-    await expectOnce(crash, (paid * 2n) as Money);
+    await expectOnce(crash, paid * 2n);
   });
 
   it('a reservation still open at the crash (no answer yet) is released and adds nothing', async () => {
