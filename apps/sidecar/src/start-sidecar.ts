@@ -85,6 +85,10 @@ export async function startSidecar(config: ResolvedConfig, options: StartSidecar
       call: (provider, model, seconds, outcome) => metrics.llmCall(provider, model, seconds, outcome),
       firstToken: (provider, model, seconds) => metrics.llmFirstToken(provider, model, seconds),
     },
+    onUsage: (record) => {
+      metrics.cost(record.model ?? 'unknown', record.cost);
+      options.overrides?.onUsage?.(record);
+    },
     onThrottle: (rule) => {
       metrics.throttled(rule);
       options.overrides?.onThrottle?.(rule);

@@ -251,35 +251,39 @@ export class RuntimeTracing {
     const stream = client.stream?.bind(client);
     const wrapped: LlmClient = {
       provider: client.provider,
-      complete: async (request, options) => {
+      complete: (request, options) => {
         const span = this.#startCall(client.provider, request, options, false);
-        try {
-          const result = await client.complete(request, options);
-          endCall(span, result);
-          return result;
-        } catch (error) {
-          failSpan(this.#api, span, error);
-          span.end();
-          throw error;
-        }
+        // Not recorded (no SDK, or sampled out): the call goes straight through.
+        if (!span.isRecording()) return client.complete(request, options);
+        return client.complete(request, options).then(
+          (result) => {
+            endCall(span, result);
+            return result;
+          },
+          (error: unknown) => {
+            failSpan(this.#api, span, error);
+            span.end();
+            throw error;
+          },
+        );
       },
     };
     if (stream === undefined) return wrapped;
-    return { ...wrapped, stream: (request, options) => this.#streamCall(client.provider, stream, request, options) };
+    return {
+      ...wrapped,
+      stream: (request, options) => {
+        const span = this.#startCall(client.provider, request, options, true);
+        return span.isRecording() ? this.#streamCall(span, stream(request, options)) : stream(request, options);
+      },
+    };
   }
 
-  async *#streamCall(
-    provider: string,
-    stream: NonNullable<LlmClient['stream']>,
-    request: LlmRequest,
-    options: LlmCallOptions | undefined,
-  ): AsyncGenerator<LlmStreamChunk> {
-    const span = this.#startCall(provider, request, options, true);
+  async *#streamCall(span: Span, chunks: AsyncIterable<LlmStreamChunk>): AsyncGenerator<LlmStreamChunk> {
     const started = performance.now();
     let first = true;
     let ended = false;
     try {
-      for await (const chunk of stream(request, options)) {
+      for await (const chunk of chunks) {
         if (first && chunk.type !== 'done') {
           first = false;
           span.setAttribute(ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, (performance.now() - started) / 1000);
@@ -308,6 +312,9 @@ export class RuntimeTracing {
 
   #startCall(provider: string, request: LlmRequest, options: LlmCallOptions | undefined, streaming: boolean): Span {
     const model = request.providerModel ?? request.model;
+    const parent = this.#callParent(options?.context);
+    const span = this.#tracer.startSpan(`chat ${model}`, { kind: this.#api.SpanKind.CLIENT }, parent);
+    if (!span.isRecording()) return span;
     const attributes: Attributes = {
       [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_CHAT,
       [ATTR_GEN_AI_PROVIDER_NAME]: provider,
@@ -319,7 +326,8 @@ export class RuntimeTracing {
     const context = options?.context;
     if (context?.taskId !== undefined) attributes['runtime.task.id'] = context.taskId;
     if (context?.attempt !== undefined) attributes['runtime.task.attempt'] = context.attempt;
-    return this.#tracer.startSpan(`chat ${model}`, { kind: this.#api.SpanKind.CLIENT, attributes }, this.#callParent(context));
+    span.setAttributes(attributes);
+    return span;
   }
 
   /** The task span's context of a call, else the active context (a call outside any traced run). */

@@ -15,6 +15,7 @@ import { ValidationError } from '@runtime/contracts';
 import type { Authenticator, Principal } from '../auth/authenticator.js';
 import { createRunObserver, type RunObserver } from '../observability/run-observer.js';
 import { createSidecarMetrics, type SidecarMetrics } from '../observability/sidecar-metrics.js';
+import { traceHeaders } from '../observability/trace-context.js';
 import type { SidecarRuntime } from '../runtime/sidecar-runtime.js';
 import { clientErrorResponse, toErrorResponse } from './error-response.js';
 import { estimateCall } from './estimate-call.js';
@@ -215,7 +216,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
 
   app.post('/v1/runs', async (request, reply) => {
     const spec = withIdempotencyHeader(parseOrThrow(runSpecSchema, request.body, 'run request'), request.headers['idempotency-key']);
-    const { run, created } = await runs.create(principalOf(request), spec);
+    const { run, created } = await runs.create(principalOf(request), spec, traceHeaders(request.headers));
     request.log.info({ runId: run.id, tenant: principalOf(request).tenant, tasks: run.taskCount ?? run.tasks.length, created }, created ? 'run created' : 'idempotent replay');
     if (created) void reply.header('location', `/v1/runs/${encodeURIComponent(run.id)}`);
     return reply.code(created ? 201 : 200).send(run);

@@ -23,6 +23,7 @@ import { canonicalHash } from '../internal/canonical-hash.js';
 import type { RunObserver } from '../observability/run-observer.js';
 import type { SidecarMetrics } from '../observability/sidecar-metrics.js';
 import type { SidecarRuntime } from '../runtime/sidecar-runtime.js';
+import type { TraceHeaders } from '@runtime/stack';
 import { HttpError } from './http-error.js';
 import { boundedRunView, fullRunJson, pageTasks, type HttpRunView, type HttpTaskView, type TaskDecorator, type TaskPage, type TaskPageQuery } from './run-views.js';
 
@@ -56,7 +57,7 @@ export interface RunListParams {
  */
 export interface RunService {
   /** Validated spec → started run (or the existing one for a repeated idempotency key). */
-  create(principal: Principal, spec: RunSpec): Promise<CreatedRun>;
+  create(principal: Principal, spec: RunSpec, trace?: TraceHeaders): Promise<CreatedRun>;
   /** The principal's run (bounded view). @throws {@link RunStateError} `RUN_NOT_FOUND` */
   get(principal: Principal, id: string): Promise<HttpRunView>;
   /**
@@ -238,7 +239,7 @@ export function createRunService(options: {
       }
       return decorate(run.id, task);
     },
-    async create(principal, spec) {
+    async create(principal, spec, trace) {
       const tier = tierOf(principal);
       const effective = applyTier(spec, tier);
       const requestHash = effective.idempotencyKey === undefined ? '' : canonicalHash(effective);
@@ -250,7 +251,9 @@ export function createRunService(options: {
       await rateLimit(principal, tier);
       let run: Run;
       try {
-        run = await orchestrator.start(effective, { tenant: principal.tenant });
+        run = await (runtime.start === undefined
+          ? orchestrator.start(effective, { tenant: principal.tenant })
+          : runtime.start(effective, { tenant: principal.tenant, ...(trace === undefined ? {} : { traceParent: trace }) }));
       } catch (error) {
         if (RunStateError.isInstance(error) && error.code === 'IDEMPOTENCY_CONFLICT' && effective.idempotencyKey !== undefined) {
           const found = await store.findByIdempotencyKey(principal.tenant, effective.idempotencyKey);

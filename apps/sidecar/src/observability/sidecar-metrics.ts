@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics of the sidecar (prom-client, one registry per server).
  */
-import type { CircuitState, UsageView } from '@runtime/contracts';
+import { moneyToDecimalString, type CircuitState, type Money, type UsageView } from '@runtime/contracts';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
@@ -15,8 +15,10 @@ export interface SidecarMetrics {
   runTransition(state: string): void;
   /** A task changed to `state` (`ready`, `started`, `completed`, `failed`, `skipped`). */
   taskTransition(state: string, count?: number): void;
-  /** Usage and cost of a finished call. */
+  /** Tokens of a finished task, by type (its cost goes through {@link SidecarMetrics.cost}). */
   usage(model: string, usage: UsageView): void;
+  /** The exact cost of one priced provider call (a usage record), summed as Money. */
+  cost(model: string, amount: Money): void;
   /** A retry was scheduled. */
   retry(): void;
   /** A circuit breaker moved. */
@@ -52,18 +54,19 @@ export function createSidecarMetrics(options: { readonly defaultMetrics?: boolea
   const runs = new Counter({ name: 'runtime_runs_total', help: 'Run state transitions', labelNames: ['state'], registers: [registry] });
   const tasks = new Counter({ name: 'runtime_tasks_total', help: 'Task state transitions', labelNames: ['state'], registers: [registry] });
   const tokens = new Counter({ name: 'runtime_tokens_total', help: 'Tokens by type and model', labelNames: ['type', 'model'], registers: [registry] });
-  // Cost is summed in integer nano-USD and rendered from that sum: adding float USD amounts drifts
-  // (0.008897499999999985 instead of 0.0088975). nanos / 1e9 prints as the exact decimal while the
-  // total stays below 2^53 nano-USD (about 9 million USD per model).
-  const costNanos = new Map<string, bigint>();
+  // Cost is summed as exact Money (femto-USD bigints) from the priced usage records, and rendered
+  // from that sum: adding float USD amounts drifts (0.008897499999999985 instead of 0.0088975), and
+  // rounding each call to nano-USD first loses sub-nano amounts. The exact decimal converts to the
+  // nearest double once, at scrape time.
+  const costs = new Map<string, bigint>();
   void new Counter({
     name: 'runtime_cost_usd_total',
-    help: 'Cost in USD by model (exact: summed in nano-USD)',
+    help: 'Cost in USD by model (exact: summed as Money from priced usage records)',
     labelNames: ['model'],
     registers: [registry],
     collect() {
       this.reset();
-      for (const [model, nanos] of costNanos) this.inc({ model }, Number(nanos) / 1e9);
+      for (const [model, total] of costs) this.inc({ model }, Number(moneyToDecimalString(total as Money)));
     },
   });
   const latencyBuckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -124,8 +127,9 @@ export function createSidecarMetrics(options: { readonly defaultMetrics?: boolea
       tokens.inc({ type: 'cacheRead', model }, usage.cacheReadTokens);
       tokens.inc({ type: 'cacheWrite', model }, usage.cacheWriteTokens);
       tokens.inc({ type: 'reasoning', model }, usage.reasoningTokens);
-      const nanos = BigInt(Math.round(usage.costUsd * 1e9));
-      costNanos.set(model, (costNanos.get(model) ?? 0n) + nanos);
+    },
+    cost(model, amount) {
+      costs.set(model, (costs.get(model) ?? 0n) + amount);
     },
     retry: () => retries.inc(),
     circuit: (provider, model, state) => breaker.set({ provider, model }, CIRCUIT_VALUE[state]),

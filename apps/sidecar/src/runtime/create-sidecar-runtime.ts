@@ -22,6 +22,7 @@ import {
   type RunStore,
   type TierPolicy,
   type TokenEstimator,
+  type UsageRecord,
 } from '@runtime/contracts';
 import { BUILTIN_MODELS, createCostCalculator, createModelCatalog, createTokenEstimator } from '@runtime/cost';
 import { createRedisBudgetLedger } from '@runtime/cost/redis';
@@ -64,6 +65,8 @@ export interface SidecarRuntimeOverrides {
   readonly onThrottle?: (rule: string) => void;
   /** Owner id written into runs (resume after this owner's crash). @defaultValue `<host>:<pid>` */
   readonly owner?: string;
+  /** Told of every priced provider call (exact Money cost), e.g. for the cost metric. */
+  readonly onUsage?: (record: UsageRecord) => void;
 }
 
 /**
@@ -193,8 +196,20 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
   const throttles = createThrottleTracker(overrides.onThrottle === undefined ? {} : { onThrottle: overrides.onThrottle });
   const policy = throttles.wrap(createPolicyEnforcer({ catalog, resolver, rateLimiter }));
   const store = createStore(config);
+  const usage = createBoundedUsageTracker();
+  const onUsage = overrides.onUsage;
   const runtime = createRuntime({
-    usage: createBoundedUsageTracker(),
+    usage:
+      onUsage === undefined
+        ? usage
+        : {
+            record(record) {
+              usage.record(record);
+              onUsage(record);
+            },
+            totals: (filter) => usage.totals(filter),
+            report: (filter) => usage.report(filter),
+          },
     catalog,
     estimator,
     costs: calculator,
@@ -209,6 +224,8 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
 
   return Promise.resolve({
     orchestrator: runtime.orchestrator,
+    // Runs start through the runtime: traced under the request's traceparent.
+    start: (spec, options) => runtime.start(spec, options),
     store,
     usage: runtime.usage,
     get callsInFlight() {

@@ -10,12 +10,15 @@ import type {
   ModelCatalog,
   Orchestrator,
   RateLimiter,
+  Run,
   RunId,
+  RunSpec,
   RunStore,
   TierPolicy,
   TokenEstimator,
   UsageTracker,
 } from '@runtime/contracts';
+import type { RuntimeRunOptions } from '@runtime/stack';
 import type { ThrottleTracker } from './throttle-tracker.js';
 
 /**
@@ -49,6 +52,11 @@ export interface ResumeOutcome {
 export interface SidecarRuntime {
   /** Runs DAGs. */
   readonly orchestrator: Orchestrator;
+  /**
+   * Starts a run with its `runtime.run` span under `options.traceParent` (the request's W3C trace
+   * context). @defaultValue `orchestrator.start` (untraced)
+   */
+  readonly start?: (spec: RunSpec, options?: RuntimeRunOptions) => Promise<Run>;
   /** The journal (tenant of a run, listing, idempotency keys, resume). */
   readonly store: RunStore;
   /** Models and role mapping. */
