@@ -216,7 +216,7 @@ try {
     `node ${process.version}, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}; per group of \`batch\` tasks a started and a completed commit, fenced; ` +
       'best of 3 runs (1 at 100,000 tasks)',
   );
-  console.log('store    batch   tasks    createRun   µs/commit (CPU)    µs/task (CPU)');
+  console.log('store    batch   tasks    createRun   µs/commit (CPU)    µs/task (CPU)   commits/s');
   const perTask = new Map<string, number>();
   const reads: string[] = [];
   // Warm-up (discarded): both code paths compiled by the JIT before anything is measured.
@@ -242,7 +242,7 @@ try {
         perTask.set(`${name}:${batch}:${size}`, taskUs);
         if (batch === BATCHES[0]) reads.push(`${name} ${size}: ${result.getRunMs.map((ms) => ms.toFixed(2)).join(' / ')} ms`);
         console.log(
-          `${name.padEnd(8)} ${String(batch).padStart(5)} ${String(size).padStart(7)} ${`${result.createMs.toFixed(0)} ms`.padStart(12)} ${result.commitUs.toFixed(1).padStart(9)} (${result.commitCpuUs.toFixed(1)}) ${taskUs.toFixed(1).padStart(12)} (${taskCpuUs.toFixed(1)})`,
+          `${name.padEnd(8)} ${String(batch).padStart(5)} ${String(size).padStart(7)} ${`${result.createMs.toFixed(0)} ms`.padStart(12)} ${result.commitUs.toFixed(1).padStart(9)} (${result.commitCpuUs.toFixed(1)}) ${taskUs.toFixed(1).padStart(12)} (${taskCpuUs.toFixed(1)}) ${(1e6 / result.commitUs).toFixed(0).padStart(10)}`,
         );
       }
     }
