@@ -12,7 +12,7 @@ export interface CompactWithOptions {
   readonly model: string;
   /** The prompt must fit this many tokens (the model's prompt limit minus what else is sent). */
   readonly maxTokens: number;
-  /** @defaultValue `'truncate'` */
+  /** Compaction strategy. @defaultValue `'truncate'` */
   readonly strategy?: CompactionStrategy;
   /** For `keepLastN`. */
   readonly keepLastN?: number;

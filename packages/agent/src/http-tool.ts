@@ -12,7 +12,7 @@
 import type { JsonSchema, Tool } from '@runtime/contracts';
 import { invalid, toolError } from './internal/errors.js';
 import { exchange } from './internal/http-request.js';
-import type { FetchLike } from './internal/http-request.js';
+import type { HttpToolFetch } from './http-tool-fetch.js';
 import { jsonSchemaArguments } from './internal/json-schema-arguments.js';
 import { assertToolName } from './tool-name.js';
 
@@ -50,7 +50,7 @@ export interface HttpToolOptions {
   /** Response bytes read at most. @defaultValue {@link DEFAULT_HTTP_TOOL_MAX_RESPONSE_BYTES} */
   readonly maxResponseBytes?: number;
   /** The fetch to use. @defaultValue `globalThis.fetch` */
-  readonly fetch?: FetchLike;
+  readonly fetch?: HttpToolFetch;
 }
 
 function parseUrl(tool: string, url: string, field: string): URL {
@@ -90,7 +90,7 @@ export function httpTool(options: HttpToolOptions): Tool {
   const method = options.method ?? 'POST';
   const parseArguments = jsonSchemaArguments(name, options.inputSchema);
   const { $schema: _dialect, ...parameters } = options.inputSchema;
-  const doFetch: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+  const doFetch: HttpToolFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_HTTP_TOOL_MAX_RESPONSE_BYTES;
   return {
     name,
@@ -144,7 +144,7 @@ export interface HttpGetToolOptions {
   /** Response bytes read at most. @defaultValue {@link DEFAULT_HTTP_TOOL_MAX_RESPONSE_BYTES} */
   readonly maxResponseBytes?: number;
   /** The fetch to use. @defaultValue `globalThis.fetch` */
-  readonly fetch?: FetchLike;
+  readonly fetch?: HttpToolFetch;
 }
 
 /**
@@ -167,7 +167,7 @@ export function httpGetTool(options: HttpGetToolOptions): Tool {
     additionalProperties: false,
   };
   const parseArguments = jsonSchemaArguments(name, inputSchema);
-  const doFetch: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+  const doFetch: HttpToolFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const checkUrl = (target: URL) => {
     if ((target.protocol !== 'http:' && target.protocol !== 'https:') || !(allowed.has(target.host.toLowerCase()) || allowed.has(target.hostname.toLowerCase()))) {
       throw toolError('TOOL_REJECTED', name, `http_get refuses ${target.protocol}//${target.host}: not an allowed host.`, {

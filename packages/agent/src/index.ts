@@ -21,6 +21,7 @@ export {
   type HttpGetToolOptions,
   type HttpToolOptions,
 } from './http-tool.js';
+export { type HttpToolFetch } from './http-tool-fetch.js';
 export { subAgentTool, type SubAgentToolOptions } from './sub-agent-tool.js';
 export { createToolCallTally } from './tool-call-tally.js';
 export {

@@ -1,7 +1,6 @@
 /** One bounded HTTP exchange for the HTTP tools: redirects followed by hand so each hop is checked. */
+import type { HttpToolFetch } from '../http-tool-fetch.js';
 import { describe, toolError } from './errors.js';
-
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface HttpExchange {
   readonly tool: string;
@@ -14,7 +13,7 @@ export interface HttpExchange {
   readonly maxRedirects: number;
   /** Refuses a URL (initial or redirect target) by throwing. */
   readonly checkUrl: (url: URL) => void;
-  readonly fetch: FetchLike;
+  readonly fetch: HttpToolFetch;
 }
 
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
