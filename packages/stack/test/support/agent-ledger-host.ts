@@ -34,6 +34,14 @@ export interface LedgerHostOptions {
   readonly stream?: boolean;
   readonly history?: readonly AgentEventInput[];
   readonly compact?: AgentHost['compact'];
+  /** The process "dies" right after this many events are durable: that emit throws {@link HostCrash}. */
+  readonly crashAfter?: number;
+}
+
+export class HostCrash extends Error {
+  constructor(readonly afterEvents: number) {
+    super(`host crashed after event ${afterEvents}`);
+  }
 }
 
 export interface LedgerHost extends AgentHost {
@@ -90,6 +98,7 @@ export function ledgerHost(options: LedgerHostOptions): LedgerHost {
     },
     emit(event) {
       journal.push(event);
+      if (journal.length === options.crashAfter) return Promise.reject(new HostCrash(journal.length));
       return Promise.resolve();
     },
   };
