@@ -125,6 +125,8 @@ describe.each(backends)('two processes, one $name store', (backend) => {
     await child.exited;
     const store = await openStore(db);
     const expiresAt = (await store.getRun(runId))?.lease?.expiresAt ?? 0;
+    // Read before anyone resumes: once the successor runs, its own completions join the journal.
+    const completedBefore = new Set((await store.readEvents(runId)).filter((event) => event.type === 'task.completed').map((event) => (event.type === 'task.completed' ? event.taskId : '')));
     const llm = createScriptedLlm();
     const { orchestrator } = harness(llm, { store, owner: 'successor' });
     if (Date.now() < expiresAt - 50) await expect(orchestrator.resume(runId)).rejects.toMatchObject({ code: 'RUN_OWNED' });
@@ -135,7 +137,6 @@ describe.each(backends)('two processes, one $name store', (backend) => {
       else await sleep(20);
     }
     expect(resumedAt).toBeGreaterThanOrEqual(expiresAt);
-    const completedBefore = new Set((await store.readEvents(runId)).filter((event) => event.type === 'task.completed').map((event) => (event.type === 'task.completed' ? event.taskId : '')));
     const run = await orchestrator.wait(runId);
     expect(run.state).toBe('completed');
     for (const id of completedBefore) expect(llm.calls.get(id)).toBeUndefined();

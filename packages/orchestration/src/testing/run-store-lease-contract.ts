@@ -174,7 +174,7 @@ export function leaseContract(name: string, open: () => RunStore | Promise<RunSt
       await store.close();
     });
 
-    it('property: two owners interleaving acquire, renew, release and fenced commits never both write', async () => {
+    it('property: two owners interleaving acquire, renew, release and fenced commits never both write', { timeout: 60_000 }, async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 40 }), async (operations) => {
           const store = await open();
