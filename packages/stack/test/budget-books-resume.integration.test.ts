@@ -203,6 +203,27 @@ describe('renewed reservations: a call slower than the reservation lease keeps i
     expect(errors).toEqual([]);
   });
 
+  it('a hold far from its expiry is not renewed at every beat: once when first seen, then only within two beats of expiry', async () => {
+    const ledger = createBudgetLedger();
+    const renewed: string[] = [];
+    const llm = createScriptedLlm({ usage: () => usageOf(30, 7), latency: () => 300 });
+    const runtime = budgetRuntime(llm, {
+      ledger: ledgerWith(ledger, {
+        renew: (id, leaseMs) => {
+          renewed.push(String(id));
+          return ledger.renew(id, leaseMs);
+        },
+      }),
+      leaseTtlMs: 60_000,
+      leaseRenewMs: 20, // ~15 beats during the call; the reservation lease is the ledger's 10 minutes
+    });
+    const started = await runtime.orchestrator.start({ tasks: [task('a')], policy: { budgetUsd: 1 } });
+    const run = await runtime.orchestrator.wait(started.id);
+    await runtime.orchestrator.close();
+    expect(run.state).toBe('completed');
+    expect(renewed).toHaveLength(1);
+  });
+
   it('a renewal refused because the reservation closed is left to bill-once: charged once, no background error', async () => {
     const ledger = createBudgetLedger();
     const refused: string[] = [];

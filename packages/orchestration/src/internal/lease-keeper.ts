@@ -11,7 +11,9 @@
  *
  * Each beat also renews (`BudgetLedger.renew`, to the lease each was made with) the open
  * reservation of every call in flight of the held runs, so a call slower than the reservation
- * lease keeps its hold and `spent ≤ limit` holds for it too. A renewal refused because the
+ * lease keeps its hold and `spent ≤ limit` holds for it too. A reservation is renewed at the first
+ * beat that sees it, then only once its known expiry is within two beats (one ledger call per
+ * lease period per call, not one per beat). A renewal refused because the
  * reservation closed (settled or released meanwhile, or expired before the beat) is left to
  * bill-once at settle; any other failure is reported and retried at the next beat. A reservation
  * lease shorter than the beat interval can still run out under a call.
@@ -35,6 +37,8 @@ interface Held {
   readonly onLost: (error: Error) => void;
   /** The open reservations of the run's calls in flight. */
   readonly reservations: () => Iterable<ReservationId>;
+  /** Lease expiry of each reservation as its last renewal returned it. */
+  readonly expiries: Map<ReservationId, number>;
 }
 
 function isGone(error: unknown): boolean {
@@ -87,7 +91,7 @@ export class LeaseKeeper {
    * called (once) when the lease is lost.
    */
   hold(runId: RunId, lease: RunLease, onLost: (error: Error) => void, reservations: () => Iterable<ReservationId>): void {
-    this.#held.set(runId, { lease, onLost, reservations });
+    this.#held.set(runId, { lease, onLost, reservations, expiries: new Map() });
     if (this.#timer === undefined) {
       this.#timer = setInterval(() => {
         this.#beating ??= this.beat().finally(() => {
@@ -119,17 +123,28 @@ export class LeaseKeeper {
   }
 
   async #renewReservations(held: Held): Promise<void> {
-    const { ledger, onBackgroundError } = this.#init;
-    await Promise.all(
-      [...held.reservations()].map((id) =>
+    const { ledger, clock, renewEveryMs, onBackgroundError } = this.#init;
+    const due = clock.now() + 2 * renewEveryMs;
+    const { expiries } = held;
+    const open = new Set(held.reservations());
+    for (const id of expiries.keys()) if (!open.has(id)) expiries.delete(id);
+    const renewals: Promise<void>[] = [];
+    for (const id of open) {
+      const expiresAt = expiries.get(id);
+      if (expiresAt !== undefined && expiresAt > due) continue;
+      renewals.push(
         ledger.renew(id).then(
-          () => undefined,
+          (renewed) => {
+            expiries.set(id, renewed.expiresAt);
+          },
           (error: unknown) => {
+            expiries.delete(id);
             if (!isGone(error)) onBackgroundError(error);
           },
         ),
-      ),
-    );
+      );
+    }
+    await Promise.all(renewals);
   }
 
   async #renewLeases(runs: readonly (readonly [RunId, Held])[]): Promise<void> {
