@@ -1,0 +1,64 @@
+import { EMPTY_USAGE, asReservationId, asRunId, asTaskId, type Money, type TaskRecord, type TaskState, type Usage } from '@runtime/contracts';
+import { describe, expect, it } from 'vitest';
+import { fakeLedger, model } from '../../test/support/fakes.js';
+import { lateReservationIds } from './bill-once.js';
+import { recoverCharges } from './resume-ledger.js';
+import { runtimeFromRecord } from './task-runtime.js';
+
+const usage = (input: number, output: number): Usage => ({ ...EMPTY_USAGE, inputTokens: input, outputTokens: output });
+
+function record(index: number, state: TaskState, reservationId?: string): TaskRecord {
+  return {
+    runId: asRunId('r'),
+    id: asTaskId(`t${index}`),
+    index,
+    spec: { id: `t${index}`, prompt: 'p' },
+    state,
+    model: 'fast',
+    attempts: 1,
+    usage: EMPTY_USAGE,
+    cost: 0n as Money,
+    ...(reservationId === undefined ? {} : { reservationId: asReservationId(reservationId) }),
+  };
+}
+
+describe('recoverCharges (resume reconciliation)', () => {
+  it('recovers settled and late-held charges of running tasks, releases open ones, skips zero dedup settles and finished tasks', async () => {
+    const ledger = fakeLedger();
+    await ledger.setLimit('run:r', null);
+    const scopes = ['run:r'];
+    const hold = (id: string, amount: bigint) => ledger.reserve(scopes, amount as Money, { id: asReservationId(id) });
+    // t0: settled with usage, never journaled.
+    await ledger.settle((await hold('r/t0/1@1.a', 100n)).id, 40n as Money, { usage: usage(10, 4) });
+    // t1: released under the call, charged through the second late hold.
+    const released = await hold('r/t1/1@1.a', 100n);
+    await ledger.release(released.id);
+    const [firstLate, secondLate] = lateReservationIds(released.id);
+    expect([firstLate, secondLate].map(String)).toEqual(['r/t1/1@1.a/late', 'r/t1/1@1.a/late.2']);
+    await ledger.release((await hold(String(firstLate), 0n)).id);
+    await ledger.settle((await hold(String(secondLate), 0n)).id, 30n as Money, { usage: usage(7, 2) });
+    // t2: still open (its call died with the owner).
+    const open = await hold('r/t2/1@1.a', 100n);
+    // t3: a deduplicated answer settled at zero without usage.
+    await ledger.settle((await hold('r/t3/1@1.a', 100n)).id, 0n as Money);
+    // t4: completed and journaled; t5: running but never reserved.
+    await ledger.settle((await hold('r/t4/1@1.a', 100n)).id, 5n as Money, { usage: usage(1, 1) });
+    const records = [
+      record(0, 'running', 'r/t0/1@1.a'),
+      record(1, 'running', 'r/t1/1@1.a'),
+      record(2, 'running', 'r/t2/1@1.a'),
+      record(3, 'running', 'r/t3/1@1.a'),
+      record(4, 'completed'),
+      record(5, 'running'),
+    ];
+    const tasks = records.map((entry) => runtimeFromRecord(entry, model('fast', 'fast'), 100));
+    const recovered = await recoverCharges(ledger, records, tasks);
+    expect(recovered.map(({ task, settlement, usage: used }) => [task.id, String(settlement.id), settlement.actual, used])).toEqual([
+      ['t0', 'r/t0/1@1.a', 40n, usage(10, 4)],
+      ['t1', 'r/t1/1@1.a/late.2', 30n, usage(7, 2)],
+    ]);
+    expect((await ledger.lookup(open.id))?.state).toBe('released');
+    expect(ledger.open()).toBe(0);
+    expect(await ledger.snapshot('run:r')).toMatchObject({ spent: 75n, reserved: 0n });
+  });
+});
