@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { asRunId, asTaskId, InternalError, type RunStore } from '@runtime/contracts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UNFINISHED } from '../src/internal/postgres-schema.js';
 import { createPostgresRunStore } from '../src/postgres.js';
 import { runStoreContract } from '../src/testing/run-store-contract.js';
@@ -13,6 +13,8 @@ import { run, taskRecord } from '../src/testing/run-store-fixtures.js';
 import { POSTGRES_URL, postgresSchemas, sql } from './support/postgres.js';
 
 const schemas = postgresSchemas();
+// Each case creates a schema and a pool and migrates it: room for a machine busy with other suites.
+vi.setConfig({ testTimeout: 30_000 });
 
 afterEach(async () => {
   await schemas.drop();
