@@ -178,8 +178,10 @@ interface RunTrace {
   /** False for a run span that is not recorded (sampled out, or no SDK with a remote parent). */
   readonly recording: boolean;
   readonly tasks: Map<string, TaskTrace>;
+  /** Tasks whose span has ended (completed, failed, skipped): later events go to the run span. */
+  readonly ended: Set<string>;
   unsubscribe?: () => void;
-  ended: boolean;
+  closed: boolean;
 }
 
 /**
@@ -212,7 +214,7 @@ export class RuntimeTracing {
       // No SDK and no parent: nothing to trace, nothing to follow.
       return orchestrator.start(spec, startOptions);
     }
-    const trace: RunTrace = { span, context: api.trace.setSpan(parent, span), recording, tasks: new Map(), ended: false };
+    const trace: RunTrace = { span, context: api.trace.setSpan(parent, span), recording, tasks: new Map(), ended: new Set(), closed: false };
     // Known before the run starts, so the first provider call already finds its run's span.
     const runId = startOptions.runId ?? (spec.idempotencyKey === undefined ? asRunId(randomUUID()) : undefined);
     if (runId !== undefined) this.#runs.set(runId, trace);
@@ -334,7 +336,7 @@ export class RuntimeTracing {
   #callParent(call: LlmCallContext | undefined): Context {
     const run = call?.runId === undefined ? undefined : this.#runs.get(call.runId);
     if (run === undefined) return this.#api.context.active();
-    if (call?.taskId === undefined || !run.recording) return run.context;
+    if (call?.taskId === undefined || !run.recording || run.ended.has(call.taskId)) return run.context;
     return this.#task(run, call.taskId).context;
   }
 
@@ -348,10 +350,12 @@ export class RuntimeTracing {
     return task;
   }
 
-  #endTask(run: RunTrace, taskId: string): Span | undefined {
-    const task = run.tasks.get(taskId);
-    if (task !== undefined) run.tasks.delete(taskId);
-    return task?.span;
+  /** The task's span, taken out of the run (created if the task had none yet). */
+  #endTask(run: RunTrace, taskId: string): Span {
+    const span = this.#task(run, taskId).span;
+    run.tasks.delete(taskId);
+    run.ended.add(taskId);
+    return span;
   }
 
   #onEvent(runId: string, run: RunTrace, event: RuntimeEvent): void {
@@ -375,8 +379,7 @@ export class RuntimeTracing {
         });
         return;
       case 'task.completed': {
-        const span = this.#endTask(run, event.taskId) ?? this.#task(run, event.taskId).span;
-        run.tasks.delete(event.taskId);
+        const span = this.#endTask(run, event.taskId);
         span.setAttributes({
           ...usageAttributes(event.usage),
           'runtime.cost_usd': event.costUsd,
@@ -387,21 +390,24 @@ export class RuntimeTracing {
         return;
       }
       case 'task.failed': {
-        const span = this.#endTask(run, event.taskId) ?? this.#task(run, event.taskId).span;
-        run.tasks.delete(event.taskId);
+        const span = this.#endTask(run, event.taskId);
         span.setAttributes({ ...usageAttributes(event.usage), 'runtime.cost_usd': event.usage.costUsd, [ATTR_ERROR_TYPE]: event.error.code });
         span.setStatus({ code: this.#api.SpanStatusCode.ERROR, message: event.error.message });
         span.end();
         return;
       }
       case 'task.skipped': {
-        const span = this.#endTask(run, event.taskId);
         const attributes = { 'runtime.task.id': event.taskId, 'runtime.skip.reason': event.reason };
-        if (span === undefined) run.span.addEvent('task.skipped', attributes);
-        else {
-          span.setAttributes(attributes);
-          span.end();
+        const task = run.tasks.get(event.taskId);
+        run.ended.add(event.taskId);
+        if (task === undefined) {
+          // Never started: no span of its own.
+          run.span.addEvent('task.skipped', attributes);
+          return;
         }
+        run.tasks.delete(event.taskId);
+        task.span.setAttributes(attributes);
+        task.span.end();
         return;
       }
       case 'provider.circuit':
@@ -422,14 +428,16 @@ export class RuntimeTracing {
         // Everything else that concerns one task (budget, waiting, throttling, compaction, dedup,
         // tools, agent steps) is an event of its span, with the event's scalar fields.
         const { type, runId: _runId, seq: _seq, at: _at, taskId, ...fields } = event;
-        this.#task(run, taskId).span.addEvent(type, scalarAttributes(fields));
+        const attributes = scalarAttributes(fields);
+        if (run.ended.has(taskId)) run.span.addEvent(type, { ...attributes, 'runtime.task.id': taskId });
+        else this.#task(run, taskId).span.addEvent(type, attributes);
       }
     }
   }
 
   #endRun(runId: string, run: RunTrace, state: string, message: string | undefined): void {
-    if (run.ended) return;
-    run.ended = true;
+    if (run.closed) return;
+    run.closed = true;
     run.unsubscribe?.();
     if (this.#runs.get(runId) === run) this.#runs.delete(runId);
     for (const task of run.tasks.values()) task.span.end();

@@ -25,6 +25,7 @@ import {
   GEN_AI_OPERATION_NAME_VALUE_CHAT,
 } from '@opentelemetry/semantic-conventions/incubating';
 import { createOpenAiCompatibleClient } from '@runtime/providers';
+import fc from 'fast-check';
 import semver from 'semver';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRuntime, parseTraceparent } from '../src/index.js';
@@ -37,12 +38,18 @@ const { context: otelContext, SpanKind, SpanStatusCode, trace } = createRequire(
 interface FakeOpenAi {
   readonly baseUrl: string;
   readonly requests: number;
+  /** Requests received per `[task=id]` of the last message. */
+  readonly byTask: ReadonlyMap<string, number>;
   close(): Promise<void>;
 }
 
-/** An OpenAI chat-completions server that answers 503 to the first `failFirst` requests. */
+/**
+ * An OpenAI chat-completions server that answers 503 to the first `failFirst` requests, and to the
+ * first n requests of a task whose last message says `[task=id][fail=n]`.
+ */
 async function fakeOpenAi(failFirst: number): Promise<FakeOpenAi> {
   let requests = 0;
+  const byTask = new Map<string, number>();
   const server: Server = createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => {
@@ -50,12 +57,17 @@ async function fakeOpenAi(failFirst: number): Promise<FakeOpenAi> {
     });
     request.on('end', () => {
       requests += 1;
-      if (requests <= failFirst) {
+      const parsed = JSON.parse(body) as { stream?: boolean; messages: { content: string }[] };
+      const last = parsed.messages.at(-1)?.content ?? '';
+      const taskId = /\[task=([^\]]+)\]/.exec(last)?.[1];
+      const taskFails = Number(/\[fail=(\d+)\]/.exec(last)?.[1] ?? '0');
+      const seen = taskId === undefined ? 0 : (byTask.get(taskId) ?? 0) + 1;
+      if (taskId !== undefined) byTask.set(taskId, seen);
+      if (requests <= failFirst || (taskId !== undefined && seen <= taskFails)) {
         response.writeHead(503, { 'content-type': 'application/json' });
         response.end(JSON.stringify({ error: { message: 'overloaded', type: 'server_error' } }));
         return;
       }
-      const parsed = JSON.parse(body) as { stream?: boolean };
       const usage = {
         prompt_tokens: 20,
         completion_tokens: 5,
@@ -90,6 +102,7 @@ async function fakeOpenAi(failFirst: number): Promise<FakeOpenAi> {
     get requests() {
       return requests;
     },
+    byTask,
     close: () => new Promise<void>((resolve, reject) => server.close((error) => (error === undefined ? resolve() : reject(error)))),
   };
 }
@@ -196,6 +209,66 @@ describe('tracing (real OpenTelemetry SDK, fake OpenAI server)', () => {
     }
     expect(ns(outline.endTime) <= ns((draftCalls[0] as ReadableSpan).startTime) + ms).toBe(true);
     for (const task of taskSpans) expect(ns(task.endTime) <= ns(runSpan.endTime) + ms).toBe(true);
+    await runtime.close();
+  });
+
+  it('property: any DAG with any failures — one trace, every task span under the run span, one CLIENT span per request the provider received, under its task', async () => {
+    server = await fakeOpenAi(0);
+    const fake = server;
+    const runtime = runtimeAgainst(fake);
+    const dags = fc
+      .array(fc.record({ fails: fc.integer({ min: 0, max: 3 }), deps: fc.array(fc.nat(), { maxLength: 2 }) }), { minLength: 1, maxLength: 6 })
+      .map((nodes) =>
+        nodes.map((node, index) => ({
+          fails: node.fails,
+          deps: index === 0 ? [] : [...new Set(node.deps.map((dep) => dep % index))],
+        })),
+      );
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(dags, async (nodes) => {
+        round += 1;
+        exporter.reset();
+        const id = (index: number): string => `r${round}t${index}`;
+        const run = await runtime.run({
+          tasks: nodes.map((node, index) => ({
+            id: id(index),
+            prompt: `Task. [task=${id(index)}][fail=${node.fails}]`,
+            model: 'gpt-4o-mini',
+            deps: node.deps.map(id),
+          })),
+          policy: { failurePolicy: 'continue' },
+        });
+        const spans = exporter.getFinishedSpans();
+        const runSpans = spans.filter((span) => span.name === 'runtime.run');
+        expect(runSpans).toHaveLength(1);
+        const runSpan = runSpans[0] as ReadableSpan;
+        expect(runSpan.attributes['runtime.run.id']).toBe(run.id);
+        for (const span of spans) expect(span.spanContext().traceId).toBe(runSpan.spanContext().traceId);
+        const calls = spans.filter((span) => span.kind === SpanKind.CLIENT);
+        let requested = 0;
+        for (const [index] of nodes.entries()) {
+          const task = run.tasks[index];
+          const received = fake.byTask.get(id(index)) ?? 0;
+          requested += received;
+          const taskSpans = spans.filter((span) => span.name === `runtime.task ${id(index)}`);
+          if (task?.state === 'skipped') {
+            expect(taskSpans).toHaveLength(0);
+            expect(runSpan.events.some((event) => event.name === 'task.skipped' && event.attributes?.['runtime.task.id'] === id(index))).toBe(true);
+            continue;
+          }
+          expect(taskSpans).toHaveLength(1);
+          const taskSpan = taskSpans[0] as ReadableSpan;
+          expect(parentId(taskSpan)).toBe(spanId(runSpan));
+          const own = calls.filter((call) => parentId(call) === spanId(taskSpan));
+          expect(own).toHaveLength(received);
+          expect(own.filter((call) => call.status.code === SpanStatusCode.ERROR)).toHaveLength(Math.min(nodes[index]?.fails ?? 0, received));
+          expect(taskSpan.status.code).toBe(task?.state === 'failed' ? SpanStatusCode.ERROR : SpanStatusCode.UNSET);
+        }
+        expect(calls).toHaveLength(requested);
+      }),
+      { numRuns: 12 },
+    );
     await runtime.close();
   });
 
