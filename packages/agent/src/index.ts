@@ -26,6 +26,7 @@ export { subAgentTool, type SubAgentToolOptions } from './sub-agent-tool.js';
 export { createToolCallTally } from './tool-call-tally.js';
 export {
   createToolDispatcher,
+  DEFAULT_TOOL_MAX_RESULT_CHARS,
   DEFAULT_TOOL_TIMEOUT_MS,
   toolErrorMessage,
   type ToolCallOutcome,

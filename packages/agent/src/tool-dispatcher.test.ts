@@ -76,6 +76,37 @@ describe('createToolDispatcher', () => {
     expect(toolSignal?.aborted).toBe(true);
   });
 
+  it('gives a tool that reads its signal only after the deadline an aborted signal', async () => {
+    let late: AbortSignal | undefined;
+    let release: () => void = () => undefined;
+    const lazy = defineTool({
+      name: 'lazy',
+      description: 'Reads its signal late.',
+      input: z.object({}),
+      timeoutMs: 20,
+      execute: async (_args, context) => {
+        await new Promise<void>((resolve) => {
+          release = resolve;
+          setTimeout(resolve, 60);
+        });
+        late = context.signal;
+        return 'late';
+      },
+    });
+    const outcome = await createToolDispatcher({ registry: createToolRegistry([lazy]) }).call({ id: 'l', name: 'lazy', arguments: '{}' }, base);
+    expect(failure(outcome).code).toBe('TOOL_TIMEOUT');
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    release();
+    expect(late?.aborted).toBe(true);
+    expect(late?.reason).toMatchObject({ code: 'TOOL_TIMEOUT' });
+  });
+
+  it('cuts a result longer than maxResultChars, marked', async () => {
+    const loud = defineTool({ name: 'loud', description: 'd', input: z.object({}), execute: () => Promise.resolve('y'.repeat(500)) });
+    const outcome = await createToolDispatcher({ registry: createToolRegistry([loud]), maxResultChars: 100 }).call({ id: 'y', name: 'loud', arguments: '{}' }, base);
+    expect(outcome.ok && outcome.result).toBe(`${'y'.repeat(100)}\n[truncated at 100 characters]`);
+  });
+
   it('sends bad JSON and schema mismatches back as TOOL_INVALID_ARGUMENTS, never running the tool', async () => {
     let runs = 0;
     const counted = defineTool({
@@ -155,6 +186,17 @@ describe('createToolDispatcher', () => {
       const outcome = await dispatcher.call(call, { ...base, approve: () => Promise.resolve({ decision: 'answer', text: 'use 3 instead' }) });
       expect(outcome).toMatchObject({ ok: true, result: 'use 3 instead', costUsd: 0 });
       expect(runs).toBe(0);
+    });
+
+    it('stops waiting for a human when the task aborts (RUN_ABORTED)', async () => {
+      const controller = new AbortController();
+      const pending = dispatcher.call(call, { ...base, signal: controller.signal, approve: () => new Promise(() => undefined) });
+      setTimeout(() => controller.abort(new Error('cancelled')), 10);
+      const error: unknown = await pending.then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      expect(ExecutionError.isInstance(error) && error.code).toBe('RUN_ABORTED');
     });
 
     it('asks only after the arguments are valid', async () => {
