@@ -222,6 +222,65 @@ describe('createAgentRunner', () => {
     expect(wired).toBe(0);
   });
 
+  it('asks again for an approval a crash interrupted, and the recorded reply runs the call once', async () => {
+    let wired = 0;
+    const wire = defineTool({
+      name: 'wire_money',
+      description: 'Sends money.',
+      input: z.object({ amount: z.number() }),
+      requiresApproval: true,
+      execute: () => {
+        wired += 1;
+        return Promise.resolve('sent');
+      },
+    });
+    const { runner } = setup([wire]);
+    const script: Script = (messages) =>
+      stepOf(messages) === 1 ? { toolCalls: [call('w', 'wire_money', { amount: 9 })] } : { output: `done: ${toolResults(messages).join('')}` };
+    // Attempt 1: the human has not answered when the process stops (the task is aborted).
+    const controller = new AbortController();
+    const first = input(
+      {
+        script,
+        awaitInput: () => {
+          controller.abort(new Error('process stopping'));
+          return new Promise(() => undefined);
+        },
+      },
+      { tools: ['wire_money'], signal: controller.signal },
+    );
+    expect((await failureOf(runner.run(first.runInput))).code).toBe('RUN_ABORTED');
+    expect(first.host.journal.map((event) => event.type)).toEqual(['agent.step', 'tool.called']);
+    // Attempt 2: the host's durable wait already holds the reply for this call id.
+    const recorded = new Map([['w', { decision: 'approve' as const }]]);
+    const asked: string[] = [];
+    const second = input(
+      {
+        script,
+        history: first.host.journal,
+        awaitInput: (request) => {
+          asked.push(request.callId ?? '');
+          return Promise.resolve(recorded.get(request.callId ?? '') ?? { decision: 'reject' });
+        },
+      },
+      { tools: ['wire_money'], attempt: 2 },
+    );
+    await expect(runner.run(second.runInput)).resolves.toMatchObject({ output: 'done: sent', steps: 2 });
+    expect(asked).toEqual(['w']);
+    expect(wired).toBe(1);
+    expect(second.host.requests).toHaveLength(1);
+  });
+
+  it('asks the model again for a final answer that was journaled but not delivered', async () => {
+    const { runner } = setup();
+    const first = input({ script: threeSteps });
+    const done = await runner.run(first.runInput);
+    const second = input({ script: threeSteps, history: first.host.journal }, { attempt: 2 });
+    await expect(runner.run(second.runInput)).resolves.toMatchObject({ output: done.output, steps: 3 });
+    expect(second.host.requests).toHaveLength(1);
+    expect(second.host.journal.map((event) => event.type)).toEqual(['agent.step']);
+  });
+
   it('counts depth for nested agents and stops runaway recursion with POLICY_VIOLATION (rule depth)', async () => {
     const registry = createToolRegistry([weather]);
     const runner = createAgentRunner({ registry });
