@@ -227,12 +227,16 @@ export class RuntimeTracing {
       span.end();
       throw error;
     }
-    if (runId === undefined) this.#runs.set(run.id, trace);
     span.setAttribute('runtime.run.id', run.id);
-    if (TERMINAL.has(run.state)) {
-      // A repeated idempotent start of a finished run.
-      this.#endRun(run.id, trace, run.state, undefined);
-      return run;
+    if (runId === undefined) {
+      if (this.#runs.has(run.id) || TERMINAL.has(run.state)) {
+        // A repeated idempotent start: the run is already traced (or over); this span only records
+        // the repeat.
+        span.setAttributes({ 'runtime.run.repeated': true, 'runtime.run.state': run.state });
+        span.end();
+        return run;
+      }
+      this.#runs.set(run.id, trace);
     }
     if (recording) {
       trace.unsubscribe = orchestrator.subscribe(run.id, (event) => {

@@ -27,7 +27,7 @@ import {
 import { createOpenAiCompatibleClient } from '@runtime/providers';
 import fc from 'fast-check';
 import semver from 'semver';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRuntime, parseTraceparent } from '../src/index.js';
 import { createTracing, loadOtelApi } from '../src/tracing.js';
 
@@ -293,6 +293,28 @@ describe('tracing (real OpenTelemetry SDK, fake OpenAI server)', () => {
       code: 'VALIDATION_FAILED',
       details: { field: 'traceParent' },
     });
+    await runtime.close();
+  });
+
+  it('records a repeated idempotent start as a short "repeated" span, not a second trace of the run', async () => {
+    server = await fakeOpenAi(0);
+    const runtime = runtimeAgainst(server);
+    const spec = { tasks: [{ id: 'a', prompt: 'Hi. [task=idem-a]', model: 'gpt-4o-mini' }], idempotencyKey: 'tracing-repeat' };
+    const first = await runtime.start(spec);
+    const again = await runtime.start(spec);
+    expect(again.id).toBe(first.id);
+    await runtime.orchestrator.wait(first.id);
+    await vi.waitFor(() => {
+      expect(exporter.getFinishedSpans().filter((span) => span.name === 'runtime.run' && span.attributes['runtime.run.repeated'] !== true)).toHaveLength(1);
+    });
+    const runSpans = exporter.getFinishedSpans().filter((span) => span.name === 'runtime.run');
+    expect(runSpans).toHaveLength(2);
+    const [traced, repeated] = [...runSpans].sort((a, b) => Number(a.attributes['runtime.run.repeated'] === true) - Number(b.attributes['runtime.run.repeated'] === true)) as [ReadableSpan, ReadableSpan];
+    expect(traced.attributes).toMatchObject({ 'runtime.run.id': first.id, 'runtime.run.state': 'completed' });
+    expect(repeated.attributes).toMatchObject({ 'runtime.run.id': first.id, 'runtime.run.repeated': true });
+    const task = exporter.getFinishedSpans().filter((span) => span.name === 'runtime.task a');
+    expect(task).toHaveLength(1);
+    expect(parentId(task[0] as ReadableSpan)).toBe(spanId(traced));
     await runtime.close();
   });
 
