@@ -99,6 +99,27 @@ describe('createAgentRunner', () => {
     expect(result.messages.at(-1)).toEqual({ role: 'assistant', content: result.output });
   });
 
+  it('gives calls with a missing or repeated id an id of their own, so each result pairs with one call', async () => {
+    const { runner } = setup();
+    const script: Script = (messages) =>
+      stepOf(messages) === 1
+        ? { toolCalls: [call('', 'get_weather', { city: 'Bern' }), call('dup', 'get_time', { city: 'Bern' }), call('dup', 'get_weather', { city: 'Genf' })] }
+        : { output: toolResults(messages).join(' | ') };
+    const { host, runInput } = input({ script });
+    const result = await runner.run(runInput);
+    expect(result.output).toBe('sunny in Bern | noon in Bern | sunny in Genf');
+    const ids = host.journal.flatMap((event) => (event.type === 'tool.called' ? [event.callId] : []));
+    expect(ids).toEqual(['call_1_0', 'dup', 'call_1_2']);
+    const sent = host.requests[1]?.messages ?? [];
+    expect(sent.filter((message) => message.role === 'tool').map((message) => message.toolCallId)).toEqual(ids);
+  });
+
+  it('refuses an empty opening conversation with VALIDATION_FAILED', async () => {
+    const { runner } = setup();
+    const { runInput } = input({ script: threeSteps }, { messages: [] });
+    expect((await failureOf(runner.run(runInput))).code).toBe('VALIDATION_FAILED');
+  });
+
   it('passes toolChoice to every request', async () => {
     const { runner } = setup();
     const { host, runInput } = input({ script: threeSteps }, { toolChoice: 'required' });

@@ -80,6 +80,12 @@ function checkLimits(input: AgentRunInput, registry: ToolRegistry): { maxSteps: 
       issues: [{ path: ['maxOutputTokens'], message: `got ${input.maxOutputTokens}` }],
     });
   }
+  if (input.messages.length === 0) {
+    throw invalid(`Task ${input.taskId}: an agent loop needs at least one opening message.`, {
+      task: input.taskId,
+      issues: [{ path: ['messages'], message: 'empty' }],
+    });
+  }
   registry.check(input.taskId, input.tools);
   const allowed = limits.allowedTools;
   if (allowed !== undefined && !allowed.includes('*')) {
@@ -113,6 +119,28 @@ function checkPairs(messages: readonly Message[]): void {
       throw new InternalError({ code: 'INTERNAL', message: `Compaction kept tool call ${id} without its result.`, details: { callId: id } });
     }
   }
+}
+
+/**
+ * Ids the loop can pair results with: a call whose id is empty or repeats an earlier one of the same
+ * answer (some OpenAI-compatible servers do this) gets `call_<step>_<index>`, deterministic so a
+ * resumed loop that asks the model again names it the same way.
+ */
+function uniqueCallIds(step: number, calls: readonly ToolCall[]): readonly ToolCall[] {
+  const seen = new Set<string>();
+  let changed = false;
+  const named = calls.map((call, index) => {
+    if (call.id !== '' && !seen.has(call.id)) {
+      seen.add(call.id);
+      return call;
+    }
+    changed = true;
+    let id = `call_${step}_${index}`;
+    while (seen.has(id)) id = `${id}_`;
+    seen.add(id);
+    return { ...call, id };
+  });
+  return changed ? named : calls;
 }
 
 function resultMessage(call: ToolCall, outcome: ReplayedOutcome | ToolCallOutcome): Message {
@@ -235,7 +263,7 @@ export function createAgentRunner(options: AgentRunnerOptions): AgentRunner {
         );
         usage = addUsage(usage, answer.usage);
         if (answer.costUsd !== 0) cost = addMoney(cost, usd(answer.costUsd));
-        const calls = answer.result.toolCalls ?? [];
+        const calls = uniqueCallIds(step, answer.result.toolCalls ?? []);
         const kind = calls.length === 0 ? 'final_answer' : 'tool_calls';
         await emit({ type: 'agent.step', taskId, attempt, step, kind, toolCalls: calls.length, usage: { ...answer.usage, costUsd: answer.costUsd }, costUsd: answer.costUsd });
         if (calls.length === 0) {
