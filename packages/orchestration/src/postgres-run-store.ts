@@ -258,9 +258,18 @@ class PostgresRunStore implements RunStore {
     return toRecord(row, spec);
   }
 
+  /** The records of several rows: the specs not in the cache are read in one query (a page, a resume scan). */
   async #records(rows: readonly RunRow[]): Promise<RunRecord[]> {
+    const missing = [...new Set(rows.map((row) => row.position).filter((position) => !this.#specs.has(position)))];
+    const fetched = new Map<string, RunSpec>();
+    if (missing.length > 1) {
+      for (const stored of await this.#query<{ position: string; spec: string }>('specsOf', [missing])) fetched.set(stored.position, decodeJson<RunSpec>(stored.spec));
+    }
     const records: RunRecord[] = [];
-    for (const row of rows) records.push(await this.#record(row));
+    for (const row of rows) {
+      const spec = fetched.get(row.position);
+      records.push(spec === undefined ? await this.#record(row) : toRecord(row, spec));
+    }
     return records;
   }
 

@@ -259,3 +259,33 @@ describe('createPostgresRunStore write cost', () => {
     }
   });
 });
+
+describe('createPostgresRunStore reads', () => {
+  it('reads a page of runs with cold specs in two queries (rows, then the missing specs at once), each record with its own spec', async () => {
+    const schema = schemas.fresh();
+    const writer = await schemas.open(schema);
+    const specOf = (index: number) => ({ tasks: [{ id: `only-${index}`, prompt: `prompt ${index}` }] });
+    for (let index = 0; index < 50; index += 1) await writer.createRun(run(`p${index}`, { spec: specOf(index) }), []);
+    await writer.close();
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
+    pool.on('error', () => undefined);
+    try {
+      const reader = await createPostgresRunStore({ pool, schema });
+      const query = pool.query.bind(pool);
+      let queries = 0;
+      pool.query = ((...args: Parameters<typeof query>) => {
+        queries += 1;
+        return query(...args);
+      }) as typeof pool.query;
+      const page = await reader.listRuns({ tenant: 'acme', limit: 50 });
+      expect(queries).toBe(2);
+      expect(page.items.map((item) => item.spec)).toEqual(Array.from({ length: 50 }, (_, index) => specOf(49 - index)));
+      queries = 0;
+      expect((await reader.findResumableRuns(Date.now(), 30)).map((item) => item.id)).toEqual(Array.from({ length: 30 }, (_, index) => `p${index}`));
+      expect(queries).toBe(2);
+      await reader.close();
+    } finally {
+      await pool.end();
+    }
+  });
+});

@@ -30,6 +30,7 @@ export function postgresStatements(schemaName: string) {
   return {
     byId: `${selectRun} WHERE r.id = $1`,
     specOf: `SELECT spec FROM ${s}.run_specs WHERE position = $1`,
+    specsOf: `SELECT position, spec FROM ${s}.run_specs WHERE position = ANY($1::bigint[])`,
     byKey: `${selectRun} WHERE r.tenant = $1 AND r.idempotency_key = $2`,
     keyOwner: `SELECT id FROM ${s}.runs WHERE tenant = $1 AND idempotency_key = $2`,
     leaseOf: `SELECT last_seq, lease_owner, lease_epoch, lease_expires_at FROM ${s}.runs WHERE id = $1`,
