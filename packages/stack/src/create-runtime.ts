@@ -43,7 +43,7 @@ import {
 } from '@runtime/providers';
 import { OFFLINE_CATALOG } from './offline-models.js';
 import { streamRun, type RuntimeStreamOptions, type RuntimeStreamPart } from './stream.js';
-import { createTracing, tracedOrchestrator, type RuntimeRunOptions, type RuntimeTracing, type RuntimeTracingOptions } from './tracing.js';
+import { createTracing, tracedOrchestrator, tracedResilience, type RuntimeRunOptions, type RuntimeTracing, type RuntimeTracingOptions } from './tracing.js';
 
 /**
  * Options of {@link createRuntime}; every field is optional.
@@ -244,5 +244,7 @@ function defaultLlm(catalog: ModelCatalog, estimator: TokenEstimator, options: R
   // One CLIENT span per provider attempt: the adapters are traced below the router and retries.
   if (tracing !== undefined) for (const [name, client] of Object.entries(clients)) clients[name] = tracing.wrapClient(client);
   const router = createProviderRouter({ catalog, clients });
-  return options.resilience === false ? router : createResilientClient(router, options.resilience ?? {});
+  if (options.resilience === false) return router;
+  const resilience = options.resilience ?? {};
+  return createResilientClient(router, tracing === undefined ? resilience : tracedResilience(resilience, tracing));
 }

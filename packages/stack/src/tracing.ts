@@ -57,6 +57,7 @@ import {
   type StartRunOptions,
   type Usage,
 } from '@runtime/contracts';
+import type { ResilienceEvent, ResilientClientOptions } from '@runtime/providers';
 
 type OtelApi = typeof OtelApiModule;
 
@@ -250,6 +251,41 @@ export class RuntimeTracing {
       (error: unknown) => this.#endRun(run.id, trace, 'failed', error instanceof Error ? error.message : String(error)),
     );
     return run;
+  }
+
+  /**
+   * Puts the resilient client's events on spans: a circuit change on every run span open here (a
+   * breaker serves every run), a fallback, cache hit or exhausted retry budget on its task's span.
+   */
+  onResilienceEvent(event: ResilienceEvent): void {
+    switch (event.type) {
+      case 'provider.circuit':
+        for (const run of this.#runs.values()) {
+          if (!run.recording) continue;
+          run.span.addEvent('provider.circuit', {
+            [ATTR_GEN_AI_PROVIDER_NAME]: event.provider,
+            'runtime.model': event.model,
+            'runtime.circuit.from': event.from,
+            'runtime.circuit.to': event.to,
+          });
+        }
+        return;
+      case 'provider.fallback':
+      case 'provider.cache-hit':
+      case 'provider.retry-budget-exhausted': {
+        const run = event.runId === undefined ? undefined : this.#runs.get(event.runId);
+        if (run === undefined || !run.recording) return;
+        const { type, runId: _runId, taskId, ...fields } = event;
+        const attributes = scalarAttributes(fields);
+        if ('error' in event) attributes[ATTR_ERROR_TYPE] = event.error.code;
+        const span = taskId === undefined || run.ended.has(taskId) ? run.span : this.#task(run, taskId).span;
+        span.addEvent(type, attributes);
+        return;
+      }
+      default:
+        // Retries and dedup reach the spans as run events (task.retrying, provider.deduplicated).
+        return;
+    }
   }
 
   /** Wraps a provider client: one CLIENT span per call, under its task's span. */
@@ -525,6 +561,21 @@ export function createTracing(option: boolean | RuntimeTracingOptions | undefine
   const api = load();
   if (api === undefined) return undefined;
   return new RuntimeTracing(api, option === true || option === undefined ? undefined : option.tracerProvider);
+}
+
+/**
+ * Resilience options whose `onEvent` also feeds the tracing (the caller's `onEvent` still gets every event).
+ * @internal
+ */
+export function tracedResilience(options: ResilientClientOptions, tracing: RuntimeTracing): ResilientClientOptions {
+  const onEvent = options.onEvent;
+  return {
+    ...options,
+    onEvent: (event) => {
+      tracing.onResilienceEvent(event);
+      onEvent?.(event);
+    },
+  };
 }
 
 /**

@@ -272,6 +272,30 @@ describe('tracing (real OpenTelemetry SDK, fake OpenAI server)', () => {
     await runtime.close();
   });
 
+  it('puts a circuit-breaker change on the run span, and the user still gets the resilience event', async () => {
+    server = await fakeOpenAi(0);
+    const seen: string[] = [];
+    const runtime = createRuntime({
+      clients: { openai: createOpenAiCompatibleClient({ baseUrl: server.baseUrl, apiKey: 'test-key' }) },
+      resilience: {
+        retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
+        circuitBreaker: { failureThreshold: 2, resetAfterMs: 60_000 },
+        onEvent: (event) => seen.push(event.type),
+      },
+      tracing: { tracerProvider: provider },
+    });
+    const run = await runtime.run({ tasks: [{ id: 'a', prompt: 'Hi. [task=breaker-a][fail=5]', model: 'gpt-4o-mini' }] });
+    expect(run.state).toBe('failed');
+    expect(seen).toContain('provider.circuit');
+    const runSpan = exporter.getFinishedSpans().find((span) => span.name === 'runtime.run') as ReadableSpan;
+    const circuit = runSpan.events.find((event) => event.name === 'provider.circuit');
+    expect(circuit?.attributes).toMatchObject({ [ATTR_GEN_AI_PROVIDER_NAME]: 'openai', 'runtime.circuit.from': 'closed', 'runtime.circuit.to': 'open' });
+    // Two requests reached the provider; the third attempt was refused by the open circuit.
+    const calls = exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.CLIENT);
+    expect(calls).toHaveLength(server.byTask.get('breaker-a') ?? 0);
+    await runtime.close();
+  });
+
   it('hangs the run span under a W3C traceparent or a given OpenTelemetry context', async () => {
     server = await fakeOpenAi(0);
     const runtime = runtimeAgainst(server);
