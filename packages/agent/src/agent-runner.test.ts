@@ -331,6 +331,24 @@ describe('createAgentRunner', () => {
     expect(tally.count).toBe(1);
   });
 
+  it("counts a nested agent's tool calls against the run's maxToolCallsPerRun", async () => {
+    const registry = createToolRegistry([weather]);
+    const runner = createAgentRunner({ registry });
+    registry.register(subAgentTool({ name: 'delegate', description: 'Delegates.', runner, tools: ['get_weather'] }));
+    // The parent delegates (1 call); the nested loop asks for 2 weather calls: 3 > 2.
+    const script: Script = (messages) => {
+      const last = messages.at(-1);
+      if (last?.role === 'tool') return { output: 'never' };
+      if (messages.some((message) => message.content === 'two cities')) return { toolCalls: [call('n1', 'get_weather', { city: 'A' }), call('n2', 'get_weather', { city: 'B' })] };
+      return { toolCalls: [call('d', 'delegate', { task: 'two cities' })] };
+    };
+    const tally = createToolCallTally();
+    const { runInput } = input({ script }, { tools: ['delegate'], limits: { maxToolCallsPerRun: 2 }, toolCalls: tally });
+    const error = await failureOf(runner.run(runInput));
+    expect(error.details).toMatchObject({ rule: 'toolCalls', limit: 2, observed: 3 });
+    expect(tally.count).toBe(1);
+  });
+
   it('aborts with RUN_ABORTED when the task signal aborts', async () => {
     const { runner } = setup();
     const controller = new AbortController();
