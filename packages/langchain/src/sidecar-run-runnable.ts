@@ -81,6 +81,14 @@ export class SidecarRunRunnable extends Runnable<RunSpec, SidecarRunOutput> {
     let runId: string | undefined;
     for await (const event of this.#events(input, options?.signal, (id) => (runId = id))) void event;
     if (runId === undefined) throw new InternalError({ code: 'INTERNAL', message: 'The sidecar accepted no run.', details: {} });
+    return this.fetchRun(runId, options?.signal === undefined ? {} : { signal: options.signal });
+  }
+
+  /**
+   * A run as the sidecar has it now, with task outputs (e.g. after streaming its events).
+   * @throws {@link @runtime/contracts#RuntimeError} `RUN_NOT_FOUND` and the other codes of the HTTP API.
+   */
+  async fetchRun(runId: string, options?: { readonly signal?: AbortSignal }): Promise<Run> {
     return this.#request<Run>('GET', `/v1/runs/${encodeURIComponent(runId)}?include=outputs`, undefined, options?.signal);
   }
 

@@ -37,12 +37,16 @@ export interface ScriptedAnswer {
  * @public
  */
 export interface ScriptedChatModelOptions extends BaseChatModelParams {
-  /** Answers, one per call, the last one repeated. */
-  readonly answers: readonly ScriptedAnswer[];
+  /** Answers, one per call, the last one repeated. @defaultValue `[]` (then `respond` answers) */
+  readonly answers?: readonly ScriptedAnswer[];
+  /** Answers a call once `answers` is used up (`index` counts every call from 0). */
+  readonly respond?: (messages: readonly BaseMessage[], index: number) => ScriptedAnswer;
   /** Model name reported to callbacks (`ls_model_name`). @defaultValue `'scripted'` */
   readonly model?: string;
   /** Output cap reported to callbacks (`max_tokens`). */
   readonly maxTokens?: number;
+  /** Wait before answering each call, in ms (cut short by the call's abort signal). @defaultValue 0 */
+  readonly delayMs?: number;
   /** Characters per streamed piece of text and of tool arguments. @defaultValue 4 */
   readonly pieceChars?: number;
 }
@@ -74,17 +78,21 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedChatModelCallOption
   /** The tools of each call. */
   readonly receivedTools: (readonly BindToolsInput[] | undefined)[] = [];
   readonly #answers: readonly ScriptedAnswer[];
+  readonly #respond: ((messages: readonly BaseMessage[], index: number) => ScriptedAnswer) | undefined;
   readonly #model: string;
   readonly #maxTokens: number | undefined;
   readonly #pieceChars: number;
+  readonly #delayMs: number;
 
   /** Creates the model. */
   constructor(options: ScriptedChatModelOptions) {
     super(options);
-    this.#answers = options.answers;
+    this.#answers = options.answers ?? [];
+    this.#respond = options.respond;
     this.#model = options.model ?? 'scripted';
     this.#maxTokens = options.maxTokens;
     this.#pieceChars = options.pieceChars ?? 4;
+    this.#delayMs = options.delayMs ?? 0;
   }
 
   /** LangChain's model type tag. */
@@ -107,8 +115,28 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedChatModelCallOption
     return this.withConfig({ ...kwargs, tools });
   }
 
+  async #wait(signal: AbortSignal | undefined): Promise<void> {
+    if (this.#delayMs === 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+    } else {
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = (): void => {
+          clearTimeout(timer);
+          reject(signal?.reason instanceof Error ? signal.reason : new Error('Aborted'));
+        };
+        const timer = setTimeout(() => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }, this.#delayMs);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    }
+    if (signal?.aborted === true) throw signal.reason instanceof Error ? signal.reason : new Error('Aborted');
+  }
+
   #next(messages: BaseMessage[], options: this['ParsedCallOptions']): ScriptedAnswer {
-    const answer = this.#answers[Math.min(this.calls, this.#answers.length - 1)] ?? {};
+    const scripted = this.calls < this.#answers.length || this.#respond === undefined;
+    const answer = (scripted ? this.#answers[Math.min(this.calls, this.#answers.length - 1)] : this.#respond?.(messages, this.calls)) ?? {};
     this.calls += 1;
     this.received.push(messages);
     this.receivedTools.push(options.tools);
@@ -119,7 +147,7 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedChatModelCallOption
   /** Answers one call. */
   async _generate(messages: BaseMessage[], options: this['ParsedCallOptions']): Promise<ChatResult> {
     // A real model answers asynchronously; so does this one (callbacks interleave as they would).
-    await new Promise((resolve) => setImmediate(resolve));
+    await this.#wait(options.signal);
     const answer = this.#next(messages, options);
     const content = answer.content ?? '';
     const message = new AIMessage<StandardMessageStructure>({
@@ -133,6 +161,7 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedChatModelCallOption
 
   /** Streams one call: text pieces, tool-call fragments, then a chunk with the usage. */
   override async *_streamResponseChunks(messages: BaseMessage[], options: this['ParsedCallOptions'], runManager?: CallbackManagerForLLMRun): AsyncGenerator<ChatGenerationChunk> {
+    await this.#wait(options.signal);
     const answer = this.#next(messages, options);
     for (const text of pieces(answer.content ?? '', this.#pieceChars)) {
       if (options.signal?.aborted === true) throw options.signal.reason;

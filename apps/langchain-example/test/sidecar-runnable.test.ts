@@ -1,0 +1,84 @@
+/**
+ * SidecarRunRunnable against the real sidecar started in-process on loopback.
+ */
+import type { RuntimeEvent } from '@runtime/contracts';
+import { SidecarRunRunnable } from '@runtime/langchain';
+import { ScriptedChatModel } from '@runtime/langchain/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningSidecar } from '../../sidecar/src/start-sidecar.js';
+import { startLoopbackSidecar } from './in-process-sidecar.js';
+
+let sidecar: RunningSidecar;
+// The sidecar's tasks run on a LangChain model; a prompt containing "slow" takes 5 s.
+const usage = { input_tokens: 20, output_tokens: 5, total_tokens: 25, input_token_details: { cache_read: 8 }, output_token_details: { reasoning: 2 } };
+const fast = new ScriptedChatModel({ respond: (messages) => ({ content: `done: ${(messages.at(-1)?.text ?? '').slice(0, 30)}`, usage }) });
+const slow = new ScriptedChatModel({ delayMs: 5_000, respond: () => ({ content: 'late', usage }) });
+beforeAll(async () => {
+  sidecar = await startLoopbackSidecar(fast);
+});
+afterAll(async () => {
+  await sidecar.stop();
+});
+
+const dag = {
+  tasks: [
+    { id: 'a', prompt: 'First step', maxOutputTokens: 64 },
+    { id: 'b', prompt: 'Second step', maxOutputTokens: 64 },
+    { id: 'c', prompt: 'Join them', deps: ['a', 'b'], maxOutputTokens: 64 },
+  ],
+  policy: { maxParallelism: 2, budgetUsd: 1 },
+};
+
+describe('SidecarRunRunnable', () => {
+  it('stream() submits the DAG and yields every event in sequence, ending with run.completed', async () => {
+    const runner = new SidecarRunRunnable({ url: sidecar.url });
+    const events: RuntimeEvent[] = [];
+    for await (const part of await runner.stream(dag)) if ('seq' in part) events.push(part);
+    expect(events[0]?.type).toBe('run.started');
+    expect(events.at(-1)?.type).toBe('run.completed');
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    const completed = events.filter((event) => event.type === 'task.completed').map((event) => ('taskId' in event ? event.taskId : ''));
+    expect(completed.sort()).toEqual(['a', 'b', 'c']);
+    // c started only after both of its dependencies completed.
+    const position = (type: string, task: string): number => events.findIndex((event) => event.type === type && 'taskId' in event && event.taskId === task);
+    expect(position('task.started', 'c')).toBeGreaterThan(Math.max(position('task.completed', 'a'), position('task.completed', 'b')));
+  });
+
+  it('invoke() resolves with the final run, task outputs and exact usage included', async () => {
+    const run = await new SidecarRunRunnable({ url: sidecar.url }).invoke(dag);
+    expect(run.state).toBe('completed');
+    expect(run.tasks.map((task) => task.state)).toEqual(['completed', 'completed', 'completed']);
+    expect(run.tasks.every((task) => typeof task.output === 'string' && task.output.length > 0)).toBe(true);
+    expect(run.usage).toMatchObject({ inputTokens: 60, outputTokens: 15, cacheReadTokens: 24, reasoningTokens: 6 });
+    expect(run.usage.costUsd).toBeGreaterThan(0);
+    expect(run.usage.costUsd).toBeCloseTo(run.tasks.reduce((sum, task) => sum + task.usage.costUsd, 0), 9);
+  });
+
+  it('turns the sidecar error envelope into a typed error (DAG_CYCLE with its cycle)', async () => {
+    const cyclic = { tasks: [{ id: 'x', prompt: 'x', deps: ['y'] }, { id: 'y', prompt: 'y', deps: ['x'] }] };
+    await expect(new SidecarRunRunnable({ url: sidecar.url }).invoke(cyclic)).rejects.toMatchObject({ code: 'DAG_CYCLE', details: { status: 422 } });
+  });
+
+  it('aborting the signal aborts the run on the sidecar', async () => {
+    const slowSidecar = await startLoopbackSidecar(slow);
+    const runner = new SidecarRunRunnable({ url: slowSidecar.url });
+    const controller = new AbortController();
+    const slowDag = { tasks: [{ id: 'slow', prompt: 'Take your time', maxOutputTokens: 64 }] };
+    let runId: string | undefined;
+    const consume = async (): Promise<void> => {
+      for await (const part of await runner.stream(slowDag, { signal: controller.signal })) {
+        if ('seq' in part) runId = part.runId;
+        if ('type' in part && part.type === 'task.started') controller.abort();
+      }
+    };
+    await expect(consume()).rejects.toBeDefined();
+    expect(runId).toBeDefined();
+    let state = '';
+    for (let attempt = 0; attempt < 50 && state !== 'aborted'; attempt += 1) {
+      state = (await runner.fetchRun(runId ?? '')).state;
+      if (state !== 'aborted') await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(state).toBe('aborted');
+    await slowSidecar.stop();
+  });
+});
