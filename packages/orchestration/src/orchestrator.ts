@@ -21,7 +21,6 @@ import {
   toErrorInfo,
   TERMINAL_EVENT_TYPES,
   TERMINAL_RUN_STATES,
-  addUsage,
   asRunId,
   asTaskId,
   moneyToUsd,
@@ -47,7 +46,7 @@ import { createDependencyResolver } from './dependency-resolver.js';
 import { MAX_TIMER_DELAY_MS } from './internal/deadline-timer.js';
 import { replayEvents, type RunFollowState } from './internal/event-stream.js';
 import { LeaseKeeper, openReservations } from './internal/lease-keeper.js';
-import { recoverCharges, restoreLedger } from './internal/resume-ledger.js';
+import { applyCharges, recoverCharges, reportCharges, restoreLedger } from './internal/resume-ledger.js';
 import { DEFAULT_STORE_RETRY, isLeaseLost, RunJournal, type StoreRetryPolicy } from './internal/run-journal.js';
 import { RunLoop, runScope } from './internal/run-loop.js';
 import { checkRunSpec, planTask } from './internal/spec-checks.js';
@@ -630,19 +629,8 @@ class RunOrchestrator implements DurableOrchestrator {
     // A run journaled before leases existed: its owner held reservations under its bare id.
     if (previous === undefined && lease.epoch === 1 && record.owner !== undefined && record.owner !== this.#owner) await ledger.releaseHolder(record.owner);
     // Calls the predecessor charged but never journaled: into the tasks' usage, in the resume commit.
-    const recovered = await recoverCharges(ledger, records, tasks);
-    const recoveredEvents: RuntimeEventInput[] = [];
-    for (const { task, settlement, usage } of recovered) {
-      task.usage = addUsage(task.usage, usage);
-      task.cost = (task.cost + settlement.actual) as Money;
-      recoveredEvents.push({
-        type: 'budget.settled',
-        taskId: task.id,
-        reservationId: settlement.id,
-        costUsd: moneyToUsd(settlement.actual),
-        reservedUsd: moneyToUsd(settlement.reserved),
-      });
-    }
+    const { charges: recovered, unsettled } = await recoverCharges(ledger, records, tasks);
+    const recoveredEvents = applyCharges(recovered);
     await restoreLedger(ledger, record, tasks, reservationHolder(lease.owner, runId, lease.epoch));
     const scheduler = new DagScheduler();
     scheduler.add(dag);
@@ -660,18 +648,9 @@ class RunOrchestrator implements DurableOrchestrator {
     const journal = this.#journal(runId, record.lastSeq, lease, pendingIds(records));
     if (changed.length > 0) await journal.commit(undefined, changed, recoveredEvents);
     // The billing report gains what the resume journaled, once (see "Resume reconciliation" in the README).
-    for (const { task, settlement, usage } of recovered) {
-      this.#options.usage?.record({
-        runId,
-        taskId: task.id,
-        model: task.model.id,
-        ...(task.spec.tier === undefined ? {} : { tier: task.spec.tier }),
-        phase: 'recovered',
-        usage,
-        cost: settlement.actual,
-      });
-    }
-    return this.#loop({ record: { ...record, owner: this.#owner, lease }, tasks, dag, scheduler, journal }, lease);
+    reportCharges(this.#options.usage, runId, recovered);
+    // Holds a frozen predecessor may still charge are looked up again before the terminal commit.
+    return this.#loop({ record: { ...record, owner: this.#owner, lease }, tasks, dag, scheduler, journal, unsettled }, lease);
   }
 
   events(runId: RunId, afterSeq = 0): AsyncIterable<RuntimeEvent> {

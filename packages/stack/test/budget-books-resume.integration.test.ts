@@ -1,11 +1,12 @@
 /**
  * Issue 11, the last two gaps: (a) a call the dead owner answered and charged but never journaled
  * is recovered into the run's usage (and the resuming process's billing report, as `recovered`)
- * when the run is resumed; (b) the heartbeat renews the reservations of calls in flight, so a call
- * slower than the reservation lease keeps its hold.
+ * when the run is resumed — a compaction summary call too; (b) the heartbeat renews the
+ * reservations of calls in flight, so a call slower than the reservation lease keeps its hold;
+ * (c) a frozen owner's call that is charged after the take-over is in the run's usage when it ends.
  */
 import { createBudgetLedger } from '@runtime/cost';
-import { type BudgetLedger, type Run, type TaskSpec, type Usage } from '@runtime/contracts';
+import { asRunId, type BudgetLedger, type LlmClient, type LlmResult, type Run, type RunPolicy, type RunStore, type TaskSpec, type Usage } from '@runtime/contracts';
 import { createMemoryRunStore } from '@runtime/orchestration';
 import { createScriptedLlm } from '@runtime/orchestration/testing';
 import { describe, expect, it } from 'vitest';
@@ -32,7 +33,7 @@ interface Crash {
 async function crashAndResume(
   tasks: readonly TaskSpec[],
   wrap: (inner: BudgetLedger, crash: () => Promise<void>) => BudgetLedger,
-  extra: { readonly reservationLeaseMs?: number; readonly latency?: number } = {},
+  extra: { readonly reservationLeaseMs?: number; readonly latency?: number; readonly policy?: RunPolicy } = {},
 ): Promise<Crash> {
   const inner = createBudgetLedger();
   const store = createMemoryRunStore();
@@ -42,7 +43,7 @@ async function crashAndResume(
   const options = { ledger, store, leaseTtlMs: 60_000, ...(extra.reservationLeaseMs === undefined ? {} : { reservationLeaseMs: extra.reservationLeaseMs }) };
   const first = budgetRuntime(llm, { ...options, owner: 'owner-a' });
   crash = () => first.orchestrator.close();
-  const started = await first.orchestrator.start({ tasks: [...tasks], policy: { budgetUsd: 1 } });
+  const started = await first.orchestrator.start({ tasks: [...tasks], policy: { budgetUsd: 1, ...extra.policy } });
   await first.orchestrator.wait(started.id).catch(() => undefined);
   expect((await store.getRun(started.id))?.state).toBe('running');
   // The resuming process uses the plain ledger: the crash hook belongs to the dead process.
@@ -158,6 +159,163 @@ describe('resume reconciliation: a call charged but never journaled is recovered
     const paid = crash.first.costs.cost(crash.run.tasks[0]?.model ?? '', usageOf(1_000, 400));
     await expectOnce(crash, paid);
     expect(crash.second.usage.report({ runId: crash.run.id }).byPhase['recovered']).toBeUndefined();
+  });
+});
+
+/** Forty messages (~1,000 tokens) that a 600-token context must compact. */
+const LONG = Array.from({ length: 40 }, (_, index) => ({ role: 'user' as const, content: `Message ${index}: ${'lorem ipsum '.repeat(20)}` }));
+const LONG_TASK = { id: 'a', messages: LONG, maxOutputTokens: 100 } as TaskSpec;
+const SUMMARIZE: RunPolicy = { context: { maxTokens: 600, strategy: 'summarize' } };
+
+describe('resume reconciliation of a compaction summary call (issue 11 a, summary window)', () => {
+  it('the summary was charged, then the owner crashed before its attempt was journaled: the resume finds <id>/summary; reported once, as recovered', async () => {
+    let crashed = false;
+    const crash = await crashAndResume(
+      [LONG_TASK],
+      (inner, stop) =>
+        ledgerWith(inner, {
+          settle: async (id, actual, options) => {
+            const settlement = await inner.settle(id, actual, options);
+            if (String(id).endsWith('/summary') && !crashed) {
+              crashed = true;
+              await stop(); // dies between the summary's settle and any journal commit after it
+            }
+            return settlement;
+          },
+        }),
+      { policy: SUMMARIZE },
+    );
+    const { first, second, run } = crash;
+    expect(crashed).toBe(true);
+    const paid = first.costs.cost(run.tasks[0]?.model ?? '', usageOf(1_000, 400));
+    // The dead owner's summary (recovered), then the new attempt's summary and its call.
+    await expectOnce(crash, paid * 3n);
+    expect(run.tasks[0]?.usage).toMatchObject({ inputTokens: 3_000, outputTokens: 1_200 });
+    // The dead process reported nothing it had not journaled.
+    expect(first.usage.report({ runId: run.id }).total.calls).toBe(0);
+    const report = second.usage.report({ runId: run.id });
+    expect(report.byPhase['recovered']).toMatchObject({ cost: paid, calls: 1 });
+    expect(report.byPhase['summarize']).toMatchObject({ cost: paid, calls: 1 });
+  });
+
+  it('crash after the summary was journaled (main call settled, never journaled): summary counted once, main call recovered', async () => {
+    let crashed = false;
+    const crash = await crashAndResume(
+      [LONG_TASK],
+      (inner, stop) =>
+        ledgerWith(inner, {
+          settle: async (id, actual, options) => {
+            const settlement = await inner.settle(id, actual, options);
+            if (!String(id).includes('/summary') && !crashed) {
+              crashed = true;
+              await stop();
+            }
+            return settlement;
+          },
+        }),
+      { policy: SUMMARIZE },
+    );
+    const paid = crash.first.costs.cost(crash.run.tasks[0]?.model ?? '', usageOf(1_000, 400));
+    // Dead owner: summary (journaled, reported by it) + call (recovered); new owner: summary + call.
+    await expectOnce(crash, paid * 4n);
+    expect(crash.first.usage.report({ runId: crash.run.id }).byPhase['summarize']).toMatchObject({ cost: paid, calls: 1 });
+    expect(crash.second.usage.report({ runId: crash.run.id }).byPhase['recovered']).toMatchObject({ cost: paid, calls: 1 });
+  });
+});
+
+interface Gate {
+  readonly promise: Promise<void>;
+  readonly open: () => void;
+}
+
+function gate(): Gate {
+  let open: () => void = () => undefined;
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+/** A provider that answers once `until` opens, whatever the caller's signal says (the answer is already on its way). */
+function answeringWhen(until: Promise<void>, usage: Usage, onCall?: () => void): LlmClient {
+  return {
+    provider: 'scripted',
+    async complete(): Promise<LlmResult> {
+      onCall?.();
+      await until;
+      return { output: 'an answer', usage, finishReason: 'stop', source: 'provider', attempts: 1 };
+    },
+  };
+}
+
+/** `inner`, except that lease renewals wait until `thaw` opens: the owner's heartbeat is frozen. */
+function frozenHeartbeat(inner: RunStore, thaw: Promise<void>): RunStore {
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === 'renewLease') return async (...args: Parameters<RunStore['renewLease']>) => thaw.then(() => target.renewLease(...args));
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+describe('zombie owner: a frozen owner charges its call after the take-over (issue 11 c)', () => {
+  it('the new owner looks up the dead owner\'s released reservation again when the run ends: its late charge is in the run\'s usage and report', async () => {
+    const ledger = createBudgetLedger();
+    const store = createMemoryRunStore();
+    const thaw = gate();
+    const answer = gate();
+    const called = gate();
+    const lateCharged = gate();
+    // Owner A: its heartbeat freezes (lease 150 ms) while its call is out; the call answers after B took over.
+    const first = budgetRuntime(answeringWhen(answer.promise, usageOf(1_000, 400), called.open), {
+      ledger: ledgerWith(ledger, {
+        settle: async (id, actual, options) => {
+          const settlement = await ledger.settle(id, actual, options);
+          if (String(id).endsWith('/late')) lateCharged.open();
+          return settlement;
+        },
+      }),
+      store: frozenHeartbeat(store, thaw.promise),
+      owner: 'owner-a',
+      leaseTtlMs: 150,
+      leaseRenewMs: 30,
+    });
+    // Owner B answers only once A's late charge landed, so B's run ends after it.
+    const second = budgetRuntime(answeringWhen(lateCharged.promise, usageOf(30, 7)), { ledger, store, owner: 'owner-b', leaseTtlMs: 60_000 });
+    try {
+      const started = await first.orchestrator.start({ tasks: [task('a')], policy: { budgetUsd: 1 } });
+      await called.promise;
+      for (;;) {
+        try {
+          await second.orchestrator.resume(asRunId(started.id));
+          break;
+        } catch (error) {
+          expect(error).toMatchObject({ code: 'RUN_OWNED' });
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+      answer.open(); // A wakes: its answer is charged through <id>/late, its commit is refused
+      const run = await second.orchestrator.wait(started.id);
+      const model = run.tasks[0]?.model ?? '';
+      const paid = first.costs.cost(model, usageOf(1_000, 400)) + first.costs.cost(model, usageOf(30, 7));
+      const snapshot = await ledger.snapshot(`run:${run.id}`);
+      const journaled = (await store.getTasks(run.id)).reduce((sum, record) => sum + record.cost, 0n);
+      expect(run.state).toBe('completed');
+      expect(run.tasks[0]?.usage).toMatchObject({ inputTokens: 1_030, outputTokens: 407 });
+      expect(snapshot.reserved).toBe(0n);
+      const report = first.usage.report({ runId: run.id }).total.cost + second.usage.report({ runId: run.id }).total.cost;
+      expect({ ledger: snapshot.spent, journaled, report }).toEqual({ ledger: paid, journaled: paid, report: paid });
+      expect(second.usage.report({ runId: run.id }).byPhase['recovered']).toMatchObject({ cost: first.costs.cost(model, usageOf(1_000, 400)), calls: 1 });
+      const settled = (await collectEvents(second.orchestrator, run.id)).filter((event) => event.type === 'budget.settled' && String(event.reservationId).endsWith('/late'));
+      expect(settled).toHaveLength(1);
+    } finally {
+      answer.open();
+      lateCharged.open();
+      thaw.open();
+      await first.orchestrator.close();
+      await second.orchestrator.close();
+    }
   });
 });
 

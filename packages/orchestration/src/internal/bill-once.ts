@@ -11,7 +11,8 @@
  * ledger charges an over-settle in full, and a zero hold fits whatever the others hold. Such a hold's
  * id is derived from the original ({@link lateReservationIds}: `<id>/late`, `<id>/late.2`, …), and
  * every settle carries the call's usage, so a process resuming the run after a crash finds the
- * charge with `ledger.lookup` and accounts it (see `resume-ledger.ts`).
+ * charge with `ledger.lookup` and accounts it (see `resume-ledger.ts`). A compaction summary call is
+ * charged the same way ({@link chargeOnce}) under {@link summaryReservationId}.
  */
 import {
   EMPTY_USAGE,
@@ -80,10 +81,26 @@ export function lateReservationIds(id: ReservationId): ReservationId[] {
   return Array.from({ length: LATE_ROUNDS }, (_, index) => lateReservationId(id, index + 1));
 }
 
-/** Charges `cost` against `reservation` exactly once, whatever state the reservation is in. */
-async function settleOnce(loop: RunLoop, reservation: Reservation, cost: Money, usage: Usage): Promise<Settlement> {
+/** Every id a charge against reservation `id` may have landed under: `id` itself, then its late holds. */
+export function chargeIds(id: ReservationId): ReservationId[] {
+  return [id, ...lateReservationIds(id)];
+}
+
+/**
+ * The id of the hold of the compaction summary call made for the attempt whose reservation is
+ * `attemptId`: `<attemptId>/summary` (its late holds derive from it like any other's).
+ */
+export function summaryReservationId(attemptId: ReservationId): ReservationId {
+  return asReservationId(`${attemptId}/summary`);
+}
+
+/**
+ * Charges `cost` against `reservation` exactly once, whatever state the reservation is in; the
+ * settle carries `usage` when given (a zero settle without usage is what a free result leaves).
+ */
+export async function chargeOnce(loop: RunLoop, reservation: Reservation, cost: Money, usage: Usage | undefined): Promise<Settlement> {
   const { ledger } = loop.options;
-  const options = { usage };
+  const options = usage === undefined ? {} : { usage };
   try {
     return await retried(() => ledger.settle(reservation.id, cost, options));
   } catch (error) {
@@ -116,6 +133,6 @@ export async function billOnce(loop: RunLoop, task: TaskRuntime, reservation: Re
   const normalized = normalizeUsage(result.usage);
   const usage = source === undefined ? normalized.usage : EMPTY_USAGE;
   const cost = source === undefined ? costs.cost(task.model.id, usage) : ZERO_MONEY;
-  const settlement = await settleOnce(loop, reservation, cost, usage);
+  const settlement = await chargeOnce(loop, reservation, cost, usage);
   return { usage, cost, source, adjustments: normalized.adjusted ? normalized.details : undefined, settlement };
 }

@@ -1,8 +1,8 @@
 import { EMPTY_USAGE, asReservationId, asRunId, asTaskId, type Money, type TaskRecord, type TaskState, type Usage } from '@runtime/contracts';
 import { describe, expect, it } from 'vitest';
 import { fakeLedger, model } from '../../test/support/fakes.js';
-import { lateReservationIds } from './bill-once.js';
-import { recoverCharges } from './resume-ledger.js';
+import { lateReservationIds, summaryReservationId } from './bill-once.js';
+import { recheckCharges, recoverCharges } from './resume-ledger.js';
 import { runtimeFromRecord } from './task-runtime.js';
 
 const usage = (input: number, output: number): Usage => ({ ...EMPTY_USAGE, inputTokens: input, outputTokens: output });
@@ -52,7 +52,7 @@ describe('recoverCharges (resume reconciliation)', () => {
       record(5, 'running'),
     ];
     const tasks = records.map((entry) => runtimeFromRecord(entry, model('fast', 'fast'), 100));
-    const recovered = await recoverCharges(ledger, records, tasks);
+    const { charges: recovered } = await recoverCharges(ledger, records, tasks);
     expect(recovered.map(({ task, settlement, usage: used }) => [task.id, String(settlement.id), settlement.actual, used])).toEqual([
       ['t0', 'r/t0/1@1.a', 40n, usage(10, 4)],
       ['t1', 'r/t1/1@1.a/late.2', 30n, usage(7, 2)],
@@ -60,5 +60,43 @@ describe('recoverCharges (resume reconciliation)', () => {
     expect((await ledger.lookup(open.id))?.state).toBe('released');
     expect(ledger.open()).toBe(0);
     expect(await ledger.snapshot('run:r')).toMatchObject({ spent: 75n, reserved: 0n });
+  });
+
+  it('recovers a summary call whose hold the journal names on a task not yet started; a summary already journaled is not looked up', async () => {
+    const ledger = fakeLedger();
+    await ledger.setLimit('run:r', null);
+    const scopes = ['run:r'];
+    const hold = (id: string, amount: bigint) => ledger.reserve(scopes, amount as Money, { id: asReservationId(id) });
+    // t0: the summary settled, the owner died before journaling it (the journal names its hold).
+    const summary = summaryReservationId(asReservationId('r/t0/1@1.a'));
+    expect(String(summary)).toBe('r/t0/1@1.a/summary');
+    await ledger.settle((await hold(String(summary), 100n)).id, 20n as Money, { usage: usage(50, 5) });
+    // t1: its summary was journaled (in its usage) and its call started: only the call's hold is named.
+    await ledger.settle((await hold('r/t1/1@1.a/summary', 100n)).id, 20n as Money, { usage: usage(50, 5) });
+    await hold('r/t1/1@1.a', 100n);
+    const records = [record(0, 'ready', String(summary)), record(1, 'running', 'r/t1/1@1.a')];
+    const tasks = records.map((entry) => runtimeFromRecord(entry, model('fast', 'fast'), 100));
+    const { charges, unsettled } = await recoverCharges(ledger, records, tasks);
+    expect(charges.map(({ task, settlement }) => [task.id, String(settlement.id), settlement.actual])).toEqual([['t0', 'r/t0/1@1.a/summary', 20n]]);
+    // t1's hold was open (released now): it and its late holds are looked up again when the run ends.
+    expect(unsettled.map(({ task, ids }) => [task.id, ids.map(String)])).toEqual([['t1', ['r/t1/1@1.a', ...lateReservationIds(asReservationId('r/t1/1@1.a')).map(String)]]]);
+  });
+
+  it('recheckCharges finds what a frozen owner charged after the resume looked (its late hold), and nothing twice', async () => {
+    const ledger = fakeLedger();
+    await ledger.setLimit('run:r', null);
+    const scopes = ['run:r'];
+    const hold = (id: string, amount: bigint) => ledger.reserve(scopes, amount as Money, { id: asReservationId(id) });
+    await hold('r/t0/1@1.a', 100n);
+    const records = [record(0, 'running', 'r/t0/1@1.a')];
+    const tasks = records.map((entry) => runtimeFromRecord(entry, model('fast', 'fast'), 100));
+    const { charges, unsettled } = await recoverCharges(ledger, records, tasks);
+    expect(charges).toEqual([]);
+    expect(await recheckCharges(ledger, unsettled)).toEqual([]);
+    // The zombie's call answers: its hold was released, so bill-once charges it through <id>/late.
+    const [late] = lateReservationIds(asReservationId('r/t0/1@1.a'));
+    await ledger.settle((await hold(String(late), 0n)).id, 33n as Money, { usage: usage(9, 3) });
+    const again = await recheckCharges(ledger, unsettled);
+    expect(again.map(({ task, settlement, usage: used }) => [task.id, String(settlement.id), settlement.actual, used])).toEqual([['t0', 'r/t0/1@1.a/late', 33n, usage(9, 3)]]);
   });
 });

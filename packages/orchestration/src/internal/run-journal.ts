@@ -200,7 +200,8 @@ export class RunJournal {
     }
     if (run !== undefined) batch.run = { ...batch.run, ...run, updatedAt: at };
     for (const task of tasks) {
-      if (task.state === 'ready' && this.#storedPending.has(task.id)) continue;
+      // (A record naming a reservation — a summary call's hold — is written: resume looks it up.)
+      if (task.state === 'ready' && task.reservationId === undefined && this.#storedPending.has(task.id)) continue;
       batch.tasks.set(task.id, task);
       if (task.state === 'pending') this.#storedPending.add(task.id);
       else this.#storedPending.delete(task.id);

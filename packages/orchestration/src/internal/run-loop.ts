@@ -28,6 +28,7 @@ import { createParallelExecutor } from '../parallel-executor.js';
 import type { DagScheduler } from '../scheduler.js';
 import { cancellableTimeout } from './deadline-timer.js';
 import { isLeaseLost, type RunJournal } from './run-journal.js';
+import { applyCharges, recheckCharges, reportCharges, type RecoveredCharge, type UnsettledHolds } from './resume-ledger.js';
 import { runTaskAttempt } from './task-attempt.js';
 import { TaskSignals } from './task-signals.js';
 import { taskRecord, type TaskRuntime } from './task-runtime.js';
@@ -53,6 +54,8 @@ export interface RunLoopInit {
   readonly epoch: number;
   /** Called once when the loop stops without ending the run (lease lost, store down, closed). */
   readonly onDetached?: (loop: RunLoop, error: Error) => void;
+  /** A resumed run: the dead owner's holds that were unsettled at resume, looked up again at the end. */
+  readonly unsettled?: readonly UnsettledHolds[];
 }
 
 export class RunLoop {
@@ -89,6 +92,7 @@ export class RunLoop {
   /** Why the loop stopped without ending the run; nothing more is written once set. */
   #detached: Error | undefined;
   readonly #onDetached: ((loop: RunLoop, error: Error) => void) | undefined;
+  readonly #unsettled: readonly UnsettledHolds[];
   #cancelTimer: (() => void) | undefined;
   readonly finished: Promise<Run>;
   #resolveFinished: (run: Run) => void = () => undefined;
@@ -101,6 +105,7 @@ export class RunLoop {
     this.owner = init.owner;
     this.epoch = init.epoch;
     this.#onDetached = init.onDetached;
+    this.#unsettled = init.unsettled ?? [];
     this.journal = init.journal;
     this.scheduler = init.scheduler;
     this.dag = init.dag;
@@ -314,12 +319,28 @@ export class RunLoop {
     this.pump();
   }
 
+  /**
+   * Zombie owner: what the dead owner charged since the resume looked (a frozen process whose call
+   * answered after the take-over). A ledger failure here is reported, never keeps the run from ending.
+   */
+  async #lateCharges(): Promise<RecoveredCharge[]> {
+    if (this.#unsettled.length === 0) return [];
+    try {
+      return await recheckCharges(this.options.ledger, this.#unsettled);
+    } catch (error) {
+      this.options.onBackgroundError?.(error);
+      return [];
+    }
+  }
+
   async #finish(): Promise<Run> {
     this.#cancelTimer?.();
+    const late = await this.#lateCharges();
     const stop = this.stopping;
     const at = this.journal.now();
-    const events: RuntimeEventInput[] = [];
+    const events: RuntimeEventInput[] = applyCharges(late);
     const changed: TaskRecord[] = [];
+    const recharged = new Set(late.map((charge) => charge.task));
     // An attempt that broke on a store failure may have left its task running in memory.
     for (const task of this.tasks.values()) {
       if (task.state !== 'running') continue;
@@ -327,6 +348,7 @@ export class RunLoop {
       task.error = stop?.error ?? toErrorInfo(new Error('The run stopped.'));
       task.endedAt = at;
       task.reservationId = undefined;
+      recharged.delete(task);
       changed.push(taskRecord(this.id, task));
       events.push({ type: 'task.failed', taskId: task.id, attempt: task.attempts, error: task.error, usage: usageView(task.usage, task.cost) });
     }
@@ -334,9 +356,11 @@ export class RunLoop {
       const task = this.tasks.get(id) as TaskRuntime;
       task.state = 'skipped';
       task.endedAt = at;
+      recharged.delete(task);
       changed.push(taskRecord(this.id, task));
       events.push({ type: 'task.skipped', taskId: id, reason: stop?.skipReason ?? 'runFailed' });
     }
+    for (const task of recharged) changed.push(taskRecord(this.id, task));
     let state: RunState;
     let error: ErrorInfo | undefined;
     if (stop !== undefined) {
@@ -354,6 +378,7 @@ export class RunLoop {
     else events.push({ type: 'run.failed', error: error ?? toErrorInfo(new Error('Run failed.')), usage });
     const change = { state, ...(error === undefined ? {} : { error }) };
     await this.journal.commitFinal(change, changed, events);
+    reportCharges(this.options.usage, this.id, late);
     this.record = { ...this.record, ...change, updatedAt: this.journal.now(), lastSeq: this.journal.seq };
     this.journal.listeners.clear();
     return this.view();

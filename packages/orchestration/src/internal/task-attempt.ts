@@ -10,7 +10,6 @@ import {
   normalizeUsage,
   addUsage,
   type BuiltContext,
-  asReservationId,
   moneyToUsd,
   type ModelInfo,
   type CompactionResult,
@@ -25,7 +24,7 @@ import {
   type RuntimeEventInput,
   type TaskDependency,
 } from '@runtime/contracts';
-import { billOnce, type Bill } from './bill-once.js';
+import { billOnce, chargeOnce, summaryReservationId, type Bill } from './bill-once.js';
 import { reservationIdOf, reserveWorstCase, StoppedWhileWaiting } from './budget-admission.js';
 import { dependencyId } from './dependency-ids.js';
 import { toError } from './to-error.js';
@@ -117,7 +116,13 @@ async function readMemory(loop: RunLoop, task: TaskRuntime, keys: readonly strin
 /**
  * Compaction by `summarize` calls a model, so it spends money like the task's own call: its worst
  * case (the whole span in, the task's output cap out) is reserved first, and the actual usage is
- * settled, added to the task's usage and cost, and recorded, even when the task later fails.
+ * charged once (bill-once), added to the task's usage and cost, and recorded, even when the task
+ * later fails.
+ *
+ * Bill once across a crash: the summary's hold (`<attempt's reservation id>/summary`) is journaled
+ * as the task's `reservationId` before the call, and its charge is journaled (the hold cleared, the
+ * usage added) before the usage tracker records it. A crash in between leaves the journal naming
+ * the hold, and the resume finds the charge with `ledger.lookup` (see `resume-ledger.ts`).
  */
 async function summarize(
   loop: RunLoop,
@@ -128,25 +133,49 @@ async function summarize(
 ): Promise<CompactionResult> {
   const { costs, ledger } = loop.options;
   const reservation = await ledger.reserve(loop.scopes, costs.worstCase(task.model.id, inputTokens, outputCap(loop, task)), {
-    id: asReservationId(`${reservationIdOf(loop, task, attempt)}/summary`),
+    id: summaryReservationId(reservationIdOf(loop, task, attempt)),
     holder: loop.owner,
     runId: loop.id,
     taskId: task.id,
     ...(loop.options.reservationLeaseMs === undefined ? {} : { leaseMs: loop.options.reservationLeaseMs }),
   });
+  // Held like the task's own reservation while the call runs (renewed by the heartbeat).
+  task.reservationId = reservation.id;
+  task.reserved = reservation.amount;
   let compacted: CompactionResult;
   try {
+    await loop.journal.commit(undefined, [taskRecord(loop.id, task)], []);
     compacted = await compact();
   } catch (error) {
-    await ledger.release(reservation.id);
+    task.reservationId = undefined;
+    task.reserved = ZERO_MONEY;
+    try {
+      await ledger.release(reservation.id);
+    } catch (releaseError) {
+      loop.options.onBackgroundError?.(releaseError);
+    }
+    loop.budgetFreed();
     throw error;
   }
-  const usage = compacted.report.summaryUsage;
+  const reported = compacted.report.summaryUsage;
+  const usage = reported === undefined ? undefined : normalizeUsage(reported).usage;
   const cost = usage === undefined ? ZERO_MONEY : costs.cost(task.model.id, usage);
-  await ledger.settle(reservation.id, cost);
+  try {
+    await chargeOnce(loop, reservation, cost, usage);
+  } catch (error) {
+    // The ledger refused for good: the call was paid for, so it still counts in the task's usage.
+    loop.options.onBackgroundError?.(error);
+  }
+  task.reservationId = undefined;
+  task.reserved = ZERO_MONEY;
+  loop.budgetFreed();
   if (usage !== undefined) {
     task.usage = addUsage(task.usage, usage);
     task.cost = (task.cost + cost) as Money;
+  }
+  await loop.journal.commit(undefined, [taskRecord(loop.id, task)], []);
+  if (usage !== undefined) {
+    // Reported once journaled (a resume recovers it otherwise).
     loop.options.usage?.record({
       runId: loop.id,
       taskId: task.id,

@@ -15,6 +15,8 @@ export interface BudgetRuntimeOptions {
   readonly leaseTtlMs?: number;
   readonly leaseRenewMs?: number;
   readonly onBackgroundError?: (error: unknown) => void;
+  /** Most tokens of a `summarize` compaction's summary (the compactor's default otherwise). */
+  readonly summaryMaxTokens?: number;
 }
 
 export function budgetRuntime(llm: LlmClient, options: BudgetRuntimeOptions = {}) {
@@ -31,7 +33,8 @@ export function budgetRuntime(llm: LlmClient, options: BudgetRuntimeOptions = {}
     ledger,
     usage,
     builder: createContextBuilder({ estimator }),
-    compactor: createContextCompactor({ estimator }),
+    // The `summarize` strategy asks the runtime's own client, as the stack's default runtime does.
+    compactor: createContextCompactor({ estimator, summarizer: llm, ...(options.summaryMaxTokens === undefined ? {} : { summaryMaxTokens: options.summaryMaxTokens }) }),
     router: createContextRouter({ estimator }),
     llm,
     store,
