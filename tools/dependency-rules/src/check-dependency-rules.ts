@@ -4,6 +4,11 @@
  * `@runtime/contracts` only — never another domain package, the composition root or an app.
  * `packages/stack` and `apps/*` may import everything.
  *
+ * One exception, for adapter packages: `packages/langchain` may also use `@runtime/cost` in its
+ * benchmarks and tests (files outside `src/`, and `*.test.ts`) and list it in `devDependencies` or
+ * as an optional peer — never in `dependencies` or in shipped source. Its shipped code talks to
+ * the cost domain through the contracts' interfaces, like every domain package.
+ *
  * Both places a dependency can hide are checked: every dependency field of each domain
  * `package.json`, and every module specifier (static, type-only, re-export, dynamic `import()`,
  * `require`) in each domain package's TypeScript files, including relative paths that climb into
@@ -18,6 +23,8 @@ const sharedPackageFolder = 'contracts';
 /** The composition root (`createRuntime`) may import every domain, like the apps. */
 const compositionRootFolder = 'stack';
 const dependencyFields = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'] as const;
+/** Adapter folder → the domain packages its benchmarks and tests may use (see the header). */
+const adapterTestDependencies: ReadonlyMap<string, ReadonlySet<string>> = new Map([['langchain', new Set(['@runtime/cost'])]]);
 const skippedFolders = new Set(['node_modules', 'dist', 'temp', 'coverage', '__fixtures__', '.turbo']);
 
 export interface DependencyRuleViolation {
@@ -111,10 +118,14 @@ export function checkDependencyRules(workspaceRoot: string): DependencyRuleRepor
   for (const domain of domainPackages) {
     const manifestPath = join(domain.directory, 'package.json');
     const manifest = readManifest(manifestPath);
+    const testOnly = adapterTestDependencies.get(domain.folder) ?? new Set<string>();
+    const optionalPeers = (manifest['peerDependenciesMeta'] ?? {}) as Record<string, { optional?: boolean } | undefined>;
     for (const field of dependencyFields) {
       const dependencies = manifest[field];
       if (typeof dependencies !== 'object' || dependencies === null) continue;
       for (const dependency of Object.keys(dependencies)) {
+        const allowed = testOnly.has(dependency) && (field === 'devDependencies' || (field === 'peerDependencies' && optionalPeers[dependency]?.optional === true));
+        if (allowed) continue;
         const reason = forbiddenTarget(domain, byName.get(dependency));
         if (reason) violations.push({ packageFolder: domain.folder, file: relative(root, manifestPath), specifier: dependency, reason: `${field}: ${reason}` });
       }
@@ -122,8 +133,10 @@ export function checkDependencyRules(workspaceRoot: string): DependencyRuleRepor
 
     for (const file of listTypeScriptFiles(domain.directory)) {
       sourceFilesScanned += 1;
+      const shipped = file.startsWith(join(domain.directory, 'src') + sep) && !/\.test(?:-d)?\.tsx?$/.test(file);
       for (const specifier of moduleSpecifiers(readFileSync(file, 'utf8'))) {
         importsScanned += 1;
+        if (!shipped && testOnly.has(packageNameOf(specifier))) continue;
         let target: WorkspacePackage | undefined;
         if (specifier.startsWith('.')) {
           // A relative path that climbs out of this package into another one is a deep import.

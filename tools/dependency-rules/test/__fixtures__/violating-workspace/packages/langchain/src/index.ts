@@ -1,0 +1,3 @@
+// Shipped source of the adapter: @runtime/cost is not allowed here (violation).
+import { createBudgetLedger } from '@runtime/cost';
+export const ledger = createBudgetLedger;
