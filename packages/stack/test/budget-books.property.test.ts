@@ -3,7 +3,8 @@
  * and on Redis) over random DAGs, parallelism and provider usage inside each request's declared
  * bounds, with faults at every step — transient ledger and run-store errors, reservation leases
  * expiring under slow calls, reservations released under a call (a take-over), provider failures,
- * aborts, and a crash (the owner stops mid-run) followed by a resume in another orchestrator:
+ * aborts, and a crash (the owner stops mid-run) followed by a resume in another orchestrator —
+ * with and without `summarize` compaction (a summary call per task, billed like the task's own):
  * spent ≤ limit, nothing left reserved, and every answered call charged exactly once, equally in the
  * ledger, the run's usage and the billing report.
  */
@@ -54,6 +55,8 @@ interface Scenario {
   readonly abortAtMs: number | undefined;
   readonly crashAtMs: number | undefined;
   readonly failurePolicy: 'failFast' | 'continue';
+  /** Tasks carry long conversations compacted by a summary call (context strategy `summarize`). */
+  readonly summarize: boolean;
 }
 
 const taskPlan = (index: number): fc.Arbitrary<TaskPlan> =>
@@ -83,6 +86,7 @@ const scenario: fc.Arbitrary<Scenario> = fc.integer({ min: 1, max: 10 }).chain((
     abortAtMs: sometimes(fc.integer({ min: 0, max: 40 })),
     crashAtMs: sometimes(fc.integer({ min: 0, max: 40 })),
     failurePolicy: fc.constantFrom('failFast' as const, 'continue' as const),
+    summarize: fc.boolean(),
   }),
 );
 
@@ -171,18 +175,23 @@ async function scenarioRun(plan: Scenario, makeLedger: () => Promise<BudgetLedge
     leaseTtlMs: 60_000,
     onBackgroundError: (error: unknown) => errors.push(error),
     ...(plan.leaseExpiry ? { reservationLeaseMs: 4 } : {}),
+    // Below the smallest task cap (20): a summary's output stays inside the worst case reserved for it.
+    summaryMaxTokens: 16,
   };
   const first = budgetRuntime(llm, options);
   estimate = (request) => first.estimator.countMessages(request.messages, request.model);
   const specs: TaskSpec[] = plan.tasks.map((task, index) => ({
     id: `t${index}`,
-    prompt: `Task ${index}: ${'word '.repeat(index * 3)}`,
+    ...(plan.summarize
+      ? { messages: Array.from({ length: 6 }, (_, part) => ({ role: 'user' as const, content: `Task ${index}, part ${part}: ${'word '.repeat(12)}` })) }
+      : { prompt: `Task ${index}: ${'word '.repeat(index * 3)}` }),
     deps: task.deps.map((dep) => `t${dep}`),
     maxOutputTokens: task.cap,
   }));
+  const context = plan.summarize ? { context: { maxTokens: 80, strategy: 'summarize' as const } } : {};
   let started;
   try {
-    started = await first.orchestrator.start({ tasks: specs, policy: { budgetUsd: plan.budgetUsd, maxParallelism: plan.parallelism, failurePolicy: plan.failurePolicy } });
+    started = await first.orchestrator.start({ tasks: specs, policy: { budgetUsd: plan.budgetUsd, maxParallelism: plan.parallelism, failurePolicy: plan.failurePolicy, ...context } });
   } catch (error) {
     // Refused up front only when no task could ever fit: nothing was called.
     expect((error as { code?: string }).code).toBe('BUDGET_EXCEEDED');
@@ -216,12 +225,14 @@ async function scenarioRun(plan: Scenario, makeLedger: () => Promise<BudgetLedge
     const resumed = await second.orchestrator.resume(runId);
     finalView = await second.orchestrator.wait(resumed.id);
     if (second.usage.report({ runId }).byPhase['recovered'] !== undefined) stats.recovered += 1;
+    if (second.usage.report({ runId }).byPhase['summarize'] !== undefined) stats.summarized += 1;
     await second.orchestrator.close();
     const totals = (): bigint => first.usage.report({ runId }).total.cost + second.usage.report({ runId }).total.cost;
     await checkBooks(ledgerInner, store, runId, plan, answered, first.costs, totals, errors, true);
   } else {
     await checkBooks(ledgerInner, store, runId, plan, answered, first.costs, () => first.usage.report({ runId }).total.cost, errors, crashed !== undefined);
   }
+  if (first.usage.report({ runId }).byPhase['summarize'] !== undefined) stats.summarized += 1;
   expect(finalView === undefined || TERMINAL_RUN_STATES.has(finalView.state)).toBe(true);
   await first.orchestrator.close();
 }
@@ -243,7 +254,7 @@ async function chargesLanded(
 }
 
 /** What the scenarios exercised (checked after each property, so the property cannot pass vacuously). */
-const stats = { scenarios: 0, answered: 0, crashed: 0, recovered: 0 };
+const stats = { scenarios: 0, answered: 0, crashed: 0, recovered: 0, summarized: 0 };
 
 async function checkBooks(
   ledger: BudgetLedger,
@@ -286,6 +297,8 @@ describe('budget books of the real loop under faults (issue 11 MUST SHOW)', () =
     expect(stats.crashed - before.crashed).toBeGreaterThan(0);
     // Some crash fell between a settle and its journal commit, and the resume recovered it.
     expect(stats.recovered - before.recovered).toBeGreaterThan(0);
+    // Summary calls were made (and billed) in some scenarios.
+    expect(stats.summarized - before.summarized).toBeGreaterThan(0);
   }, 120_000);
 
   describe('Redis ledger', () => {
