@@ -385,6 +385,8 @@ export interface AgentStepEvent extends RuntimeEventBase {
   readonly step: number;
   /** What the model answered. */
   readonly kind: AgentStepKind;
+  /** The assistant's text of this step (the final answer for `final_answer`), so a resumed loop rebuilds the conversation exactly. */
+  readonly output?: string;
   /** Tool calls the model asked for (0 for a final answer). */
   readonly toolCalls: number;
   /** Usage of this step's model call. */

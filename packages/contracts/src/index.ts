@@ -250,6 +250,7 @@ export {
 } from './agent.js';
 export {
   type AddTasksRequest,
+  type TaskInputRequest,
   type ErrorBody,
   type EstimateRequest,
   type EstimateResponse,

@@ -7,10 +7,11 @@
  */
 import type { ErrorInfo } from './errors.js';
 import type { RuntimeEvent } from './events.js';
+import type { AgentInputResponse } from './agent.js';
 import type { ReservationId, RunId, TaskId } from './ids.js';
 import type { Money } from './money.js';
 import type { ResultSource } from './llm.js';
-import type { Dag, Run, RunSpec, RunState, TaskSpec, TaskState, TaskWaiting } from './run.js';
+import type { Dag, Run, RunSpec, RunState, Task, TaskSpec, TaskState, TaskWaiting } from './run.js';
 import type { Usage, UsageAdjustment } from './usage.js';
 
 /**
@@ -140,6 +141,15 @@ export interface Orchestrator {
    * @throws {@link RunStateError} `RUN_NOT_FOUND`.
    */
   resume(runId: RunId): Promise<Run>;
+  /**
+   * Answers an agent task waiting for a human (`task.input_required`): approves or rejects the tool
+   * call it waits on, or answers its question. The answer is journaled before the task goes on, so
+   * it survives a restart. Resolves with the task's view once the answer is journaled.
+   * @throws {@link RunStateError} `RUN_NOT_FOUND`; `RUN_NOT_RUNNING` when the task is not waiting
+   * for input (`details.state`); {@link ValidationError} `VALIDATION_FAILED` for an unknown task or
+   * an answer of the wrong kind (a text answer to an approval, or a decision to a question).
+   */
+  provideInput(runId: RunId, taskId: TaskId, response: AgentInputResponse): Promise<Task>;
   /** Events from `afterSeq` (exclusive), replayed from the store then live, ending after the terminal event. */
   events(runId: RunId, afterSeq?: number): AsyncIterable<RuntimeEvent>;
   /** Calls `listener` for each new event of a run; returns an unsubscribe function. */

@@ -16,6 +16,15 @@ export interface AddTasksRequest {
 }
 
 /**
+ * `POST /v1/runs/{id}/tasks/{taskId}/input` body (HTTP-API.md v1.1): approve or reject the tool call
+ * an agent task waits on (`message` tells the model why), or answer its question.
+ * @public
+ */
+export type TaskInputRequest =
+  | { readonly decision: 'approve' | 'reject'; readonly message?: string; readonly answer?: never }
+  | { readonly answer: string; readonly decision?: never; readonly message?: never };
+
+/**
  * Every error response body.
  * @public
  */

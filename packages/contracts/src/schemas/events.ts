@@ -148,6 +148,7 @@ export const runtimeEventSchema: z.ZodType<RuntimeEvent> = z.discriminatedUnion(
     attempt: positiveIntSchema,
     step: positiveIntSchema,
     kind: z.enum(['tool_calls', 'final_answer']),
+    output: z.string().exactOptional(),
     toolCalls: nonNegativeIntSchema,
     usage: usageViewSchema,
     costUsd: usdAmountSchema,

@@ -19,6 +19,7 @@ export {
 } from './primitives.js';
 export {
   addTasksRequestSchema,
+  taskInputRequestSchema,
   budgetViewSchema,
   contextPolicySchema,
   errorBodySchema,

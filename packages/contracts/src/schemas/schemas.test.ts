@@ -21,6 +21,7 @@ import {
   runSchema,
   runSpecSchema,
   runtimeEventSchema,
+  taskInputRequestSchema,
   sidecarConfigSchema,
   taskDependencySchema,
   taskSpecSchema,
@@ -256,6 +257,16 @@ const cases: Record<string, Case> = {
     schema: estimateResponseSchema,
     valid: [{ model: 'gpt-4o', inputTokens: 12, maxOutputTokens: 100, maxCostUsd: 0.00103 }],
     invalid: [[{ model: 'gpt-4o', inputTokens: 12, maxOutputTokens: 100 }, 'maxCostUsd']],
+  },
+  taskInputRequest: {
+    schema: taskInputRequestSchema,
+    valid: [{ decision: 'approve' }, { decision: 'reject', message: 'not on prod' }, { answer: 'use eu-west-1' }],
+    invalid: [
+      [{}, ''],
+      [{ decision: 'maybe' }, 'decision'],
+      [{ decision: 'approve', answer: 'x' }, 'answer'],
+      [{ answer: 3 }, 'answer'],
+    ],
   },
   runtimeEvent: {
     schema: runtimeEventSchema,

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type {
   AddTasksRequest,
+  TaskInputRequest,
   AgentTaskSpec,
   BudgetView,
   ContextPolicy,
@@ -166,6 +167,28 @@ export const runSpecSchema: z.ZodType<RunSpec> = z.strictObject({
 export const addTasksRequestSchema: z.ZodType<AddTasksRequest> = z.strictObject({
   tasks: z.array(taskSpecSchema).min(1).max(MAX_TASKS_PER_REQUEST),
 });
+
+/**
+ * `POST /v1/runs/{id}/tasks/{taskId}/input` body: `{decision, message?}` or `{answer}`.
+ * @public
+ */
+export const taskInputRequestSchema: z.ZodType<TaskInputRequest> = z
+  .strictObject({
+    decision: z.enum(['approve', 'reject']).exactOptional(),
+    message: z.string().max(100_000).exactOptional(),
+    answer: z.string().max(1_000_000).exactOptional(),
+  })
+  .superRefine((body, context) => {
+    if (body.decision === undefined && body.answer === undefined) {
+      context.addIssue({ code: 'custom', path: [], message: 'give either decision or answer' });
+    }
+    if (body.decision !== undefined && body.answer !== undefined) {
+      context.addIssue({ code: 'custom', path: ['answer'], message: 'give either decision or answer, not both' });
+    }
+    if (body.message !== undefined && body.decision === undefined) {
+      context.addIssue({ code: 'custom', path: ['message'], message: 'message goes with a decision' });
+    }
+  }) as unknown as z.ZodType<TaskInputRequest>;
 
 /**
  * Usage with cost.
