@@ -1,5 +1,5 @@
 /**
- * `fromLangChain`: a runtime {@link LlmClient} over any LangChain chat model, so a runtime DAG (the
+ * `fromLangChain`: a runtime {@link @runtime/contracts#LlmClient} over any LangChain chat model, so a runtime DAG (the
  * orchestrator, budgets, resume) can run on the models a LangChain user already has.
  *
  * @remarks
@@ -55,7 +55,7 @@ export interface LangChainLlmClient extends LlmClient {
 type ChatRunnable = Runnable<BaseMessage[], AIMessageChunk, BaseChatModelCallOptions>;
 
 /**
- * Wraps a LangChain chat model as a runtime {@link LlmClient}.
+ * Wraps a LangChain chat model as a runtime {@link @runtime/contracts#LlmClient}.
  *
  * @example
  * ```ts

@@ -3,14 +3,14 @@
  * attached to (a chat model, a chain, an agent — handlers are inherited by nested calls).
  *
  * @remarks
- * Before each call the worst case is reserved: the prompt counted by a {@link TokenEstimator}, the
+ * Before each call the worst case is reserved: the prompt counted by a {@link @runtime/contracts#TokenEstimator}, the
  * output cap read from the call (`max_tokens`, `max_completion_tokens`, `maxTokens`,
  * `max_output_tokens`, `maxOutputTokens`, LangChain's `ls_max_tokens`), priced by
- * {@link CostCalculator.worstCase}. When it does not fit, the handler throws `BUDGET_EXCEEDED`
+ * {@link @runtime/contracts#CostCalculator.worstCase}. When it does not fit, the handler throws `BUDGET_EXCEEDED`
  * from `handleChatModelStart`; the handler is constructed with `raiseError` (which makes LangChain
  * await it), so the error reaches the caller and the model is never called. After the call the
  * reservation is settled with the exact cost of the model's `usage_metadata` (cache reads and
- * writes, reasoning tokens) and a {@link UsageRecord} is added to the tracker; a failed call
+ * writes, reasoning tokens) and a {@link @runtime/contracts#UsageRecord} is added to the tracker; a failed call
  * releases its reservation. Works with `@runtime/cost` alone: pass its ledger, calculator,
  * estimator and tracker. Not responsible for retries or for choosing models.
  */

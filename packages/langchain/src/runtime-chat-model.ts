@@ -1,6 +1,6 @@
 /**
  * `toLangChain` / `RuntimeChatModel`: a LangChain chat model that calls through a runtime
- * {@link LlmClient}, for users who stay in LangChain but want the runtime's client chain (retries
+ * {@link @runtime/contracts#LlmClient}, for users who stay in LangChain but want the runtime's client chain (retries
  * with Retry-After, circuit breaker, in-flight dedup, fallback models, policy).
  *
  * @remarks
@@ -96,7 +96,7 @@ function answerMetadata(result: LlmResult): Record<string, unknown> {
 }
 
 /**
- * A LangChain chat model backed by a runtime {@link LlmClient}. Create it with {@link toLangChain}.
+ * A LangChain chat model backed by a runtime {@link @runtime/contracts#LlmClient}. Create it with {@link toLangChain}.
  * @public
  */
 export class RuntimeChatModel extends BaseChatModel<RuntimeChatModelCallOptions> {

@@ -3,10 +3,10 @@
  * (`POST /v1/runs`) and streams the run's events (`GET /v1/runs/{id}/events`, Server-Sent Events).
  *
  * @remarks
- * `stream()` yields each {@link RuntimeEvent} as the sidecar journals it and ends after the terminal
+ * `stream()` yields each {@link @runtime/contracts#RuntimeEvent} as the sidecar journals it and ends after the terminal
  * event (`run.completed`, `run.failed`, `run.aborted`); a connection cut before then is resumed
  * from the last event id (`Last-Event-ID`), so no event is lost or repeated. `invoke()` resolves
- * with the final {@link Run} (with task outputs). Aborting the call's signal aborts the run on the
+ * with the final {@link @runtime/contracts#Run} (with task outputs). Aborting the call's signal aborts the run on the
  * sidecar. `asTool()` of LangChain turns it into a tool an agent can call. Not responsible for
  * retrying a refused submission: HTTP errors become runtime errors with the sidecar's code.
  */
