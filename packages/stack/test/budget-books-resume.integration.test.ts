@@ -5,12 +5,19 @@
  * reservations of calls in flight, so a call slower than the reservation lease keeps its hold;
  * (c) a frozen owner's call that is charged after the take-over is in the run's usage when it ends.
  */
+import { createRequire } from 'node:module';
 import { createBudgetLedger } from '@runtime/cost';
+import { createRedisBudgetLedger } from '@runtime/cost/redis';
 import { asRunId, type BudgetLedger, type LlmClient, type LlmResult, type Run, type RunPolicy, type RunStore, type TaskSpec, type Usage } from '@runtime/contracts';
 import { createMemoryRunStore } from '@runtime/orchestration';
 import { createScriptedLlm } from '@runtime/orchestration/testing';
-import { describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
 import { budgetRuntime, collectEvents, ledgerWith } from './support/budget-runtime.js';
+
+// ioredis is a dependency of @runtime/cost (its optional peer); the stack resolves it from there.
+const requireFromCost = createRequire(createRequire(import.meta.url).resolve('@runtime/cost/package.json'));
+const { Redis: RedisClient } = requireFromCost('ioredis') as { Redis: new (url: string, options: object) => Redis };
 
 type Built = ReturnType<typeof budgetRuntime>;
 
@@ -259,9 +266,27 @@ function frozenHeartbeat(inner: RunStore, thaw: Promise<void>): RunStore {
   });
 }
 
-describe('zombie owner: a frozen owner charges its call after the take-over (issue 11 c)', () => {
+const redis = new RedisClient('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, enableAutoPipelining: true });
+const redisPrefix = `issue11-zombie:${Date.now()}:`;
+
+afterAll(async () => {
+  await redis.quit();
+});
+
+const zombieLedgers: readonly { readonly name: string; readonly make: () => Promise<BudgetLedger> }[] = [
+  { name: 'memory', make: () => Promise.resolve(createBudgetLedger()) },
+  {
+    name: 'Redis (fails loudly without Redis on 127.0.0.1:6379)',
+    make: async () => {
+      expect(await redis.ping()).toBe('PONG');
+      return createRedisBudgetLedger({ redis, keyPrefix: redisPrefix });
+    },
+  },
+];
+
+describe.each(zombieLedgers)('zombie owner: a frozen owner charges its call after the take-over (issue 11 c), $name ledger', ({ make }) => {
   it('the new owner looks up the dead owner\'s released reservation again when the run ends: its late charge is in the run\'s usage and report', async () => {
-    const ledger = createBudgetLedger();
+    const ledger = await make();
     const store = createMemoryRunStore();
     const thaw = gate();
     const answer = gate();
@@ -315,6 +340,9 @@ describe('zombie owner: a frozen owner charges its call after the take-over (iss
       thaw.open();
       await first.orchestrator.close();
       await second.orchestrator.close();
+      // The test leaves nothing in the shared Redis.
+      const keys = await redis.keys(`${redisPrefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
     }
   });
 });
