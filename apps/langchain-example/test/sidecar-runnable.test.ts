@@ -44,6 +44,36 @@ describe('SidecarRunRunnable', () => {
     expect(position('task.started', 'c')).toBeGreaterThan(Math.max(position('task.completed', 'a'), position('task.completed', 'b')));
   });
 
+  it('a stream cut before the end is resumed from Last-Event-ID: no event lost or repeated', async () => {
+    const eventRequests: (string | null)[] = [];
+    const cutting: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(input).includes('/events')) return response;
+      eventRequests.push(new Headers(init?.headers).get('last-event-id'));
+      if (eventRequests.length > 1 || response.body === null) return response;
+      // The first connection drops right after its first event (a block with data; comments and
+      // `retry:` lines may come first).
+      const reader = response.body.getReader();
+      let text = '';
+      const firstEventEnd = (): number => {
+        const start = text.indexOf('data:');
+        return start === -1 ? -1 : text.indexOf('\n\n', start);
+      };
+      while (firstEventEnd() === -1) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      await reader.cancel();
+      return new Response(text.slice(0, firstEventEnd() + 2), { status: 200, headers: { 'content-type': 'text/event-stream' } });
+    };
+    const events: RuntimeEvent[] = [];
+    for await (const part of await new SidecarRunRunnable({ url: sidecar.url, fetch: cutting }).stream(dag)) if ('seq' in part) events.push(part);
+    expect(eventRequests).toEqual([null, '1']);
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    expect(events.at(-1)?.type).toBe('run.completed');
+  });
+
   it('invoke() resolves with the final run, task outputs and exact usage included', async () => {
     const run = await new SidecarRunRunnable({ url: sidecar.url }).invoke(dag);
     expect(run.state).toBe('completed');
