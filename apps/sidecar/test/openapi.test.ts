@@ -38,7 +38,11 @@ describe('GET /openapi.json', () => {
     expect(document.servers?.length).toBeGreaterThan(0);
     expect(document.paths['/v1/runs']?.['post']?.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
     expect(document.paths['/v1/runs/{id}/events']?.['get']?.parameters).toContainEqual(expect.objectContaining({ name: 'Last-Event-ID', in: 'header' }));
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/runs/{id}/tasks', '/v1/runs/{id}/tasks/{taskId}']));
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/runs/{id}/tasks', '/v1/runs/{id}/tasks/{taskId}', '/v1/runs/{id}/tasks/{taskId}/input']));
+    const input = document.paths['/v1/runs/{id}/tasks/{taskId}/input']?.['post'] as { responses?: Record<string, { description?: string }> } | undefined;
+    expect(Object.keys(input?.responses ?? {})).toEqual(expect.arrayContaining(['202', '404', '409']));
+    const createRun = document.paths['/v1/runs']?.['post'] as { responses?: Record<string, { description?: string }> } | undefined;
+    expect(createRun?.responses?.['422']?.description).toContain('VALIDATION_FAILED for a task naming a tool');
   });
 
   it('passes redocly lint without errors or warnings', () => {

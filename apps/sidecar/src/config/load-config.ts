@@ -12,6 +12,7 @@ import { ValidationError, type SidecarConfig, type StoreConfig } from '@runtime/
 import { sidecarConfigSchema, toValidationIssues } from '@runtime/contracts/schemas';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_EVENT_STREAM_LIMITS, type EventStreamLimits } from '../http/event-stream.js';
+import { TOOL_CONFIG_KEYS, toolsConfigSchema, type ToolsConfig } from './tool-config.js';
 
 /**
  * Options of {@link loadConfig}.
@@ -51,6 +52,8 @@ export interface ResolvedConfig {
   readonly responseLimitBytes: number;
   /** Owner lease of the runs this process executes; another process takes a run over once it expires. */
   readonly leaseTtlMs: number;
+  /** Agent tools: HTTP tools (`tools`) and the built-in `http_get` (`httpGet`); header variables are resolved when the runtime is built. */
+  readonly tools: ToolsConfig;
   /** The file read, if any. */
   readonly source?: string;
 }
@@ -143,6 +146,20 @@ function checkTenantTiers(config: SidecarConfig, source: string | undefined): vo
   }
 }
 
+/** The tool sections are the sidecar's own (validated here); the rest is the contracts' config. */
+function splitToolSections(file: unknown): { raw: unknown; toolSections: Record<string, unknown> } {
+  if (typeof file !== 'object' || file === null || Array.isArray(file)) return { raw: file, toolSections: {} };
+  const raw: Record<string, unknown> = { ...(file as Record<string, unknown>) };
+  const toolSections: Record<string, unknown> = {};
+  for (const key of TOOL_CONFIG_KEYS) {
+    if (key in raw) {
+      toolSections[key] = raw[key];
+      delete raw[key];
+    }
+  }
+  return { raw, toolSections };
+}
+
 /**
  * Reads, validates and resolves the configuration.
  * @throws {@link ValidationError} `VALIDATION_FAILED` naming the file and the first bad field
@@ -154,10 +171,12 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   const cwd = options.cwd ?? process.cwd();
   const configPath = options.path ?? (env['RUNTIME_CONFIG'] === '' ? undefined : env['RUNTIME_CONFIG']);
   const source = configPath === undefined ? undefined : resolve(cwd, configPath);
-  const raw = source === undefined ? {} : readConfigFile(source);
+  const file = source === undefined ? {} : readConfigFile(source);
+  const { raw, toolSections } = splitToolSections(file);
   const parsed = sidecarConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issues = toValidationIssues(parsed.error);
+  const parsedTools = toolsConfigSchema.safeParse(toolSections);
+  if (!parsed.success || !parsedTools.success) {
+    const issues = [...(parsed.success ? [] : toValidationIssues(parsed.error)), ...(parsedTools.success ? [] : toValidationIssues(parsedTools.error))];
     const first = issues[0];
     const where = first === undefined || first.path === '' ? '(root)' : first.path;
     throw configError(`Invalid config${source === undefined ? '' : ` in ${source}`} at ${where}: ${first?.message ?? 'invalid'}.`, {
@@ -167,6 +186,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     });
   }
   let config: SidecarConfig = parsed.data;
+  const tools: ToolsConfig = parsedTools.data;
   checkTenantTiers(config, source);
   const host = env['RUNTIME_HOST'] ?? config.server?.host ?? DEFAULT_HOST;
   const port = integerFromEnv('RUNTIME_PORT', env['RUNTIME_PORT'], 0, 65_535) ?? config.server?.port ?? DEFAULT_PORT;
@@ -192,6 +212,6 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   };
   const responseLimitBytes = integerFromEnv('RUNTIME_RESPONSE_LIMIT', env['RUNTIME_RESPONSE_LIMIT'], 65_536, 536_870_912) ?? DEFAULT_RESPONSE_LIMIT;
   const leaseTtlMs = integerFromEnv('RUNTIME_LEASE_TTL_MS', env['RUNTIME_LEASE_TTL_MS'], 300, 3_600_000) ?? DEFAULT_LEASE_TTL_MS;
-  const resolved: ResolvedConfig = { config, host, port, bodyLimitBytes, store, shutdownTimeoutMs, logLevel, eventStreams, responseLimitBytes, leaseTtlMs };
+  const resolved: ResolvedConfig = { config, host, port, bodyLimitBytes, store, shutdownTimeoutMs, logLevel, eventStreams, responseLimitBytes, leaseTtlMs, tools };
   return source === undefined ? resolved : { ...resolved, source };
 }

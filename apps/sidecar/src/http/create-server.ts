@@ -8,7 +8,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { asRunId, RuntimeError, type RunSpec, type RunState } from '@runtime/contracts';
-import { addTasksRequestSchema, estimateRequestSchema, parseOrThrow, runSpecSchema } from '@runtime/contracts/schemas';
+import { addTasksRequestSchema, estimateRequestSchema, parseOrThrow, runSpecSchema, taskInputRequestSchema } from '@runtime/contracts/schemas';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ValidationError } from '@runtime/contracts';
@@ -251,6 +251,15 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
   app.get<{ Params: { id: string; taskId: string } }>('/v1/runs/:id/tasks/:taskId', async (request) =>
     runs.task(principalOf(request), request.params.id, request.params.taskId),
   );
+
+  app.post<{ Params: { id: string; taskId: string } }>('/v1/runs/:id/tasks/:taskId/input', async (request, reply) => {
+    const principal = principalOf(request);
+    await runs.owned(principal, request.params.id);
+    const body = parseOrThrow(taskInputRequestSchema, request.body, 'input request');
+    const task = await runs.provideInput(principal, request.params.id, request.params.taskId, body);
+    request.log.info({ runId: request.params.id, taskId: task.id, tenant: principal.tenant }, 'task input provided');
+    return reply.code(202).send(task);
+  });
 
   app.post<{ Params: { id: string } }>('/v1/runs/:id/tasks', async (request, reply) => {
     const principal = principalOf(request);

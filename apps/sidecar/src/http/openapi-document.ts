@@ -10,6 +10,7 @@ import {
   runSchema,
   runSpecSchema,
   runtimeEventSchema,
+  taskInputRequestSchema,
   taskViewSchema as taskViewSchemaOfContracts,
 } from '@runtime/contracts/schemas';
 import { z } from 'zod';
@@ -31,7 +32,8 @@ const ERROR_STATUSES: Readonly<Record<string, string>> = {
   '409': 'RUN_NOT_RUNNING or IDEMPOTENCY_CONFLICT',
   '413': 'PAYLOAD_TOO_LARGE (request body, or a response over the response limit)',
   '415': 'UNSUPPORTED_MEDIA_TYPE',
-  '422': 'DAG_CYCLE, UNKNOWN_DEPENDENCY, DUPLICATE_TASK_ID, UNKNOWN_MODEL, CONTEXT_TOO_LARGE',
+  '422':
+    'DAG_CYCLE, UNKNOWN_DEPENDENCY, DUPLICATE_TASK_ID, UNKNOWN_MODEL, CONTEXT_TOO_LARGE, or VALIDATION_FAILED for a task naming a tool (`tools`, `agent.tools`) the sidecar does not have (`details.task`, `details.tool`, `details.configured`) — 422, not 400: the request parses, the name is unknown here',
   '429': 'RATE_LIMITED (with Retry-After)',
   '431': 'HEADERS_TOO_LARGE',
 };
@@ -147,6 +149,11 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Jso
         RunRequest: schemaOf(runSpecSchema, 'input'),
         AddTasksRequest: schemaOf(addTasksRequestSchema, 'input'),
         EstimateRequest: schemaOf(estimateRequestSchema, 'input'),
+        TaskInputRequest: {
+          ...schemaOf(taskInputRequestSchema, 'input'),
+          description:
+            '`{decision: "approve"}`, `{decision: "reject", message?}` (the model gets TOOL_REJECTED with the message) or `{answer}` (the model gets the text as the result).',
+        },
         Run: runViewSchema(),
         TaskView: taskViewSchema(),
         RunList: {
@@ -248,6 +255,23 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Jso
           summary: 'One task with its output',
           parameters: [runIdParameter, taskIdParameter],
           responses: { '200': json('TaskView', 'The task'), ...errors('401', '404', '413') },
+        },
+      },
+      '/v1/runs/{id}/tasks/{taskId}/input': {
+        post: {
+          operationId: 'provideTaskInput',
+          tags: ['runs'],
+          summary: 'Answer a task waiting for input (an agent tool approval or question; `waiting.reason` `input`)',
+          parameters: [runIdParameter, taskIdParameter],
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/TaskInputRequest' } } } },
+          responses: {
+            '202': json('TaskView', 'The answer is journaled; the task goes on'),
+            ...errors('400', '401', '404', '413', '415'),
+            '409': {
+              description: 'RUN_NOT_RUNNING: the task is not waiting for input (`details.state`)',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } },
+            },
+          },
         },
       },
       '/v1/runs/{id}/abort': {

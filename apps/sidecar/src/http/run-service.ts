@@ -4,16 +4,20 @@
  */
 import {
   asRunId,
+  asTaskId,
   TERMINAL_RUN_STATES,
   ModelError,
   PolicyError,
   RunStateError,
+  ValidationError,
   type ModelInfo,
   type Run,
   type RunId,
   type RunRecord,
   type RunSpec,
   type RunState,
+  type AgentInputResponse,
+  type TaskInputRequest,
   type TaskSpec,
   type TierPolicy,
 } from '@runtime/contracts';
@@ -76,6 +80,12 @@ export interface RunService {
   addTasks(principal: Principal, id: string, tasks: readonly TaskSpec[]): Promise<HttpRunView>;
   /** Aborts a run (idempotent; bounded view). */
   abort(principal: Principal, id: string): Promise<HttpRunView>;
+  /**
+   * Answers a task waiting for input (an agent tool approval or question).
+   * @throws {@link RunStateError} `RUN_NOT_FOUND`; `RUN_NOT_RUNNING` when the task does not wait for
+   * input; {@link HttpError} 404 `TASK_NOT_FOUND`
+   */
+  provideInput(principal: Principal, id: string, taskId: string, body: TaskInputRequest): Promise<HttpTaskView>;
   /** Checks ownership and returns the run id. @throws {@link RunStateError} `RUN_NOT_FOUND` */
   owned(principal: Principal, id: string): Promise<RunId>;
 }
@@ -84,6 +94,22 @@ const DEFAULT_PARALLELISM = 4;
 const TENANT_CACHE_LIMIT = 10_000;
 const FINISHED_CACHE_LIMIT = 1_000;
 const MAX_RUN_ID_LENGTH = 128;
+
+/**
+ * The HTTP body as the orchestrator's reply: `{decision: 'approve'}`, `{decision: 'reject',
+ * message?}` (the message is the reason the model gets with `TOOL_REJECTED`), `{answer}`.
+ * @public
+ */
+export function toAgentInputResponse(body: TaskInputRequest): AgentInputResponse {
+  if (body.answer !== undefined) return { decision: 'answer', text: body.answer };
+  if (body.decision === 'reject') return body.message === undefined ? { decision: 'reject' } : { decision: 'reject', reason: body.message };
+  return { decision: 'approve' };
+}
+
+function taskNotFound(runId: string, taskId: string): HttpError {
+  const shown = taskId.slice(0, 128);
+  return new HttpError(404, 'TASK_NOT_FOUND', `Run ${runId} has no task ${shown}.`, { runId, taskId: shown });
+}
 
 function notFound(id: string): RunStateError {
   return new RunStateError({ code: 'RUN_NOT_FOUND', message: `Run ${id.slice(0, MAX_RUN_ID_LENGTH)} not found.`, details: { runId: id.slice(0, MAX_RUN_ID_LENGTH) } });
@@ -181,6 +207,32 @@ export function createRunService(options: {
     }
   }
 
+  /**
+   * Every tool a task names (`tools`, `agent.tools`) must be configured. HTTP-API.md v1.1: 422
+   * `VALIDATION_FAILED` naming the task and the tool (400 is for requests that do not parse).
+   */
+  function checkTools(tasks: readonly TaskSpec[]): void {
+    for (const task of tasks) {
+      for (const names of [task.tools, task.agent?.tools]) {
+        if (names === undefined || names.length === 0) continue;
+        try {
+          if (runtime.tools === undefined) {
+            const name = names[0] as string;
+            throw new ValidationError({
+              code: 'VALIDATION_FAILED',
+              message: `Task ${task.id} names tool ${JSON.stringify(name)}, which is not registered.`,
+              details: { task: task.id, tool: name },
+            });
+          }
+          runtime.tools.check(asTaskId(task.id), names);
+        } catch (error) {
+          if (!ValidationError.isInstance(error)) throw error;
+          throw new HttpError(422, 'VALIDATION_FAILED', error.message, { ...error.details, configured: runtime.tools?.list().map((tool) => tool.name) ?? [] });
+        }
+      }
+    }
+  }
+
   function applyTier(spec: RunSpec, tier: TierPolicy): RunSpec {
     const policy = spec.policy ?? {};
     const budgetUsd = Math.min(policy.budgetUsd ?? tier.maxBudgetUsdPerRun, tier.maxBudgetUsdPerRun);
@@ -233,11 +285,23 @@ export function createRunService(options: {
     async task(principal, id, taskId) {
       const run = await view(await owned(principal, id));
       const task = run.tasks.find((candidate) => candidate.id === taskId);
-      if (task === undefined) {
-        const shown = taskId.slice(0, 128);
-        throw new HttpError(404, 'TASK_NOT_FOUND', `Run ${run.id} has no task ${shown}.`, { runId: run.id, taskId: shown });
-      }
+      if (task === undefined) throw taskNotFound(run.id, taskId);
       return decorate(run.id, task);
+    },
+    async provideInput(principal, id, taskId, body) {
+      const run = await view(await owned(principal, id));
+      const task = run.tasks.find((candidate) => candidate.id === taskId);
+      if (task === undefined) throw taskNotFound(run.id, taskId);
+      // Checked here too so the answer names the state; the orchestrator checks again atomically.
+      if (task.state !== 'waiting' || task.waiting?.reason !== 'input') {
+        throw new RunStateError({
+          code: 'RUN_NOT_RUNNING',
+          message: `Task ${task.id} of run ${run.id} is not waiting for input (state ${task.state}${task.waiting === undefined ? '' : `, waiting for ${task.waiting.reason}`}).`,
+          details: { runId: run.id, taskId: task.id, state: task.state, runState: run.state },
+        });
+      }
+      const answered = await orchestrator.provideInput(run.id, asTaskId(task.id), toAgentInputResponse(body));
+      return decorate(run.id, answered);
     },
     async create(principal, spec, trace) {
       const tier = tierOf(principal);
@@ -248,6 +312,7 @@ export function createRunService(options: {
         if (found !== undefined) return existing(principal, found, requestHash);
       }
       checkModels(effective.tasks, tier);
+      checkTools(effective.tasks);
       await rateLimit(principal, tier);
       let run: Run;
       try {
@@ -282,6 +347,7 @@ export function createRunService(options: {
       const runId = await owned(principal, id);
       const tier = tierOf(principal);
       checkModels(tasks, tier);
+      checkTools(tasks);
       await rateLimit(principal, tier);
       return boundedRunView(await orchestrator.addTasks(runId, tasks), decorate);
     },

@@ -36,8 +36,10 @@ import {
   type ResilienceEvent,
 } from '@runtime/providers';
 import { createRedisRateLimiter } from '@runtime/policy/redis';
+import { createToolRegistry } from '@runtime/agent';
 import { createRuntime } from '@runtime/stack';
 import type { ResolvedConfig } from '../config/load-config.js';
+import { buildConfiguredTools } from '../config/tool-config.js';
 import { createDrainGate } from './drain-gate.js';
 import { createRedisConnection } from './redis-connection.js';
 import { createThrottleTracker } from './throttle-tracker.js';
@@ -153,6 +155,8 @@ function createCatalog(config: ResolvedConfig): ModelCatalog {
 export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarRuntimeOverrides = {}): Promise<SidecarRuntime> {
   const file = config.config;
   const env = overrides.env ?? process.env;
+  // Before anything opens a connection: a header variable that is not set refuses the start.
+  const tools = createToolRegistry(buildConfiguredTools(config.tools, env));
   const catalog = createCatalog(config);
   const estimator = createTokenEstimator({ catalog });
   const calculator = createCostCalculator({ catalog });
@@ -237,6 +241,7 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
     estimator,
     calculator,
     rateLimiter,
+    tools,
     throttles,
     tiers: resolver.tiers,
     async health() {

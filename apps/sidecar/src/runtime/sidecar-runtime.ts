@@ -16,6 +16,7 @@ import type {
   RunStore,
   TierPolicy,
   TokenEstimator,
+  ToolRegistry,
   UsageTracker,
 } from '@runtime/contracts';
 import type { RuntimeRunOptions } from '@runtime/stack';
@@ -71,6 +72,11 @@ export interface SidecarRuntime {
   readonly rateLimiter: RateLimiter;
   /** Tier table (built-in defaults merged with config overrides). */
   readonly tiers: Readonly<Record<string, TierPolicy>>;
+  /**
+   * The configured agent tools (config `tools` and `httpGet`); a task naming a tool not here is
+   * refused with 422. Absent: no tools, every tool name is refused.
+   */
+  readonly tools?: ToolRegistry;
   /** Rate-limit waits of tasks (the `waiting` of task views); absent: none shown. */
   readonly throttles?: ThrottleTracker;
   /** Provider calls sent and not yet answered. */
