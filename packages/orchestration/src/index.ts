@@ -16,6 +16,7 @@ export { createTaskQueue, type TaskQueueOptions } from './task-queue.js';
 export { createParallelExecutor, type ParallelExecutorOptions } from './parallel-executor.js';
 export { createOrchestrator } from './orchestrator.js';
 export {
+  type AgentOptions,
   type DurableOrchestrator,
   type OrchestratorOptions,
   type ResumeReport,

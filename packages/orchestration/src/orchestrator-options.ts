@@ -6,6 +6,8 @@
  * default implementations. Optional ones are skipped when absent.
  */
 import type {
+  AgentLimits,
+  AgentRunner,
   ErrorInfo,
   Orchestrator,
   RunId,
@@ -22,8 +24,26 @@ import type {
   PolicyEnforcer,
   RunStore,
   TokenEstimator,
+  ToolRegistry,
   UsageTracker,
 } from '@runtime/contracts';
+
+/**
+ * How agent tasks (`TaskSpec.agent`) run: the loop runner and the tools it may call.
+ * @public
+ */
+export interface AgentOptions {
+  /** Runs each agent task's loop (`createAgentRunner` of `@runtime/agent`). */
+  readonly runner: AgentRunner;
+  /** The tools agent tasks may name; unknown names are refused at `start`/`addTasks`. */
+  readonly tools: ToolRegistry;
+  /**
+   * Tier limits applied to every agent loop: `maxToolCallsPerRun` (counted across the run's agent
+   * tasks), `maxDepth` (nested agents), `allowedTools`. `maxSteps` here is the default of a task
+   * without `agent.maxSteps`. @defaultValue no limits beyond `DEFAULT_AGENT_MAX_STEPS`
+   */
+  readonly limits?: AgentLimits;
+}
 
 /**
  * Options of {@link createOrchestrator}.
@@ -98,6 +118,11 @@ export interface OrchestratorOptions {
   readonly leaseRenewMs?: number;
   /** Retries of a journal write that failed with a transient `STORE_ERROR`. @defaultValue see {@link StoreRetryOptions} */
   readonly storeRetry?: StoreRetryOptions;
+  /**
+   * Agent tasks: without it a task with `agent` (or `tools`) is refused at `start`/`addTasks` with
+   * `VALIDATION_FAILED`.
+   */
+  readonly agents?: AgentOptions;
 }
 
 /**

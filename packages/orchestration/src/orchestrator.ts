@@ -35,6 +35,9 @@ import {
   type RunLease,
   type RunRecord,
   type RunSpec,
+  type AgentInputResponse,
+  type Task,
+  type TaskId,
   type RuntimeEvent,
   type RuntimeEventInput,
   type StartRunOptions,
@@ -43,15 +46,16 @@ import {
   type TaskState,
 } from '@runtime/contracts';
 import { createDependencyResolver } from './dependency-resolver.js';
+import { answerInput } from './internal/agent-attempt.js';
 import { MAX_TIMER_DELAY_MS } from './internal/deadline-timer.js';
 import { replayEvents, type RunFollowState } from './internal/event-stream.js';
 import { LeaseKeeper, openReservations } from './internal/lease-keeper.js';
 import { applyCharges, recoverCharges, reportCharges, restoreLedger } from './internal/resume-ledger.js';
 import { DEFAULT_STORE_RETRY, isLeaseLost, RunJournal, type StoreRetryPolicy } from './internal/run-journal.js';
 import { RunLoop, runScope } from './internal/run-loop.js';
-import { checkRunSpec, planTask } from './internal/spec-checks.js';
+import { checkRunSpec, checkTaskTools, planTask } from './internal/spec-checks.js';
 import { runtimeFromRecord, taskRecord, type TaskRuntime } from './internal/task-runtime.js';
-import { runView } from './internal/views.js';
+import { runView, taskView } from './internal/views.js';
 import type { DurableOrchestrator, OrchestratorOptions, ResumeReport, StoreHealth } from './orchestrator-options.js';
 import { DagScheduler } from './scheduler.js';
 
@@ -161,6 +165,7 @@ class RunOrchestrator implements DurableOrchestrator {
     const { store, catalog, costs, ledger } = this.#options;
     if (this.#closing !== undefined) throw closedError();
     checkRunSpec(spec);
+    for (const task of spec.tasks) checkTaskTools(task, this.#options.agents?.tools);
     const capacity = this.#options.maxPendingTasks ?? 100_000;
     if (spec.tasks.length > capacity) {
       throw new RunStateError({
@@ -379,6 +384,7 @@ class RunOrchestrator implements DurableOrchestrator {
         details: { runId, state: record.state },
       });
     }
+    for (const task of specs) checkTaskTools(task, this.#options.agents?.tools);
     const dag: Dag = this.#resolver.resolve(specs, loop.dag);
     const defaultCap = this.#options.defaultMaxOutputTokens ?? 4096;
     const plans = specs.map((task) => planTask(task, this.#options.catalog, defaultCap));
@@ -437,6 +443,24 @@ class RunOrchestrator implements DurableOrchestrator {
     });
     loop.stop({ state: 'aborted', error: error.toJSON(), skipReason: 'runAborted', ...(reason === undefined ? {} : { reason }) }, error);
     return loop.finished;
+  }
+
+  async provideInput(runId: RunId, taskId: TaskId, response: AgentInputResponse): Promise<Task> {
+    const loop = this.#active.get(runId);
+    if (loop === undefined) {
+      const record = await this.#options.store.getRun(runId);
+      if (record === undefined) throw notFound(runId);
+      const lease = record.lease;
+      if (lease !== undefined && lease.owner !== this.#owner && lease.expiresAt > this.#clock.now()) throw owned(runId, lease);
+      throw new RunStateError({
+        code: 'RUN_NOT_RUNNING',
+        message: `Run "${runId}" is ${record.state} and not running in this process; resume it first, then answer.`,
+        details: { runId, state: record.state },
+      });
+    }
+    await answerInput(loop, taskId, response);
+    const task = loop.tasks.get(taskId) as TaskRuntime;
+    return taskView(taskRecord(runId, task));
   }
 
   async wait(runId: RunId): Promise<Run> {

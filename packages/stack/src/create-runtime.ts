@@ -9,6 +9,7 @@
  * beyond what is passed in (use `@runtime/orchestration/sqlite` for a SQLite run store).
  */
 import type {
+  AgentLimits,
   BudgetLedger,
   Clock,
   ContextBuilder,
@@ -23,8 +24,11 @@ import type {
   RunSpec,
   RunStore,
   TokenEstimator,
+  Tool,
+  ToolRegistry,
   UsageTracker,
 } from '@runtime/contracts';
+import { createAgentRunner, createToolRegistry } from '@runtime/agent';
 import { createContextBuilder, createContextCompactor, createContextRouter, createMemoryStore } from '@runtime/context';
 import {
   createBudgetLedger,
@@ -109,6 +113,15 @@ export interface RuntimeOptions {
    * it off. See the README's "Tracing". @defaultValue true
    */
   readonly tracing?: boolean | RuntimeTracingOptions;
+  /**
+   * Tools agent tasks (`TaskSpec.agent`) may call: a list (registered in a new registry) or a
+   * registry (`createToolRegistry` of `@runtime/agent`). Agent tasks run through `createAgentRunner`
+   * over it; a task naming a tool that is not there is refused with `VALIDATION_FAILED`.
+   * @defaultValue no tools (agent tasks without tools still run)
+   */
+  readonly tools?: readonly Tool[] | ToolRegistry;
+  /** Tier limits of every agent loop (`maxToolCallsPerRun`, `maxDepth`, `allowedTools`, default `maxSteps`). */
+  readonly agentLimits?: AgentLimits;
 }
 
 /**
@@ -211,6 +224,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
     ...(options.defaultMaxOutputTokens === undefined ? {} : { defaultMaxOutputTokens: options.defaultMaxOutputTokens }),
     ...(options.defaultMaxParallelism === undefined ? {} : { defaultMaxParallelism: options.defaultMaxParallelism }),
+    agents: agentOptions(options),
   });
   const start = (spec: RunSpec, startOptions: RuntimeRunOptions = {}): Promise<Run> => {
     if (tracing !== undefined) return tracing.start(orchestrator, spec, startOptions);
@@ -237,6 +251,17 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     // Streaming (stream.ts).
     stream: (spec, streamOptions) => streamRun(tracing === undefined ? orchestrator : tracedOrchestrator(orchestrator, tracing), spec, streamOptions),
   };
+}
+
+/** Agent tasks: the runner of `@runtime/agent` over the given tools (or an empty registry). */
+function agentOptions(options: RuntimeOptions): { runner: ReturnType<typeof createAgentRunner>; tools: ToolRegistry; limits?: AgentLimits } {
+  const given = options.tools;
+  const tools = given === undefined ? createToolRegistry([]) : isRegistry(given) ? given : createToolRegistry(given);
+  return { runner: createAgentRunner({ registry: tools }), tools, ...(options.agentLimits === undefined ? {} : { limits: options.agentLimits }) };
+}
+
+function isRegistry(tools: readonly Tool[] | ToolRegistry): tools is ToolRegistry {
+  return !Array.isArray(tools);
 }
 
 function defaultLlm(catalog: ModelCatalog, estimator: TokenEstimator, options: RuntimeOptions, tracing: RuntimeTracing | undefined): LlmClient {

@@ -591,6 +591,7 @@ export function tracedOrchestrator(orchestrator: Orchestrator, tracing: RuntimeT
     abort: (runId, reason) => orchestrator.abort(runId, reason),
     wait: (runId) => orchestrator.wait(runId),
     resume: (runId) => orchestrator.resume(runId),
+    provideInput: (runId, taskId, response) => orchestrator.provideInput(runId, taskId, response),
     events: (runId, afterSeq) => orchestrator.events(runId, afterSeq),
     subscribe: (runId, listener) => orchestrator.subscribe(runId, listener),
   };

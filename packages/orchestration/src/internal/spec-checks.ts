@@ -1,10 +1,12 @@
 /** Validation of run specs and policies that the resolver does not cover (it checks the graph). */
 import {
   ValidationError,
+  asTaskId,
   type ModelCatalog,
   type ModelInfo,
   type RunSpec,
   type TaskSpec,
+  type ToolRegistry,
 } from '@runtime/contracts';
 import { MAX_TIMER_DELAY_MS } from './deadline-timer.js';
 
@@ -75,4 +77,38 @@ export function planTask(task: TaskSpec, catalog: ModelCatalog, defaultMaxOutput
     });
   }
   return { model, maxOutputTokens: requested ?? Math.min(model.maxOutputTokens, defaultMaxOutputTokens) };
+}
+
+/**
+ * Checks a task's tool names (`agent.tools` and `tools`) against the registry of the `agents`
+ * option: unknown names, and any tool or agent without that option, are refused with
+ * `VALIDATION_FAILED` naming the task and the tool (`details.task`, `details.tool`).
+ */
+export function checkTaskTools(task: TaskSpec, tools: ToolRegistry | undefined): void {
+  const agent = task.agent;
+  if (agent !== undefined) {
+    const maxSteps = agent.maxSteps;
+    if (maxSteps !== undefined && (!Number.isInteger(maxSteps) || maxSteps < 1 || maxSteps > 256)) {
+      throw invalid(`Task "${task.id}" has agent.maxSteps ${String(maxSteps)}; it must be an integer in 1..256.`, { task: task.id, field: 'agent.maxSteps', value: maxSteps });
+    }
+    const choice = agent.toolChoice;
+    if (choice !== undefined && choice !== 'auto' && choice !== 'required' && choice !== 'none') {
+      throw invalid(`Task "${task.id}" has agent.toolChoice "${String(choice)}"; it must be "auto", "required" or "none".`, { task: task.id, field: 'agent.toolChoice', value: choice });
+    }
+    if (!Array.isArray(agent.tools)) throw invalid(`Task "${task.id}" needs agent.tools (a list of tool names).`, { task: task.id, field: 'agent.tools' });
+  }
+  const names = [...(agent?.tools ?? []), ...(task.tools ?? [])];
+  if (tools === undefined) {
+    if (agent === undefined && names.length === 0) return;
+    const tool = names[0];
+    throw invalid(
+      tool === undefined
+        ? `Task "${task.id}" is an agent task, but this runtime has no agent runner configured (the orchestrator's \`agents\` option).`
+        : `Task "${task.id}" names tool "${tool}", but this runtime has no tools configured (the orchestrator's \`agents\` option).`,
+      { task: task.id, ...(tool === undefined ? {} : { tool }), field: agent === undefined ? 'tools' : 'agent' },
+    );
+  }
+  // The registry names the task and the first unknown (or repeated) tool.
+  if (agent !== undefined) tools.check(asTaskId(task.id), agent.tools);
+  if (task.tools !== undefined) tools.check(asTaskId(task.id), task.tools);
 }

@@ -24,6 +24,7 @@ import {
   type RuntimeEventInput,
   type TaskDependency,
 } from '@runtime/contracts';
+import { runAgentAttempt } from './agent-attempt.js';
 import { billOnce, chargeOnce, summaryReservationId, type Bill } from './bill-once.js';
 import { reservationIdOf, reserveWorstCase, StoppedWhileWaiting } from './budget-admission.js';
 import { dependencyId } from './dependency-ids.js';
@@ -39,13 +40,13 @@ import { usageViewUsd } from './views.js';
  * bound: `task.maxOutputTokens` ?? `policy.defaultMaxOutputTokens` ?? the orchestrator's default
  * (`DEFAULT_MAX_OUTPUT_TOKENS`), clamped to 1..the model's maximum.
  */
-function outputCap(loop: RunLoop, task: TaskRuntime): number {
+export function outputCap(loop: RunLoop, task: TaskRuntime): number {
   const cap = task.spec.maxOutputTokens ?? loop.record.spec.policy?.defaultMaxOutputTokens ?? task.maxOutputTokens;
   return Math.max(1, Math.min(Math.floor(cap), task.model.maxOutputTokens));
 }
 
 /** The most prompt tokens a call may use: `min(maxInputTokens, contextWindow − output cap)`, at least 1. */
-function promptLimit(model: ModelInfo, cap: number): number {
+export function promptLimit(model: ModelInfo, cap: number): number {
   const window = model.contextWindow === undefined ? Number.POSITIVE_INFINITY : model.contextWindow - cap;
   return Math.max(1, Math.min(model.maxInputTokens, window));
 }
@@ -193,7 +194,7 @@ async function summarize(
  * The task's messages and input tokens. Synchronous in the common case (no memory to read, no
  * compaction): an async step per task is a measurable share of the loop's cost at this scale.
  */
-function prepare(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSignal): Prepared | Promise<Prepared> {
+export function prepare(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSignal): Prepared | Promise<Prepared> {
   const keys = task.spec.memory;
   // Keys asked for without a memory store are all missing: visible, not ignored.
   if (keys !== undefined && keys.length > 0) {
@@ -276,7 +277,7 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
  * Asks the policy enforcer; waits out `RATE_LIMITED` (state `waiting`, reason `rateLimit`, with a
  * journaled `task.throttled` and `task.waiting`); throws on `POLICY_VIOLATION`.
  */
-async function admit(loop: RunLoop, task: TaskRuntime, inputTokens: number, cap: number, signal: AbortSignal): Promise<string | undefined> {
+export async function admit(loop: RunLoop, task: TaskRuntime, inputTokens: number, cap: number, signal: AbortSignal): Promise<string | undefined> {
   const policy = loop.options.policy;
   if (policy === undefined) return undefined;
   const budgetUsd = loop.record.spec.policy?.budgetUsd;
@@ -312,7 +313,7 @@ async function admit(loop: RunLoop, task: TaskRuntime, inputTokens: number, cap:
   }
 }
 
-function abortReason(loop: RunLoop): unknown {
+export function abortReason(loop: RunLoop): unknown {
   const reason: unknown = loop.controller.signal.reason;
   return reason ?? new ExecutionError({ code: 'RUN_ABORTED', message: 'The run was aborted.', details: {} });
 }
@@ -328,7 +329,7 @@ async function skipUnstarted(loop: RunLoop, task: TaskRuntime): Promise<void> {
 }
 
 /** Bills an answered call; a charge that could not be recorded is reported, never fails the task. */
-async function billAnswered(loop: RunLoop, task: TaskRuntime, reservation: Reservation, result: LlmResult): Promise<Bill> {
+export async function billAnswered(loop: RunLoop, task: TaskRuntime, reservation: Reservation, result: LlmResult): Promise<Bill> {
   try {
     return await billOnce(loop, task, reservation, result);
   } catch (error) {
@@ -355,6 +356,7 @@ async function billAnswered(loop: RunLoop, task: TaskRuntime, reservation: Reser
  * `TaskSignals`): it aborts with the run and is what every collaborator call receives.
  */
 export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: AbortSignal): Promise<void> {
+  if (task.spec.agent !== undefined) return runAgentAttempt(loop, task, signal); // the loop: agent-attempt.ts
   const options = loop.options;
   const { costs, ledger, llm } = options;
   const attempt = task.attempts + 1;
@@ -483,7 +485,7 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: A
 }
 
 /** Records a billed call in the usage tracker (the billing report). */
-function recordBill(loop: RunLoop, task: TaskRuntime, bill: Bill): void {
+export function recordBill(loop: RunLoop, task: TaskRuntime, bill: Bill): void {
   loop.options.usage?.record({
     runId: loop.id,
     taskId: task.id,

@@ -1,0 +1,416 @@
+/**
+ * One attempt of an agent task (`TaskSpec.agent`): the orchestrator is the loop's
+ * {@link @runtime/contracts#AgentHost}; the runner (`OrchestratorOptions.agents.runner`) owns the loop.
+ *
+ * @remarks
+ * - `callModel`: each step goes the way of a plain task's call — policy admission, the step's worst
+ *   case reserved (id `<attempt's reservation id>/s<step>`) and journaled as the task's hold before
+ *   the call, the answer billed once (`billOnce`), `budget.*` events, the task's usage and cost
+ *   accumulating every step. A refused reservation throws `BUDGET_EXCEEDED` before the call.
+ * - `emit`: each agent event is one fenced journal commit, in order.
+ * - `history`: the task's journaled `agent.step` / `tool.*` events, so a resumed loop continues from
+ *   its last completed step without repeating completed tool calls.
+ * - `awaitInput`: the task goes to `waiting` (reason `input`, details: the request) with
+ *   `task.input_required`; {@link answerInput} (the orchestrator's `provideInput`) journals the reply
+ *   as a `task.waiting` event whose details carry `response`, then the loop continues. A resumed loop
+ *   asking the same question (same step and call) gets that journaled reply. The waiting task keeps its
+ *   parallelism slot (its attempt is suspended, not ended).
+ * - `compact`: the run's compactor fits the conversation into the model's prompt limit (a
+ *   `summarize` policy compacts agent conversations by `truncate`: a summary call per step is not
+ *   billed through the step's reservation).
+ */
+import {
+  ExecutionError,
+  RunStateError,
+  ValidationError,
+  ZERO_MONEY,
+  DEFAULT_AGENT_MAX_STEPS,
+  addUsage,
+  asReservationId,
+  moneyToUsd,
+  type AgentEventInput,
+  type AgentHost,
+  type AgentInputRequest,
+  type AgentInputResponse,
+  type AgentLimits,
+  type AgentModelAnswer,
+  type LlmCallOptions,
+  type LlmRequest,
+  type LlmResult,
+  type Message,
+  type Money,
+  type Reservation,
+  type RuntimeEvent,
+  type RuntimeEventInput,
+  type TaskId,
+  type ToolCallTally,
+} from '@runtime/contracts';
+import type { Bill } from './bill-once.js';
+import { reservationIdOf } from './budget-admission.js';
+import { paidFailure } from './paid-failure.js';
+import type { RunLoop } from './run-loop.js';
+import { abortReason, admit, billAnswered, outputCap, prepare, promptLimit, recordBill } from './task-attempt.js';
+import { taskRecord, type TaskRuntime } from './task-runtime.js';
+import { usageViewUsd } from './views.js';
+
+/** A task of a live loop waiting for a human. */
+interface PendingInput {
+  readonly request: AgentInputRequest;
+  readonly resolve: (response: AgentInputResponse) => void;
+}
+
+/** Per live loop: the tasks waiting for input, and the run's tool-call count (shared by its loops). */
+interface AgentState {
+  readonly pending: Map<TaskId, PendingInput>;
+  readonly tally: ToolCallTally;
+}
+
+const states = new WeakMap<RunLoop, AgentState>();
+
+function stateOf(loop: RunLoop): AgentState {
+  let state = states.get(loop);
+  if (state === undefined) {
+    let count = 0;
+    const tally: ToolCallTally = {
+      get count() {
+        return count;
+      },
+      add(calls: number) {
+        count += calls;
+      },
+    };
+    state = { pending: new Map(), tally };
+    states.set(loop, state);
+  }
+  return state;
+}
+
+const AGENT_EVENT_TYPES: ReadonlySet<string> = new Set(['agent.step', 'tool.called', 'tool.completed', 'tool.failed']);
+const PAGE = 1000;
+
+interface Journaled {
+  readonly history: AgentEventInput[];
+  /** Replies journaled by `provideInput`, by question key. */
+  readonly replies: Map<string, AgentInputResponse>;
+}
+
+function questionKey(request: AgentInputRequest): string {
+  return `${request.step}\u0000${request.kind}\u0000${request.callId ?? ''}`;
+}
+
+function stripEnvelope(event: RuntimeEvent): RuntimeEventInput {
+  const { runId: _runId, seq: _seq, at: _at, ...input } = event;
+  return input as RuntimeEventInput;
+}
+
+/** The task's journaled agent events and input replies, from the store (resume). */
+async function readJournaled(loop: RunLoop, task: TaskRuntime): Promise<Journaled> {
+  const history: AgentEventInput[] = [];
+  const replies = new Map<string, AgentInputResponse>();
+  if (task.attempts === 0) return { history, replies };
+  for (let after = 0; ; ) {
+    const page = await loop.options.store.readEvents(loop.id, after, PAGE);
+    for (const event of page) {
+      if (!('taskId' in event) || event.taskId !== task.id) continue;
+      if (AGENT_EVENT_TYPES.has(event.type)) history.push(stripEnvelope(event) as AgentEventInput);
+      else if (event.type === 'task.waiting' && event.reason === 'input') {
+        const { request, response } = event.details as { request?: AgentInputRequest; response?: AgentInputResponse };
+        if (request !== undefined && response !== undefined) replies.set(questionKey(request), response);
+      }
+    }
+    if (page.length < PAGE) break;
+    after = (page[page.length - 1] as RuntimeEvent).seq;
+  }
+  return { history, replies };
+}
+
+/** The limits of a task's loop: the tier's, the task's `maxSteps` first. */
+function limitsOf(loop: RunLoop, task: TaskRuntime): AgentLimits {
+  const configured = loop.options.agents?.limits ?? {};
+  return { ...configured, maxSteps: task.spec.agent?.maxSteps ?? configured.maxSteps ?? DEFAULT_AGENT_MAX_STEPS };
+}
+
+/**
+ * Answers a task of a live loop waiting for input: checks the reply's kind, journals it (so it
+ * survives a restart), then lets the loop go on.
+ */
+export async function answerInput(loop: RunLoop, taskId: TaskId, response: AgentInputResponse): Promise<void> {
+  const task = loop.tasks.get(taskId);
+  if (task === undefined) {
+    throw new ValidationError({ code: 'VALIDATION_FAILED', message: `Run "${loop.id}" has no task "${taskId}".`, details: { runId: loop.id, task: taskId } });
+  }
+  const pending = stateOf(loop).pending.get(taskId);
+  if (pending === undefined) {
+    throw new RunStateError({
+      code: 'RUN_NOT_RUNNING',
+      message: `Task "${taskId}" is ${task.state} and does not wait for input.`,
+      details: { runId: loop.id, task: taskId, state: task.state, ...(task.waiting === undefined ? {} : { waiting: task.waiting.reason }) },
+    });
+  }
+  const decision = (response as { decision?: unknown }).decision;
+  const fits =
+    pending.request.kind === 'approval'
+      ? decision === 'approve' || decision === 'reject'
+      : decision === 'answer' && typeof (response as { text?: unknown }).text === 'string';
+  if (!fits) {
+    throw new ValidationError({
+      code: 'VALIDATION_FAILED',
+      message:
+        pending.request.kind === 'approval'
+          ? `Task "${taskId}" waits for an approval: answer with decision "approve" or "reject".`
+          : `Task "${taskId}" waits for an answer: answer with decision "answer" and a text.`,
+      details: { task: taskId, kind: pending.request.kind, decision: typeof decision === 'string' ? decision : null },
+    });
+  }
+  stateOf(loop).pending.delete(taskId);
+  task.state = 'running';
+  task.waiting = undefined;
+  await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
+    { type: 'task.waiting', taskId, reason: 'input', details: { request: pending.request, response } },
+  ]);
+  pending.resolve(response);
+}
+
+/** Releases an open step reservation of a call that was never answered; journals the release. */
+async function releaseStep(loop: RunLoop, task: TaskRuntime, reservation: Reservation): Promise<void> {
+  task.reservationId = undefined;
+  task.reserved = ZERO_MONEY;
+  try {
+    await loop.options.ledger.release(reservation.id);
+  } catch (releaseError) {
+    loop.options.onBackgroundError?.(releaseError); // the lease returns the amount later
+  }
+  loop.budgetFreed();
+  await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
+    { type: 'budget.released', taskId: task.id, reservationId: reservation.id, amountUsd: moneyToUsd(reservation.amount) },
+  ]);
+}
+
+/** Charges an answered step once, into the task's usage and cost, and journals it. */
+async function settleStep(loop: RunLoop, task: TaskRuntime, reservation: Reservation, result: LlmResult, permitId: string | undefined): Promise<Bill> {
+  const bill = await billAnswered(loop, task, reservation, result);
+  if (permitId !== undefined) {
+    try {
+      await loop.options.policy?.settle(permitId, bill.usage.inputTokens + bill.usage.outputTokens);
+    } catch (settleError) {
+      loop.options.onBackgroundError?.(settleError);
+    }
+  }
+  task.usage = addUsage(task.usage, bill.usage);
+  task.cost = (task.cost + bill.cost) as Money;
+  task.reservationId = undefined;
+  task.reserved = ZERO_MONEY;
+  loop.budgetFreed();
+  const reservedUsd = moneyToUsd(reservation.amount);
+  const events: RuntimeEventInput[] = [
+    { type: 'budget.settled', taskId: task.id, reservationId: bill.settlement.id, costUsd: moneyToUsd(bill.settlement.actual), reservedUsd },
+  ];
+  if (bill.settlement.actual > reservation.amount) {
+    events.push({ type: 'budget.overrun', taskId: task.id, reservationId: bill.settlement.id, reservedUsd, actualUsd: moneyToUsd(bill.settlement.actual) });
+  }
+  await loop.journal.commit(undefined, [taskRecord(loop.id, task)], events);
+  recordBill(loop, task, bill); // once journaled (a resume recovers it otherwise)
+  return bill;
+}
+
+function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSignal, journaled: Journaled): AgentHost {
+  const options = loop.options;
+  const cap = outputCap(loop, task);
+  const attemptId = reservationIdOf(loop, task, attempt);
+  const taskTimeoutMs = loop.record.spec.policy?.taskTimeoutMs;
+  return {
+    history: journaled.history,
+    async callModel(request: LlmRequest, call): Promise<AgentModelAnswer> {
+      const inputTokens = options.estimator.countMessages(request.messages, task.model.id, request.tools);
+      const permitId = options.policy === undefined ? undefined : await admit(loop, task, inputTokens, cap, signal);
+      if (loop.controller.signal.aborted) throw abortReason(loop);
+      const worstCase = options.costs.worstCase(task.model.id, inputTokens, cap);
+      let reservation: Reservation;
+      try {
+        reservation = await options.ledger.reserve(loop.scopes, worstCase, {
+          id: asReservationId(`${attemptId}/s${call.step}`),
+          holder: loop.owner,
+          runId: loop.id,
+          taskId: task.id,
+          ...(options.reservationLeaseMs === undefined ? {} : { leaseMs: options.reservationLeaseMs }),
+        });
+      } catch (error) {
+        if (permitId !== undefined) await options.policy?.settle(permitId, 0).catch((settleError: unknown) => options.onBackgroundError?.(settleError));
+        throw error;
+      }
+      // The hold is journaled before the call: a crash leaves it named, and the resume finds its charge.
+      task.state = 'running';
+      task.waiting = undefined;
+      task.reservationId = reservation.id;
+      task.reserved = reservation.amount;
+      await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
+        { type: 'budget.reserved', taskId: task.id, reservationId: reservation.id, amountUsd: moneyToUsd(reservation.amount) },
+      ]);
+      let answered: LlmResult | undefined;
+      let result: LlmResult;
+      try {
+        result = await loop.executor.execute(
+          (callSignal) => {
+            const callOptions: LlmCallOptions = { signal: callSignal, context: { runId: loop.id, taskId: task.id, attempt } };
+            return options.llm.complete({ ...request, providerModel: task.model.providerModel, maxOutputTokens: cap }, callOptions).then((answer) => {
+              answered = answer;
+              return answer;
+            });
+          },
+          { signal, ...(taskTimeoutMs === undefined ? {} : { timeoutMs: taskTimeoutMs }) },
+        );
+      } catch (error) {
+        // Answered as the call was abandoned, or failed after output: paid for, charged once.
+        const paid = answered ?? paidFailure(error);
+        if (paid !== undefined) await settleStep(loop, task, reservation, paid, permitId);
+        else {
+          if (permitId !== undefined) await options.policy?.settle(permitId, 0).catch((settleError: unknown) => options.onBackgroundError?.(settleError));
+          await releaseStep(loop, task, reservation);
+        }
+        throw error;
+      }
+      const bill = await settleStep(loop, task, reservation, result, permitId);
+      return { result, usage: bill.usage, costUsd: moneyToUsd(bill.cost) };
+    },
+    emit(event: AgentEventInput): Promise<void> {
+      return loop.journal.commit(undefined, [], [event]);
+    },
+    async awaitInput(request: AgentInputRequest): Promise<AgentInputResponse> {
+      const recorded = journaled.replies.get(questionKey(request));
+      if (recorded !== undefined) return recorded;
+      if (signal.aborted) throw abortReason(loop);
+      const reply = new Promise<AgentInputResponse>((resolve, reject) => {
+        const onAbort = (): void => {
+          stateOf(loop).pending.delete(task.id);
+          reject(signal.reason instanceof Error ? signal.reason : abortReason(loop));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        stateOf(loop).pending.set(task.id, {
+          request,
+          resolve: (response) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(response);
+          },
+        });
+      });
+      const details = { request };
+      task.state = 'waiting';
+      task.waiting = { reason: 'input', details };
+      await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
+        {
+          type: 'task.input_required',
+          taskId: task.id,
+          kind: request.kind,
+          ...(request.callId === undefined ? {} : { callId: request.callId }),
+          ...(request.tool === undefined ? {} : { tool: request.tool }),
+          ...(request.arguments === undefined ? {} : { arguments: request.arguments }),
+          ...(request.prompt === undefined ? {} : { prompt: request.prompt }),
+        },
+        { type: 'task.waiting', taskId: task.id, reason: 'input', details },
+      ]);
+      return reply;
+    },
+    async compact({ messages, tools }): Promise<readonly Message[]> {
+      const limit = promptLimit(task.model, cap);
+      const context = loop.record.spec.policy?.context;
+      const maxTokens = context?.maxTokens === undefined ? limit : Math.min(context.maxTokens, limit);
+      const tokens = options.estimator.countMessages(messages, task.model.id, tools);
+      if (tokens <= maxTokens) return messages;
+      const strategy = context?.strategy === undefined || context.strategy === 'summarize' ? 'truncate' : context.strategy;
+      const compacted = await options.compactor.compact(
+        { messages, tools, model: task.model.id, maxTokens, strategy, ...(context?.keepLastN === undefined ? {} : { keepLastN: context.keepLastN }) },
+        { signal, context: { runId: loop.id, taskId: task.id, attempt } },
+      );
+      const { report } = compacted;
+      await loop.journal.commit(undefined, [], [
+        {
+          type: 'context.compacted',
+          taskId: task.id,
+          strategy: report.strategy,
+          tokensBefore: report.tokensBefore,
+          tokensAfter: report.tokensAfter,
+          droppedMessages: report.dropped.length,
+          summarizedMessages: report.summarized.length,
+        },
+      ]);
+      return compacted.messages;
+    },
+  };
+}
+
+/**
+ * Runs one attempt of an agent task to a terminal state (completed with the final answer as its
+ * output, or failed with the loop's error). Never rejects except when the journal itself fails.
+ */
+export async function runAgentAttempt(loop: RunLoop, task: TaskRuntime, signal: AbortSignal): Promise<void> {
+  const agents = loop.options.agents;
+  const agent = task.spec.agent;
+  const attempt = task.attempts + 1;
+  try {
+    if (agents === undefined || agent === undefined) {
+      // Refused at submission; reached only by a run journaled under a configuration that had them.
+      throw new ValidationError({
+        code: 'VALIDATION_FAILED',
+        message: `Task "${task.id}" is an agent task, but this runtime has no agent runner configured.`,
+        details: { task: task.id, field: 'agent' },
+      });
+    }
+    const journaled = await readJournaled(loop, task);
+    const preparing = prepare(loop, task, attempt, signal);
+    const prepared = preparing instanceof Promise ? await preparing : preparing;
+    if (loop.controller.signal.aborted) throw abortReason(loop);
+    task.state = 'running';
+    task.waiting = undefined;
+    task.attempts = attempt;
+    task.startedAt ??= loop.journal.now();
+    await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
+      ...prepared.events,
+      { type: 'task.started', taskId: task.id, attempt, model: task.model.id },
+    ]);
+    const result = await agents.runner.run({
+      runId: loop.id,
+      taskId: task.id,
+      attempt,
+      model: task.model.id,
+      maxOutputTokens: outputCap(loop, task),
+      messages: prepared.messages,
+      tools: agent.tools,
+      toolChoice: agent.toolChoice ?? 'auto',
+      limits: limitsOf(loop, task),
+      toolCalls: stateOf(loop).tally,
+      host: host(loop, task, attempt, signal, journaled),
+      signal,
+    });
+    task.state = 'completed';
+    task.output = result.output;
+    task.routed = undefined;
+    task.waiting = undefined;
+    task.endedAt = loop.journal.now();
+    const costUsd = moneyToUsd(task.cost);
+    const events: RuntimeEventInput[] = [
+      {
+        type: 'task.completed',
+        taskId: task.id,
+        attempt,
+        usage: usageViewUsd(task.usage, costUsd),
+        costUsd,
+      },
+    ];
+    const changed = [taskRecord(loop.id, task)];
+    for (const readyId of loop.scheduler.complete(task.id)) {
+      const ready = loop.tasks.get(readyId) as TaskRuntime;
+      ready.state = 'ready';
+      changed.push(taskRecord(loop.id, ready));
+      events.push({ type: 'task.ready', taskId: readyId });
+    }
+    await loop.journal.commit(undefined, changed, events);
+  } catch (error) {
+    stateOf(loop).pending.delete(task.id);
+    if (loop.scheduler.state(task.id) !== 'running') throw error; // a bug after completion: surface it
+    task.waiting = undefined;
+    if (task.attempts < attempt) task.attempts = attempt;
+    const failure =
+      signal.aborted && !(error instanceof ExecutionError) && loop.controller.signal.aborted ? abortReason(loop) : error;
+    await loop.failTask(task, failure, attempt, []);
+  }
+}
