@@ -48,7 +48,8 @@ describe('SidecarRunRunnable', () => {
     const eventRequests: (string | null)[] = [];
     const cutting: typeof fetch = async (input, init) => {
       const response = await fetch(input, init);
-      if (!String(input).includes('/events')) return response;
+      const url = input instanceof Request ? input.url : input.toString();
+      if (!url.includes('/events')) return response;
       eventRequests.push(new Headers(init?.headers).get('last-event-id'));
       if (eventRequests.length > 1 || response.body === null) return response;
       // The first connection drops right after its first event (a block with data; comments and
@@ -62,7 +63,7 @@ describe('SidecarRunRunnable', () => {
       while (firstEventEnd() === -1) {
         const { value, done } = await reader.read();
         if (done) break;
-        text += new TextDecoder().decode(value);
+        text += new TextDecoder().decode(value as Uint8Array);
       }
       await reader.cancel();
       return new Response(text.slice(0, firstEventEnd() + 2), { status: 200, headers: { 'content-type': 'text/event-stream' } });
