@@ -224,6 +224,7 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
     store,
     owner: overrides.owner ?? `${hostname()}:${process.pid}`,
     leaseTtlMs: config.leaseTtlMs,
+    tools,
   });
 
   return Promise.resolve({
