@@ -3,6 +3,7 @@
  * estimator and tracker: exact usage and cost (cache and reasoning tokens), refusals before the
  * model is called, release on failure, and no overspend under concurrency.
  */
+import { InMemoryCache } from '@langchain/core/caches';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import type { UsageMetadata } from '@langchain/core/messages';
 import { addMoney, moneyToUsd, usd, ZERO_MONEY, type ModelCatalogFile, type Money } from '@runtime/contracts';
@@ -89,6 +90,19 @@ describe('RuntimeCallbackHandler with @runtime/cost', () => {
     const snapshot = await ledger.snapshot('user:u1');
     expect([snapshot.spent, snapshot.reserved]).toEqual([ZERO_MONEY, ZERO_MONEY]);
     expect(usage.totals().calls).toBe(0);
+  });
+
+  it("an answer from LangChain's cache is recorded as a cache hit: no tokens, no cost, nothing held", async () => {
+    const { ledger, usage, handler, ready } = setup();
+    await ready;
+    const model = new ScriptedChatModel({ model: 'lc-test', maxTokens: 500, cache: new InMemoryCache(), answers: [{ content: 'cached answer', usage: USAGE }] });
+    await model.invoke('Same prompt', { callbacks: [handler] });
+    const again = await model.invoke('Same prompt', { callbacks: [handler] });
+    expect(again.content).toBe('cached answer');
+    expect(model.calls).toBe(1);
+    expect(usage.totals()).toMatchObject({ calls: 1, dedupedCalls: 1, cost: usd('0.006615') });
+    const snapshot = await ledger.snapshot('user:u1');
+    expect([snapshot.spent, snapshot.reserved]).toEqual([usd('0.006615'), ZERO_MONEY]);
   });
 
   it('releases the reservation when the model fails', async () => {

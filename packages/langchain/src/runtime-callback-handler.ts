@@ -21,6 +21,8 @@ import type { Serialized } from '@langchain/core/load/serializable';
 import {
   asRunId,
   asTaskId,
+  EMPTY_USAGE,
+  ZERO_MONEY,
   normalizeUsage,
   ValidationError,
   type BudgetLedger,
@@ -209,11 +211,19 @@ export class RuntimeCallbackHandler extends BaseCallbackHandler {
     await this.#reserve(runId, { llm, invocationParams: record(extraParams?.['invocation_params']), metadata: metadata ?? {} }, conversation);
   }
 
-  /** Settles the call at its exact cost and records its usage. */
-  override async handleLLMEnd(output: LLMResult, runId: string): Promise<void> {
+  /**
+   * Settles the call at its exact cost and records its usage. An answer from LangChain's cache
+   * (`extraParams.cached`) cost nothing: it settles at 0 and is recorded with `source: 'cache'`.
+   */
+  override async handleLLMEnd(output: LLMResult, runId: string, _parentRunId?: string, _tags?: string[], extraParams?: Record<string, unknown>): Promise<void> {
     const pending = this.#pending.get(runId);
     if (pending === undefined) return;
     this.#pending.delete(runId);
+    if (extraParams?.['cached'] === true) {
+      await this.#options.ledger.settle(pending.reservation.id, ZERO_MONEY, { usage: EMPTY_USAGE });
+      this.#record(pending.model, EMPTY_USAGE, ZERO_MONEY, 'cache');
+      return;
+    }
     const usage = this.#usageOf(output, pending);
     let cost: Money;
     try {
@@ -224,14 +234,18 @@ export class RuntimeCallbackHandler extends BaseCallbackHandler {
       throw error;
     }
     await this.#options.ledger.settle(pending.reservation.id, cost, { usage });
+    this.#record(pending.model, usage, cost, 'provider');
+  }
+
+  #record(model: string, usage: Usage, cost: Money, source: 'provider' | 'cache'): void {
     const usageRecord: UsageRecord = {
       runId: this.#options.runId ?? 'langchain',
       ...(this.#options.taskId === undefined ? {} : { taskId: this.#options.taskId }),
       ...(this.#options.phase === undefined ? {} : { phase: this.#options.phase }),
-      model: pending.model,
+      model,
       usage,
       cost,
-      source: 'provider',
+      source,
     };
     this.#options.usage?.record(usageRecord);
   }
