@@ -117,6 +117,21 @@ describe('RuntimeCallbackHandler with @runtime/cost', () => {
     expect(usage.totals().calls).toBe(0);
   });
 
+  it('releases the reservation of an aborted call', async () => {
+    const { ledger, handler, ready } = setup();
+    await ready;
+    const model = new ScriptedChatModel({ model: 'lc-test', maxTokens: 500, delayMs: 2_000, answers: [{ content: 'late', usage: USAGE }] });
+    const controller = new AbortController();
+    const call = model.invoke('Hello', { callbacks: [handler], signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect((await ledger.snapshot('user:u1')).reserved).not.toBe(ZERO_MONEY);
+    controller.abort();
+    await expect(call).rejects.toThrow();
+    for (let wait = 0; wait < 100 && handler.openCalls > 0; wait += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    const snapshot = await ledger.snapshot('user:u1');
+    expect([handler.openCalls, snapshot.spent, snapshot.reserved]).toEqual([0, ZERO_MONEY, ZERO_MONEY]);
+  });
+
   it('refuses a call with no output cap (no bound) unless a default is given; a call without usage is estimated, never $0', async () => {
     const { calculator, estimator, ledger, usage, ready } = setup();
     await ready;
