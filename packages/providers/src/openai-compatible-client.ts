@@ -141,6 +141,8 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleClientOpti
         type: 'function',
         function: { name: tool.name, description: tool.description, parameters: tool.parameters },
       }));
+      // OpenAI's tool_choice takes the same three words ('auto' | 'required' | 'none').
+      if (request.toolChoice !== undefined) wire.tool_choice = request.toolChoice;
     }
     if (stream) {
       wire.stream = true;

@@ -241,3 +241,15 @@ describe('Anthropic adapter against a real HTTP server', () => {
     await server.requests[0]?.socketClosed;
   });
 });
+
+describe('Anthropic adapter: tool_choice on the wire', () => {
+  it('maps toolChoice to tool_choice { type: "auto" | "any" | "none" } with the tools, and sends nothing when absent or without tools', async () => {
+    server = await startProviderServer((_sent, response) => sendJson(response, 200, message));
+    for (const toolChoice of ['auto', 'required', 'none'] as const) await client().complete({ ...request, toolChoice });
+    await client().complete(request);
+    await client().complete({ ...request, tools: [], toolChoice: 'required' });
+    const bodies = server.requests.map((sent) => sent.body as Record<string, unknown>);
+    expect(bodies.map((body) => body.tool_choice)).toEqual([{ type: 'auto' }, { type: 'any' }, { type: 'none' }, undefined, undefined]);
+    expect(bodies.map((body) => 'tool_choice' in body)).toEqual([true, true, true, false, false]);
+  });
+});

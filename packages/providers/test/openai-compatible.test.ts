@@ -220,3 +220,15 @@ describe('OpenAI-compatible adapter against a real HTTP server', () => {
     await server.requests[0]?.socketClosed;
   });
 });
+
+describe('OpenAI-compatible adapter: tool_choice on the wire', () => {
+  it('sends toolChoice as tool_choice ("auto" | "required" | "none") with the tools, and nothing when absent or without tools', async () => {
+    server = await startProviderServer((_request, response) => sendJson(response, 200, completion));
+    for (const toolChoice of ['auto', 'required', 'none'] as const) await ok().complete({ ...request, toolChoice });
+    await ok().complete(request);
+    await ok().complete({ ...request, tools: [], toolChoice: 'required' });
+    const bodies = server.requests.map((sent) => sent.body as Record<string, unknown>);
+    expect(bodies.map((body) => body.tool_choice)).toEqual(['auto', 'required', 'none', undefined, undefined]);
+    expect(bodies.map((body) => 'tool_choice' in body)).toEqual([true, true, true, false, false]);
+  });
+});

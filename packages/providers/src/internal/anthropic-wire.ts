@@ -84,6 +84,8 @@ export function anthropicBody(request: LlmRequest, stream: boolean): Record<stri
       description: tool.description,
       input_schema: tool.parameters,
     }));
+    // Anthropic's tool_choice: { type: 'auto' | 'any' | 'none' } ('required' is 'any').
+    if (request.toolChoice !== undefined) body.tool_choice = { type: request.toolChoice === 'required' ? 'any' : request.toolChoice };
   }
   if (stream) body.stream = true;
   return body;

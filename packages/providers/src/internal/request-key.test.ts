@@ -16,6 +16,8 @@ describe('requestKey', () => {
       { ...base, responseFormat: 'json' },
       { ...base, stop: ['x'] },
       { ...base, tools: [{ name: 't', description: 'd', parameters: {} }] },
+      { ...base, tools: [{ name: 't', description: 'd', parameters: {} }], toolChoice: 'required' },
+      { ...base, tools: [{ name: 't', description: 'd', parameters: {} }], toolChoice: 'none' },
       { ...base, messages: [{ role: 'user', content: 'hi', name: 'bob' }] },
       { ...base, messages: [{ role: 'tool', content: 'hi', toolCallId: 'c1' }] },
       { ...base, messages: [{ role: 'assistant', content: 'hi', toolCalls: [{ id: 'c', name: 't', arguments: '{}' }] }] },

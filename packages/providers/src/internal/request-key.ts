@@ -14,6 +14,7 @@ export function requestKey(request: LlmRequest): string {
   let key = `${request.model}\u0000${request.providerModel ?? ''}\u0000${request.maxOutputTokens}\u0000${request.temperature ?? ''}\u0000${request.responseFormat ?? 'text'}`;
   if (request.stop !== undefined) key += `\u0000s${JSON.stringify(request.stop)}`;
   if (request.tools !== undefined) key += `\u0000t${JSON.stringify(request.tools)}`;
+  if (request.toolChoice !== undefined) key += `\u0000c${request.toolChoice}`;
   for (const message of request.messages) {
     key += `\u0000${message.role}\u0001${message.content.length}\u0001${message.content}`;
     if (message.name !== undefined) key += `\u0001n${message.name.length}\u0001${message.name}`;
