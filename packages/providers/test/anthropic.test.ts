@@ -248,7 +248,7 @@ describe('Anthropic adapter: tool_choice on the wire', () => {
     for (const toolChoice of ['auto', 'required', 'none'] as const) await client().complete({ ...request, toolChoice });
     await client().complete(request);
     await client().complete({ ...request, tools: [], toolChoice: 'required' });
-    const bodies = server.requests.map((sent) => sent.body as Record<string, unknown>);
+    const bodies = server.requests.map((sent) => sent.body);
     expect(bodies.map((body) => body.tool_choice)).toEqual([{ type: 'auto' }, { type: 'any' }, { type: 'none' }, undefined, undefined]);
     expect(bodies.map((body) => 'tool_choice' in body)).toEqual([true, true, true, false, false]);
   });

@@ -227,7 +227,7 @@ describe('OpenAI-compatible adapter: tool_choice on the wire', () => {
     for (const toolChoice of ['auto', 'required', 'none'] as const) await ok().complete({ ...request, toolChoice });
     await ok().complete(request);
     await ok().complete({ ...request, tools: [], toolChoice: 'required' });
-    const bodies = server.requests.map((sent) => sent.body as Record<string, unknown>);
+    const bodies = server.requests.map((sent) => sent.body);
     expect(bodies.map((body) => body.tool_choice)).toEqual(['auto', 'required', 'none', undefined, undefined]);
     expect(bodies.map((body) => 'tool_choice' in body)).toEqual([true, true, true, false, false]);
   });
