@@ -1,10 +1,12 @@
 /**
  * SidecarRunRunnable against the real sidecar started in-process on loopback.
  */
-import type { RuntimeEvent } from '@runtime/contracts';
+import type { Run, RunSpec, RuntimeEvent } from '@runtime/contracts';
+import { runSpecSchema } from '@runtime/contracts/schemas';
 import { SidecarRunRunnable } from '@runtime/langchain';
 import { ScriptedChatModel } from '@runtime/langchain/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ZodType } from 'zod';
 import type { RunningSidecar } from '../../sidecar/src/start-sidecar.js';
 import { startLoopbackSidecar } from './in-process-sidecar.js';
 
@@ -83,6 +85,17 @@ describe('SidecarRunRunnable', () => {
     expect(run.usage).toMatchObject({ inputTokens: 60, outputTokens: 15, cacheReadTokens: 24, reasoningTokens: 6 });
     expect(run.usage.costUsd).toBeGreaterThan(0);
     expect(run.usage.costUsd).toBeCloseTo(run.tasks.reduce((sum, task) => sum + task.usage.costUsd, 0), 9);
+  });
+
+  it('asTool() makes it a LangChain tool an agent can call; the tool returns the final run', async () => {
+    // The wire schema of a run request (HTTP API v1) is the tool's argument schema. It is typed
+    // `ZodType<RunSpec, unknown>` (it parses any input); LangChain wants input = output.
+    const schema = runSpecSchema as ZodType<RunSpec, RunSpec>;
+    const runDag = new SidecarRunRunnable({ url: sidecar.url }).asTool({ name: 'run_dag', description: 'Runs a DAG of LLM tasks on the agent runtime.', schema });
+    expect(runDag.name).toBe('run_dag');
+    const run = (await runDag.invoke({ tasks: [{ id: 'only', prompt: 'Hello' }] })) as Run;
+    expect(run.state).toBe('completed');
+    expect(run.tasks[0]?.output).toMatch(/^done:/);
   });
 
   it('turns the sidecar error envelope into a typed error (DAG_CYCLE with its cycle)', async () => {
