@@ -88,7 +88,13 @@ describe('agent tasks on the sidecar', () => {
     const waiting = await waitForTask(runId, 'book', (candidate) => candidate.state === 'waiting' || candidate.state === 'failed');
     expect(waiting.state, JSON.stringify(waiting)).toBe('waiting');
     expect(waiting.waiting?.reason).toBe('input');
+    expect(waiting.waiting?.details).toMatchObject({ request: { kind: 'approval', tool: 'book_table', arguments: '{"city":"Lyon"}' } });
     expect(servers.toolCalls).toHaveLength(0);
+    // A text answer to an approval is the wrong kind: refused, the task still waits.
+    const wrongKind = await client.request<{ error: { code: string } }>('POST', `/v1/runs/${runId}/tasks/book/input`, { body: { answer: 'sure' } });
+    expect(wrongKind.status, wrongKind.text).toBe(400);
+    expect(wrongKind.body.error.code).toBe('VALIDATION_FAILED');
+    expect((await client.request<HttpTaskView>('GET', `/v1/runs/${runId}/tasks/book`)).body.state).toBe('waiting');
     const answered = await client.request<HttpTaskView>('POST', `/v1/runs/${runId}/tasks/book/input`, { body: { decision: 'approve' } });
     expect(answered.status, answered.text).toBe(202);
     expect(answered.body.id).toBe('book');
