@@ -30,7 +30,9 @@ interface AgentLlm extends LlmClient {
  * (always, when `loop`), otherwise it answers with what it was given. `hang(task, step)` holds a call
  * until it is aborted (a process that dies mid-call).
  */
-function agentLlm(options: { readonly loop?: boolean; readonly hang?: (task: string, step: number) => boolean } = {}): AgentLlm {
+function agentLlm(
+  options: { readonly loop?: boolean; readonly hang?: (task: string, step: number) => boolean; readonly gate?: (task: string) => Promise<void> | undefined } = {},
+): AgentLlm {
   const calls = new Map<string, number>();
   const requests: LlmRequest[] = [];
   return {
@@ -47,6 +49,8 @@ function agentLlm(options: { readonly loop?: boolean; readonly hang?: (task: str
           callOptions?.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
         });
       }
+      const gate = options.gate?.(task);
+      if (gate !== undefined) return gate.then(() => ({ output: `done ${task}`, usage: STEP_USAGE, finishReason: 'stop' as const }));
       const results = request.messages.filter((message) => message.role === 'tool');
       if ((request.tools?.length ?? 0) > 0 && (results.length === 0 || options.loop === true)) {
         return Promise.resolve({
@@ -170,6 +174,32 @@ describe('agent tasks in the DAG', () => {
     expect(task?.usage.inputTokens).toBe(STEP_USAGE.inputTokens);
     const journal = await events(rt, run.id);
     expect(journal.some((event) => event.type === 'budget.exceeded')).toBe(true);
+    await rt.orchestrator.close();
+  });
+
+  it('a step that fits the budget only once another task settles waits for it (reason budget), then goes on', async () => {
+    const ran: string[] = [];
+    let open: () => void = () => undefined;
+    const slowDone = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const llm = agentLlm({ gate: (task) => (task === 'slow' ? slowDone : undefined) });
+    const rt = runtime(llm, { tools: [weatherTool(ran)] });
+    // Both first worst cases fit together; step 2's worst case fits beside the spend, not beside slow's hold.
+    const started = await rt.start({
+      tasks: [{ ...researchTask, maxOutputTokens: 1000 }, { id: 'slow', prompt: 'Take your time.', maxOutputTokens: 16_000 }],
+      policy: { budgetUsd: 0.02726, maxParallelism: 2 },
+    });
+    await vi.waitFor(async () => expect((await rt.orchestrator.get(started.id))?.tasks[0]?.waiting?.reason).toBe('budget'));
+    expect(llm.calls.get('research')).toBe(1);
+    open();
+    const run = await rt.orchestrator.wait(started.id);
+    expect(run.state).toBe('completed');
+    expect(run.tasks[0]?.output).toBe('answer(sunny in Paris)');
+    expect(llm.calls.get('research')).toBe(2);
+    const snapshot = await rt.ledger.snapshot(`run:${run.id}`);
+    expect(snapshot.reserved).toBe(0n);
+    expect(snapshot.spent).toBe(run.tasks.reduce((sum, task) => sum + rt.costs.cost(task.model, task.usage), 0n));
     await rt.orchestrator.close();
   });
 

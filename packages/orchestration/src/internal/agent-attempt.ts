@@ -46,11 +46,12 @@ import {
   type ToolCallTally,
 } from '@runtime/contracts';
 import type { Bill } from './bill-once.js';
-import { reservationIdOf } from './budget-admission.js';
+import { reservationIdOf, reserveWorstCase, StoppedWhileWaiting } from './budget-admission.js';
 import { paidFailure } from './paid-failure.js';
 import type { RunLoop } from './run-loop.js';
 import { abortReason, admit, billAnswered, outputCap, prepare, promptLimit, recordBill } from './task-attempt.js';
 import { taskRecord, type TaskRuntime } from './task-runtime.js';
+import { toError } from './to-error.js';
 import { usageViewUsd } from './views.js';
 
 /** A task of a live loop waiting for a human. */
@@ -100,7 +101,7 @@ function questionKey(request: AgentInputRequest): string {
 
 function stripEnvelope(event: RuntimeEvent): RuntimeEventInput {
   const { runId: _runId, seq: _seq, at: _at, ...input } = event;
-  return input as RuntimeEventInput;
+  return input;
 }
 
 /** The task's journaled agent events and input replies, from the store (resume). */
@@ -227,13 +228,9 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
       const worstCase = options.costs.worstCase(task.model.id, inputTokens, cap);
       let reservation: Reservation;
       try {
-        reservation = await options.ledger.reserve(loop.scopes, worstCase, {
-          id: asReservationId(`${attemptId}/s${call.step}`),
-          holder: loop.owner,
-          runId: loop.id,
-          taskId: task.id,
-          ...(options.reservationLeaseMs === undefined ? {} : { leaseMs: options.reservationLeaseMs }),
-        });
+        // The same admission as a task's call: waits (state `waiting`, reason `budget`) while only
+        // other tasks' open reservations keep the step's worst case from fitting.
+        reservation = await reserveWorstCase(loop, task, attempt, worstCase, signal, asReservationId(`${attemptId}/s${call.step}`));
       } catch (error) {
         if (permitId !== undefined) await options.policy?.settle(permitId, 0).catch((settleError: unknown) => options.onBackgroundError?.(settleError));
         throw error;
@@ -282,7 +279,7 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
       const reply = new Promise<AgentInputResponse>((resolve, reject) => {
         const onAbort = (): void => {
           stateOf(loop).pending.delete(task.id);
-          reject(signal.reason instanceof Error ? signal.reason : abortReason(loop));
+          reject(toError(signal.reason ?? abortReason(loop)));
         };
         signal.addEventListener('abort', onAbort, { once: true });
         stateOf(loop).pending.set(task.id, {
@@ -410,7 +407,11 @@ export async function runAgentAttempt(loop: RunLoop, task: TaskRuntime, signal: 
     task.waiting = undefined;
     if (task.attempts < attempt) task.attempts = attempt;
     const failure =
-      signal.aborted && !(error instanceof ExecutionError) && loop.controller.signal.aborted ? abortReason(loop) : error;
+      error instanceof StoppedWhileWaiting
+        ? new ExecutionError({ code: 'RUN_ABORTED', message: `The run stopped while step of agent task "${task.id}" waited for budget.`, details: { reason: 'runStopped', task: task.id } })
+        : signal.aborted && !(error instanceof ExecutionError) && loop.controller.signal.aborted
+          ? abortReason(loop)
+          : error;
     await loop.failTask(task, failure, attempt, []);
   }
 }

@@ -36,10 +36,16 @@ function othersHold(loop: RunLoop, task: TaskRuntime): boolean {
   return false;
 }
 
-/** Reserves `worstCase` for the attempt, waiting for budget while other tasks' reservations block it. */
-export async function reserveWorstCase(loop: RunLoop, task: TaskRuntime, attempt: number, worstCase: Money, signal: AbortSignal): Promise<Reservation> {
+/** Reserves `worstCase` for the attempt (under `id`: an agent step's own), waiting for budget while other tasks' reservations block it. */
+export async function reserveWorstCase(
+  loop: RunLoop,
+  task: TaskRuntime,
+  attempt: number,
+  worstCase: Money,
+  signal: AbortSignal,
+  id: ReservationId = reservationIdOf(loop, task, attempt),
+): Promise<Reservation> {
   const { ledger } = loop.options;
-  const id = reservationIdOf(loop, task, attempt);
   const leaseMs = loop.options.reservationLeaseMs;
   for (;;) {
     const generation = loop.budgetGeneration;
