@@ -5,7 +5,7 @@
  */
 import { InMemoryCache } from '@langchain/core/caches';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
-import type { UsageMetadata } from '@langchain/core/messages';
+import { HumanMessage, type UsageMetadata } from '@langchain/core/messages';
 import { addMoney, moneyToUsd, usd, ZERO_MONEY, type ModelCatalogFile, type Money } from '@runtime/contracts';
 import { createBudgetLedger, createCostCalculator, createModelCatalog, createTokenEstimator, createUsageTracker } from '@runtime/cost';
 import { RuntimeCallbackHandler } from '@runtime/langchain';
@@ -103,6 +103,19 @@ describe('RuntimeCallbackHandler with @runtime/cost', () => {
     expect(usage.totals()).toMatchObject({ calls: 1, dedupedCalls: 1, cost: usd('0.006615') });
     const snapshot = await ledger.snapshot('user:u1');
     expect([snapshot.spent, snapshot.reserved]).toEqual([usd('0.006615'), ZERO_MONEY]);
+  });
+
+  it('a multi-prompt generate() refused for one prompt holds nothing for the others (the model is not called)', async () => {
+    const { calculator, estimator, ledger, handler, ready } = setup();
+    await ready;
+    // Room for exactly one of the two prompts' worst case.
+    const one = calculator.worstCase('lc-test', estimator.countMessages([{ role: 'user', content: 'first prompt' }], 'lc-test'), 500);
+    await ledger.setLimit('user:u1', addMoney(one, usd('0.000001')));
+    const model = new ScriptedChatModel({ model: 'lc-test', maxTokens: 500, answers: [{ content: 'x', usage: USAGE }] });
+    await expect(model.generate([[new HumanMessage('first prompt')], [new HumanMessage('second prompt')]], { callbacks: [handler] })).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
+    expect(model.calls).toBe(0);
+    const snapshot = await ledger.snapshot('user:u1');
+    expect([handler.openCalls, snapshot.spent, snapshot.reserved]).toEqual([0, ZERO_MONEY, ZERO_MONEY]);
   });
 
   it('releases the reservation when the model fails', async () => {

@@ -90,6 +90,16 @@ export interface RuntimeCallbackHandlerOptions {
   readonly holder?: string;
 }
 
+/** The prompts of one multi-prompt call (`generate([[…], […]])`): refused together. */
+interface CallGroup {
+  refusal: Error | undefined;
+  readonly runIds: Set<string>;
+}
+
+function refusalOf(group: CallGroup): Error | undefined {
+  return group.refusal;
+}
+
 interface PendingCall {
   readonly reservation: Reservation;
   readonly model: string;
@@ -149,6 +159,9 @@ export class RuntimeCallbackHandler extends BaseCallbackHandler {
   readonly name = 'RuntimeCallbackHandler';
   readonly #options: RuntimeCallbackHandlerOptions;
   readonly #pending = new Map<string, PendingCall>();
+  // LangChain starts each prompt of one call with the same `extraParams` object; when one prompt is
+  // refused the model is not called at all, so its siblings' holds must be returned at once.
+  readonly #groups = new WeakMap<object, CallGroup>();
 
   /** Creates the handler; it raises errors (so a refusal stops the call) and is awaited. */
   constructor(options: RuntimeCallbackHandlerOptions) {
@@ -191,7 +204,7 @@ export class RuntimeCallbackHandler extends BaseCallbackHandler {
     metadata?: Record<string, unknown>,
   ): Promise<void> {
     const conversation = messages.flatMap((group) => fromLangChainMessages(group));
-    await this.#reserve(runId, { llm, invocationParams: record(extraParams?.['invocation_params']), metadata: metadata ?? {} }, conversation);
+    await this.#reserveInGroup(extraParams, runId, { llm, invocationParams: record(extraParams?.['invocation_params']), metadata: metadata ?? {} }, conversation);
   }
 
   /**
@@ -208,7 +221,7 @@ export class RuntimeCallbackHandler extends BaseCallbackHandler {
     metadata?: Record<string, unknown>,
   ): Promise<void> {
     const conversation: Message[] = prompts.map((content) => ({ role: 'user', content }));
-    await this.#reserve(runId, { llm, invocationParams: record(extraParams?.['invocation_params']), metadata: metadata ?? {} }, conversation);
+    await this.#reserveInGroup(extraParams, runId, { llm, invocationParams: record(extraParams?.['invocation_params']), metadata: metadata ?? {} }, conversation);
   }
 
   /**
@@ -256,6 +269,40 @@ export class RuntimeCallbackHandler extends BaseCallbackHandler {
     if (pending === undefined) return;
     this.#pending.delete(runId);
     await this.#options.ledger.release(pending.reservation.id);
+  }
+
+  async #reserveInGroup(groupKey: object | undefined, runId: string, call: LangChainCallInfo, conversation: readonly Message[]): Promise<void> {
+    if (groupKey === undefined) return this.#reserve(runId, call, conversation);
+    let group = this.#groups.get(groupKey);
+    if (group === undefined) {
+      group = { refusal: undefined, runIds: new Set() };
+      this.#groups.set(groupKey, group);
+    }
+    if (group.refusal !== undefined) throw group.refusal;
+    try {
+      await this.#reserve(runId, call, conversation);
+    } catch (error) {
+      group.refusal = error instanceof Error ? error : new Error(String(error));
+      await this.#releaseGroup(group);
+      throw error;
+    }
+    group.runIds.add(runId);
+    // A sibling may have been refused while this one reserved (read again: the await let it run).
+    const refusal = refusalOf(group);
+    if (refusal !== undefined) {
+      await this.#releaseGroup(group);
+      throw refusal;
+    }
+  }
+
+  async #releaseGroup(group: CallGroup): Promise<void> {
+    for (const runId of group.runIds) {
+      group.runIds.delete(runId);
+      const pending = this.#pending.get(runId);
+      if (pending === undefined) continue;
+      this.#pending.delete(runId);
+      await this.#options.ledger.release(pending.reservation.id);
+    }
   }
 
   async #reserve(runId: string, call: LangChainCallInfo, conversation: readonly Message[]): Promise<void> {
