@@ -10,9 +10,11 @@ import { join } from 'node:path';
 import { defineTool } from '@runtime/agent';
 import { asTaskId, type LlmCallOptions, type LlmClient, type LlmRequest, type LlmResult, type RunId, type RuntimeEvent, type Tool, type Usage } from '@runtime/contracts';
 import { createSqliteRunStore } from '@runtime/orchestration/sqlite';
+import { createOpenAiCompatibleClient } from '@runtime/providers';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../src/index.js';
+import { fakeServer, json } from './support/agent-ledger-host.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'stack-agent-dag-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -133,6 +135,58 @@ describe('agent tasks in the DAG', () => {
     await rt.orchestrator.close();
   });
 
+  it('over a fake OpenAI server: tools and tool_choice on the wire, the tool result sent back, the answer routed, usage as reported', async () => {
+    const server = await fakeServer((call, _index, response) => {
+      const messages = call.body.messages as { role: string; content: string | null; tool_call_id?: string }[];
+      const result = messages.find((message) => message.role === 'tool');
+      const usage = { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 };
+      if (call.body.tools !== undefined && result === undefined) {
+        json(response, {
+          id: 'c1',
+          model: 'gpt-4o-mini',
+          choices: [{ index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_w', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] } }],
+          usage,
+        });
+        return;
+      }
+      const text = result === undefined ? `report on: ${messages.at(-1)?.content ?? ''}` : `final(${result.tool_call_id ?? ''}=${result.content ?? ''})`;
+      json(response, { id: 'c2', model: 'gpt-4o-mini', choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: text } }], usage });
+    });
+    try {
+      const ran: string[] = [];
+      const rt = createRuntime({
+        clients: { openai: createOpenAiCompatibleClient({ baseUrl: `${server.url}/v1`, apiKey: 'sk-test' }) },
+        resilience: false,
+        tracing: false,
+        tools: [weatherTool(ran)],
+      });
+      const run = await rt.run({
+        tasks: [
+          { id: 'research', model: 'gpt-4o-mini', prompt: 'Weather in Oslo?', agent: { tools: ['get_weather'], toolChoice: 'required' } },
+          { id: 'report', model: 'gpt-4o-mini', prompt: 'Report.', deps: ['research'] },
+        ],
+        policy: { budgetUsd: 1 },
+      });
+      expect(run.state).toBe('completed');
+      expect(ran).toEqual(['Oslo']);
+      expect(run.tasks[0]?.output).toBe('final(call_w=sunny in Oslo)');
+      const [first, second, third] = server.calls;
+      expect(first?.body).toMatchObject({ tool_choice: 'required', tools: [{ type: 'function', function: { name: 'get_weather' } }] });
+      expect(second?.body.messages).toEqual(
+        expect.arrayContaining([expect.objectContaining({ role: 'tool', tool_call_id: 'call_w', content: 'sunny in Oslo' })]),
+      );
+      expect(third?.body.tools).toBeUndefined();
+      expect(JSON.stringify(third?.body.messages)).toContain('final(call_w=sunny in Oslo)');
+      expect(run.tasks[0]?.usage).toMatchObject({ inputTokens: 200, outputTokens: 40 });
+      const snapshot = await rt.ledger.snapshot(`run:${run.id}`);
+      expect(snapshot.reserved).toBe(0n);
+      expect(snapshot.spent).toBe(run.tasks.reduce((sum, task) => sum + rt.costs.cost(task.model, task.usage), 0n));
+      await rt.orchestrator.close();
+    } finally {
+      await server.close();
+    }
+  });
+
   it('refuses unknown tool names at start and addTasks, naming task and tool (before: accepted, never checked)', async () => {
     const rt = runtime(agentLlm(), { tools: [weatherTool([])] });
     await expect(rt.start({ tasks: [{ id: 'a', prompt: 'x', agent: { tools: ['get_weather', 'launch_rockets'] } }] })).rejects.toMatchObject({
@@ -242,6 +296,17 @@ describe('agent tasks in the DAG', () => {
       await expect(rt.orchestrator.provideInput(started.id, asTaskId('research'), { decision: 'approve' })).rejects.toMatchObject({ code: 'RUN_NOT_RUNNING' });
       await rt.orchestrator.close();
     }
+  });
+
+  it('provideInput refuses an unknown run (RUN_NOT_FOUND), an unknown task (VALIDATION_FAILED) and a task that does not wait (RUN_NOT_RUNNING)', async () => {
+    const llm = agentLlm({ hang: (task) => task === 'slow' });
+    const rt = runtime(llm, { tools: [weatherTool([])] });
+    await expect(rt.orchestrator.provideInput('missing' as RunId, asTaskId('a'), { decision: 'approve' })).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
+    const started = await rt.start({ tasks: [{ id: 'slow', prompt: 'wait' }] });
+    await expect(rt.orchestrator.provideInput(started.id, asTaskId('nope'), { decision: 'approve' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { task: 'nope' } });
+    await expect(rt.orchestrator.provideInput(started.id, asTaskId('slow'), { decision: 'approve' })).rejects.toMatchObject({ code: 'RUN_NOT_RUNNING', details: { task: 'slow' } });
+    await rt.orchestrator.abort(started.id);
+    await rt.orchestrator.close();
   });
 
   it('an approval wait survives a restart on SQLite: the resumed task waits again and a later provideInput continues it', { timeout: 20_000 }, async () => {
