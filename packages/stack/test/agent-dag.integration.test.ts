@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineTool } from '@runtime/agent';
-import { asTaskId, type LlmCallOptions, type LlmClient, type LlmRequest, type LlmResult, type RunId, type RuntimeEvent, type Tool, type Usage } from '@runtime/contracts';
+import { asTaskId, moneyToUsd, usd, type LlmCallOptions, type LlmClient, type LlmRequest, type LlmResult, type RunId, type RuntimeEvent, type Tool, type Usage } from '@runtime/contracts';
 import { createSqliteRunStore } from '@runtime/orchestration/sqlite';
 import { createOpenAiCompatibleClient } from '@runtime/providers';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -68,12 +68,13 @@ function agentLlm(
   };
 }
 
-function weatherTool(ran: string[], requiresApproval = false): Tool {
+function weatherTool(ran: string[], requiresApproval = false, costUsd?: number): Tool {
   return defineTool({
     name: 'get_weather',
     description: 'Current weather of a city.',
     input: z.object({ city: z.string() }),
     requiresApproval,
+    ...(costUsd === undefined ? {} : { costUsd }),
     execute: ({ city }) => {
       ran.push(city);
       return Promise.resolve(`sunny in ${city}`);
@@ -185,6 +186,25 @@ describe('agent tasks in the DAG', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it("charges a priced tool's declared price to the run and the task's cost, once per call", async () => {
+    const ran: string[] = [];
+    const rt = runtime(agentLlm(), { tools: [weatherTool(ran, false, 0.001)] });
+    const run = await rt.run({ tasks: [researchTask], policy: { budgetUsd: 1 } });
+    expect(run.state).toBe('completed');
+    const task = run.tasks[0];
+    const stepCost = rt.costs.cost(task?.model ?? '', STEP_USAGE);
+    const price = usd(0.001);
+    expect(rt.costs.cost(task?.model ?? '', task?.usage ?? STEP_USAGE)).toBe(2n * stepCost);
+    const snapshot = await rt.ledger.snapshot(`run:${run.id}`);
+    expect(snapshot.spent).toBe(2n * stepCost + price);
+    expect(snapshot.reserved).toBe(0n);
+    expect(task?.usage.costUsd).toBe(moneyToUsd((2n * stepCost + price) as typeof price));
+    const journal = await events(rt, run.id);
+    const completed = journal.findIndex((event) => event.type === 'tool.completed');
+    expect(journal[completed + 1]).toMatchObject({ type: 'budget.settled', costUsd: 0.001 });
+    await rt.orchestrator.close();
   });
 
   it('refuses unknown tool names at start and addTasks, naming task and tool (before: accepted, never checked)', async () => {

@@ -18,6 +18,9 @@
  * - `compact`: the run's compactor fits the conversation into the model's prompt limit (a
  *   `summarize` policy compacts agent conversations by `truncate`: a summary call per step is not
  *   billed through the step's reservation).
+ * - A priced tool (`Tool.costUsd`) is charged to the run after it ran (a zero hold settled to the
+ *   price, so it may pass a limit by at most that price) and added to the task's cost, journaled with
+ *   its `tool.completed` in one commit.
  */
 import {
   ExecutionError,
@@ -28,6 +31,7 @@ import {
   addUsage,
   asReservationId,
   moneyToUsd,
+  usd,
   type AgentEventInput,
   type AgentHost,
   type AgentInputRequest,
@@ -45,7 +49,7 @@ import {
   type TaskId,
   type ToolCallTally,
 } from '@runtime/contracts';
-import type { Bill } from './bill-once.js';
+import { chargeOnce, type Bill } from './bill-once.js';
 import { reservationIdOf, reserveWorstCase, StoppedWhileWaiting } from './budget-admission.js';
 import { paidFailure } from './paid-failure.js';
 import type { RunLoop } from './run-loop.js';
@@ -269,8 +273,23 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
       const bill = await settleStep(loop, task, reservation, result, permitId);
       return { result, usage: bill.usage, costUsd: moneyToUsd(bill.cost) };
     },
-    emit(event: AgentEventInput): Promise<void> {
-      return loop.journal.commit(undefined, [], [event]);
+    async emit(event: AgentEventInput): Promise<void> {
+      if (event.type !== 'tool.completed' || !(event.costUsd > 0)) return loop.journal.commit(undefined, [], [event]);
+      // A priced tool (`Tool.costUsd`) is charged to the run once it ran: a zero hold settled to its
+      // price (the ledger charges an over-settle in full), journaled with the result in one commit.
+      const price = usd(event.costUsd);
+      const hold = await options.ledger.reserve(loop.scopes, ZERO_MONEY, {
+        id: asReservationId(`${attemptId}/s${event.step}/tool.${event.callId}`),
+        holder: loop.owner,
+        runId: loop.id,
+        taskId: task.id,
+      });
+      const settlement = await chargeOnce(loop, hold, price, undefined);
+      task.cost = (task.cost + price) as Money;
+      await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
+        event,
+        { type: 'budget.settled', taskId: task.id, reservationId: settlement.id, costUsd: moneyToUsd(price), reservedUsd: 0 },
+      ]);
     },
     async awaitInput(request: AgentInputRequest): Promise<AgentInputResponse> {
       const recorded = journaled.replies.get(questionKey(request));
