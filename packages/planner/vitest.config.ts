@@ -1,0 +1,7 @@
+import { defineProject } from 'vitest/config';
+import { sourceConditions } from '../../tools/scripts/vitest-conditions.js';
+
+export default defineProject({
+  ...sourceConditions,
+  test: { name: 'planner' },
+});
