@@ -2,7 +2,7 @@
  * The consistency gate: checks structured domain contracts against each other and themselves.
  */
 import type { DomainContract } from './schemas.js';
-import { isPrimitiveType, normaliseName, normaliseType } from './normalise.js';
+import { isPrimitiveType, normaliseName, normaliseType, stripDecoration } from './normalise.js';
 
 /**
  * Kinds of contradiction the gate finds.
@@ -73,9 +73,9 @@ export function checkContracts(contracts: readonly DomainContract[]): Finding[] 
     ];
     for (const group of groups) {
       const seen = new Map<string, Declared>();
-      for (const field of group.fields) {
+      group.fields.forEach((field, index) => {
         const key = normaliseName(field.name);
-        const here: Declared = { place: `${group.prefix}.${field.name}`, raw: field.name, type: normaliseType(field.type) };
+        const here: Declared = { place: `${group.prefix}.${field.name}@${index + 1}`, raw: stripDecoration(field.name), type: normaliseType(field.type) };
         const before = seen.get(key);
         if (before === undefined) {
           seen.set(key, here);
@@ -84,21 +84,25 @@ export function checkContracts(contracts: readonly DomainContract[]): Finding[] 
         } else if (before.type !== here.type) {
           findings.push({ kind: 'type-conflict', message: `Field ${here.raw} is declared twice with types ${before.type} and ${here.type}.`, places: [before.place, here.place] });
         }
-      }
+      });
     }
   }
 
   // Type conflicts between declarations of the same entity (in one domain or across domains).
   const entityFields = new Map<string, Map<string, Declared>>();
   for (const contract of contracts) {
+    const occurrences = new Map<string, number>();
     for (const entity of contract.entities) {
       const entityKey = normaliseName(entity.name);
+      const occurrence = (occurrences.get(entityKey) ?? 0) + 1;
+      occurrences.set(entityKey, occurrence);
+      const owner = `${contract.domain}/${entity.name}${occurrence > 1 ? `#${occurrence}` : ''}`;
       const known = entityFields.get(entityKey) ?? new Map<string, Declared>();
       const local = new Map<string, Declared>();
       for (const field of entity.fields) {
         const key = normaliseName(field.name);
         if (local.has(key)) continue; // duplicates within one declaration are reported above
-        const here: Declared = { place: `${contract.domain}/${entity.name}.${field.name}`, raw: field.name, type: normaliseType(field.type) };
+        const here: Declared = { place: `${owner}.${field.name}`, raw: field.name, type: normaliseType(field.type) };
         local.set(key, here);
         const before = known.get(key);
         if (before !== undefined && before.type !== here.type) {
@@ -149,8 +153,9 @@ export function checkContracts(contracts: readonly DomainContract[]): Finding[] 
 function collide(seen: Map<string, { raw: string; place: string }>, raw: string, place: string, what: string, findings: Finding[]): void {
   const key = normaliseName(raw);
   const before = seen.get(key);
-  if (before === undefined) seen.set(key, { raw, place });
-  else if (before.raw !== raw) findings.push({ kind: 'naming-collision', message: `The ${what} spellings ${before.raw} and ${raw} normalise to the same name ${key}.`, places: [before.place, place] });
+  const spelling = stripDecoration(raw);
+  if (before === undefined) seen.set(key, { raw: spelling, place });
+  else if (before.raw !== spelling) findings.push({ kind: 'naming-collision', message: `The ${what} spellings ${before.raw} and ${raw} normalise to the same name ${key}.`, places: [before.place, place] });
 }
 
 /** Each elementary cycle of the `requires` graph once, rotated to start at its smallest domain. */

@@ -22,7 +22,7 @@ export {
   type TaskCostEstimate,
 } from './estimate.js';
 export { checkContracts, type Finding, type FindingKind } from './gate.js';
-export { isPrimitiveType, normaliseName, normaliseType } from './normalise.js';
+export { isPrimitiveType, normaliseName, normaliseType, stripDecoration } from './normalise.js';
 export type { GateReport, Plan, PlannedTask, PlannedTaskKind, PlanningPath } from './plan.js';
 export { planCommand, type PlanCommandDeps, type PlanCommandInput, type PlanCommandResult } from './plan-command.js';
 export { CATCH_ALL_DOMAIN, domainCountRange, planFromPrd, type PlanOptions } from './planner.js';

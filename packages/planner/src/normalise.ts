@@ -53,7 +53,11 @@ const PRIMITIVES: Readonly<Record<string, string>> = {
   null: 'void',
 };
 
-function strip(text: string): string {
+/**
+ * A name or type without code-block decoration (backticks, quotes, a trailing `?` or `()`).
+ * @public
+ */
+export function stripDecoration(text: string): string {
   return text
     .trim()
     .replace(/^[`'"]+|[`'"]+$/g, '')
@@ -75,7 +79,7 @@ function singular(word: string): string {
  * @public
  */
 export function normaliseName(raw: string): string {
-  const words = strip(raw)
+  const words = stripDecoration(raw)
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
     .split(/[\s_.\-]+/)
@@ -98,7 +102,7 @@ export function isPrimitiveType(normalised: string): boolean {
  * @public
  */
 export function normaliseType(raw: string): string {
-  let text = strip(raw).replace(/\s*\|\s*(null|undefined)$/i, '').replace(/\?$/, '');
+  let text = stripDecoration(raw).replace(/\s*\|\s*(null|undefined)$/i, '').replace(/\?$/, '');
   let array = false;
   const generic = /^(?:array|list|set)\s*[<[]\s*(.+?)\s*[>\]]$/i.exec(text);
   if (generic?.[1] !== undefined) {
@@ -108,6 +112,6 @@ export function normaliseType(raw: string): string {
     text = text.slice(0, -2);
     array = true;
   }
-  const base = PRIMITIVES[strip(text).toLowerCase()] ?? normaliseName(text);
+  const base = PRIMITIVES[stripDecoration(text).toLowerCase()] ?? normaliseName(text);
   return array ? `${base}[]` : base;
 }
