@@ -2,7 +2,7 @@
  * The contract-first pipeline: PRD → requirements → domains → contracts (parallel) → gate → DAG.
  */
 import pLimit from 'p-limit';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { gateFailed, invalidInput } from './errors.js';
 import { checkContracts, type Finding } from './gate.js';
 import type { Plan } from './plan.js';
@@ -163,7 +163,7 @@ export async function planFromPrd(prd: string, options: PlanOptions): Promise<Pl
     const involved = new Set(initial.flatMap(domainsOf));
     const current = contracts;
     contracts = await Promise.all(
-      current.map((contract) => {
+      current.map(async (contract) => {
         if (!involved.has(contract.domain)) return contract;
         const own = initial.filter((finding) => domainsOf(finding).includes(contract.domain));
         const domain = domains.find((candidate) => candidate.name === contract.domain) ?? domains[0];

@@ -5,7 +5,10 @@ import type { TaskTier } from '@runtime/contracts';
 import type { PlannedTask } from './plan.js';
 import type { Domain, DomainContract, Requirement } from './schemas.js';
 
-/** Output caps per tier. */
+/**
+ * Output caps per tier (tokens), for tasks the planner creates.
+ * @public
+ */
 export const TIER_MAX_OUTPUT_TOKENS: Readonly<Record<TaskTier, number>> = { 1: 1_024, 2: 2_048, 3: 4_096 };
 
 /**

@@ -57,7 +57,7 @@ const folder = fileURLToPath(new URL('./fixtures/prd-shop/', import.meta.url));
 export interface ShopScript {
   readonly requirements: object;
   readonly domains: object;
-  readonly contracts: Record<string, DomainContract>;
+  readonly contracts: { readonly accounts: DomainContract; readonly catalog: DomainContract; readonly orders: DomainContract; readonly shared: DomainContract };
   readonly inconsistentOrders: DomainContract;
 }
 
