@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineTool } from '@runtime/agent';
-import { asTaskId, moneyToUsd, usd, type LlmCallOptions, type LlmClient, type LlmRequest, type LlmResult, type RunId, type RuntimeEvent, type Tool, type Usage } from '@runtime/contracts';
+import { createAgentRunner, createToolRegistry, defineTool, subAgentTool } from '@runtime/agent';
+import { asTaskId, moneyToUsd, usd, type LlmCallOptions, type PolicyCheckInput, type PolicyEnforcer, type LlmClient, type LlmRequest, type LlmResult, type RunId, type RuntimeEvent, type Tool, type Usage } from '@runtime/contracts';
 import { createSqliteRunStore } from '@runtime/orchestration/sqlite';
 import { createOpenAiCompatibleClient } from '@runtime/providers';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -204,6 +204,50 @@ describe('agent tasks in the DAG', () => {
     const journal = await events(rt, run.id);
     const completed = journal.findIndex((event) => event.type === 'tool.completed');
     expect(journal[completed + 1]).toMatchObject({ type: 'budget.settled', costUsd: 0.001 });
+    await rt.orchestrator.close();
+  });
+
+  it('a nested agent (a tool that starts a sub-agent) bills its steps through the task, each under its own hold; the policy sees its depth', async () => {
+    const ran: string[] = [];
+    const registry = createToolRegistry([weatherTool(ran)]);
+    registry.register(subAgentTool({ name: 'delegate', description: 'Delegates a sub-task.', runner: createAgentRunner({ registry }), tools: ['get_weather'] }));
+    const depths: number[] = [];
+    const policy: PolicyEnforcer = {
+      check: (input: PolicyCheckInput) => {
+        depths.push(input.depth);
+        return Promise.resolve({ decision: 'CONTINUE' });
+      },
+      settle: () => Promise.resolve(),
+    };
+    // depth 0: step 1 delegates, step 2 answers; depth 1: step 1 asks the weather, step 2 answers.
+    const llm: LlmClient = {
+      provider: 'scripted',
+      complete(request: LlmRequest): Promise<LlmResult> {
+        const names = (request.tools ?? []).map((tool) => tool.name);
+        const results = request.messages.filter((message) => message.role === 'tool');
+        if (results.length === 0) {
+          const call = names.includes('delegate')
+            ? { id: 'call_d', name: 'delegate', arguments: '{"task":"Find the weather in Paris."}' }
+            : { id: 'call_w', name: 'get_weather', arguments: '{"city":"Paris"}' };
+          return Promise.resolve({ output: '', toolCalls: [call], usage: STEP_USAGE, finishReason: 'tool_calls' });
+        }
+        return Promise.resolve({ output: `answer(${results.at(-1)?.content ?? ''})`, usage: STEP_USAGE, finishReason: 'stop' });
+      },
+    };
+    const rt = runtime(llm, { tools: registry, policy });
+    const run = await rt.run({ tasks: [{ id: 'boss', prompt: 'Weather?', agent: { tools: ['delegate'] } }], policy: { budgetUsd: 1 } });
+    expect(run.tasks[0]?.error).toBeUndefined();
+    expect(run.tasks[0]?.output).toBe('answer(answer(sunny in Paris))');
+    expect(ran).toEqual(['Paris']);
+    expect(depths).toEqual([0, 1, 1, 0]);
+    const journal = await events(rt, run.id);
+    const holds = journal.flatMap((event) => (event.type === 'budget.reserved' ? [event.reservationId] : []));
+    expect(holds).toHaveLength(4);
+    expect(new Set(holds).size).toBe(4);
+    const stepCost = rt.costs.cost(run.tasks[0]?.model ?? '', STEP_USAGE);
+    const snapshot = await rt.ledger.snapshot(`run:${run.id}`);
+    expect(snapshot.spent).toBe(4n * stepCost);
+    expect(snapshot.reserved).toBe(0n);
     await rt.orchestrator.close();
   });
 

@@ -4,7 +4,7 @@
  *
  * @remarks
  * - `callModel`: each step goes the way of a plain task's call — policy admission, the step's worst
- *   case reserved (id `<attempt's reservation id>/s<step>`) and journaled as the task's hold before
+ *   case reserved (id `<attempt's reservation id>/s<step>`; nested loops `…/s<step>.d<depth>.n<k>`) and journaled as the task's hold before
  *   the call, the answer billed once (`billOnce`), `budget.*` events, the task's usage and cost
  *   accumulating every step. A refused reservation throws `BUDGET_EXCEEDED` before the call.
  * - `emit`: each agent event is one fenced journal commit, in order.
@@ -223,18 +223,23 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
   const cap = outputCap(loop, task);
   const attemptId = reservationIdOf(loop, task, attempt);
   const taskTimeoutMs = loop.record.spec.policy?.taskTimeoutMs;
+  // Nested loops (a tool starting a sub-agent) number their steps from 1 too: their holds add the
+  // depth and a per-attempt count, so no id is used twice (a closed id cannot be reserved again).
+  let nested = 0;
+  const holdId = (call: { readonly step: number; readonly depth: number }): string =>
+    call.depth === 0 ? `${attemptId}/s${call.step}` : `${attemptId}/s${call.step}.d${call.depth}.n${(nested += 1)}`;
   return {
     history: journaled.history,
     async callModel(request: LlmRequest, call): Promise<AgentModelAnswer> {
       const inputTokens = options.estimator.countMessages(request.messages, task.model.id, request.tools);
-      const permitId = options.policy === undefined ? undefined : await admit(loop, task, inputTokens, cap, signal);
+      const permitId = options.policy === undefined ? undefined : await admit(loop, task, inputTokens, cap, signal, call.depth);
       if (loop.controller.signal.aborted) throw abortReason(loop);
       const worstCase = options.costs.worstCase(task.model.id, inputTokens, cap);
       let reservation: Reservation;
       try {
         // The same admission as a task's call: waits (state `waiting`, reason `budget`) while only
         // other tasks' open reservations keep the step's worst case from fitting.
-        reservation = await reserveWorstCase(loop, task, attempt, worstCase, signal, asReservationId(`${attemptId}/s${call.step}`));
+        reservation = await reserveWorstCase(loop, task, attempt, worstCase, signal, asReservationId(holdId(call)));
       } catch (error) {
         if (permitId !== undefined) await options.policy?.settle(permitId, 0).catch((settleError: unknown) => options.onBackgroundError?.(settleError));
         throw error;

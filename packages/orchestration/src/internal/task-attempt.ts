@@ -277,7 +277,7 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
  * Asks the policy enforcer; waits out `RATE_LIMITED` (state `waiting`, reason `rateLimit`, with a
  * journaled `task.throttled` and `task.waiting`); throws on `POLICY_VIOLATION`.
  */
-export async function admit(loop: RunLoop, task: TaskRuntime, inputTokens: number, cap: number, signal: AbortSignal): Promise<string | undefined> {
+export async function admit(loop: RunLoop, task: TaskRuntime, inputTokens: number, cap: number, signal: AbortSignal, depth = 0): Promise<string | undefined> {
   const policy = loop.options.policy;
   if (policy === undefined) return undefined;
   const budgetUsd = loop.record.spec.policy?.budgetUsd;
@@ -287,7 +287,7 @@ export async function admit(loop: RunLoop, task: TaskRuntime, inputTokens: numbe
       tenant: loop.record.tenant,
       runId: loop.id,
       taskId: task.id,
-      depth: 0,
+      depth, // a nested agent loop's calls are checked at its depth (the tier's maxDepth)
       model: task.model.id,
       inputTokens,
       maxOutputTokens: cap,
