@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkContracts, type Finding } from './gate.js';
 import { normaliseName, normaliseType } from './normalise.js';
-import { domainContractSchema, type DomainContract } from './schemas.js';
+import { domainContractSchema, type ContractField, type DomainContract } from './schemas.js';
 
 interface Fixture {
   readonly name: string;
@@ -98,5 +99,59 @@ describe('normalisation', () => {
     expect(normaliseType('Array<OrderItem>')).toBe(normaliseType('OrderItems[]'));
     expect(normaliseType('`string`')).toBe('string');
     expect(normaliseType('string | null')).toBe('string');
+  });
+});
+
+describe('gate properties on the consistent fixtures', () => {
+  const consistent = corpus.filter((fixture) => fixture.expected.length === 0);
+  const decorate = (name: string, how: number): string => [name, `\`${name}\``, `'${name}'`, `${name}`][how % 4] ?? name;
+
+  it('code-block decoration of every name and type never creates a finding', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...consistent), fc.nat(), (fixture, seed) => {
+        let n = seed;
+        const next = (): number => (n = (n * 1_103_515_245 + 12_345) % 2 ** 31);
+        const field = (f: ContractField): ContractField => ({ ...f, name: decorate(f.name, next()), type: decorate(f.type, next()) });
+        const contracts = fixture.contracts.map((contract) => ({
+          ...contract,
+          entities: contract.entities.map((entity) => ({ name: decorate(entity.name, next()), fields: entity.fields.map(field) })),
+          events: contract.events.map((event) => ({ name: decorate(event.name, next()), fields: event.fields.map(field) })),
+          operations: contract.operations.map((op) => ({ ...op, name: decorate(op.name, next()), inputs: op.inputs.map(field), output: decorate(op.output, next()) })),
+        }));
+        expect(checkContracts(contracts)).toEqual([]);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('re-declaring any entity field elsewhere with a conflicting primitive type is always found, naming both places', () => {
+    const conflicting: Record<string, string> = { string: 'integer', integer: 'string', number: 'boolean', boolean: 'string', datetime: 'integer', json: 'string' };
+    const cases = consistent.flatMap((fixture) =>
+      fixture.contracts.flatMap((contract) =>
+        contract.entities.flatMap((entity) =>
+          entity.fields
+            .filter((f) => conflicting[normaliseType(f.type)] !== undefined)
+            .map((f) => ({ fixture, entity: entity.name, field: f.name, type: conflicting[normaliseType(f.type)] ?? 'string' })),
+        ),
+      ),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...cases), fc.nat(), ({ fixture, entity, field, type }, pick) => {
+        const target = pick % fixture.contracts.length;
+        const contracts = fixture.contracts.map((contract, index) =>
+          index === target ? { ...contract, entities: [...contract.entities, { name: entity, fields: [{ name: field, type }] }] } : contract,
+        );
+        const findings = checkContracts(contracts);
+        const domain = fixture.contracts[target]?.domain ?? '';
+        const twice = contracts[target]?.entities.filter((e) => normaliseName(e.name) === normaliseName(entity)).length ?? 1;
+        const added = `${domain}/${entity}${twice > 1 ? `#${twice}` : ''}.${field}`;
+        const conflict = findings.find((finding) => finding.kind === 'type-conflict' && finding.places.includes(added));
+        expect(conflict).toBeDefined();
+        const other = conflict?.places.find((place) => place !== added) ?? '';
+        expect(other.endsWith(`.${field}`)).toBe(true);
+        expect(findings.every((finding) => finding.kind === 'type-conflict')).toBe(true);
+      }),
+      { numRuns: 80 },
+    );
   });
 });
