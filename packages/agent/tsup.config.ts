@@ -1,15 +1,3 @@
-import { defineConfig } from 'tsup';
+import { dualPackage } from '../../tools/tsup/dual-package.mjs';
 
-// Dual package: ESM (`.js`, `.d.ts`) and CommonJS (`.cjs`, `.d.cts`), see the root README
-// ("Packaging"). `shims` gives the CommonJS build an `import.meta.url`; `splitting` keeps code shared
-// by several entries (error classes, …) in one chunk for CommonJS too, so subpaths share one copy.
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: ['esm', 'cjs'],
-  shims: true,
-  splitting: true,
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-});
+export default dualPackage({ index: 'src/index.ts' });
