@@ -1,12 +1,13 @@
 /**
- * The `runtime` command line: `serve`, `run`, `estimate`, `models`.
+ * The `runtime` command line: `serve`, `run`, `estimate`, `plan`, `models`.
  *
  * @remarks
- * Exit codes: 0 success; 1 the run ended `failed` or `aborted`; 2 bad input (config, plan,
- * unknown model, invalid DAG); 3 internal error. `--json` prints one JSON document on stdout and
+ * Exit codes: 0 success; 1 the run ended `failed` or `aborted`; 2 bad input (config, plan, PRD,
+ * unknown model, invalid DAG, a budget no plan fits); 3 internal error. `--json` prints one JSON document on stdout and
  * nothing else.
  */
 import { formatUsd, moneyToUsd, RuntimeError, toErrorInfo, type ErrorInfo } from '@runtime/contracts';
+import { planCommand } from '@runtime/planner';
 import { Command, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { loadConfig, type ResolvedConfig } from '../config/load-config.js';
@@ -15,6 +16,7 @@ import { startSidecar } from '../start-sidecar.js';
 import { billingToJson } from './billing-json.js';
 import { estimatePlan } from './estimate-plan.js';
 import { loadPlan } from './load-plan.js';
+import { loadPlannerScript, readPrd, renderPlanSummary, writeFileAtomically } from './plan-prd.js';
 import { runPlan } from './run-plan.js';
 
 /**
@@ -37,6 +39,10 @@ export interface CliIo {
   /** Replacements for parts of the runtime (demo, tests). */
   readonly overrides?: SidecarRuntimeOverrides;
 }
+
+/** Printed on stderr by `plan` on the mock provider without `--script`. */
+const MOCK_PLANNER_NOTICE =
+  'note: the mock provider echoes prompts, so it cannot answer the planner\'s structured prompts; pass --script <file> with the answers by planner stage to plan offline.';
 
 /** Printed on stderr when no provider is configured: answers are echoes, costs are illustrative. */
 const MOCK_PROVIDER_NOTICE =
@@ -158,6 +164,61 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         fail(error, options.json);
       }
     });
+
+  program
+    .command('plan')
+    .description('plan a PRD (markdown) into a tiered task DAG, fit it to a budget, write it, optionally run it')
+    .argument('<prd>', 'PRD markdown file')
+    .option('-c, --config <file>', 'YAML or JSON config file')
+    .addOption(new Option('--budget <usd>', 'fit the plan to this budget in USD (degrades tiers and caps, least critical first)').argParser(Number))
+    .option('-o, --out <file>', 'write the plan document (JSON, also valid YAML); replaces the file atomically')
+    .option('--run', 'run the plan once made, with live progress and a billing table (like `runtime run`)')
+    .option('--model <id>', 'catalog model for the planning calls (default: the flagship model)')
+    .option('--script <file>', 'answer the planning calls from this JSON/YAML file of answers by planner stage (offline use)')
+    .option('--json', 'print one JSON document {plan, run?, billing?} instead of the summary and progress')
+    .action(
+      async (
+        prdPath: string,
+        options: CommonOptions & { budget?: number; out?: string; run?: boolean; model?: string; script?: string },
+      ) => {
+        try {
+          const prd = readPrd(prdPath);
+          const script = options.script === undefined ? undefined : loadPlannerScript(options.script);
+          const config = configFor(options, io, true);
+          if (config.config.providers === undefined && io.overrides?.clients === undefined) {
+            io.err(MOCK_PROVIDER_NOTICE);
+            if (script === undefined) io.err(MOCK_PLANNER_NOTICE);
+          }
+          const runtime = await createSidecarRuntime(config, { env: io.env, ...io.overrides });
+          try {
+            const model = options.model === undefined ? runtime.catalog.forRole('flagship').id : runtime.catalog.get(options.model).id;
+            const result = await planCommand(
+              { prd, ...(options.budget === undefined ? {} : { budgetUsd: options.budget }) },
+              { planner: { llm: script ?? runtime.llm, model }, catalog: runtime.catalog, estimator: runtime.estimator, calculator: runtime.calculator },
+            );
+            if (options.out !== undefined) writeFileAtomically(options.out, `${result.document}\n`);
+            if (options.json !== true) {
+              for (const line of renderPlanSummary(result)) io.out(line);
+              if (options.out !== undefined) io.out(`wrote ${options.out}`);
+            }
+            if (options.run !== true) {
+              if (options.json === true) io.out(JSON.stringify({ plan: JSON.parse(result.document) as unknown }));
+              return;
+            }
+            if (options.json !== true) io.out('');
+            const outcome = await runPlan({ runtime, spec: result.spec, ...(options.json === true ? {} : { write: io.out }) });
+            if (options.json === true) {
+              io.out(JSON.stringify({ plan: JSON.parse(result.document) as unknown, run: outcome.run, billing: billingToJson(outcome.billing) }));
+            }
+            exitCode = outcome.run.state === 'completed' ? EXIT_CODES.ok : EXIT_CODES.runFailed;
+          } finally {
+            await runtime.close();
+          }
+        } catch (error) {
+          fail(error, options.json);
+        }
+      },
+    );
 
   program
     .command('models')

@@ -147,12 +147,22 @@ function createCatalog(config: ResolvedConfig): ModelCatalog {
 }
 
 /**
+ * The sidecar runtime plus the resilient provider chain itself, for callers that make model calls
+ * outside a run (the `runtime plan` CLI's planning calls).
+ * @public
+ */
+export interface SidecarRuntimeWithLlm extends SidecarRuntime {
+  /** The resilient client over the configured providers (retries, circuit breakers, dedup, drain gate). */
+  readonly llm: LlmClient;
+}
+
+/**
  * Builds the runtime.
  * @throws {@link ValidationError} for config the domain rejects (unknown model references, unset
  * key variables, unsupported store).
  * @public
  */
-export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarRuntimeOverrides = {}): Promise<SidecarRuntime> {
+export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarRuntimeOverrides = {}): Promise<SidecarRuntimeWithLlm> {
   const file = config.config;
   const env = overrides.env ?? process.env;
   // Before anything opens a connection: a header variable that is not set refuses the start.
@@ -241,6 +251,7 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
     catalog,
     estimator,
     calculator,
+    llm: runtime.llm,
     rateLimiter,
     tools,
     throttles,
