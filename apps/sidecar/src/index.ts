@@ -16,7 +16,7 @@ export { createOpenApiDocument } from './http/openapi-document.js';
 export { createRunService, type CreatedRun, type RunListParams, type RunService } from './http/run-service.js';
 export { createRunObserver, type RunObserver } from './observability/run-observer.js';
 export { createSidecarMetrics, type SidecarMetrics } from './observability/sidecar-metrics.js';
-export { createSidecarRuntime, type SidecarRuntimeOverrides } from './runtime/create-sidecar-runtime.js';
+export { createSidecarRuntime, type SidecarRuntimeOverrides, type SidecarRuntimeWithLlm } from './runtime/create-sidecar-runtime.js';
 export { type DependencyHealth, type SidecarRuntime } from './runtime/sidecar-runtime.js';
 export { startSidecar, type RunningSidecar, type StartSidecarOptions } from './start-sidecar.js';
 export { EXIT_CODES, runCli, type CliIo } from './cli/cli-program.js';
