@@ -251,6 +251,36 @@ describe('agent tasks in the DAG', () => {
     await rt.orchestrator.close();
   });
 
+  it('a step admitted just as the run is aborted gives its rate-limit permit back (before: the permit was never settled)', async () => {
+    const permits: string[] = [];
+    const settled: string[] = [];
+    let rt: Runtime | undefined;
+    let aborting: Promise<unknown> | undefined;
+    const policy: PolicyEnforcer = {
+      async check(input: PolicyCheckInput) {
+        const permitId = `p${permits.length + 1}`;
+        permits.push(permitId);
+        // The abort lands while the check is in flight (awaiting it here would wait for this task).
+        aborting = rt?.orchestrator.abort(input.runId, 'stop');
+        await Promise.resolve();
+        return { decision: 'CONTINUE', permitId };
+      },
+      settle: (permitId: string) => {
+        settled.push(permitId);
+        return Promise.resolve();
+      },
+    };
+    const llm = agentLlm();
+    rt = runtime(llm, { tools: [weatherTool([])], policy });
+    const run = await rt.run({ tasks: [researchTask], policy: { budgetUsd: 1 } });
+    await aborting;
+    expect(run.state).toBe('aborted');
+    expect(llm.calls.size).toBe(0);
+    expect(permits).toEqual(['p1']);
+    expect(settled).toEqual(['p1']);
+    await rt.orchestrator.close();
+  });
+
   it('refuses unknown tool names at start and addTasks, naming task and tool (before: accepted, never checked)', async () => {
     const rt = runtime(agentLlm(), { tools: [weatherTool([])] });
     await expect(rt.start({ tasks: [{ id: 'a', prompt: 'x', agent: { tools: ['get_weather', 'launch_rockets'] } }] })).rejects.toMatchObject({

@@ -233,14 +233,15 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
     async callModel(request: LlmRequest, call): Promise<AgentModelAnswer> {
       const inputTokens = options.estimator.countMessages(request.messages, task.model.id, request.tools);
       const permitId = options.policy === undefined ? undefined : await admit(loop, task, inputTokens, cap, signal, call.depth);
-      if (loop.controller.signal.aborted) throw abortReason(loop);
       const worstCase = options.costs.worstCase(task.model.id, inputTokens, cap);
       let reservation: Reservation;
       try {
+        if (loop.controller.signal.aborted) throw abortReason(loop);
         // The same admission as a task's call: waits (state `waiting`, reason `budget`) while only
         // other tasks' open reservations keep the step's worst case from fitting.
         reservation = await reserveWorstCase(loop, task, attempt, worstCase, signal, asReservationId(holdId(call)));
       } catch (error) {
+        // The call never happens: the permit goes back (an abort right after admission too).
         if (permitId !== undefined) await options.policy?.settle(permitId, 0).catch((settleError: unknown) => options.onBackgroundError?.(settleError));
         throw error;
       }
