@@ -254,14 +254,14 @@ describe('agent tasks in the DAG', () => {
   it('a step admitted just as the run is aborted gives its rate-limit permit back (before: the permit was never settled)', async () => {
     const permits: string[] = [];
     const settled: string[] = [];
-    let rt: Runtime | undefined;
+    const created: { runtime?: Runtime } = {};
     let aborting: Promise<unknown> | undefined;
     const policy: PolicyEnforcer = {
       async check(input: PolicyCheckInput) {
         const permitId = `p${permits.length + 1}`;
         permits.push(permitId);
         // The abort lands while the check is in flight (awaiting it here would wait for this task).
-        aborting = rt?.orchestrator.abort(input.runId, 'stop');
+        aborting = created.runtime?.orchestrator.abort(input.runId, 'stop');
         await Promise.resolve();
         return { decision: 'CONTINUE', permitId };
       },
@@ -271,7 +271,8 @@ describe('agent tasks in the DAG', () => {
       },
     };
     const llm = agentLlm();
-    rt = runtime(llm, { tools: [weatherTool([])], policy });
+    const rt = runtime(llm, { tools: [weatherTool([])], policy });
+    created.runtime = rt;
     const run = await rt.run({ tasks: [researchTask], policy: { budgetUsd: 1 } });
     await aborting;
     expect(run.state).toBe('aborted');
