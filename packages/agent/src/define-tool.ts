@@ -9,6 +9,7 @@
 import type { JsonSchema, Tool, ToolContext } from '@runtime/contracts';
 import { z } from 'zod';
 import { invalid, toolError } from './internal/errors.js';
+import { assertToolOptions } from './internal/tool-options.js';
 import type { Issue } from './internal/errors.js';
 import { assertToolName } from './tool-name.js';
 
@@ -87,12 +88,7 @@ export function defineTool<Input extends z.ZodType, Output extends z.ZodType = z
 ): Tool {
   const { name, description, input, output } = options;
   assertToolName(name);
-  if (options.costUsd !== undefined && !(Number.isFinite(options.costUsd) && options.costUsd >= 0)) {
-    throw invalid(`Tool ${name}: costUsd must be a finite number ≥ 0.`, { tool: name, issues: [{ path: ['costUsd'], message: 'must be ≥ 0' }] });
-  }
-  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {
-    throw invalid(`Tool ${name}: timeoutMs must be a positive integer.`, { tool: name, issues: [{ path: ['timeoutMs'], message: 'must be > 0' }] });
-  }
+  assertToolOptions(name, options);
   const parameters = toolParameters(name, input);
   return {
     name,

@@ -136,6 +136,11 @@ describe('httpTool', () => {
     ['a malformed schema', { inputSchema: { type: 'object', properties: { a: { type: 'no-such-type' } } } }],
     ['a non-http URL', { url: 'file:///etc/passwd' }],
     ['a bad name', { name: 'has space' }],
+    ['a negative costUsd', { costUsd: -1 }],
+    ['a NaN costUsd', { costUsd: Number.NaN }],
+    ['a zero timeoutMs', { timeoutMs: 0 }],
+    ['a fractional timeoutMs', { timeoutMs: 1.5 }],
+    ['a negative maxResponseBytes', { maxResponseBytes: -1 }],
   ])('refuses %s at definition with VALIDATION_FAILED', (_label, override) => {
     expect(() => httpTool({ name: 'ok', description: 'd', inputSchema: { type: 'object' }, url: `${api.origin}/echo`, ...override })).toThrow(
       expect.objectContaining({ code: 'VALIDATION_FAILED' }),
@@ -173,5 +178,16 @@ describe('httpGetTool', () => {
 
   it('needs at least one allowed host', () => {
     expect(() => httpGetTool({ allowedHosts: [] })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+  });
+
+  it.each([
+    ['a zero timeoutMs', { timeoutMs: 0 }],
+    ['a NaN timeoutMs', { timeoutMs: Number.NaN }],
+    ['a zero maxResponseBytes', { maxResponseBytes: 0 }],
+  ])('refuses %s at definition with VALIDATION_FAILED naming the option', (_label, override) => {
+    const option = Object.keys(override)[0];
+    expect(() => httpGetTool({ allowedHosts: ['127.0.0.1'], ...override })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ tool: 'http_get', issues: [expect.objectContaining({ path: [option] })] }) }),
+    );
   });
 });

@@ -14,6 +14,7 @@ import { invalid, toolError } from './internal/errors.js';
 import { exchange } from './internal/http-request.js';
 import type { HttpToolFetch } from './http-tool-fetch.js';
 import { jsonSchemaArguments } from './internal/json-schema-arguments.js';
+import { assertToolOptions } from './internal/tool-options.js';
 import { assertToolName } from './tool-name.js';
 
 /**
@@ -80,12 +81,14 @@ function queryValue(value: unknown): string {
  *   inputSchema: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] },
  * });
  * ```
- * @throws {@link @runtime/contracts#ValidationError} `VALIDATION_FAILED` for a bad name, URL or schema.
+ * @throws {@link @runtime/contracts#ValidationError} `VALIDATION_FAILED` for a bad name, URL or schema, a
+ * `costUsd` that is not a finite number ≥ 0, or a `timeoutMs`/`maxResponseBytes` that is not a positive integer.
  * @public
  */
 export function httpTool(options: HttpToolOptions): Tool {
   const { name, description } = options;
   assertToolName(name);
+  assertToolOptions(name, options);
   const endpoint = parseUrl(name, options.url, 'url');
   const method = options.method ?? 'POST';
   const parseArguments = jsonSchemaArguments(name, options.inputSchema);
@@ -151,11 +154,13 @@ export interface HttpGetToolOptions {
  * Creates the built-in `http_get` tool: fetches a URL on an allowlisted host and returns the body.
  * @remarks A URL (or a redirect) to any other host is refused with `TOOL_REJECTED` before a request
  * is sent there.
- * @throws {@link @runtime/contracts#ValidationError} `VALIDATION_FAILED` for an empty allowlist.
+ * @throws {@link @runtime/contracts#ValidationError} `VALIDATION_FAILED` for an empty allowlist, or a
+ * `timeoutMs`/`maxResponseBytes` that is not a positive integer.
  * @public
  */
 export function httpGetTool(options: HttpGetToolOptions): Tool {
   const name = 'http_get';
+  assertToolOptions(name, options);
   const allowed = new Set(options.allowedHosts.map((host) => host.toLowerCase()));
   if (allowed.size === 0) {
     throw invalid('http_get needs at least one allowed host.', { tool: name, issues: [{ path: ['allowedHosts'], message: 'empty' }] });
