@@ -4,10 +4,13 @@
  * under a tight budget, the typed error below the all-tier-1 floor, `--run`.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { writeE2eConfig } from './support/e2e-config.js';
 import { runCliProcess } from './support/sidecar-process.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures', 'plan');
@@ -134,4 +137,65 @@ describe('runtime plan', () => {
     expect(model.code).toBe(2);
     expect(model.stderr).toMatch(/error \w+:/);
   }, 30_000);
+});
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  let body = '';
+  for await (const chunk of request) body += (chunk as Buffer).toString('utf8');
+  return body;
+}
+
+describe('runtime plan on a configured provider', () => {
+  it('plans through the resilient provider chain (a 503 is retried) on the flagship model, then runs on the same provider', async () => {
+    const answers = JSON.parse(readFileSync(script, 'utf8')) as Record<string, unknown>;
+    const calls: { model: string; stage: string | undefined }[] = [];
+    let failedOnce = false;
+    const server = createServer((request, response) => {
+      void readBody(request).then((text) => {
+        const body = JSON.parse(text) as { model: string; messages: { content: string }[] };
+        const stage = /^\[planner:([^\]]+)\]/.exec(body.messages.at(-1)?.content ?? '')?.[1];
+        calls.push({ model: body.model, stage });
+        if (stage === 'requirements' && !failedOnce) {
+          failedOnce = true;
+          response.writeHead(503, { 'content-type': 'application/json', 'retry-after-ms': '20' });
+          response.end(JSON.stringify({ error: { message: 'overloaded', type: 'server_error' } }));
+          return;
+        }
+        const content = stage === undefined ? 'done' : JSON.stringify(answers[stage]);
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(
+          JSON.stringify({
+            id: `chatcmpl-${calls.length}`,
+            object: 'chat.completion',
+            model: body.model,
+            choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 50, completion_tokens: 20, total_tokens: 70 },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const config = writeE2eConfig(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
+    // The planner's tier output caps (1024/2048/4096) exceed the e2e models' 1000/2000, which a run refuses: raise them.
+    const file = parseYaml(readFileSync(config.configPath, 'utf8')) as { models: { maxOutputTokens: number }[] };
+    for (const model of file.models) model.maxOutputTokens = 16_000;
+    writeFileSync(config.configPath, stringifyYaml(file));
+    try {
+      const result = await runCliProcess(['plan', prd, '--run', '--json'], config.env);
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.stderr).not.toContain('mock provider');
+      const output = JSON.parse(result.stdout) as { plan: PlanDocument; run: { state: string; tasks: { model: string }[] } };
+      expect(output.plan.path).toBe('contract-first');
+      expect(output.run.state).toBe('completed');
+      const planning = calls.filter((call) => call.stage !== undefined);
+      expect(planning.slice(0, 3).map((call) => call.stage)).toEqual(['requirements', 'requirements', 'domains']);
+      expect(planning.slice(3).map((call) => call.stage).sort()).toEqual(['contract:notes', 'contract:users']);
+      expect(new Set(planning.map((call) => call.model))).toEqual(new Set(['flagship-1']));
+      expect(calls.filter((call) => call.stage === undefined)).toHaveLength(output.plan.spec.tasks.length);
+      for (const task of output.run.tasks) expect(['fake-fast', 'fake-balanced', 'fake-flagship']).toContain(task.model);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(config.directory, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
