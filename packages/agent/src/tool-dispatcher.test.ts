@@ -199,6 +199,24 @@ describe('createToolDispatcher', () => {
       expect(ExecutionError.isInstance(error) && error.code).toBe('RUN_ABORTED');
     });
 
+    it('never runs an approved call once the task aborted right after the approval arrived', async () => {
+      runs = 0;
+      const controller = new AbortController();
+      // The reply arrives, then the task stops before the dispatcher resumes: the call must not run.
+      const approvedThenStopped = {
+        then(onApproved: (reply: { decision: 'approve' }) => void) {
+          onApproved({ decision: 'approve' });
+          controller.abort(new Error('stopped'));
+        },
+      } as unknown as Promise<{ decision: 'approve' }>;
+      const error: unknown = await dispatcher.call(call, { ...base, signal: controller.signal, approve: () => approvedThenStopped }).then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      expect(ExecutionError.isInstance(error) && error.code).toBe('RUN_ABORTED');
+      expect(runs).toBe(0);
+    });
+
     it('asks only after the arguments are valid', async () => {
       let asked = 0;
       const outcome = await dispatcher.call(

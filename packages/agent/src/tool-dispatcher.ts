@@ -276,6 +276,9 @@ export function createToolDispatcher(options: ToolDispatcherOptions): ToolDispat
         );
       }
       if (reply.decision === 'answer') return { ok: true, call: toolCall, result: bounded(reply.text), durationMs: 0, costUsd: 0 };
+      // The task may have stopped after the reply arrived and before this line: an approved call
+      // of a stopped task never runs (its abort listener was already removed).
+      throwIfAborted(context.signal);
       started = now();
     }
     try {
