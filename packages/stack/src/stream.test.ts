@@ -94,4 +94,17 @@ describe('runtime.stream', () => {
     expect(parts.filter((part) => part.type === 'text-delta').length).toBeLessThan(5);
     await runtime.close();
   });
+
+  it('a signal aborted while the run is being started still aborts it (before: the listener came too late and the run completed)', async () => {
+    const runtime = slowRuntime({ chunkDelayMs: 20, respond: () => ({ output: 'one two three four five' }) });
+    const controller = new AbortController();
+    const stream: AsyncIterator<RuntimeStreamPart> = runtime.stream({ tasks: [{ id: 'a', prompt: 'x' }] }, { signal: controller.signal })[Symbol.asyncIterator]();
+    const first = stream.next(); // starts the run
+    controller.abort();
+    const parts: RuntimeStreamPart[] = [];
+    for (let next = await first; next.done !== true; next = await stream.next()) parts.push(next.value);
+    expect(parts[0]?.type).toBe('start');
+    expect(parts.at(-1)).toMatchObject({ type: 'finish', run: { state: 'aborted' } });
+    await runtime.close();
+  });
 });

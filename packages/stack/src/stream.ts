@@ -127,6 +127,7 @@ export async function* streamRun(orchestrator: Orchestrator, spec: RunSpec, opti
     aborting.catch(() => undefined);
   };
   signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted === true) onAbort(); // aborted while the run was being started: no event comes
   try {
     yield { type: 'start', run: started };
     const outputs = new TaskOutputs(orchestrator, runId);
