@@ -99,19 +99,16 @@ function totals(items: readonly TaskCostEstimate[]): CostTotals {
  * (`catalog.forTier`); worst input = its system + prompt counted by the estimator + each routed
  * dependency at its output cap (or `dependencyMaxTokens`) + a 16-token header; worst case =
  * `calculator.worstCase(model, worst input, output cap)`, the output cap clamped to the model's
- * maximum. Expected = `calculator.cost` of the prompt plus dependencies and output at
+ * maximum as in the spec. Expected = `calculator.cost` of the prompt plus dependencies and output at
  * `expectedOutputRatio` of their caps.
  * @public
  */
 export function estimatePlan(plan: Plan, deps: EstimateDeps): PlanEstimate {
   const ratio = deps.expectedOutputRatio ?? 0.5;
   if (!(ratio > 0 && ratio <= 1)) throw invalidInput('expectedOutputRatio must be in (0, 1].', { expectedOutputRatio: ratio });
-  const spec = planToRunSpec(plan);
+  const spec = planToRunSpec(plan, undefined, deps.catalog);
   const caps = new Map<string, number>();
-  for (const task of spec.tasks) {
-    const model = deps.catalog.forTier(task.tier ?? 2);
-    caps.set(task.id, Math.min(task.maxOutputTokens ?? model.maxOutputTokens, model.maxOutputTokens));
-  }
+  for (const task of spec.tasks) caps.set(task.id, task.maxOutputTokens ?? deps.catalog.forTier(task.tier ?? 2).maxOutputTokens);
   const tasks: TaskCostEstimate[] = spec.tasks.map((task) => {
     const tier = task.tier ?? 2;
     const model = deps.catalog.forTier(tier);

@@ -74,7 +74,7 @@ export async function planCommand(input: PlanCommandInput, deps: PlanCommandDeps
   const estimate = fit?.estimate ?? estimatePlan(plan, deps);
   const policy: RunPolicy | undefined =
     input.budgetUsd === undefined ? input.policy : { ...input.policy, budgetUsd: input.budgetUsd };
-  const spec = planToRunSpec(plan, policy);
+  const spec = planToRunSpec(plan, policy, deps.catalog);
   const document = JSON.stringify(
     {
       path: plan.path,

@@ -1,16 +1,17 @@
 /**
  * A plan → a contracts `RunSpec`.
  */
-import type { RunPolicy, RunSpec, TaskDependency, TaskSpec } from '@runtime/contracts';
+import type { ModelCatalog, RunPolicy, RunSpec, TaskDependency, TaskSpec } from '@runtime/contracts';
 import type { Plan } from './plan.js';
 
 /**
  * Turns a plan into a `RunSpec`: one run task per pending task, with its tier, output cap and
  * dependencies on other pending tasks (capped by `dependencyMaxTokens` when set). Done design tasks
- * do not run: the contracts a task depends on are inlined in its prompt instead.
+ * do not run: the contracts a task depends on are inlined in its prompt instead. Given a catalog, each
+ * output cap is clamped to its tier model's maximum (a spec asking for more is refused at start).
  * @public
  */
-export function planToRunSpec(plan: Plan, policy?: RunPolicy): RunSpec {
+export function planToRunSpec(plan: Plan, policy?: RunPolicy, catalog?: Pick<ModelCatalog, 'forTier'>): RunSpec {
   const byId = new Map(plan.tasks.map((task) => [task.id, task]));
   const tasks: TaskSpec[] = plan.tasks
     .filter((task) => task.state === 'pending')
@@ -26,7 +27,7 @@ export function planToRunSpec(plan: Plan, policy?: RunPolicy): RunSpec {
       return {
         id: task.id,
         tier: task.tier,
-        maxOutputTokens: task.maxOutputTokens,
+        maxOutputTokens: catalog === undefined ? task.maxOutputTokens : Math.min(task.maxOutputTokens, catalog.forTier(task.tier).maxOutputTokens),
         ...(deps.length === 0 ? {} : { deps }),
         metadata: { kind: task.kind, title: task.title, ...(task.domain === undefined ? {} : { domain: task.domain }) },
         prompt,

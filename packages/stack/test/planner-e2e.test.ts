@@ -218,3 +218,27 @@ describe('planner pricing on the real cost package', () => {
     });
   });
 });
+
+describe('planner output caps on models with small limits', () => {
+  it('the spec caps every task at its tier model maximum, so it runs on models below the planner caps (1024/2048/4096)', async () => {
+    const small = {
+      ...OFFLINE_CATALOG,
+      models: OFFLINE_CATALOG.models?.map((model) => ({ ...model, maxOutputTokens: 1000 })),
+    };
+    const catalog = createModelCatalog({ builtin: false, catalogs: [small] });
+    const runtime = createRuntime({ tracing: false, catalog });
+    try {
+      const services = { catalog, estimator: runtime.estimator, calculator: runtime.costs };
+      const result = await planCommand(
+        { prd, run: true },
+        { ...services, planner: { llm: planningModel(), model: 'mock-balanced' }, runSpec: (spec) => runtime.run(spec) },
+      );
+      for (const task of result.spec.tasks) expect(task.maxOutputTokens ?? 0).toBeLessThanOrEqual(1000);
+      expect(result.run?.state).toBe('completed');
+      const estimated = new Map(result.estimate.tasks.map((task) => [task.id, task.maxOutputTokens]));
+      for (const task of result.spec.tasks) expect(task.maxOutputTokens).toBe(estimated.get(task.id));
+    } finally {
+      await runtime.close();
+    }
+  });
+});
