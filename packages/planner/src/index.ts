@@ -22,7 +22,6 @@ export {
   type TaskCostEstimate,
 } from './estimate.js';
 export { checkContracts, type Finding, type FindingKind } from './gate.js';
-export { isPrimitiveType, normaliseName, normaliseType, stripDecoration } from './normalise.js';
 export type { GateReport, Plan, PlannedTask, PlannedTaskKind, PlanningPath } from './plan.js';
 export { planCommand, type PlanCommandDeps, type PlanCommandInput, type PlanCommandResult } from './plan-command.js';
 export { CATCH_ALL_DOMAIN, domainCountRange, planFromPrd, type PlanOptions } from './planner.js';
@@ -31,14 +30,11 @@ export { planToRunSpec } from './run-spec.js';
 export {
   domainContractSchema,
   domainSchema,
-  domainsAnswerSchema,
   fieldSchema,
   requirementSchema,
-  requirementsAnswerSchema,
   type ContractField,
   type Domain,
   type DomainContract,
   type Requirement,
 } from './schemas.js';
 export { type PlannerModel } from './structured.js';
-export { implementationTier, TIER_MAX_OUTPUT_TOKENS } from './tiers.js';

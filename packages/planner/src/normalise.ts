@@ -55,7 +55,6 @@ const PRIMITIVES: Readonly<Record<string, string>> = {
 
 /**
  * A name or type without code-block decoration (backticks, quotes, a trailing `?` or `()`).
- * @public
  */
 export function stripDecoration(text: string): string {
   return text
@@ -76,7 +75,6 @@ function singular(word: string): string {
 
 /**
  * The normalised form of a name (see the module remarks for the rules).
- * @public
  */
 export function normaliseName(raw: string): string {
   const words = stripDecoration(raw)
@@ -90,7 +88,6 @@ export function normaliseName(raw: string): string {
 
 /**
  * Whether a normalised type is a primitive (not an entity reference).
- * @public
  */
 export function isPrimitiveType(normalised: string): boolean {
   const base = normalised.endsWith('[]') ? normalised.slice(0, -2) : normalised;
@@ -99,7 +96,6 @@ export function isPrimitiveType(normalised: string): boolean {
 
 /**
  * The normalised form of a type (see the module remarks for the rules).
- * @public
  */
 export function normaliseType(raw: string): string {
   let text = stripDecoration(raw).replace(/\s*\|\s*(null|undefined)$/i, '').replace(/\?$/, '');

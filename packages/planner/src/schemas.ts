@@ -17,10 +17,7 @@ export const requirementSchema = z.object({
   priority: z.enum(['must', 'should', 'could']),
 });
 
-/**
- * The requirements answer.
- * @public
- */
+/** The requirements answer. */
 export const requirementsAnswerSchema = z.object({ requirements: z.array(requirementSchema).min(1).max(200) });
 
 /**
@@ -33,10 +30,7 @@ export const domainSchema = z.object({
   requirementIds: z.array(z.string()).max(200),
 });
 
-/**
- * The domain discovery answer.
- * @public
- */
+/** The domain discovery answer. */
 export const domainsAnswerSchema = z.object({ domains: z.array(domainSchema).min(1).max(16) });
 
 /**

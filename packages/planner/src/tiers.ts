@@ -7,7 +7,6 @@ import type { Domain, DomainContract, Requirement } from './schemas.js';
 
 /**
  * Output caps per tier (tokens), for tasks the planner creates.
- * @public
  */
 export const TIER_MAX_OUTPUT_TOKENS: Readonly<Record<TaskTier, number>> = { 1: 1_024, 2: 2_048, 3: 4_096 };
 
@@ -19,7 +18,6 @@ export const TIER_MAX_OUTPUT_TOKENS: Readonly<Record<TaskTier, number>> = { 1: 1
  * domain uses another domain's contract (cross-domain work) or its contract has more than 4
  * operations (a wide interface). Test tasks: 1, or 2 when the domain has more than 4 operations or
  * emits events. The integration task: 3. Feature-based tasks: 2 for `must`, else 1.
- * @public
  */
 export function implementationTier(requirement: Requirement, contract: DomainContract): { tier: TaskTier; reason: string } {
   const reasons: string[] = [];
