@@ -8,7 +8,7 @@
 
 export { createRuntime, type Runtime, type RuntimeOptions } from './create-runtime.js';
 export { OFFLINE_CATALOG } from './offline-models.js';
-export { streamRun, type RuntimeStreamOptions, type RuntimeStreamPart } from './stream.js';
+export { type RuntimeStreamOptions, type RuntimeStreamPart } from './stream.js';
 export {
   parseTraceparent,
   type OtelContextLike,

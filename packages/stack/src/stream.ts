@@ -110,7 +110,7 @@ export interface RuntimeStreamOptions extends StartRunOptions {
  * Starts `spec` and yields its parts. Tasks stream unless they (or the run policy) set `stream: false`.
  * @throws what `Orchestrator.start` throws (before the first part), and a store failure that stopped
  * the run's event stream.
- * @public
+ * @internal (`Runtime.stream` is the public way)
  */
 export async function* streamRun(orchestrator: Orchestrator, spec: RunSpec, options: RuntimeStreamOptions = {}): AsyncGenerator<RuntimeStreamPart> {
   const { onBreak = 'abort', signal, ...startOptions } = options;
