@@ -35,18 +35,12 @@ import type {
   Usage,
 } from '@runtime/contracts';
 import { aborted, policyViolation } from './internal/errors.js';
-import { checkLimits, checkPairs, MAX_STEPS, uniqueCallIds } from './internal/loop-checks.js';
+import { checkLimits, checkPairs, uniqueCallIds } from './internal/loop-checks.js';
 import { replayHistory } from './internal/replay.js';
 import type { ReplayedOutcome } from './internal/replay.js';
 import { createToolCallTally } from './tool-call-tally.js';
 import { createToolDispatcher, toolErrorMessage } from './tool-dispatcher.js';
 import type { ToolCallOutcome, ToolDispatcher } from './tool-dispatcher.js';
-
-/**
- * Largest `maxSteps` (HTTP-API v1.1 `AgentTaskSpec.maxSteps`).
- * @public
- */
-export const MAX_AGENT_STEPS = MAX_STEPS;
 
 /**
  * Options of {@link createAgentRunner}.

@@ -41,7 +41,6 @@ export interface DefineToolOptions<Input extends z.ZodType, Output extends z.Zod
  * `$schema` key (draft-07 keywords, which both wire formats accept), input side (defaults optional).
  * @throws {@link @runtime/contracts#ValidationError} `VALIDATION_FAILED` when the schema has no
  * JSON Schema form (dates, transforms …) or its root is not an object.
- * @public
  */
 export function toolParameters(name: string, schema: z.ZodType): JsonSchema {
   let converted: Record<string, unknown>;

@@ -11,9 +11,9 @@
  *
  * @packageDocumentation
  */
-export { createAgentRunner, MAX_AGENT_STEPS, type AgentRunnerOptions } from './agent-runner.js';
+export { createAgentRunner, type AgentRunnerOptions } from './agent-runner.js';
 export { compactWith, type CompactWithOptions } from './compactor-host.js';
-export { defineTool, toolParameters, type DefineToolOptions } from './define-tool.js';
+export { defineTool, type DefineToolOptions } from './define-tool.js';
 export {
   DEFAULT_HTTP_TOOL_MAX_RESPONSE_BYTES,
   httpGetTool,
@@ -23,16 +23,13 @@ export {
 } from './http-tool.js';
 export { type HttpToolFetch } from './http-tool-fetch.js';
 export { subAgentTool, type SubAgentToolOptions } from './sub-agent-tool.js';
-export { createToolCallTally } from './tool-call-tally.js';
 export {
   createToolDispatcher,
   DEFAULT_TOOL_MAX_RESULT_CHARS,
   DEFAULT_TOOL_TIMEOUT_MS,
-  toolErrorMessage,
   type ToolCallOutcome,
   type ToolDispatchContext,
   type ToolDispatcher,
   type ToolDispatcherOptions,
 } from './tool-dispatcher.js';
-export { assertToolName, TOOL_NAME_PATTERN } from './tool-name.js';
 export { createToolRegistry } from './tool-registry.js';

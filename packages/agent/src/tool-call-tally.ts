@@ -6,7 +6,6 @@ import type { ToolCallTally } from '@runtime/contracts';
 /**
  * Creates a {@link @runtime/contracts#ToolCallTally}.
  * @param initial - calls already made in the run (a resumed run counts its journaled `tool.called` events).
- * @public
  */
 export function createToolCallTally(initial = 0): ToolCallTally {
   let count = initial;

@@ -104,7 +104,6 @@ export interface ToolDispatcher {
 
 /**
  * The text a failed call sends back to the model.
- * @public
  */
 export function toolErrorMessage(error: Pick<ErrorInfo, 'code' | 'message'>): string {
   return JSON.stringify({ error: { code: error.code, message: error.message } });

@@ -6,14 +6,12 @@ import { invalid } from './internal/errors.js';
 /**
  * The names a tool may have: 1–64 of `A–Z a–z 0–9 _ -` (the strictest of the OpenAI and Anthropic
  * wire formats).
- * @public
  */
 export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * Checks a tool name.
  * @throws {@link @runtime/contracts#ValidationError} `VALIDATION_FAILED` with `details.tool`.
- * @public
  */
 export function assertToolName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || !TOOL_NAME_PATTERN.test(name)) {
