@@ -53,7 +53,7 @@ import { chargeOnce, type Bill } from './bill-once.js';
 import { reservationIdOf, reserveWorstCase, StoppedWhileWaiting } from './budget-admission.js';
 import { paidFailure } from './paid-failure.js';
 import type { RunLoop } from './run-loop.js';
-import { abortReason, admit, billAnswered, outputCap, prepare, promptLimit, recordBill } from './task-attempt.js';
+import { abortReason, admit, billAnswered, commitCompleted, outputCap, prepare, promptLimit, recordBill } from './task-attempt.js';
 import { taskRecord, type TaskRuntime } from './task-runtime.js';
 import { toError } from './to-error.js';
 import { usageViewUsd } from './views.js';
@@ -418,14 +418,7 @@ export async function runAgentAttempt(loop: RunLoop, task: TaskRuntime, signal: 
         costUsd,
       },
     ];
-    const changed = [taskRecord(loop.id, task)];
-    for (const readyId of loop.scheduler.complete(task.id)) {
-      const ready = loop.tasks.get(readyId) as TaskRuntime;
-      ready.state = 'ready';
-      changed.push(taskRecord(loop.id, ready));
-      events.push({ type: 'task.ready', taskId: readyId });
-    }
-    await loop.journal.commit(undefined, changed, events);
+    await commitCompleted(loop, task, events);
   } catch (error) {
     stateOf(loop).pending.delete(task.id);
     if (loop.scheduler.state(task.id) !== 'running') throw error; // a bug after completion: surface it

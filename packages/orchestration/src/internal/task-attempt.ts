@@ -484,6 +484,21 @@ export async function runTaskAttempt(loop: RunLoop, task: TaskRuntime, signal: A
   await completeAnswered(loop, task, reservation, result, permitId, base);
 }
 
+/**
+ * Journals a completed task with `events` (its `task.completed` among them) in one commit, with the
+ * dependents it made ready (`task.ready`).
+ */
+export async function commitCompleted(loop: RunLoop, task: TaskRuntime, events: RuntimeEventInput[]): Promise<void> {
+  const changed = [taskRecord(loop.id, task)];
+  for (const readyId of loop.scheduler.complete(task.id)) {
+    const ready = loop.tasks.get(readyId) as TaskRuntime;
+    ready.state = 'ready';
+    changed.push(taskRecord(loop.id, ready));
+    events.push({ type: 'task.ready', taskId: readyId });
+  }
+  await loop.journal.commit(undefined, changed, events);
+}
+
 /** Records a billed call in the usage tracker (the billing report). */
 export function recordBill(loop: RunLoop, task: TaskRuntime, bill: Bill): void {
   loop.options.usage?.record({
@@ -557,14 +572,7 @@ async function completeAnswered(
     ...(bill.source === undefined ? {} : { source: bill.source }),
     ...(bill.adjustments === undefined ? {} : { usageAdjusted: bill.adjustments }),
   });
-  const changed = [taskRecord(loop.id, task)];
-  for (const readyId of loop.scheduler.complete(task.id)) {
-    const ready = loop.tasks.get(readyId) as TaskRuntime;
-    ready.state = 'ready';
-    changed.push(taskRecord(loop.id, ready));
-    events.push({ type: 'task.ready', taskId: readyId });
-  }
-  await loop.journal.commit(undefined, changed, events);
+  await commitCompleted(loop, task, events);
   // Reported once journaled: a call the journal lacks after a crash is reported by the resume (recovered).
   recordBill(loop, task, bill);
 }
