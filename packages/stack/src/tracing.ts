@@ -262,12 +262,7 @@ export class RuntimeTracing {
       case 'provider.circuit':
         for (const run of this.#runs.values()) {
           if (!run.recording) continue;
-          run.span.addEvent('provider.circuit', {
-            [ATTR_GEN_AI_PROVIDER_NAME]: event.provider,
-            'runtime.model': event.model,
-            'runtime.circuit.from': event.from,
-            'runtime.circuit.to': event.to,
-          });
+          run.span.addEvent('provider.circuit', circuitAttributes(event));
         }
         return;
       case 'provider.fallback':
@@ -451,12 +446,7 @@ export class RuntimeTracing {
         return;
       }
       case 'provider.circuit':
-        run.span.addEvent('provider.circuit', {
-          [ATTR_GEN_AI_PROVIDER_NAME]: event.provider,
-          'runtime.model': event.model,
-          'runtime.circuit.from': event.from,
-          'runtime.circuit.to': event.to,
-        });
+        run.span.addEvent('provider.circuit', circuitAttributes(event));
         return;
       case 'run.completed':
       case 'run.failed':
@@ -521,6 +511,11 @@ function usageAttributes(usage: Pick<Usage, 'inputTokens' | 'outputTokens' | 'ca
     [ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: usage.cacheWriteTokens,
     [ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS]: usage.reasoningTokens,
   };
+}
+
+/** The attributes of a circuit change (a resilience event or a journaled `provider.circuit`). */
+function circuitAttributes(event: { readonly provider: string; readonly model: string; readonly from: string; readonly to: string }): Attributes {
+  return { [ATTR_GEN_AI_PROVIDER_NAME]: event.provider, 'runtime.model': event.model, 'runtime.circuit.from': event.from, 'runtime.circuit.to': event.to };
 }
 
 function scalarAttributes(fields: Readonly<Record<string, unknown>>): Attributes {
