@@ -393,6 +393,40 @@ describe('agent tasks in the DAG', () => {
     }
   });
 
+  it('two calls needing approval in one step are asked one after the other, and both run once approved (before: the second replaced the first, which waited forever)', async () => {
+    const ran: string[] = [];
+    const llm: LlmClient = {
+      provider: 'scripted',
+      complete(request: LlmRequest): Promise<LlmResult> {
+        const results = request.messages.filter((message) => message.role === 'tool');
+        if (results.length === 0) {
+          const toolCalls = ['Paris', 'Rome'].map((city, index) => ({ id: `call_${index + 1}`, name: 'get_weather', arguments: JSON.stringify({ city }) }));
+          return Promise.resolve({ output: '', toolCalls, usage: STEP_USAGE, finishReason: 'tool_calls' });
+        }
+        return Promise.resolve({ output: results.map((message) => message.content).join(' / '), usage: STEP_USAGE, finishReason: 'stop' });
+      },
+    };
+    const rt = runtime(llm, { tools: [weatherTool(ran, true)] });
+    const started = await rt.start({ tasks: [researchTask], policy: { budgetUsd: 1 } });
+    const asked: string[] = [];
+    for (let round = 0; round < 2; round += 1) {
+      await vi.waitFor(async () => {
+        const waiting = (await rt.orchestrator.get(started.id))?.tasks[0]?.waiting;
+        expect(waiting?.reason).toBe('input');
+        const callId = (waiting?.details as { request?: { callId?: string } } | undefined)?.request?.callId ?? '';
+        expect(asked).not.toContain(callId);
+        asked.push(callId);
+      });
+      await rt.orchestrator.provideInput(started.id, asTaskId('research'), { decision: 'approve' });
+    }
+    const run = await rt.orchestrator.wait(started.id);
+    expect(run.state).toBe('completed');
+    expect(asked.sort()).toEqual(['call_1', 'call_2']);
+    expect(ran.sort()).toEqual(['Paris', 'Rome']);
+    expect(run.tasks[0]?.output).toBe('sunny in Paris / sunny in Rome');
+    await rt.orchestrator.close();
+  });
+
   it('provideInput refuses an unknown run (RUN_NOT_FOUND), an unknown task (VALIDATION_FAILED) and a task that does not wait (RUN_NOT_RUNNING)', async () => {
     const llm = agentLlm({ hang: (task) => task === 'slow' });
     const rt = runtime(llm, { tools: [weatherTool([])] });

@@ -13,7 +13,8 @@
  * - `awaitInput`: the task goes to `waiting` (reason `input`, details: the request) with
  *   `task.input_required`; {@link answerInput} (the orchestrator's `provideInput`) journals the reply
  *   as a `task.waiting` event whose details carry `response`, then the loop continues. A resumed loop
- *   asking the same question (same step and call) gets that journaled reply. The waiting task keeps its
+ *   asking the same question (same step and call) gets that journaled reply. Questions are asked one
+ *   at a time per task (a step's calls run in parallel). The waiting task keeps its
  *   parallelism slot (its attempt is suspended, not ended).
  * - `compact`: the run's compactor fits the conversation into the model's prompt limit (a
  *   `summarize` policy compacts agent conversations by `truncate`: a summary call per step is not
@@ -228,6 +229,43 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
   let nested = 0;
   const holdId = (call: { readonly step: number; readonly depth: number }): string =>
     call.depth === 0 ? `${attemptId}/s${call.step}` : `${attemptId}/s${call.step}.d${call.depth}.n${(nested += 1)}`;
+  // Questions of the task's loop (and its nested loops), asked one at a time.
+  let asking: Promise<void> = Promise.resolve();
+  const ask = async (request: AgentInputRequest): Promise<AgentInputResponse> => {
+    const recorded = journaled.replies.get(questionKey(request));
+    if (recorded !== undefined) return recorded;
+    if (signal.aborted) throw abortReason(loop);
+    const reply = new Promise<AgentInputResponse>((resolve, reject) => {
+      const onAbort = (): void => {
+        stateOf(loop).pending.delete(task.id);
+        reject(toError(signal.reason ?? abortReason(loop)));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      stateOf(loop).pending.set(task.id, {
+        request,
+        resolve: (response) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(response);
+        },
+      });
+    });
+    const details = { request };
+    task.state = 'waiting';
+    task.waiting = { reason: 'input', details };
+    await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
+      {
+        type: 'task.input_required',
+        taskId: task.id,
+        kind: request.kind,
+        ...(request.callId === undefined ? {} : { callId: request.callId }),
+        ...(request.tool === undefined ? {} : { tool: request.tool }),
+        ...(request.arguments === undefined ? {} : { arguments: request.arguments }),
+        ...(request.prompt === undefined ? {} : { prompt: request.prompt }),
+      },
+      { type: 'task.waiting', taskId: task.id, reason: 'input', details },
+    ]);
+    return reply;
+  };
   return {
     history: journaled.history,
     async callModel(request: LlmRequest, call): Promise<AgentModelAnswer> {
@@ -297,42 +335,16 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
         { type: 'budget.settled', taskId: task.id, reservationId: settlement.id, costUsd: moneyToUsd(price), reservedUsd: 0 },
       ]);
     },
-    async awaitInput(request: AgentInputRequest): Promise<AgentInputResponse> {
-      const recorded = journaled.replies.get(questionKey(request));
-      if (recorded !== undefined) return recorded;
-      if (signal.aborted) throw abortReason(loop);
-      const reply = new Promise<AgentInputResponse>((resolve, reject) => {
-        const onAbort = (): void => {
-          stateOf(loop).pending.delete(task.id);
-          reject(toError(signal.reason ?? abortReason(loop)));
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        stateOf(loop).pending.set(task.id, {
-          request,
-          resolve: (response) => {
-            signal.removeEventListener('abort', onAbort);
-            resolve(response);
-          },
-        });
-      });
-      const details = { request };
-      task.state = 'waiting';
-      task.waiting = { reason: 'input', details };
-      await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
-        {
-          type: 'task.input_required',
-          taskId: task.id,
-          kind: request.kind,
-          ...(request.callId === undefined ? {} : { callId: request.callId }),
-          ...(request.tool === undefined ? {} : { tool: request.tool }),
-          ...(request.arguments === undefined ? {} : { arguments: request.arguments }),
-          ...(request.prompt === undefined ? {} : { prompt: request.prompt }),
-        },
-        { type: 'task.waiting', taskId: task.id, reason: 'input', details },
-      ]);
-      return reply;
-    },
-    async compact({ messages, tools }): Promise<readonly Message[]> {
+    awaitInput(request: AgentInputRequest): Promise<AgentInputResponse> {
+      // One question at a time per task (a step's calls run in parallel): the next is asked once
+      // the one before is answered, so none is overwritten while it waits.
+      const turn = asking.then(() => ask(request));
+      asking = turn.then(
+        () => undefined,
+        () => undefined,
+      );
+      return turn;
+    },    async compact({ messages, tools }): Promise<readonly Message[]> {
       const limit = promptLimit(task.model, cap);
       const context = loop.record.spec.policy?.context;
       const maxTokens = context?.maxTokens === undefined ? limit : Math.min(context.maxTokens, limit);
