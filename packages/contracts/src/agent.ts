@@ -109,7 +109,9 @@ export interface AgentHost {
   /**
    * Asks a human and waits (state `waiting`, event `task.input_required`); the wait survives a
    * restart: a resumed loop asking the same question gets the recorded reply.
-   * @remarks Absent: a tool that requires approval fails with `TOOL_REJECTED`.
+   * @remarks Absent: a tool that requires approval fails with `TOOL_REJECTED`. Called again before an
+   * earlier question is answered when a step's calls need approval (they run in parallel): the host
+   * must answer each (the orchestrator asks them one at a time).
    */
   awaitInput?(request: AgentInputRequest): Promise<AgentInputResponse>;
   /**
