@@ -223,7 +223,7 @@ describe('planner output caps on models with small limits', () => {
   it('the spec caps every task at its tier model maximum, so it runs on models below the planner caps (1024/2048/4096)', async () => {
     const small = {
       ...OFFLINE_CATALOG,
-      models: OFFLINE_CATALOG.models?.map((model) => ({ ...model, maxOutputTokens: 1000 })),
+      models: (OFFLINE_CATALOG.models ?? []).map((model) => ({ ...model, maxOutputTokens: 1000 })),
     };
     const catalog = createModelCatalog({ builtin: false, catalogs: [small] });
     const runtime = createRuntime({ tracing: false, catalog });
