@@ -103,19 +103,74 @@ describe('SidecarRunRunnable', () => {
     await expect(new SidecarRunRunnable({ url: sidecar.url }).invoke(cyclic)).rejects.toMatchObject({ code: 'DAG_CYCLE', details: { status: 422 } });
   });
 
+  it('a signal aborted while the run is being submitted still aborts the run the sidecar created', async () => {
+    const slowSidecar = await startLoopbackSidecar(slow);
+    const controller = new AbortController();
+    let runId: string | undefined;
+    // The run is created, then the caller aborts before the runnable has attached its abort listener.
+    const abortingAfterSubmit: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (init?.method !== 'POST' || !(input instanceof Request ? input.url : input.toString()).endsWith('/v1/runs')) return response;
+      const text = await response.text();
+      runId = (JSON.parse(text) as Run).id;
+      controller.abort(new Error('caller gave up'));
+      return new Response(text, { status: response.status, headers: response.headers });
+    };
+    const runner = new SidecarRunRunnable({ url: slowSidecar.url, fetch: abortingAfterSubmit });
+    try {
+      await expect(runner.invoke({ tasks: [{ id: 'slow', prompt: 'Take your time', maxOutputTokens: 64 }] }, { signal: controller.signal })).rejects.toMatchObject({ code: 'RUN_ABORTED' });
+      expect(runId).toBeDefined();
+      let state = '';
+      for (let attempt = 0; attempt < 50 && state !== 'aborted'; attempt += 1) {
+        state = (await new SidecarRunRunnable({ url: slowSidecar.url }).fetchRun(runId ?? '')).state;
+        if (state !== 'aborted') await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(state).toBe('aborted');
+    } finally {
+      await slowSidecar.stop();
+    }
+  });
+
+  it('invoke() aborted while it follows the event stream rejects with RUN_ABORTED and aborts the run', async () => {
+    const slowSidecar = await startLoopbackSidecar(slow);
+    const controller = new AbortController();
+    let runId: string | undefined;
+    const recording: typeof fetch = async (input, init) => {
+      const url = input instanceof Request ? input.url : input.toString();
+      if (url.includes('/events')) setTimeout(() => controller.abort(new Error('caller stopped')), 100);
+      const response = await fetch(input, init);
+      if (init?.method === 'POST' && url.endsWith('/v1/runs')) runId = ((await response.clone().json()) as Run).id;
+      return response;
+    };
+    try {
+      const runner = new SidecarRunRunnable({ url: slowSidecar.url, fetch: recording });
+      await expect(runner.invoke({ tasks: [{ id: 'slow', prompt: 'Take your time', maxOutputTokens: 64 }] }, { signal: controller.signal })).rejects.toMatchObject({ code: 'RUN_ABORTED' });
+      let state = '';
+      for (let attempt = 0; attempt < 50 && state !== 'aborted'; attempt += 1) {
+        state = (await runner.fetchRun(runId ?? '')).state;
+        if (state !== 'aborted') await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(state).toBe('aborted');
+    } finally {
+      await slowSidecar.stop();
+    }
+  });
+
   it('aborting the signal aborts the run on the sidecar', async () => {
     const slowSidecar = await startLoopbackSidecar(slow);
     const runner = new SidecarRunRunnable({ url: slowSidecar.url });
     const controller = new AbortController();
     const slowDag = { tasks: [{ id: 'slow', prompt: 'Take your time', maxOutputTokens: 64 }] };
+    const stop = new Error('caller stopped');
     let runId: string | undefined;
     const consume = async (): Promise<void> => {
       for await (const part of await runner.stream(slowDag, { signal: controller.signal })) {
         if ('seq' in part) runId = part.runId;
-        if ('type' in part && part.type === 'task.started') controller.abort();
+        if ('type' in part && part.type === 'task.started') controller.abort(stop);
       }
     };
-    await expect(consume()).rejects.toBeDefined();
+    // LangChain's stream() races the iterator with the signal and rethrows the signal's reason.
+    await expect(consume()).rejects.toBe(stop);
     expect(runId).toBeDefined();
     let state = '';
     for (let attempt = 0; attempt < 50 && state !== 'aborted'; attempt += 1) {

@@ -98,13 +98,20 @@ export class SidecarRunRunnable extends Runnable<RunSpec, SidecarRunOutput> {
   }
 
   async *#events(input: RunSpec, signal: AbortSignal | undefined, onRun: (id: string) => void): AsyncGenerator<RuntimeEvent> {
-    const run = await this.#request<Run>('POST', '/v1/runs', input, signal);
+    if (signal?.aborted === true) throw runAborted('POST /v1/runs', signal.reason);
+    // The submission is not cut by the signal: a run the sidecar created while the caller aborted
+    // would be left running with an id nobody read. It is aborted right after instead.
+    const run = await this.#request<Run>('POST', '/v1/runs', input, undefined);
     onRun(run.id);
     const abortRun = (): void => {
       this.#request('POST', `/v1/runs/${encodeURIComponent(run.id)}/abort`, undefined, undefined).catch(() => undefined);
     };
     signal?.addEventListener('abort', abortRun, { once: true });
     try {
+      if (isAborted(signal)) {
+        abortRun();
+        throw runAborted(`run ${run.id}`, signal?.reason);
+      }
       let lastEventId: string | undefined;
       let quietReconnects = 0;
       const maxReconnects = this.#options.maxReconnects ?? 5;
@@ -115,12 +122,18 @@ export class SidecarRunRunnable extends Runnable<RunSpec, SidecarRunOutput> {
         });
         if (response.body === null) throw new InternalError({ code: 'INTERNAL', message: 'The sidecar sent an event stream without a body.', details: { runId: run.id } });
         let progressed = false;
-        for await (const message of readSse(response.body)) {
-          if (message.id !== undefined) lastEventId = message.id;
-          const event = JSON.parse(message.data) as RuntimeEvent;
-          progressed = true;
-          yield event;
-          if (TERMINAL_EVENT_TYPES.has(event.type)) return;
+        try {
+          for await (const message of readSse(response.body)) {
+            if (message.id !== undefined) lastEventId = message.id;
+            const event = JSON.parse(message.data) as RuntimeEvent;
+            progressed = true;
+            yield event;
+            if (TERMINAL_EVENT_TYPES.has(event.type)) return;
+          }
+        } catch (error) {
+          // The signal cuts the event stream mid-read: the typed RUN_ABORTED, not the stream's AbortError.
+          if (isAborted(signal)) throw runAborted(`the event stream of run ${run.id}`, error);
+          throw error;
         }
         quietReconnects = progressed ? 0 : quietReconnects + 1;
         if (quietReconnects > maxReconnects) {
@@ -157,7 +170,7 @@ export class SidecarRunRunnable extends Runnable<RunSpec, SidecarRunOutput> {
         ...(signal === undefined ? {} : { signal }),
       });
     } catch (error) {
-      if (signal?.aborted === true) throw new ExecutionError({ code: 'RUN_ABORTED', message: `The request ${method} ${path} was aborted.`, details: { url }, cause: error });
+      if (signal?.aborted === true) throw runAborted(`${method} ${path}`, error);
       throw new InternalError({ code: 'INTERNAL', message: `The sidecar at ${this.#options.url} could not be reached: ${(error as Error).message}`, details: { url }, cause: error, isRetryable: true });
     }
     if (response.ok) return response;
@@ -175,4 +188,13 @@ export class SidecarRunRunnable extends Runnable<RunSpec, SidecarRunOutput> {
       details: { status: response.status, ...(typeof envelope.error?.details === 'object' && envelope.error.details !== null ? (envelope.error.details as Record<string, unknown>) : {}) },
     });
   }
+}
+
+/** Reads the signal afresh (the compiler would keep an earlier narrowing across the awaits). */
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+function runAborted(what: string, cause: unknown): ExecutionError {
+  return new ExecutionError({ code: 'RUN_ABORTED', message: `The caller aborted ${what}.`, details: { aborted: what }, cause });
 }
