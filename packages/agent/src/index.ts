@@ -32,4 +32,5 @@ export {
   type ToolDispatcher,
   type ToolDispatcherOptions,
 } from './tool-dispatcher.js';
+export { TOOL_NAME_PATTERN } from './tool-name.js';
 export { createToolRegistry } from './tool-registry.js';

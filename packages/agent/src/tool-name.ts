@@ -6,6 +6,7 @@ import { invalid } from './internal/errors.js';
 /**
  * The names a tool may have: 1–64 of `A–Z a–z 0–9 _ -` (the strictest of the OpenAI and Anthropic
  * wire formats).
+ * @public
  */
 export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 

@@ -8,7 +8,7 @@
  * variable that is not set refuses the start naming the field and the variable, never a value.
  * Not responsible for running the tools: `@runtime/agent` builds them (`httpTool`, `httpGetTool`).
  */
-import { httpGetTool, httpTool } from '@runtime/agent';
+import { httpGetTool, httpTool, TOOL_NAME_PATTERN } from '@runtime/agent';
 import { ValidationError, type Tool } from '@runtime/contracts';
 import { z } from 'zod';
 
@@ -66,7 +66,7 @@ export interface ToolsConfig {
   readonly httpGet?: HttpGetConfig;
 }
 
-const toolNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ -');
+const toolNameSchema = z.string().regex(TOOL_NAME_PATTERN, 'must be 1-64 of A-Z a-z 0-9 _ -');
 const envNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name');
 const timeoutSchema = z.int().min(1).max(600_000);
 
