@@ -173,3 +173,14 @@ describe('mock: a scripted cut stream', () => {
     expect(texts).toEqual(['a ', 'b ', 'c ']);
   });
 });
+
+describe('createMockLlmClient options', () => {
+  it.each([
+    ['toolArgumentsChunkChars', { toolArgumentsChunkChars: Number.NaN }],
+    ['toolArgumentsChunkChars', { toolArgumentsChunkChars: 0 }],
+    ['chunkDelayMs', { chunkDelayMs: -1 }],
+    ['chunkDelayMs', { chunkDelayMs: Number.NaN }],
+  ])('refuses a bad %s with VALIDATION_FAILED naming it', (field, options) => {
+    expect(() => createMockLlmClient(options)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field }) }));
+  });
+});

@@ -11,6 +11,7 @@
  */
 import {
   ProviderError,
+  ValidationError,
   type Clock,
   type FinishReason,
   type LlmCallOptions,
@@ -186,6 +187,8 @@ function isFailure(step: MockStep): step is MockFailure {
  *   estimator: createTokenEstimator(),
  * });
  * ```
+ * @throws {@link @runtime/contracts#ValidationError} `VALIDATION_FAILED` (`details.field`) for a
+ * `chunkDelayMs` that is not a finite number ≥ 0 or a `toolArgumentsChunkChars` that is not an integer ≥ 1.
  * @public
  */
 export function createMockLlmClient(options: MockLlmClientOptions = {}): MockLlmClient {
@@ -199,7 +202,18 @@ export function createMockLlmClient(options: MockLlmClientOptions = {}): MockLlm
   const script = options.script ?? [];
   const calls: MockCall[] = [];
   const chunkDelayMs = options.chunkDelayMs ?? 0;
-  const argumentsChunk = Math.max(1, Math.floor(options.toolArgumentsChunkChars ?? 16));
+  if (!(Number.isFinite(chunkDelayMs) && chunkDelayMs >= 0)) {
+    throw new ValidationError({ code: 'VALIDATION_FAILED', message: 'chunkDelayMs must be a finite number ≥ 0.', details: { field: 'chunkDelayMs', value: String(chunkDelayMs) } });
+  }
+  const argumentsChunk = options.toolArgumentsChunkChars ?? 16;
+  if (!(Number.isSafeInteger(argumentsChunk) && argumentsChunk >= 1)) {
+    // A NaN size used to send every tool call's arguments as one empty fragment.
+    throw new ValidationError({
+      code: 'VALIDATION_FAILED',
+      message: 'toolArgumentsChunkChars must be an integer ≥ 1.',
+      details: { field: 'toolArgumentsChunkChars', value: String(argumentsChunk) },
+    });
+  }
 
   function latencyFor(step: MockReply | Exclude<MockFailure, { fail: 'hang' }>): number {
     if (step.latencyMs !== undefined) return step.latencyMs;
