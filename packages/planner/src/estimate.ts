@@ -14,7 +14,7 @@ import {
 } from '@runtime/contracts';
 import { budgetUnreachable, invalidInput } from './errors.js';
 import type { Plan, PlannedTask } from './plan.js';
-import { planToRunSpec } from './run-spec.js';
+import { planRunSpec } from './run-spec.js';
 
 /**
  * What {@link estimatePlan} and {@link fitBudget} price with (the caller's implementations).
@@ -95,7 +95,7 @@ function totals(items: readonly TaskCostEstimate[]): CostTotals {
  * Estimates the plan's worst-case and expected cost, per task, per tier and in total.
  *
  * @remarks
- * Prices the `RunSpec` the plan runs as ({@link planToRunSpec}): per task, its tier's model
+ * Prices the `RunSpec` the plan runs as ({@link planRunSpec}): per task, its tier's model
  * (`catalog.forTier`); worst input = its system + prompt counted by the estimator + each routed
  * dependency at its output cap (or `dependencyMaxTokens`) + a 16-token header; worst case =
  * `calculator.worstCase(model, worst input, output cap)`, the output cap clamped to the model's
@@ -106,7 +106,7 @@ function totals(items: readonly TaskCostEstimate[]): CostTotals {
 export function estimatePlan(plan: Plan, deps: EstimateDeps): PlanEstimate {
   const ratio = deps.expectedOutputRatio ?? 0.5;
   if (!(ratio > 0 && ratio <= 1)) throw invalidInput('expectedOutputRatio must be in (0, 1].', { expectedOutputRatio: ratio });
-  const spec = planToRunSpec(plan, undefined, deps.catalog);
+  const spec = planRunSpec(plan, undefined, deps.catalog);
   const caps = new Map<string, number>();
   for (const task of spec.tasks) caps.set(task.id, task.maxOutputTokens ?? deps.catalog.forTier(task.tier ?? 2).maxOutputTokens);
   const tasks: TaskCostEstimate[] = spec.tasks.map((task) => {

@@ -26,7 +26,7 @@ export type { GateReport, Plan, PlannedTask, PlannedTaskKind, PlanningPath } fro
 export { planCommand, type PlanCommandDeps, type PlanCommandInput, type PlanCommandResult } from './plan-command.js';
 export { CATCH_ALL_DOMAIN, domainCountRange, planFromPrd, type PlanOptions } from './planner.js';
 export { renderContract } from './render.js';
-export { planToRunSpec } from './run-spec.js';
+export { planRunSpec } from './run-spec.js';
 export {
   domainContractSchema,
   domainSchema,

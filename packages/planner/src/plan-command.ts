@@ -7,7 +7,7 @@ import { estimatePlan, fitBudget, type BudgetFit, type EstimateDeps, type PlanEs
 import type { Plan } from './plan.js';
 import { planFromPrd, type PlanOptions } from './planner.js';
 import { invalidInput } from './errors.js';
-import { planToRunSpec } from './run-spec.js';
+import { planRunSpec } from './run-spec.js';
 
 /**
  * Input of {@link planCommand}.
@@ -74,7 +74,7 @@ export async function planCommand(input: PlanCommandInput, deps: PlanCommandDeps
   const estimate = fit?.estimate ?? estimatePlan(plan, deps);
   const policy: RunPolicy | undefined =
     input.budgetUsd === undefined ? input.policy : { ...input.policy, budgetUsd: input.budgetUsd };
-  const spec = planToRunSpec(plan, policy, deps.catalog);
+  const spec = planRunSpec(plan, policy, deps.catalog);
   const document = JSON.stringify(
     {
       path: plan.path,

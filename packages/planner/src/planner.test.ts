@@ -2,7 +2,7 @@ import { RuntimeError } from '@runtime/contracts';
 import { describe, expect, it } from 'vitest';
 import { scriptedPlannerLlm, shopAnswers, shopPrd, shopScript } from '../test/scripted-llm.js';
 import { CATCH_ALL_DOMAIN, domainCountRange, planFromPrd } from './planner.js';
-import { planToRunSpec } from './run-spec.js';
+import { planRunSpec } from './run-spec.js';
 
 const base = { model: 'mock-balanced' };
 
@@ -40,7 +40,7 @@ describe('planFromPrd', () => {
     expect(checkout?.tier).toBe(3);
     expect(plan.tasks.find((task) => task.id === 'impl.catalog.R4')?.tier).toBe(1);
     expect(plan.tasks.find((task) => task.id === 'test.orders')?.deps).toEqual(['design.orders', 'impl.orders.R5', 'impl.orders.R6', 'impl.orders.R7']);
-    const spec = planToRunSpec(plan);
+    const spec = planRunSpec(plan);
     expect(spec.tasks.some((task) => task.id.startsWith('design.'))).toBe(false);
     const runCheckout = spec.tasks.find((task) => task.id === 'impl.orders.R6');
     expect(runCheckout?.deps).toBeUndefined();
@@ -100,7 +100,7 @@ describe('planFromPrd', () => {
     expect(plan.contracts).toEqual([]);
     expect(plan.tasks.filter((task) => task.kind === 'feature')).toHaveLength(10);
     expect(plan.tasks.at(-1)?.deps).toHaveLength(10);
-    expect(planToRunSpec(plan).metadata).toEqual({ planner: 'feature-based' });
+    expect(planRunSpec(plan).metadata).toEqual({ planner: 'feature-based' });
   });
 
   it('still inconsistent with onGateFailure fail: typed error with the findings', async () => {

@@ -11,7 +11,7 @@ import type { Plan } from './plan.js';
  * output cap is clamped to its tier model's maximum (a spec asking for more is refused at start).
  * @public
  */
-export function planToRunSpec(plan: Plan, policy?: RunPolicy, catalog?: Pick<ModelCatalog, 'forTier'>): RunSpec {
+export function planRunSpec(plan: Plan, policy?: RunPolicy, catalog?: Pick<ModelCatalog, 'forTier'>): RunSpec {
   const byId = new Map(plan.tasks.map((task) => [task.id, task]));
   const tasks: TaskSpec[] = plan.tasks
     .filter((task) => task.state === 'pending')

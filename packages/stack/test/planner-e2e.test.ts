@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { addMoney, moneyToDecimalString, usd, type LlmClient, type LlmRequest, type LlmResult, type RuntimeError } from '@runtime/contracts';
 import { createCostCalculator, createModelCatalog, createTokenEstimator } from '@runtime/cost';
 import fc from 'fast-check';
-import { criticalityOrder, estimatePlan, fitBudget, planCommand, planFromPrd, planToRunSpec, type EstimateDeps, type Plan } from '@runtime/planner';
+import { criticalityOrder, estimatePlan, fitBudget, planCommand, planFromPrd, planRunSpec, type EstimateDeps, type Plan } from '@runtime/planner';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, OFFLINE_CATALOG } from '../src/index.js';
 
@@ -58,7 +58,7 @@ describe('planner end to end on the mock provider', () => {
       const plan = await planFromPrd(prd, { llm: planningModel(), model: 'mock-balanced' });
       expect(plan.path).toBe('contract-first');
       expect(plan.requirements).toHaveLength(10);
-      const spec = planToRunSpec(plan, { maxParallelism: 4 });
+      const spec = planRunSpec(plan, { maxParallelism: 4 });
       const run = await runtime.run(spec);
       expect(run.state).toBe('completed');
       expect(run.tasks.map((task) => task.id).sort()).toEqual(plan.tasks.filter((task) => task.state === 'pending').map((task) => task.id).sort());
@@ -115,7 +115,7 @@ describe('planner pricing on the real cost package', () => {
 
   it('estimatePlan: per task the calculator worst case of the run spec; tiers and total add up; expected ≤ worst', () => {
     const estimate = estimatePlan(plan, deps);
-    const spec = planToRunSpec(plan);
+    const spec = planRunSpec(plan);
     expect(estimate.tasks.map((task) => task.id)).toEqual(spec.tasks.map((task) => task.id));
     for (const task of estimate.tasks) {
       expect(task.model).toBe(catalog.forTier(task.tier).id);
