@@ -14,22 +14,37 @@ import { parse as parseYaml } from 'yaml';
  * @public
  */
 export function loadPlan(path: string): RunSpec {
-  let text: string;
+  return parseOrThrow(runSpecSchema, readDataFile(path, 'plan'), `plan ${path}`);
+}
+
+/**
+ * Reads a text file for the CLI.
+ * @throws {@link ValidationError} `VALIDATION_FAILED` (`details.file`) naming `what` when it cannot be read.
+ */
+export function readTextFile(path: string, what: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ValidationError({ code: 'VALIDATION_FAILED', message: `Cannot read plan ${path}.`, details: { file: path }, cause: error });
+    throw new ValidationError({ code: 'VALIDATION_FAILED', message: `Cannot read ${what} ${path}.`, details: { file: path }, cause: error });
   }
-  let value: unknown;
+}
+
+/**
+ * Reads a JSON (`.json`) or YAML (anything else) file for the CLI.
+ * @throws {@link ValidationError} `VALIDATION_FAILED` (`details.file`) naming `what` for an unreadable
+ * file or bad syntax.
+ */
+export function readDataFile(path: string, what: string): unknown {
+  const text = readTextFile(path, what);
+  const json = extname(path).toLowerCase() === '.json';
   try {
-    value = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+    return json ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
     throw new ValidationError({
       code: 'VALIDATION_FAILED',
-      message: `Plan ${path} is not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+      message: `${what.charAt(0).toUpperCase()}${what.slice(1)} ${path} is not valid ${json ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
       details: { file: path },
       cause: error,
     });
   }
-  return parseOrThrow(runSpecSchema, value, `plan ${path}`);
 }

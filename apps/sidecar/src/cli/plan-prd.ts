@@ -3,11 +3,11 @@
  * plan document.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { EMPTY_USAGE, ValidationError, type LlmClient } from '@runtime/contracts';
 import type { PlanChange, PlanCommandResult } from '@runtime/planner';
-import { parse as parseYaml } from 'yaml';
+import { readDataFile, readTextFile } from './load-plan.js';
 
 /**
  * Reads the PRD's markdown.
@@ -15,12 +15,7 @@ import { parse as parseYaml } from 'yaml';
  * @public
  */
 export function readPrd(path: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ValidationError({ code: 'VALIDATION_FAILED', message: `Cannot read PRD ${path}.`, details: { file: path }, cause: error });
-  }
+  const text = readTextFile(path, 'PRD');
   if (text.trim() === '') throw new ValidationError({ code: 'VALIDATION_FAILED', message: `PRD ${path} is empty.`, details: { file: path } });
   return text;
 }
@@ -36,23 +31,7 @@ const STAGE_TAG = /^\[planner:([^\]]+)\]/;
  * @public
  */
 export function loadPlannerScript(path: string): LlmClient {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ValidationError({ code: 'VALIDATION_FAILED', message: `Cannot read planner script ${path}.`, details: { file: path }, cause: error });
-  }
-  let value: unknown;
-  try {
-    value = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (error) {
-    throw new ValidationError({
-      code: 'VALIDATION_FAILED',
-      message: `Planner script ${path} is not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
-      details: { file: path },
-      cause: error,
-    });
-  }
+  const value = readDataFile(path, 'planner script');
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ValidationError({ code: 'VALIDATION_FAILED', message: `Planner script ${path} must be an object of answers by planner stage.`, details: { file: path } });
   }

@@ -54,7 +54,7 @@ import { chargeOnce, type Bill } from './bill-once.js';
 import { reservationIdOf, reserveWorstCase, StoppedWhileWaiting } from './budget-admission.js';
 import { paidFailure } from './paid-failure.js';
 import type { RunLoop } from './run-loop.js';
-import { abortReason, admit, billAnswered, commitCompleted, outputCap, prepare, promptLimit, recordBill } from './task-attempt.js';
+import { abortReason, admit, billAnswered, commitCompleted, compactedEvent, outputCap, prepare, promptLimit, recordBill } from './task-attempt.js';
 import { taskRecord, type TaskRuntime } from './task-runtime.js';
 import { toError } from './to-error.js';
 import { usageViewUsd } from './views.js';
@@ -355,18 +355,7 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
         { messages, tools, model: task.model.id, maxTokens, strategy, ...(context?.keepLastN === undefined ? {} : { keepLastN: context.keepLastN }) },
         { signal, context: { runId: loop.id, taskId: task.id, attempt } },
       );
-      const { report } = compacted;
-      await loop.journal.commit(undefined, [], [
-        {
-          type: 'context.compacted',
-          taskId: task.id,
-          strategy: report.strategy,
-          tokensBefore: report.tokensBefore,
-          tokensAfter: report.tokensAfter,
-          droppedMessages: report.dropped.length,
-          summarizedMessages: report.summarized.length,
-        },
-      ]);
+      await loop.journal.commit(undefined, [], [compactedEvent(task, compacted.report)]);
       return compacted.messages;
     },
   };

@@ -21,6 +21,7 @@ import {
   type Money,
   type Reservation,
   type RoutedOutput,
+  type CompactionReport,
   type RuntimeEventInput,
   type TaskDependency,
 } from '@runtime/contracts';
@@ -223,6 +224,19 @@ function assemble(loop: RunLoop, task: TaskRuntime, attempt: number, signal: Abo
   return compactContext(loop, task, attempt, signal, built, maxTokens);
 }
 
+/** The `context.compacted` event of a compaction (task calls and agent steps alike). */
+export function compactedEvent(task: TaskRuntime, report: CompactionReport): RuntimeEventInput {
+  return {
+    type: 'context.compacted',
+    taskId: task.id,
+    strategy: report.strategy,
+    tokensBefore: report.tokensBefore,
+    tokensAfter: report.tokensAfter,
+    droppedMessages: report.dropped.length,
+    summarizedMessages: report.summarized.length,
+  };
+}
+
 async function compactContext(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSignal, built: BuiltContext, maxTokens: number): Promise<Prepared> {
   const { compactor } = loop.options;
   const context = loop.record.spec.policy?.context;
@@ -237,22 +251,7 @@ async function compactContext(loop: RunLoop, task: TaskRuntime, attempt: number,
   };
   const callOptions = { signal, context: { runId: loop.id, taskId: task.id, attempt } };
   const compacted = strategy === 'summarize' ? await summarize(loop, task, attempt, built.tokens, () => compactor.compact(request, callOptions)) : await compactor.compact(request, callOptions);
-  const { report } = compacted;
-  return {
-    messages: compacted.messages,
-    inputTokens: report.tokensAfter,
-    events: [
-      {
-        type: 'context.compacted',
-        taskId: task.id,
-        strategy: report.strategy,
-        tokensBefore: report.tokensBefore,
-        tokensAfter: report.tokensAfter,
-        droppedMessages: report.dropped.length,
-        summarizedMessages: report.summarized.length,
-      },
-    ],
-  };
+  return { messages: compacted.messages, inputTokens: compacted.report.tokensAfter, events: [compactedEvent(task, compacted.report)] };
 }
 
 function wait(ms: number, signal: AbortSignal): Promise<void> {
