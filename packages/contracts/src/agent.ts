@@ -71,14 +71,51 @@ export interface AgentInputRequest {
 }
 
 /**
- * A human's reply (HTTP `POST /v1/runs/{id}/tasks/{taskId}/input`): approve the call, reject it
- * (the model gets `TOOL_REJECTED`), or answer with text (the model gets the text as the result).
+ * A human's reply (HTTP `POST /v1/runs/{id}/tasks/{taskId}/input`): approve the call (an approval
+ * `message` is journaled with the reply and sent to the model after the tool's result), reject it
+ * (the model gets `TOOL_REJECTED` with the reason), or answer with text (the model gets the text as
+ * the result).
  * @public
  */
 export type AgentInputResponse =
-  | { readonly decision: 'approve' }
+  | { readonly decision: 'approve'; readonly message?: string }
   | { readonly decision: 'reject'; readonly reason?: string }
   | { readonly decision: 'answer'; readonly text: string };
+
+/**
+ * One tool call about to run, for {@link AgentHost.admitTool}: asked after its arguments were
+ * checked and any approval was given, right before the tool runs.
+ * @public
+ */
+export interface AgentToolRequest {
+  /** The step that asked for the call. */
+  readonly step: number;
+  /** Agent depth of the loop making the call (0 for a task's own loop). */
+  readonly depth: number;
+  /** The model's id of the call. */
+  readonly callId: string;
+  /** Tool name. */
+  readonly tool: string;
+  /** Tool calls the run made before this one (the tier's `maxToolCallsPerRun` counts them). */
+  readonly toolCallsBefore: number;
+  /** The tool's declared price in USD (0 when it declares none). */
+  readonly costUsd: number;
+  /** Aborts when the task is aborted. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * An admitted tool call: its price is held until {@link AgentToolPermit.end}.
+ * @public
+ */
+export interface AgentToolPermit {
+  /**
+   * Ends the admission once the call ended: `charged` true bills the declared price held at
+   * admission (the tool ran), false gives the hold back (it did not run, or failed). Resolves once
+   * the charge or release is durable. Called once.
+   */
+  end(charged: boolean): Promise<void>;
+}
 
 /**
  * What a compaction between steps gets.
@@ -114,6 +151,16 @@ export interface AgentHost {
    * must answer each (the orchestrator asks them one at a time).
    */
   awaitInput?(request: AgentInputRequest): Promise<AgentInputResponse>;
+  /**
+   * Admits one tool call right before it runs: the tenant tier's rules (tool allowlist, tool calls
+   * per run, depth) and, for a priced tool, its price reserved in the budget so a tool never
+   * overspends. The runner ends the permit when the call ended.
+   * @remarks Absent: every call is admitted and a priced tool is charged by no one but `emit`'s
+   * consumer.
+   * @throws {@link PolicyError} `POLICY_VIOLATION`; {@link BudgetError} `BUDGET_EXCEEDED` when the
+   * price does not fit. Either stops the loop.
+   */
+  admitTool?(request: AgentToolRequest): Promise<AgentToolPermit>;
   /**
    * Fits the conversation before each step after the first; must never split a tool call from its
    * result (the runner refuses a result that does).
@@ -174,6 +221,8 @@ export interface AgentRunInput {
   readonly limits?: AgentLimits;
   /** Nesting depth of this loop. @defaultValue 0 */
   readonly depth?: number;
+  /** For a nested loop: the calling loop's tool call that started it (carried by its events). */
+  readonly parentCallId?: string;
   /** The run's tool-call count. @defaultValue a fresh count from 0 */
   readonly toolCalls?: ToolCallTally;
   /** Where the loop runs. */
@@ -231,6 +280,8 @@ export interface AgentToolScope {
   readonly depth: number;
   /** The step that asked for the call. */
   readonly step: number;
+  /** The call running the tool (a nested loop's events name it as `parentCallId`). */
+  readonly callId?: string;
   /** The calling loop's limits. */
   readonly limits: AgentLimits;
   /** The run's tool-call count. */

@@ -393,6 +393,10 @@ export interface AgentStepEvent extends RuntimeEventBase {
   readonly usage: UsageView;
   /** Cost of this step's model call in USD. */
   readonly costUsd: number;
+  /** Nesting depth of the loop; absent for the task's own loop (depth 0). A nested loop is started by a tool of the loop above. */
+  readonly depth?: number;
+  /** For a nested loop: the id of the calling loop's tool call that started it. */
+  readonly parentCallId?: string;
 }
 
 /**
@@ -412,6 +416,10 @@ export interface ToolCalledEvent extends RuntimeEventBase {
   readonly tool: string;
   /** The JSON arguments as the model sent them. */
   readonly arguments: string;
+  /** Nesting depth of the loop; absent for the task's own loop (depth 0). A nested loop is started by a tool of the loop above. */
+  readonly depth?: number;
+  /** For a nested loop: the id of the calling loop's tool call that started it. */
+  readonly parentCallId?: string;
 }
 
 /**
@@ -435,6 +443,10 @@ export interface ToolCompletedEvent extends RuntimeEventBase {
   readonly durationMs: number;
   /** The tool's declared price in USD (0 when it declares none). */
   readonly costUsd: number;
+  /** Nesting depth of the loop; absent for the task's own loop (depth 0). A nested loop is started by a tool of the loop above. */
+  readonly depth?: number;
+  /** For a nested loop: the id of the calling loop's tool call that started it. */
+  readonly parentCallId?: string;
 }
 
 /**
@@ -456,6 +468,10 @@ export interface ToolFailedEvent extends RuntimeEventBase {
   readonly error: ErrorInfo;
   /** Time until it failed. */
   readonly durationMs: number;
+  /** Nesting depth of the loop; absent for the task's own loop (depth 0). A nested loop is started by a tool of the loop above. */
+  readonly depth?: number;
+  /** For a nested loop: the id of the calling loop's tool call that started it. */
+  readonly parentCallId?: string;
 }
 
 /**

@@ -295,6 +295,55 @@ export interface RunListPage {
 }
 
 /**
+ * What a {@link RunRequest} asks the owner of a run to do, with its arguments.
+ * @public
+ */
+export type RunRequestBody =
+  | { readonly kind: 'abort'; readonly reason?: string }
+  | { readonly kind: 'addTasks'; readonly tasks: readonly TaskSpec[] }
+  | { readonly kind: 'provideInput'; readonly taskId: TaskId; readonly response: AgentInputResponse };
+
+/**
+ * A change to a run asked by a process that does not own it (another replica), handed to the
+ * owner through the store: the owner claims it, applies it as if it had been asked directly, and
+ * records the outcome the asking process waits for.
+ * @public
+ */
+export interface RunRequest {
+  /** Unique id, chosen by the asking process. */
+  readonly id: string;
+  /** The run. */
+  readonly runId: RunId;
+  /** What is asked. */
+  readonly body: RunRequestBody;
+  /** Epoch milliseconds when it was posted. */
+  readonly postedAt: number;
+}
+
+/**
+ * How a {@link RunRequest} ended: the owner's answer (`ok` with the run's or task's view, or the
+ * typed error it raised), or `withdrawn` by the asking process before any owner claimed it.
+ * @public
+ */
+export type RunRequestOutcome =
+  | { readonly status: 'ok'; readonly value: unknown }
+  | { readonly status: 'error'; readonly error: ErrorInfo }
+  | { readonly status: 'withdrawn' };
+
+/**
+ * A request with where it stands.
+ * @public
+ */
+export interface RunRequestState {
+  /** The request. */
+  readonly request: RunRequest;
+  /** The owner that claimed it, once claimed. */
+  readonly claimedBy?: string;
+  /** Its outcome, once answered or withdrawn. */
+  readonly outcome?: RunRequestOutcome;
+}
+
+/**
  * The durable journal of runs: every change is written before it is acknowledged.
  * @public
  */
@@ -350,6 +399,30 @@ export interface RunStore {
    * write fails.
    */
   checkWrite(): Promise<void>;
+  /**
+   * Posts a request for the run's owner (cross-process `abort`, `addTasks`, `provideInput`).
+   * @throws {@link RunStateError} `RUN_NOT_FOUND`; {@link ValidationError} `VALIDATION_FAILED` when
+   * the id is already used.
+   */
+  postRequest(request: RunRequest): Promise<void>;
+  /**
+   * Claims, for `owner`, the unclaimed and unanswered requests of the runs whose current lease
+   * `owner` holds, oldest first, at most `limit` (default 100): each is handed to one claimer once.
+   * One query whatever the number of runs (the owner polls it).
+   */
+  claimRequests(owner: string, limit?: number): Promise<readonly RunRequest[]>;
+  /**
+   * Records a claimed request's outcome; the first outcome stays (a later one is ignored).
+   * @returns whether this outcome was recorded.
+   */
+  answerRequest(runId: RunId, requestId: string, outcome: Exclude<RunRequestOutcome, { readonly status: 'withdrawn' }>): Promise<boolean>;
+  /**
+   * Withdraws a request no owner claimed yet (the asking process gave up, or will apply it itself).
+   * @returns true when withdrawn; false when it was claimed or answered already (wait for its outcome).
+   */
+  withdrawRequest(runId: RunId, requestId: string): Promise<boolean>;
+  /** A request with where it stands, or undefined. */
+  getRequest(runId: RunId, requestId: string): Promise<RunRequestState | undefined>;
   /** Releases resources. */
   close(): Promise<void>;
 }

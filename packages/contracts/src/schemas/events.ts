@@ -152,6 +152,8 @@ export const runtimeEventSchema: z.ZodType<RuntimeEvent> = z.discriminatedUnion(
     toolCalls: nonNegativeIntSchema,
     usage: usageViewSchema,
     costUsd: usdAmountSchema,
+    depth: positiveIntSchema.exactOptional(),
+    parentCallId: z.string().exactOptional(),
   }),
   z.strictObject({
     ...base,
@@ -161,6 +163,8 @@ export const runtimeEventSchema: z.ZodType<RuntimeEvent> = z.discriminatedUnion(
     callId: z.string(),
     tool: z.string(),
     arguments: z.string(),
+    depth: positiveIntSchema.exactOptional(),
+    parentCallId: z.string().exactOptional(),
   }),
   z.strictObject({
     ...base,
@@ -172,6 +176,8 @@ export const runtimeEventSchema: z.ZodType<RuntimeEvent> = z.discriminatedUnion(
     result: z.string(),
     durationMs: nonNegativeIntSchema,
     costUsd: usdAmountSchema,
+    depth: positiveIntSchema.exactOptional(),
+    parentCallId: z.string().exactOptional(),
   }),
   z.strictObject({
     ...base,
@@ -182,6 +188,8 @@ export const runtimeEventSchema: z.ZodType<RuntimeEvent> = z.discriminatedUnion(
     tool: z.string(),
     error: errorInfoSchema,
     durationMs: nonNegativeIntSchema,
+    depth: positiveIntSchema.exactOptional(),
+    parentCallId: z.string().exactOptional(),
   }),
   z.strictObject({
     ...base,

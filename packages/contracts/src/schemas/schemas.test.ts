@@ -282,6 +282,8 @@ const cases: Record<string, Case> = {
       { runId: 'r', seq: 7, at, type: 'tool.completed', taskId: 'a', step: 1, callId: 'c1', tool: 'f', result: 'ok', durationMs: 3, costUsd: 0 },
       { runId: 'r', seq: 8, at, type: 'tool.failed', taskId: 'a', step: 1, callId: 'c2', tool: 'f', durationMs: 3, error: { code: 'TOOL_TIMEOUT', message: 'slow', details: { tool: 'f', timeoutMs: 5 } } },
       { runId: 'r', seq: 9, at, type: 'task.input_required', taskId: 'a', kind: 'approval', callId: 'c3', tool: 'deploy', arguments: '{}' },
+      { runId: 'r', seq: 10, at, type: 'tool.called', taskId: 'a', step: 1, callId: 'n1', tool: 'f', arguments: '{}', depth: 1, parentCallId: 'c1' },
+      { runId: 'r', seq: 11, at, type: 'agent.step', taskId: 'a', attempt: 1, step: 1, kind: 'final_answer', toolCalls: 0, usage, costUsd: 0, depth: 2, parentCallId: 'n1' },
     ],
     invalid: [
       [{ runId: 'r', seq: 0, at, type: 'run.started', tasks: 3 }, 'seq'],
@@ -290,6 +292,7 @@ const cases: Record<string, Case> = {
       [{ runId: 'r', seq: 2, at, type: 'task.delta', taskId: 'a', attempt: 1, index: -1, text: 'x' }, 'index'],
       [{ runId: 'r', seq: 5, at, type: 'agent.step', taskId: 'a', attempt: 1, step: 1, kind: 'thinking', toolCalls: 0, usage, costUsd: 0 }, 'kind'],
       [{ runId: 'r', seq: 9, at, type: 'task.input_required', taskId: 'a', kind: 'maybe' }, 'kind'],
+      [{ runId: 'r', seq: 10, at, type: 'tool.called', taskId: 'a', step: 1, callId: 'n1', tool: 'f', arguments: '{}', depth: 0 }, 'depth'],
     ],
   },
   modelConfig: {
