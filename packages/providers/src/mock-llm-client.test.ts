@@ -34,6 +34,16 @@ describe('createMockLlmClient', () => {
     expect(mock.calls).toHaveLength(1);
   });
 
+  it('records no call with recordCalls: false (a long-running server), and keeps script order and request ids', async () => {
+    const mock = createMockLlmClient({ recordCalls: false, script: [{ output: 'first' }, { output: 'second' }] });
+    const first = await mock.complete(request);
+    const second = await mock.complete(request);
+    const third = await mock.complete(request);
+    expect([first.output, second.output, third.output]).toEqual(['first', 'second', 'echo: hello world']);
+    expect([first.requestId, second.requestId, third.requestId]).toEqual(['mock-1', 'mock-2', 'mock-3']);
+    expect(mock.calls).toHaveLength(0);
+  });
+
   it('falls back to a documented simple count without an estimator (never 0 for text)', async () => {
     const result = await createMockLlmClient().complete(request);
     // ⌈3/4⌉ + ⌈11/4⌉ + 3 per message + 3 priming

@@ -148,6 +148,12 @@ export interface MockLlmClientOptions {
   /** `stream` only: the most characters of a tool call's arguments per `tool-call-delta`. @defaultValue 16 */
   readonly toolArgumentsChunkChars?: number;
   /**
+   * Whether {@link MockLlmClient.calls} records each call (request, options, signal) for a test to
+   * inspect. A long-running server sets `false`: the record grows by about a kilobyte per call.
+   * Script order and `mock-<n>` request ids are the same either way. @defaultValue true
+   */
+  readonly recordCalls?: boolean;
+  /**
    * Counts usage (inject `@runtime/cost`'s estimator for real token counts).
    * @defaultValue ⌈chars / 4⌉ per text (never 0 for non-empty text), 3 per message, 1 per name,
    * 3 to prime the reply, tools as their JSON text
@@ -164,7 +170,7 @@ export interface MockLlmClientOptions {
  * @public
  */
 export interface MockLlmClient extends StreamingLlmClient {
-  /** Every call received, in order. */
+  /** Every call received, in order (empty with `recordCalls: false`). */
   readonly calls: readonly MockCall[];
 }
 
@@ -201,6 +207,8 @@ export function createMockLlmClient(options: MockLlmClientOptions = {}): MockLlm
   const respond = options.respond ?? echo;
   const script = options.script ?? [];
   const calls: MockCall[] = [];
+  const recordCalls = options.recordCalls ?? true;
+  let received = 0;
   const chunkDelayMs = options.chunkDelayMs ?? 0;
   if (!(Number.isFinite(chunkDelayMs) && chunkDelayMs >= 0)) {
     throw new ValidationError({ code: 'VALIDATION_FAILED', message: 'chunkDelayMs must be a finite number ≥ 0.', details: { field: 'chunkDelayMs', value: String(chunkDelayMs) } });
@@ -280,7 +288,7 @@ export function createMockLlmClient(options: MockLlmClientOptions = {}): MockLlm
       usage,
       finishReason: step.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : counted > request.maxOutputTokens ? 'length' : 'stop'),
       providerModel: model,
-      requestId: `mock-${calls.length}`,
+      requestId: `mock-${received}`,
       source: 'provider',
       attempts: 1,
     };
@@ -324,8 +332,9 @@ export function createMockLlmClient(options: MockLlmClientOptions = {}): MockLlm
   }
 
   function nextStep(request: LlmRequest, callOptions: LlmCallOptions | undefined, method: MockCall['method']): MockStep {
-    const index = calls.length;
-    calls.push({ request, options: callOptions, method });
+    const index = received;
+    received += 1;
+    if (recordCalls) calls.push({ request, options: callOptions, method });
     return script[index] ?? respond(request, index);
   }
 
