@@ -5,6 +5,6 @@ import { defineConfig } from 'vitest/config';
 // tools/tsconfig (no tests) from becoming empty projects.
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts', 'tools/*/vitest.config.ts'],
+    projects: ['packages/*/vitest.config.ts', 'apps/*/vitest.config.ts', 'tools/*/vitest.config.ts', 'examples/*/vitest.config.ts'],
   },
 });
