@@ -96,14 +96,15 @@ const FINISHED_CACHE_LIMIT = 1_000;
 const MAX_RUN_ID_LENGTH = 128;
 
 /**
- * The HTTP body as the orchestrator's reply: `{decision: 'approve'}`, `{decision: 'reject',
- * message?}` (the message is the reason the model gets with `TOOL_REJECTED`), `{answer}`.
+ * The HTTP body as the orchestrator's reply: `{decision: 'approve', message?}` (the message reaches
+ * the model with the tool's result), `{decision: 'reject', message?}` (the message is the reason the
+ * model gets with `TOOL_REJECTED`), `{answer}`.
  * @public
  */
 export function toAgentInputResponse(body: TaskInputRequest): AgentInputResponse {
   if (body.answer !== undefined) return { decision: 'answer', text: body.answer };
   if (body.decision === 'reject') return body.message === undefined ? { decision: 'reject' } : { decision: 'reject', reason: body.message };
-  return { decision: 'approve' };
+  return body.message === undefined ? { decision: 'approve' } : { decision: 'approve', message: body.message };
 }
 
 function taskNotFound(runId: string, taskId: string): HttpError {
@@ -233,6 +234,25 @@ export function createRunService(options: {
     }
   }
 
+  /**
+   * Every tool a task names must be allowed by the tenant's tier (`allowedTools`: `'*'` all, absent
+   * or empty none), refused at submission as the model allowlist is — not at the first tool call.
+   */
+  function checkToolAllowlist(tasks: readonly TaskSpec[], tier: TierPolicy): void {
+    const allowed = tier.allowedTools ?? [];
+    if (allowed.includes('*')) return;
+    for (const task of tasks) {
+      for (const tool of [...(task.tools ?? []), ...(task.agent?.tools ?? [])]) {
+        if (allowed.includes(tool)) continue;
+        throw new PolicyError({
+          code: 'POLICY_VIOLATION',
+          message: `Tool ${tool} of task ${task.id} is not allowed for tier ${tier.name}.`,
+          details: { rule: 'toolAllowlist', task: task.id, tool, allowed: [...allowed] },
+        });
+      }
+    }
+  }
+
   function applyTier(spec: RunSpec, tier: TierPolicy): RunSpec {
     const policy = spec.policy ?? {};
     const budgetUsd = Math.min(policy.budgetUsd ?? tier.maxBudgetUsdPerRun, tier.maxBudgetUsdPerRun);
@@ -313,6 +333,7 @@ export function createRunService(options: {
       }
       checkModels(effective.tasks, tier);
       checkTools(effective.tasks);
+      checkToolAllowlist(effective.tasks, tier);
       await rateLimit(principal, tier);
       let run: Run;
       try {
@@ -348,6 +369,7 @@ export function createRunService(options: {
       const tier = tierOf(principal);
       checkModels(tasks, tier);
       checkTools(tasks);
+      checkToolAllowlist(tasks, tier);
       await rateLimit(principal, tier);
       return boundedRunView(await orchestrator.addTasks(runId, tasks), decorate);
     },
