@@ -13,7 +13,12 @@
  * a terminal or systemd); a third exits at once with 128 + the signal number. Shutdown: stop accepting connections (new requests get 503 while
  * closing), end event streams, hold new provider calls, let the calls in flight finish (up to
  * `shutdownTimeoutMs`) and their results be journaled, close the store, exit 0. Unfinished runs stay `running` in the journal and are resumed by the next start; held
- * calls never reached a provider, so nothing is billed twice.
+ * calls never reached a provider, so nothing is billed twice. That is `shutdown.mode: drain`, the
+ * default on SQLite and memory. On a shared store (PostgreSQL) the default is `handOver`: stop
+ * accepting, close the orchestrator (it detaches every run, journals what is queued and releases
+ * the leases), close the store — another replica resumes the runs at its next sweep
+ * (`resumeIntervalMs`) instead of after the lease TTL; a call in flight is abandoned and its task
+ * runs again there (a provider call that may be billed twice, never a task completed twice).
  */
 import { constants as osConstants } from 'node:os';
 import { pino, type Logger } from 'pino';
@@ -37,7 +42,10 @@ export interface RunningSidecar {
   readonly url: string;
   /** Runs resumed at start. */
   readonly resumed: readonly string[];
-  /** Graceful stop: stop accepting, drain runs up to the deadline, close the store. */
+  /**
+   * Graceful stop: stop accepting, then either hand the runs over (`shutdown.mode: handOver`:
+   * release their leases at once) or drain them up to the deadline (`drain`), close the store.
+   */
   stop(): Promise<void>;
 }
 
@@ -136,16 +144,27 @@ export async function startSidecar(config: ResolvedConfig, options: StartSidecar
       .finally(() => {
         sweeping = false;
       });
-  }, config.leaseTtlMs);
+  }, config.resumeIntervalMs);
   sweep.unref();
   logger.info({ url: address, auth: authenticator.enabled, store: config.store.kind, resumed: resumed.length }, 'sidecar listening');
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      const deadline = Date.now() + config.shutdownTimeoutMs;
       clearInterval(sweep);
-      logger.info({ activeRuns: server.observer.watching, callsInFlight: runtime.callsInFlight, deadlineMs: config.shutdownTimeoutMs }, 'shutting down');
+      if (config.shutdownMode === 'handOver') {
+        logger.info({ activeRuns: server.observer.watching, callsInFlight: runtime.callsInFlight, mode: 'handOver' }, 'shutting down');
+        await server.app.close();
+        // The orchestrator detaches every run, writes what is queued and releases the leases: the
+        // replicas sharing the store resume them at their next sweep, not after the lease TTL.
+        // Calls in flight are abandoned; their tasks run again where the run resumes.
+        server.observer.close();
+        await runtime.close();
+        logger.info({ handedOver: true }, 'stopped');
+        return;
+      }
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      logger.info({ activeRuns: server.observer.watching, callsInFlight: runtime.callsInFlight, deadlineMs: config.shutdownTimeoutMs, mode: 'drain' }, 'shutting down');
       await server.app.close();
       const drained = await drain(server, runtime, deadline);
       if (!drained) logger.warn({ callsInFlight: runtime.callsInFlight }, 'deadline reached with provider calls in flight; their tasks are retried at next start');

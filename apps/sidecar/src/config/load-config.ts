@@ -12,6 +12,7 @@ import { ValidationError, type SidecarConfig, type StoreConfig } from '@runtime/
 import { sidecarConfigSchema, toValidationIssues } from '@runtime/contracts/schemas';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_EVENT_STREAM_LIMITS, type EventStreamLimits } from '../http/event-stream.js';
+import { scaleOutConfigSchema, splitScaleOutSections, type RateLimitsConfig, type ScaleOutConfig, type ShutdownMode } from './scale-out-config.js';
 import { TOOL_CONFIG_KEYS, toolsConfigSchema, type ToolsConfig } from './tool-config.js';
 
 /**
@@ -28,6 +29,24 @@ export interface LoadConfigOptions {
 }
 
 /**
+ * The run store after defaults and environment overrides: an absolute SQLite path, or PostgreSQL
+ * with its schema and pool size.
+ * @public
+ */
+export type ResolvedStoreConfig =
+  | Exclude<StoreConfig, { readonly kind: 'postgres' }>
+  | {
+      /** PostgreSQL, shared by every replica. */
+      readonly kind: 'postgres';
+      /** Connection URL. */
+      readonly url: string;
+      /** Schema of the store's tables. @defaultValue `public` */
+      readonly schema?: string;
+      /** Connections of the store's pool. @defaultValue 10 */
+      readonly maxConnections?: number;
+    };
+
+/**
  * The configuration after defaults and environment overrides.
  * @public
  */
@@ -41,9 +60,18 @@ export interface ResolvedConfig {
   /** Largest accepted request body. */
   readonly bodyLimitBytes: number;
   /** Run store, with an absolute SQLite path. */
-  readonly store: StoreConfig;
+  readonly store: ResolvedStoreConfig;
   /** Deadline for graceful shutdown. */
   readonly shutdownTimeoutMs: number;
+  /**
+   * What a graceful shutdown does with unfinished runs: `handOver` releases their leases at once
+   * (another replica resumes them), `drain` lets the calls in flight finish first.
+   */
+  readonly shutdownMode: ShutdownMode;
+  /** Where the tiers' rate limits are counted (`redis`: shared by every replica, at `url`). */
+  readonly rateLimits: RateLimitsConfig;
+  /** Budget limits in USD of whole tenants (every run of the tenant charges `tenant:<name>`), by tenant. */
+  readonly tenantBudgets: Readonly<Record<string, number>>;
   /** pino level. */
   readonly logLevel: string;
   /** Bounds of each event-stream subscriber. */
@@ -52,6 +80,11 @@ export interface ResolvedConfig {
   readonly responseLimitBytes: number;
   /** Owner lease of the runs this process executes; another process takes a run over once it expires. */
   readonly leaseTtlMs: number;
+  /**
+   * How often unfinished runs nobody executes (a dead owner's after lease expiry, a stopped
+   * replica's at once) are looked for and resumed here.
+   */
+  readonly resumeIntervalMs: number;
   /** Agent tools: HTTP tools (`tools`) and the built-in `http_get` (`httpGet`); header variables are resolved when the runtime is built. */
   readonly tools: ToolsConfig;
   /** The file read, if any. */
@@ -67,13 +100,16 @@ export const CONFIG_ENV_VARS = {
   RUNTIME_HOST: 'overrides server.host',
   RUNTIME_PORT: 'overrides server.port',
   RUNTIME_BODY_LIMIT: 'overrides server.bodyLimitBytes',
-  RUNTIME_DB: 'overrides store: a SQLite file path, or `memory`',
+  RUNTIME_DB: 'overrides store: a SQLite file path, `memory`, or a PostgreSQL URL (postgres://…)',
+  RUNTIME_DB_SCHEMA: 'overrides store.schema (PostgreSQL schema of the store tables); default public',
   RUNTIME_REDIS_URL: 'overrides ledger: a Redis URL for the shared budget ledger and rate limits',
+  RUNTIME_SHUTDOWN_MODE: 'overrides shutdown.mode: handOver (release leases at once; default on PostgreSQL) or drain (default otherwise)',
   RUNTIME_REDIS_PREFIX: 'prefix of every Redis key; default agent-runtime:',
   RUNTIME_LOG_LEVEL: 'pino level (fatal, error, warn, info, debug, trace, silent); default info',
-  RUNTIME_SHUTDOWN_TIMEOUT_MS: 'graceful shutdown deadline in ms; default 10000',
+  RUNTIME_SHUTDOWN_TIMEOUT_MS: 'overrides shutdown.timeoutMs: graceful shutdown deadline in ms; default 10000',
   RUNTIME_RESPONSE_LIMIT: 'largest response body in bytes (GET /v1/runs/{id}?include=outputs answers 413 above it; task pages stop before it); default 8388608',
   RUNTIME_LEASE_TTL_MS: "owner lease of a run in ms: a crashed sidecar's runs are resumed by another (or the restarted one) once it expires; default 30000",
+  RUNTIME_RESUME_INTERVAL_MS: 'how often runs nobody executes are looked for and resumed (a replica that stopped hands its runs over at once); default min(lease TTL, 1000)',
   RUNTIME_SSE_STALL_TIMEOUT_MS: 'an event-stream subscriber whose socket accepts nothing for this long is closed (it resumes with Last-Event-ID); default 30000',
   RUNTIME_SSE_MAX_LAG_EVENTS: 'an event-stream subscriber this many events behind a live run is closed; default 10000',
   RUNTIME_SSE_MAX_BUFFERED_BYTES: 'bytes queued per event-stream subscriber before its writer waits for the socket; default 65536',
@@ -86,6 +122,7 @@ const DEFAULT_DB = './data/runtime.db';
 const DEFAULT_SHUTDOWN_MS = 10_000;
 const DEFAULT_RESPONSE_LIMIT = 8_388_608;
 const DEFAULT_LEASE_TTL_MS = 30_000;
+const DEFAULT_RESUME_INTERVAL_MS = 1_000;
 
 function configError(message: string, details: Record<string, unknown>): ValidationError {
   return new ValidationError({ code: 'VALIDATION_FAILED', message, details });
@@ -146,10 +183,13 @@ function checkTenantTiers(config: SidecarConfig, source: string | undefined): vo
   }
 }
 
-/** The tool sections are the sidecar's own (validated here); the rest is the contracts' config. */
-function splitToolSections(file: unknown): { raw: unknown; toolSections: Record<string, unknown> } {
-  if (typeof file !== 'object' || file === null || Array.isArray(file)) return { raw: file, toolSections: {} };
-  const raw: Record<string, unknown> = { ...(file as Record<string, unknown>) };
+/**
+ * The tool and scale-out sections are the sidecar's own (validated here); the rest is the
+ * contracts' config.
+ */
+function splitSidecarSections(file: unknown): { raw: unknown; toolSections: Record<string, unknown>; scaleOutSections: Record<string, unknown> } {
+  if (typeof file !== 'object' || file === null || Array.isArray(file)) return { raw: file, toolSections: {}, scaleOutSections: {} };
+  const { rest: raw, sections: scaleOutSections } = splitScaleOutSections(file as Record<string, unknown>);
   const toolSections: Record<string, unknown> = {};
   for (const key of TOOL_CONFIG_KEYS) {
     if (key in raw) {
@@ -157,7 +197,65 @@ function splitToolSections(file: unknown): { raw: unknown; toolSections: Record<
       delete raw[key];
     }
   }
-  return { raw, toolSections };
+  return { raw, toolSections, scaleOutSections };
+}
+
+/** The postgres store's extra fields are validated under `postgres`, but live in `store`. */
+function scaleOutIssuePath(path: string): string {
+  return path === 'postgres' || path.startsWith('postgres.') ? `store${path.slice('postgres'.length)}` : path;
+}
+
+const POSTGRES_URL = /^postgres(?:ql)?:\/\//;
+
+/** Store from the file, then `RUNTIME_DB` / `RUNTIME_DB_SCHEMA`; SQLite paths made absolute. */
+function resolveStore(config: SidecarConfig, scaleOut: ScaleOutConfig, env: Readonly<Record<string, string | undefined>>, cwd: string): ResolvedStoreConfig {
+  let store: ResolvedStoreConfig = config.store ?? { kind: 'sqlite', path: DEFAULT_DB };
+  if (store.kind === 'postgres') store = { ...store, ...scaleOut.postgres };
+  const dbOverride = env['RUNTIME_DB'];
+  if (dbOverride !== undefined && dbOverride !== '') {
+    if (dbOverride === 'memory') store = { kind: 'memory' };
+    else if (POSTGRES_URL.test(dbOverride)) store = { ...(store.kind === 'postgres' ? store : {}), kind: 'postgres', url: dbOverride };
+    else store = { kind: 'sqlite', path: dbOverride };
+  }
+  const schemaOverride = env['RUNTIME_DB_SCHEMA'];
+  if (schemaOverride !== undefined && schemaOverride !== '') {
+    if (store.kind !== 'postgres') throw configError('Environment variable RUNTIME_DB_SCHEMA applies to a PostgreSQL store only.', { field: 'RUNTIME_DB_SCHEMA', store: store.kind });
+    const parsed = scaleOutConfigSchema.safeParse({ postgres: { schema: schemaOverride } });
+    if (!parsed.success) throw configError(`Environment variable RUNTIME_DB_SCHEMA: ${toValidationIssues(parsed.error)[0]?.message ?? 'invalid'}.`, { field: 'RUNTIME_DB_SCHEMA', value: schemaOverride });
+    store = { ...store, schema: schemaOverride };
+  }
+  if (store.kind === 'sqlite') store = { kind: 'sqlite', path: resolve(cwd, store.path ?? DEFAULT_DB) };
+  return store;
+}
+
+/** Rate limits follow the ledger unless the config says otherwise; Redis ones need a URL. */
+function resolveRateLimits(config: SidecarConfig, scaleOut: ScaleOutConfig, source: string | undefined): RateLimitsConfig {
+  const ledgerUrl = config.ledger?.kind === 'redis' ? config.ledger.url : undefined;
+  const configured = scaleOut.rateLimits ?? (ledgerUrl === undefined ? { kind: 'memory' } : { kind: 'redis' });
+  if (configured.kind === 'memory') return { kind: 'memory' };
+  const url = configured.url ?? ledgerUrl;
+  if (url === undefined) {
+    throw configError(`Invalid config${source === undefined ? '' : ` in ${source}`} at rateLimits.url: Redis rate limits need a URL (rateLimits.url, or a Redis ledger).`, {
+      file: source ?? null,
+      field: 'rateLimits.url',
+    });
+  }
+  if (ledgerUrl !== undefined && url !== ledgerUrl) {
+    throw configError(`Invalid config${source === undefined ? '' : ` in ${source}`} at rateLimits.url: it must be the ledger's Redis (one connection serves both).`, {
+      file: source ?? null,
+      field: 'rateLimits.url',
+    });
+  }
+  return { kind: 'redis', url };
+}
+
+function resolveShutdownMode(store: ResolvedStoreConfig, scaleOut: ScaleOutConfig, env: Readonly<Record<string, string | undefined>>): ShutdownMode {
+  const override = env['RUNTIME_SHUTDOWN_MODE'];
+  if (override !== undefined && override !== '') {
+    if (override !== 'drain' && override !== 'handOver') throw configError('Environment variable RUNTIME_SHUTDOWN_MODE must be drain or handOver.', { field: 'RUNTIME_SHUTDOWN_MODE', value: override });
+    return override;
+  }
+  return scaleOut.shutdown?.mode ?? (store.kind === 'postgres' ? 'handOver' : 'drain');
 }
 
 /**
@@ -172,11 +270,16 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   const configPath = options.path ?? (env['RUNTIME_CONFIG'] === '' ? undefined : env['RUNTIME_CONFIG']);
   const source = configPath === undefined ? undefined : resolve(cwd, configPath);
   const file = source === undefined ? {} : readConfigFile(source);
-  const { raw, toolSections } = splitToolSections(file);
+  const { raw, toolSections, scaleOutSections } = splitSidecarSections(file);
   const parsed = sidecarConfigSchema.safeParse(raw);
   const parsedTools = toolsConfigSchema.safeParse(toolSections);
-  if (!parsed.success || !parsedTools.success) {
-    const issues = [...(parsed.success ? [] : toValidationIssues(parsed.error)), ...(parsedTools.success ? [] : toValidationIssues(parsedTools.error))];
+  const parsedScaleOut = scaleOutConfigSchema.safeParse(scaleOutSections);
+  if (!parsed.success || !parsedTools.success || !parsedScaleOut.success) {
+    const issues = [
+      ...(parsed.success ? [] : toValidationIssues(parsed.error)),
+      ...(parsedTools.success ? [] : toValidationIssues(parsedTools.error)),
+      ...(parsedScaleOut.success ? [] : toValidationIssues(parsedScaleOut.error).map((issue) => ({ ...issue, path: scaleOutIssuePath(issue.path) }))),
+    ];
     const first = issues[0];
     const where = first === undefined || first.path === '' ? '(root)' : first.path;
     throw configError(`Invalid config${source === undefined ? '' : ` in ${source}`} at ${where}: ${first?.message ?? 'invalid'}.`, {
@@ -187,20 +290,23 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   }
   let config: SidecarConfig = parsed.data;
   const tools: ToolsConfig = parsedTools.data;
+  let scaleOut: ScaleOutConfig = parsedScaleOut.data;
   checkTenantTiers(config, source);
   const host = env['RUNTIME_HOST'] ?? config.server?.host ?? DEFAULT_HOST;
   const port = integerFromEnv('RUNTIME_PORT', env['RUNTIME_PORT'], 0, 65_535) ?? config.server?.port ?? DEFAULT_PORT;
   const bodyLimitBytes =
     integerFromEnv('RUNTIME_BODY_LIMIT', env['RUNTIME_BODY_LIMIT'], 1, 1_073_741_824) ?? config.server?.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
-  const shutdownTimeoutMs = integerFromEnv('RUNTIME_SHUTDOWN_TIMEOUT_MS', env['RUNTIME_SHUTDOWN_TIMEOUT_MS'], 0, 3_600_000) ?? DEFAULT_SHUTDOWN_MS;
-  const dbOverride = env['RUNTIME_DB'];
-  let store: StoreConfig = config.store ?? { kind: 'sqlite', path: DEFAULT_DB };
-  if (dbOverride !== undefined && dbOverride !== '') {
-    store = dbOverride === 'memory' ? { kind: 'memory' } : { kind: 'sqlite', path: dbOverride };
-  }
-  if (store.kind === 'sqlite') store = { kind: 'sqlite', path: resolve(cwd, store.path ?? DEFAULT_DB) };
+  const shutdownTimeoutMs =
+    integerFromEnv('RUNTIME_SHUTDOWN_TIMEOUT_MS', env['RUNTIME_SHUTDOWN_TIMEOUT_MS'], 0, 3_600_000) ?? scaleOut.shutdown?.timeoutMs ?? DEFAULT_SHUTDOWN_MS;
+  const store = resolveStore(config, scaleOut, env, cwd);
   const redisUrl = env['RUNTIME_REDIS_URL'];
-  if (redisUrl !== undefined && redisUrl !== '') config = { ...config, ledger: { kind: 'redis', url: redisUrl } };
+  if (redisUrl !== undefined && redisUrl !== '') {
+    config = { ...config, ledger: { kind: 'redis', url: redisUrl } };
+    if (scaleOut.rateLimits?.kind === 'redis') scaleOut = { ...scaleOut, rateLimits: { kind: 'redis' } };
+  }
+  const rateLimits = resolveRateLimits(config, scaleOut, source);
+  const shutdownMode = resolveShutdownMode(store, scaleOut, env);
+  const tenantBudgets = Object.fromEntries(Object.entries(scaleOut.budgets?.tenants ?? {}).map(([tenant, budget]) => [tenant, budget.limitUsd]));
   config = { ...config, server: { host, port, bodyLimitBytes }, store };
   const logLevel = env['RUNTIME_LOG_LEVEL'] ?? 'info';
   const eventStreams: EventStreamLimits = {
@@ -212,6 +318,22 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   };
   const responseLimitBytes = integerFromEnv('RUNTIME_RESPONSE_LIMIT', env['RUNTIME_RESPONSE_LIMIT'], 65_536, 536_870_912) ?? DEFAULT_RESPONSE_LIMIT;
   const leaseTtlMs = integerFromEnv('RUNTIME_LEASE_TTL_MS', env['RUNTIME_LEASE_TTL_MS'], 300, 3_600_000) ?? DEFAULT_LEASE_TTL_MS;
-  const resolved: ResolvedConfig = { config, host, port, bodyLimitBytes, store, shutdownTimeoutMs, logLevel, eventStreams, responseLimitBytes, leaseTtlMs, tools };
+  const resolved: ResolvedConfig = {
+    config,
+    host,
+    port,
+    bodyLimitBytes,
+    store,
+    shutdownTimeoutMs,
+    shutdownMode,
+    rateLimits,
+    tenantBudgets,
+    logLevel,
+    eventStreams,
+    responseLimitBytes,
+    leaseTtlMs,
+    resumeIntervalMs: integerFromEnv('RUNTIME_RESUME_INTERVAL_MS', env['RUNTIME_RESUME_INTERVAL_MS'], 50, 3_600_000) ?? Math.min(leaseTtlMs, DEFAULT_RESUME_INTERVAL_MS),
+    tools,
+  };
   return source === undefined ? resolved : { ...resolved, source };
 }

@@ -336,10 +336,12 @@ export function createRunService(options: {
       checkToolAllowlist(effective.tasks, tier);
       await rateLimit(principal, tier);
       let run: Run;
+      const parentScopes = runtime.parentScopes?.(principal.tenant) ?? [];
+      const startOptions = { tenant: principal.tenant, ...(parentScopes.length === 0 ? {} : { parentScopes }) };
       try {
         run = await (runtime.start === undefined
-          ? orchestrator.start(effective, { tenant: principal.tenant })
-          : runtime.start(effective, { tenant: principal.tenant, ...(trace === undefined ? {} : { traceParent: trace }) }));
+          ? orchestrator.start(effective, startOptions)
+          : runtime.start(effective, { ...startOptions, ...(trace === undefined ? {} : { traceParent: trace }) }));
       } catch (error) {
         if (RunStateError.isInstance(error) && error.code === 'IDEMPOTENCY_CONFLICT' && effective.idempotencyKey !== undefined) {
           const found = await store.findByIdempotencyKey(principal.tenant, effective.idempotencyKey);

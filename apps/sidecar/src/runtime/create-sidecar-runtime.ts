@@ -3,8 +3,11 @@
  * `createRuntime` (the composition root) with the parts the configuration decides.
  *
  * @remarks
- * Store: SQLite (`@runtime/orchestration/sqlite`) or memory; ledger: memory or Redis
- * (`@runtime/cost/redis`); providers: one client per `providers` entry (OpenAI-compatible,
+ * Store: SQLite (`@runtime/orchestration/sqlite`), PostgreSQL (`@runtime/orchestration/postgres`,
+ * shared by replicas; its migrations run before anything else opens, a failure is a
+ * `STORE_ERROR` naming the dependency) or memory; ledger: memory or Redis (`@runtime/cost/redis`);
+ * rate limits: memory or the same Redis; tenant budgets: the ledger scope `tenant:<name>` every run
+ * of the tenant also charges; providers: one client per `providers` entry (OpenAI-compatible,
  * Anthropic or mock) behind the provider router; zero config: one mock client answering for every
  * provider of the built-in catalog. Tiers: `@runtime/policy` defaults with the config's overrides;
  * each API key's tenant is assigned its tier; with auth off tenant `default` gets tier `default`:
@@ -14,6 +17,9 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import {
+  InternalError,
+  RuntimeError,
+  usd,
   ValidationError,
   type LlmClient,
   type ModelCatalog,
@@ -27,6 +33,7 @@ import {
 import { BUILTIN_MODELS, createCostCalculator, createModelCatalog, createTokenEstimator } from '@runtime/cost';
 import { createRedisBudgetLedger } from '@runtime/cost/redis';
 import { createMemoryRunStore } from '@runtime/orchestration';
+import { createPostgresRunStore } from '@runtime/orchestration/postgres';
 import { createSqliteRunStore } from '@runtime/orchestration/sqlite';
 import { createPolicyEnforcer, createRateLimiter, createTierResolver, DEFAULT_TIERS, unlimitedTier } from '@runtime/policy';
 import {
@@ -38,7 +45,7 @@ import {
 import { createRedisRateLimiter } from '@runtime/policy/redis';
 import { createToolRegistry } from '@runtime/agent';
 import { createRuntime } from '@runtime/stack';
-import type { ResolvedConfig } from '../config/load-config.js';
+import type { ResolvedConfig, ResolvedStoreConfig } from '../config/load-config.js';
 import { buildConfiguredTools } from '../config/tool-config.js';
 import { createDrainGate } from './drain-gate.js';
 import { createRedisConnection } from './redis-connection.js';
@@ -109,7 +116,42 @@ function clientFor(name: string, provider: ProviderConfig, env: Readonly<Record<
   }
 }
 
-function createStore(config: ResolvedConfig): RunStore {
+/** The URL without its password (error messages and logs). */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+/**
+ * Opens PostgreSQL and applies its migrations; a failure names the dependency, where it is and why
+ * (the password left out), so a replica that cannot start says what to fix.
+ */
+async function openPostgresStore(store: Extract<ResolvedStoreConfig, { kind: 'postgres' }>): Promise<RunStore> {
+  const schema = store.schema ?? 'public';
+  try {
+    return await createPostgresRunStore({
+      connectionString: store.url,
+      schema,
+      ...(store.maxConnections === undefined ? {} : { maxConnections: store.maxConnections }),
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new InternalError({
+      code: 'STORE_ERROR',
+      message: `Cannot start: the PostgreSQL run store at ${redactUrl(store.url)} (schema ${schema}) could not be opened and migrated: ${reason}`,
+      details: { dependency: 'postgres', field: 'store.url', url: redactUrl(store.url), schema },
+      cause: error,
+      isRetryable: RuntimeError.isInstance(error) && error.isRetryable,
+    });
+  }
+}
+
+async function createStore(config: ResolvedConfig): Promise<RunStore> {
   switch (config.store.kind) {
     case 'memory':
       return createMemoryRunStore();
@@ -119,7 +161,7 @@ function createStore(config: ResolvedConfig): RunStore {
       return createSqliteRunStore({ path });
     }
     case 'postgres':
-      throw configError('store.kind', 'postgres is not available in this build; use sqlite or memory.');
+      return openPostgresStore(config.store);
   }
 }
 
@@ -162,7 +204,7 @@ export interface SidecarRuntimeWithLlm extends SidecarRuntime {
  * key variables, unsupported store).
  * @public
  */
-export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarRuntimeOverrides = {}): Promise<SidecarRuntimeWithLlm> {
+export async function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarRuntimeOverrides = {}): Promise<SidecarRuntimeWithLlm> {
   const file = config.config;
   const env = overrides.env ?? process.env;
   // Before anything opens a connection: a header variable that is not set refuses the start.
@@ -170,9 +212,11 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
   const catalog = createCatalog(config);
   const estimator = createTokenEstimator({ catalog });
   const calculator = createCostCalculator({ catalog });
-  const redis = file.ledger?.kind === 'redis' ? createRedisConnection(file.ledger.url) : undefined;
+  const redisUrl = file.ledger?.kind === 'redis' ? file.ledger.url : config.rateLimits.kind === 'redis' ? config.rateLimits.url : undefined;
+  const redis = redisUrl === undefined ? undefined : createRedisConnection(redisUrl);
+  const storeKind = config.store.kind;
   const keyPrefix = overrides.redisKeyPrefix ?? env['RUNTIME_REDIS_PREFIX'] ?? 'agent-runtime:';
-  const ledger = redis === undefined ? undefined : createRedisBudgetLedger({ redis: redis.redis, keyPrefix: `${keyPrefix}ledger:` });
+  const ledger = redis === undefined || file.ledger?.kind !== 'redis' ? undefined : createRedisBudgetLedger({ redis: redis.redis, keyPrefix: `${keyPrefix}ledger:` });
 
   const clients: Record<string, LlmClient> = {};
   if (file.providers === undefined) {
@@ -206,10 +250,17 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
   for (const [index, key] of (file.auth?.apiKeys ?? []).entries()) {
     if (resolver.tiers[key.tier] === undefined) throw configError(`auth.apiKeys[${index}].tier`, `unknown tier ${key.tier}.`);
   }
-  const rateLimiter = redis === undefined ? createRateLimiter() : createRedisRateLimiter({ redis: redis.redis, keyPrefix: `${keyPrefix}limits:` });
+  const rateLimiter =
+    redis === undefined || config.rateLimits.kind !== 'redis' ? createRateLimiter() : createRedisRateLimiter({ redis: redis.redis, keyPrefix: `${keyPrefix}limits:` });
   const throttles = createThrottleTracker(overrides.onThrottle === undefined ? {} : { onThrottle: overrides.onThrottle });
   const policy = throttles.wrap(createPolicyEnforcer({ catalog, resolver, rateLimiter }));
-  const store = createStore(config);
+  let store: RunStore;
+  try {
+    store = await createStore(config);
+  } catch (error) {
+    await redis?.close();
+    throw error;
+  }
   const usage = createBoundedUsageTracker();
   const onUsage = overrides.onUsage;
   const runtime = createRuntime({
@@ -236,13 +287,27 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
     leaseTtlMs: config.leaseTtlMs,
     tools,
   });
+  const tenantScopes = new Map<string, readonly string[]>();
+  try {
+    // Idempotent across replicas: a Redis scope keeps its spend when its limit is set again.
+    for (const [tenant, limitUsd] of Object.entries(config.tenantBudgets)) {
+      await runtime.ledger.setLimit(tenantScope(tenant), usd(limitUsd));
+      tenantScopes.set(tenant, [tenantScope(tenant)]);
+    }
+  } catch (error) {
+    await runtime.orchestrator.close();
+    await runtime.close();
+    await redis?.close();
+    throw error;
+  }
 
-  return Promise.resolve({
+  return {
     orchestrator: runtime.orchestrator,
     // Runs start through the runtime: traced under the request's traceparent.
     start: (spec, options) => runtime.start(spec, options),
     store,
     usage: runtime.usage,
+    parentScopes: (tenant) => tenantScopes.get(tenant) ?? [],
     get callsInFlight() {
       return gate.inFlight;
     },
@@ -263,12 +328,12 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
       try {
         const store = await runtime.orchestrator.checkStore();
         checks['store'] = store.healthy
-          ? { ok: true }
-          : { ok: false, error: store.error?.message ?? `${store.parkedRuns} run(s) parked until the store can write` };
+          ? { ok: true, kind: storeKind }
+          : { ok: false, kind: storeKind, error: store.error?.message ?? `${store.parkedRuns} run(s) parked until the store can write` };
       } catch (error) {
-        checks['store'] = { ok: false, error: error instanceof Error ? error.message : String(error) };
+        checks['store'] = { ok: false, kind: storeKind, error: error instanceof Error ? error.message : String(error) };
       }
-      if (redis !== undefined) checks['redis'] = await redis.check();
+      if (redis !== undefined) checks['redis'] = { ...(await redis.check()), kind: 'redis' };
       return checks;
     },
     async close() {
@@ -276,5 +341,10 @@ export function createSidecarRuntime(config: ResolvedConfig, overrides: SidecarR
       await runtime.close();
       await redis?.close();
     },
-  });
+  };
+}
+
+/** The ledger scope of a tenant's budget. */
+function tenantScope(tenant: string): string {
+  return `tenant:${tenant}`;
 }

@@ -17,7 +17,7 @@ describe('SidecarRuntime.health', () => {
   it('reports the store unhealthy while it can read but not write, and healthy again once it can', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'sidecar-health-')), 'runtime.db');
     runtime = await createSidecarRuntime(loadConfig({ env: { RUNTIME_DB: path, RUNTIME_LOG_LEVEL: 'silent' } }));
-    expect((await runtime.health())['store']).toEqual({ ok: true });
+    expect((await runtime.health())['store']).toEqual({ ok: true, kind: 'sqlite' });
 
     // Another connection holds the write lock for longer than the store waits (busy timeout 5 s):
     // reads still work, so only a write probe can tell.
@@ -31,6 +31,6 @@ describe('SidecarRuntime.health', () => {
       other.exec('ROLLBACK');
       other.close();
     }
-    expect((await runtime.health())['store']).toEqual({ ok: true });
+    expect((await runtime.health())['store']).toEqual({ ok: true, kind: 'sqlite' });
   }, 20_000);
 });

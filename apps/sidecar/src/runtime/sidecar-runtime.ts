@@ -29,6 +29,8 @@ import type { ThrottleTracker } from './throttle-tracker.js';
 export interface DependencyHealth {
   /** Whether it answered. */
   readonly ok: boolean;
+  /** What it is (`sqlite`, `postgres`, `memory`, `redis`). */
+  readonly kind?: string;
   /** Why not. */
   readonly error?: string;
 }
@@ -79,6 +81,11 @@ export interface SidecarRuntime {
   readonly tools?: ToolRegistry;
   /** Rate-limit waits of tasks (the `waiting` of task views); absent: none shown. */
   readonly throttles?: ThrottleTracker;
+  /**
+   * Budget scopes above the run that every run of `tenant` also charges (`tenant:<name>` when the
+   * config gives the tenant a budget). @defaultValue none
+   */
+  readonly parentScopes?: (tenant: string) => readonly string[];
   /** Provider calls sent and not yet answered. */
   readonly callsInFlight: number;
   /**

@@ -1,0 +1,139 @@
+/**
+ * The sidecar on PostgreSQL (real server, a fresh schema dropped after) and Redis (a fresh key
+ * prefix deleted after): migrations at start, `/healthz` naming each dependency, runs journaled in
+ * Postgres and charged to the tenant's budget scope in the Redis ledger, a clear typed start error
+ * when Postgres cannot be reached, and graceful shutdown handing runs over to another replica.
+ */
+import { rmSync } from 'node:fs';
+import { moneyToUsd, RuntimeError, type Run } from '@runtime/contracts';
+import { createRedisBudgetLedger } from '@runtime/cost/redis';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/load-config.js';
+import { startSidecar, type RunningSidecar } from '../src/start-sidecar.js';
+import { KEYS, writeE2eConfig, type E2eConfig } from './support/e2e-config.js';
+import { startFakeOpenAiServer, type FakeOpenAiServer } from './support/fake-openai-server.js';
+import { createClient } from './support/http-client.js';
+import { deleteRedisKeys, dropSchema, POSTGRES_URL, REDIS_URL, uniquePrefix, uniqueSchema, withPostgres } from './support/shared-services.js';
+
+let fake: FakeOpenAiServer;
+let config: E2eConfig;
+let schema: string;
+let prefix: string;
+const started: RunningSidecar[] = [];
+
+beforeEach(async () => {
+  fake = await startFakeOpenAiServer();
+  config = writeE2eConfig(fake.baseUrl);
+  schema = uniqueSchema('store');
+  prefix = uniquePrefix('store');
+});
+
+afterEach(async () => {
+  try {
+    for (const sidecar of started.splice(0)) await sidecar.stop();
+    await fake.close();
+  } finally {
+    await dropSchema(schema);
+    await deleteRedisKeys(prefix);
+    rmSync(config.directory, { recursive: true, force: true });
+  }
+});
+
+function envFor(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...config.env,
+    RUNTIME_DB: POSTGRES_URL,
+    RUNTIME_DB_SCHEMA: schema,
+    RUNTIME_REDIS_URL: REDIS_URL,
+    RUNTIME_REDIS_PREFIX: prefix,
+    RUNTIME_LEASE_TTL_MS: '10000',
+    RUNTIME_RESUME_INTERVAL_MS: '200',
+    ...extra,
+  };
+}
+
+async function start(env: Record<string, string>, file?: string): Promise<RunningSidecar> {
+  const sidecar = await startSidecar(loadConfig({ env, ...(file === undefined ? {} : { path: file }) }), { env, logger: pino({ level: 'silent' }) });
+  started.push(sidecar);
+  return sidecar;
+}
+
+describe('sidecar on PostgreSQL', () => {
+  it('migrates at start, reports postgres and redis in /healthz, journals runs in Postgres and charges the tenant budget in Redis', async () => {
+    const { writeFileSync, readFileSync } = await import('node:fs');
+    const yaml = readFileSync(config.configPath, 'utf8') + 'budgets:\n  tenants:\n    acme: { limitUsd: 3 }\n';
+    writeFileSync(config.configPath, yaml);
+    const sidecar = await start(envFor());
+    const client = createClient(sidecar.url);
+    const health = await client.request<{ status: string; checks: Record<string, { ok: boolean; kind?: string }> }>('GET', '/healthz');
+    expect(health.status, health.text).toBe(200);
+    expect(health.body.checks).toEqual({ store: { ok: true, kind: 'postgres' }, redis: { ok: true, kind: 'redis' } });
+
+    const created = await client.request<Run>('POST', '/v1/runs', {
+      key: KEYS.acme,
+      body: { tasks: [{ id: 'a', prompt: 'a [task=a]' }, { id: 'b', prompt: 'b [task=b]', deps: ['a'] }], policy: { budgetUsd: 1 } },
+    });
+    expect(created.status, created.text).toBe(201);
+    const run = await client.waitForRun(created.body.id, KEYS.acme);
+    expect(run.state).toBe('completed');
+    const rows = await withPostgres((pgClient) => pgClient.query<{ count: string }>(`SELECT count(*) FROM "${schema}".runs WHERE id = $1`, [run.id]));
+    expect(rows.rows[0]?.count).toBe('1');
+
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    try {
+      const ledger = createRedisBudgetLedger({ redis, keyPrefix: `${prefix}ledger:` });
+      const runScope = await ledger.snapshot(`run:${run.id}`);
+      const tenantScope = await ledger.snapshot('tenant:acme');
+      expect(moneyToUsd(runScope.spent)).toBeCloseTo(run.usage.costUsd, 9);
+      expect(run.usage.costUsd).toBeGreaterThan(0);
+      expect(tenantScope.spent).toBe(runScope.spent);
+      expect(tenantScope.limit === null ? null : moneyToUsd(tenantScope.limit)).toBe(3);
+    } finally {
+      await redis.quit();
+    }
+  });
+
+  it('cannot reach PostgreSQL: startSidecar rejects with STORE_ERROR naming the dependency, without the password', async () => {
+    const env = envFor({ RUNTIME_DB: 'postgres://postgres:hunter2@127.0.0.1:1/test' });
+    const error = await startSidecar(loadConfig({ env }), { env, logger: pino({ level: 'silent' }) }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(RuntimeError.isInstance(error)).toBe(true);
+    if (!RuntimeError.isInstance(error)) return;
+    expect(error.code).toBe('STORE_ERROR');
+    expect(error.details).toMatchObject({ dependency: 'postgres', field: 'store.url', schema });
+    expect(error.message).toContain('PostgreSQL');
+    expect(error.message).toContain('127.0.0.1:1');
+    expect(error.message).not.toContain('hunter2');
+  });
+
+  it('handOver shutdown: a replica stopped mid-run releases its lease and the other completes the run long before the lease TTL', async () => {
+    const first = await start(envFor());
+    const second = await start(envFor());
+    const client = createClient(first.url);
+    const tasks = Array.from({ length: 6 }, (_, index) => ({
+      id: `t${index}`,
+      prompt: `step ${index} [task=t${index}][delay=150]`,
+      ...(index === 0 ? {} : { deps: [`t${index - 1}`] }),
+    }));
+    const created = await client.request<Run>('POST', '/v1/runs', { key: KEYS.acme, body: { tasks } });
+    expect(created.status, created.text).toBe(201);
+    await client.waitForRun(created.body.id, KEYS.acme, (run) => run.tasks.filter((task) => task.state === 'completed').length >= 2);
+    const stoppedAt = Date.now();
+    await first.stop();
+    started.splice(started.indexOf(first), 1);
+    const run = await createClient(second.url).waitForRun(created.body.id, KEYS.acme, undefined, 9_000);
+    const tookMs = Date.now() - stoppedAt;
+    expect(run.state).toBe('completed');
+    // Lease TTL is 10 s: the run moved because the lease was released, not because it expired.
+    expect(tookMs).toBeLessThan(5_000);
+    for (const task of run.tasks) expect(fake.deliveredCount(task.id), task.id).toBeGreaterThanOrEqual(1);
+    const events = await createClient(second.url).events(`/v1/runs/${run.id}/events`, KEYS.acme);
+    for (const task of run.tasks) {
+      expect(events.filter((event) => event.type === 'task.completed' && event.taskId === task.id), task.id).toHaveLength(1);
+    }
+  }, 30_000);
+});
