@@ -1,0 +1,251 @@
+/**
+ * Issue 19 "Must show": three `runtime serve` PROCESSES on one PostgreSQL schema and one Redis key
+ * prefix (both fresh, removed after), one slow fake OpenAI-compatible provider in this process that
+ * all three call. 50 runs created round-robin under one tenant with a shared tenant budget, each
+ * followed over SSE through a replica other than its creator; one replica SIGKILLed mid-run.
+ *
+ * Accounting window: a call the killed process sent may have been answered (the provider bills it)
+ * without being settled or journaled; on takeover its reservation is released, so neither the
+ * ledger nor the journal counts it, and its task calls the provider again on the new owner. Such
+ * calls are the only ones allowed to repeat, and the test reports their number; ledger and journal
+ * agree exactly, run by run and for the tenant.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { moneyToUsd, type Run, type RuntimeEvent } from '@runtime/contracts';
+import { createRedisBudgetLedger } from '@runtime/cost/redis';
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { hashApiKey } from '../src/auth/authenticator.js';
+import { startCountingOpenAiServer, type CountingOpenAiServer } from './support/counting-openai-server.js';
+import { createClient } from './support/http-client.js';
+import { deleteRedisKeys, dropSchema, POSTGRES_URL, REDIS_URL, uniquePrefix, uniqueSchema } from './support/shared-services.js';
+import { startServeProcess, type ServeProcess } from './support/sidecar-process.js';
+
+const KEY = 'key-acme-replicas';
+const TENANT_LIMIT_USD = 5;
+const RUN_BUDGET_USD = 0.2;
+const RUNS = 50;
+const TASKS_PER_RUN = 4;
+
+let fake: CountingOpenAiServer;
+let directory: string;
+let schema: string;
+let prefix: string;
+let processes: ServeProcess[];
+
+beforeEach(async () => {
+  fake = await startCountingOpenAiServer();
+  directory = mkdtempSync(join(tmpdir(), 'sidecar-replicas-'));
+  schema = uniqueSchema('replicas');
+  prefix = uniquePrefix('replicas');
+  processes = [];
+});
+
+afterEach(async () => {
+  try {
+    for (const serve of processes) if (serve.child.exitCode === null && serve.child.signalCode === null) serve.child.kill('SIGKILL');
+    await Promise.all(processes.map((serve) => serve.exited));
+    await fake.close();
+  } finally {
+    await dropSchema(schema);
+    await deleteRedisKeys(prefix);
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+function writeConfig(): string {
+  const pricing = { inputPerMTok: 1, outputPerMTok: 2 };
+  const path = join(directory, 'sidecar.yaml');
+  writeFileSync(
+    path,
+    stringify({
+      store: { kind: 'postgres', url: POSTGRES_URL, schema },
+      ledger: { kind: 'redis', url: REDIS_URL },
+      rateLimits: { kind: 'redis' },
+      providers: { fake: { type: 'openai-compatible', baseUrl: fake.baseUrl, apiKeyEnv: 'FAKE_PROVIDER_KEY', timeoutMs: 10_000 } },
+      models: [{ id: 'fake-fast', provider: 'fake', providerModel: 'fast-1', role: 'fast', maxInputTokens: 8_000, maxOutputTokens: 1_000, pricing }],
+      defaultModel: 'fake-fast',
+      auth: { apiKeys: [{ keyHash: hashApiKey(KEY), tenant: 'acme', tier: 'pro' }] },
+      tiers: { pro: { rpm: 1_000_000, rph: 10_000_000, tpm: 1_000_000_000, maxParallelism: 4 } },
+      budgets: { tenants: { acme: { limitUsd: TENANT_LIMIT_USD } } },
+    }),
+  );
+  return path;
+}
+
+async function startReplicas(count: number, env: Record<string, string>): Promise<ServeProcess[]> {
+  const started = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const serve = await startServeProcess(env);
+      processes.push(serve);
+      return serve;
+    }),
+  );
+  return started;
+}
+
+function replicaEnv(configPath: string, leaseTtlMs: number): Record<string, string> {
+  return {
+    RUNTIME_CONFIG: configPath,
+    FAKE_PROVIDER_KEY: 'sk-fake',
+    RUNTIME_REDIS_PREFIX: prefix,
+    RUNTIME_LEASE_TTL_MS: String(leaseTtlMs),
+    RUNTIME_RESUME_INTERVAL_MS: '250',
+  };
+}
+
+function chain(run: number, delayMs?: number): { id: string; prompt: string; maxOutputTokens: number; deps?: string[] }[] {
+  return Array.from({ length: TASKS_PER_RUN }, (_, index) => ({
+    id: `t${index}`,
+    prompt: `step ${index} [task=r${run}.t${index}]${delayMs === undefined ? '' : `[delay=${delayMs}]`}`,
+    maxOutputTokens: 50,
+    ...(index === 0 ? {} : { deps: [`t${index - 1}`] }),
+  }));
+}
+
+/** Resolved runs resumed by a replica, from its log lines. */
+function resumedRuns(serve: ServeProcess): Set<string> {
+  const ids = new Set<string>();
+  for (const match of serve.logs().matchAll(/"runId":"([^"]+)","msg":"run resumed"/g)) if (match[1] !== undefined) ids.add(match[1]);
+  return ids;
+}
+
+/** Every task completed exactly once in the journal; no task started after it completed. */
+function checkEvents(runId: string, events: readonly RuntimeEvent[]): void {
+  expect(events.at(-1)?.type, runId).toBe('run.completed');
+  for (let index = 0; index < TASKS_PER_RUN; index += 1) {
+    const taskId = `t${index}`;
+    const completed = events.filter((event) => event.type === 'task.completed' && event.taskId === taskId);
+    expect(completed, `${runId}/${taskId} completed once`).toHaveLength(1);
+    const completedSeq = completed[0]?.seq ?? 0;
+    expect(events.filter((event) => event.type === 'task.started' && event.taskId === taskId && event.seq > completedSeq), `${runId}/${taskId}`).toHaveLength(0);
+  }
+  const seqs = events.map((event) => event.seq);
+  expect(new Set(seqs).size, `${runId}: no duplicate seq`).toBe(seqs.length);
+}
+
+describe('three replicas on one PostgreSQL and one Redis', () => {
+  it('50 runs round-robin, SSE through another replica, one replica SIGKILLed mid-run: every run completes once, spend exact, tenant budget held', async () => {
+    const startedAt = Date.now();
+    const replicas = await startReplicas(3, replicaEnv(writeConfig(), 2_000));
+    const clients = replicas.map((serve) => createClient(serve.url));
+    const killed = 0;
+    const runIds: string[] = [];
+    const creators: number[] = [];
+    const streams: Promise<RuntimeEvent[]>[] = [];
+    for (let run = 0; run < RUNS; run += 1) {
+      const creator = run % 3;
+      const client = clients[creator] ?? clients[0];
+      const created = await client?.request<Run>('POST', '/v1/runs', { key: KEY, body: { tasks: chain(run), policy: { budgetUsd: RUN_BUDGET_USD } } });
+      expect(created?.status, created?.text).toBe(201);
+      const id = created?.body.id ?? '';
+      runIds.push(id);
+      creators.push(creator);
+      // Followed through a replica that did not create it (and is never the one killed).
+      const follower = creator === 1 ? 2 : 1;
+      streams.push((clients[follower] ?? clients[1])?.events(`/v1/runs/${id}/events`, KEY) ?? Promise.resolve([]));
+    }
+
+    // Kill the first replica while its last run is mid-flight.
+    const observer = clients[1];
+    if (observer === undefined) throw new Error('no replica 1');
+    const lastOfKilled = runIds[RUNS - 1 - ((RUNS - 1) % 3)] ?? '';
+    await observer.waitForRun(lastOfKilled, KEY, (run) => run.tasks.some((task) => task.state === 'completed'), 20_000);
+    const beforeKill = await observer.waitForRun(lastOfKilled, KEY, () => true);
+    expect(beforeKill.state).toBe('running');
+    const killedAt = Date.now();
+    replicas[killed]?.child.kill('SIGKILL');
+    expect(await replicas[killed]?.exited).toBeNull();
+
+    const allEvents = await Promise.all(streams);
+    const runs = await Promise.all(runIds.map((id) => observer.waitForRun(id, KEY, undefined, 30_000)));
+
+    // Every run completed; every task answered once in the journal, seen through another replica.
+    for (const [index, run] of runs.entries()) {
+      expect(run.state, run.id).toBe('completed');
+      checkEvents(run.id, allEvents[index] ?? []);
+    }
+    // The killed replica's unfinished runs were taken over by the others.
+    const takenOver = new Set([...resumedRuns(replicas[1] as ServeProcess), ...resumedRuns(replicas[2] as ServeProcess)]);
+    const killedRuns = runIds.filter((_, index) => creators[index] === killed);
+    expect(killedRuns.filter((id) => takenOver.has(id)).length).toBeGreaterThanOrEqual(1);
+    for (const id of takenOver) expect(killedRuns).toContain(id);
+
+    // The provider: once per task, except tasks the killed replica had in flight at kill time
+    // (first call before the kill, unanswered or unjournaled; one more call after it).
+    let repeated = 0;
+    let billedUnsettled = 0;
+    for (const [index, id] of runIds.entries()) {
+      for (let task = 0; task < TASKS_PER_RUN; task += 1) {
+        const calls = fake.callsOf(`r${index}.t${task}`);
+        if (calls.length <= 1) {
+          expect(calls, `r${index}.t${task}`).toHaveLength(1);
+          continue;
+        }
+        repeated += 1;
+        if (calls[0]?.delivered === true) billedUnsettled += 1;
+        expect(takenOver.has(id), `r${index}.t${task} called ${calls.length} times but its run was not taken over`).toBe(true);
+        expect(calls).toHaveLength(2);
+        expect(calls[0]?.receivedAt ?? Infinity).toBeLessThan(killedAt);
+        expect(calls[1]?.receivedAt ?? 0).toBeGreaterThanOrEqual(killedAt);
+      }
+    }
+
+    // Spend: journal = Redis ledger, per run and for the tenant; within every budget.
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    try {
+      const ledger = createRedisBudgetLedger({ redis, keyPrefix: `${prefix}ledger:` });
+      let sum = 0n;
+      for (const run of runs) {
+        const scope = await ledger.snapshot(`run:${run.id}`);
+        expect(moneyToUsd(scope.spent), run.id).toBeCloseTo(run.usage.costUsd, 9);
+        expect(run.usage.costUsd).toBeGreaterThan(0);
+        expect(run.usage.costUsd).toBeLessThanOrEqual(RUN_BUDGET_USD);
+        expect(scope.reserved, run.id).toBe(0n);
+        sum += scope.spent;
+      }
+      const tenant = await ledger.snapshot('tenant:acme');
+      expect(tenant.spent).toBe(sum);
+      expect(tenant.reserved).toBe(0n);
+      expect(moneyToUsd(tenant.spent)).toBeLessThanOrEqual(TENANT_LIMIT_USD);
+    } finally {
+      await redis.quit();
+    }
+    console.info(
+      `multi-replica: ${RUNS} runs, ${takenOver.size} taken over, ${repeated} task(s) called twice (in flight at the kill; ${billedUnsettled} of those first calls answered but never settled), ${Date.now() - startedAt} ms`,
+    );
+  }, 90_000);
+});
+
+describe('graceful shutdown on a shared store', () => {
+  it('SIGTERM hands the runs over: the other replica completes the run well before the lease TTL, every task answered once', async () => {
+    const [first, second] = await startReplicas(2, replicaEnv(writeConfig(), 15_000));
+    if (first === undefined || second === undefined) throw new Error('replicas did not start');
+    const client = createClient(first.url);
+    const created = await client.request<Run>('POST', '/v1/runs', { key: KEY, body: { tasks: chain(0, 250), policy: { budgetUsd: RUN_BUDGET_USD } } });
+    expect(created.status, created.text).toBe(201);
+    const before = await client.waitForRun(created.body.id, KEY, (run) => run.tasks.some((task) => task.state === 'completed'));
+    const completedBefore = new Set(before.tasks.filter((task) => task.state === 'completed').map((task) => task.id));
+    const stoppedAt = Date.now();
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.logs()).toContain('"handedOver":true');
+    const other = createClient(second.url);
+    const run = await other.waitForRun(created.body.id, KEY, undefined, 14_000);
+    expect(run.state).toBe('completed');
+    // The lease TTL is 15 s: the run moved because the lease was released.
+    expect(Date.now() - stoppedAt).toBeLessThan(6_000);
+    expect(resumedRuns(second).has(run.id)).toBe(true);
+    checkEvents(run.id, await other.events(`/v1/runs/${run.id}/events`, KEY));
+    for (let task = 0; task < TASKS_PER_RUN; task += 1) {
+      // A call abandoned by the handover runs again on the new owner; a completed task never does.
+      const calls = fake.callsOf(`r0.t${task}`);
+      const after = calls.filter((call) => call.receivedAt >= stoppedAt).length;
+      expect(calls.length).toBeGreaterThanOrEqual(1);
+      expect(after, `t${task}`).toBe(completedBefore.has(`t${task}`) ? 0 : 1);
+    }
+  }, 60_000);
+});
