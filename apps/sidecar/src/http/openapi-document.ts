@@ -27,7 +27,7 @@ const ERROR_STATUSES: Readonly<Record<string, string>> = {
   '400': 'VALIDATION_FAILED (also malformed requests and bad URL encoding)',
   '401': 'UNAUTHENTICATED',
   '402': 'BUDGET_EXCEEDED',
-  '403': 'POLICY_VIOLATION',
+  '403': 'POLICY_VIOLATION (details.rule: modelAllowlist, toolAllowlist naming details.task and details.tool, tier…)',
   '404': 'RUN_NOT_FOUND, TASK_NOT_FOUND or ROUTE_NOT_FOUND',
   '409': 'RUN_NOT_RUNNING or IDEMPOTENCY_CONFLICT',
   '413': 'PAYLOAD_TOO_LARGE (request body, or a response over the response limit)',
@@ -322,7 +322,7 @@ export function createOpenApiDocument(options: OpenApiDocumentOptions = {}): Jso
         get: {
           operationId: 'getHealth',
           tags: ['operations'],
-          summary: 'Liveness and store/redis reachability',
+          summary: 'Liveness and the reachability of each dependency: `{status, checks: {store: {ok, kind: sqlite|postgres|memory, error?}, redis?: {ok, kind: redis, error?}}}`',
           security: [],
           responses: { '200': { description: 'healthy' }, '503': { description: 'a dependency is down' }, ...errors('404') },
         },
