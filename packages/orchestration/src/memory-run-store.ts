@@ -17,6 +17,9 @@ import {
   type RunListPage,
   type RunListQuery,
   type RunRecord,
+  type RunRequest,
+  type RunRequestOutcome,
+  type RunRequestState,
   type RunState,
   type RunStore,
   type RuntimeEvent,
@@ -38,7 +41,26 @@ import {
   runOwned,
   storeClosed,
 } from './internal/store-checks.js';
+import { checkRequest, claimLimit, duplicateRequest, REQUEST_RETENTION_MS, WITHDRAWN } from './internal/run-request-checks.js';
 import { attempt } from './internal/to-error.js';
+
+interface StoredRequest {
+  readonly request: RunRequest;
+  claimedBy?: string;
+  outcome?: RunRequestOutcome;
+}
+
+function requestState(stored: StoredRequest): RunRequestState {
+  return {
+    request: structuredClone(stored.request),
+    ...(stored.claimedBy === undefined ? {} : { claimedBy: stored.claimedBy }),
+    ...(stored.outcome === undefined ? {} : { outcome: structuredClone(stored.outcome) }),
+  };
+}
+
+function requestKey(runId: RunId, requestId: string): string {
+  return `${runId}\u0000${requestId}`;
+}
 
 interface StoredRun {
   /** The record as of its last run-field or lease change; `lastSeq` is kept apart (it changes on every commit). */
@@ -72,6 +94,10 @@ class MemoryRunStore implements RunStore {
   readonly #idempotency = new Map<string, RunId>();
   /** Runs not in a terminal state: what findResumableRuns scans. */
   readonly #unfinished = new Set<StoredRun>();
+  /** Every kept request, in posting order (retention drops from the front). */
+  readonly #requests = new Map<string, StoredRequest>();
+  /** Unclaimed and unanswered requests, in posting order: what claimRequests scans. */
+  readonly #pendingRequests = new Set<StoredRequest>();
   #closed = false;
 
   createRun(run: RunRecord, tasks: readonly TaskRecord[], events: readonly RuntimeEvent[] = []): Promise<void> {
@@ -227,6 +253,61 @@ class MemoryRunStore implements RunStore {
     });
   }
 
+  postRequest(request: RunRequest): Promise<void> {
+    return this.#open(() => {
+      checkRequest(request);
+      if (!this.#runs.has(request.runId)) throw runNotFound(request.runId);
+      this.#dropExpiredRequests(request.postedAt);
+      const key = requestKey(request.runId, request.id);
+      if (this.#requests.has(key)) throw duplicateRequest(request.runId, request.id);
+      const stored: StoredRequest = { request: structuredClone(request) };
+      this.#requests.set(key, stored);
+      this.#pendingRequests.add(stored);
+    });
+  }
+
+  claimRequests(owner: string, limit?: number): Promise<readonly RunRequest[]> {
+    return this.#open(() => {
+      const most = claimLimit(limit);
+      const claimed: RunRequest[] = [];
+      for (const stored of this.#pendingRequests) {
+        if (claimed.length >= most) break;
+        if (this.#runs.get(stored.request.runId)?.record.lease?.owner !== owner) continue;
+        stored.claimedBy = owner;
+        this.#pendingRequests.delete(stored);
+        claimed.push(structuredClone(stored.request));
+      }
+      return claimed;
+    });
+  }
+
+  answerRequest(runId: RunId, requestId: string, outcome: Exclude<RunRequestOutcome, { readonly status: 'withdrawn' }>): Promise<boolean> {
+    return this.#open(() => {
+      const stored = this.#requests.get(requestKey(runId, requestId));
+      if (stored === undefined || stored.outcome !== undefined) return false;
+      stored.outcome = structuredClone(outcome);
+      this.#pendingRequests.delete(stored);
+      return true;
+    });
+  }
+
+  withdrawRequest(runId: RunId, requestId: string): Promise<boolean> {
+    return this.#open(() => {
+      const stored = this.#requests.get(requestKey(runId, requestId));
+      if (stored === undefined || stored.outcome !== undefined || stored.claimedBy !== undefined) return false;
+      stored.outcome = WITHDRAWN;
+      this.#pendingRequests.delete(stored);
+      return true;
+    });
+  }
+
+  getRequest(runId: RunId, requestId: string): Promise<RunRequestState | undefined> {
+    return this.#open(() => {
+      const stored = this.#requests.get(requestKey(runId, requestId));
+      return stored === undefined ? undefined : requestState(stored);
+    });
+  }
+
   /** Nothing here is durable: the probe only fails once the store is closed. */
   checkWrite(): Promise<void> {
     return this.#open(() => undefined);
@@ -235,6 +316,16 @@ class MemoryRunStore implements RunStore {
   close(): Promise<void> {
     this.#closed = true;
     return Promise.resolve();
+  }
+
+  /** Drops the requests posted more than the retention before `now`, oldest first. */
+  #dropExpiredRequests(now: number): void {
+    const cutoff = now - REQUEST_RETENTION_MS;
+    for (const [key, stored] of this.#requests) {
+      if (stored.request.postedAt >= cutoff) break;
+      this.#requests.delete(key);
+      this.#pendingRequests.delete(stored);
+    }
   }
 
   #track(stored: StoredRun): void {

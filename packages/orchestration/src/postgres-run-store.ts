@@ -31,6 +31,9 @@ import {
   type RunListPage,
   type RunListQuery,
   type RunRecord,
+  type RunRequest,
+  type RunRequestOutcome,
+  type RunRequestState,
   type RunSpec,
   type RunState,
   type RunStore,
@@ -40,6 +43,18 @@ import {
 import { decodeJson, encodeJson } from './internal/json-codec.js';
 import { migrate } from './internal/postgres-schema.js';
 import { postgresStatements, type PostgresStatements } from './internal/postgres-statements.js';
+import {
+  checkRequest,
+  claimLimit,
+  duplicateRequest,
+  encodeBody,
+  encodeOutcome,
+  REQUEST_RETENTION_MS,
+  requestOf,
+  requestStateOf,
+  WITHDRAWN,
+  type RequestRow,
+} from './internal/run-request-checks.js';
 import { fixedFields } from './internal/sqlite-schema.js';
 import {
   checkLease,
@@ -412,6 +427,43 @@ class PostgresRunStore implements RunStore {
 
   findResumableRuns(now: number, limit?: number): Promise<readonly RunRecord[]> {
     return this.#attempt(async () => this.#records(await this.#query<RunRow>('resumable', [now, resumableLimit(limit)])));
+  }
+
+  postRequest(request: RunRequest): Promise<void> {
+    return this.#attempt(async () => {
+      checkRequest(request);
+      let inserted: object | undefined;
+      try {
+        inserted = await this.#one('postRequest', [request.runId, request.id, encodeBody(request.body), request.postedAt, request.postedAt - REQUEST_RETENTION_MS]);
+      } catch (error) {
+        if (uniqueViolation(error) === 'run_requests_run_id_id_key') throw duplicateRequest(request.runId, request.id);
+        throw error;
+      }
+      if (inserted === undefined) throw runNotFound(request.runId);
+    });
+  }
+
+  claimRequests(owner: string, limit?: number): Promise<readonly RunRequest[]> {
+    return this.#attempt(async () => {
+      const rows = await this.#query<RequestRow & { seq: string }>('claimRequests', [owner, claimLimit(limit)]);
+      // RETURNING gives no order: oldest first, as posted.
+      return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(requestOf);
+    });
+  }
+
+  answerRequest(runId: RunId, requestId: string, outcome: Exclude<RunRequestOutcome, { readonly status: 'withdrawn' }>): Promise<boolean> {
+    return this.#attempt(async () => (await this.#one('answerRequest', [runId, requestId, encodeOutcome(outcome)])) !== undefined);
+  }
+
+  withdrawRequest(runId: RunId, requestId: string): Promise<boolean> {
+    return this.#attempt(async () => (await this.#one('withdrawRequest', [runId, requestId, encodeOutcome(WITHDRAWN)])) !== undefined);
+  }
+
+  getRequest(runId: RunId, requestId: string): Promise<RunRequestState | undefined> {
+    return this.#attempt(async () => {
+      const row = await this.#one<RequestRow>('getRequest', [runId, requestId]);
+      return row === undefined ? undefined : requestStateOf(row);
+    });
   }
 
   checkWrite(): Promise<void> {

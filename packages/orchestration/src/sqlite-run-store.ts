@@ -24,6 +24,9 @@ import {
   type RunListPage,
   type RunListQuery,
   type RunRecord,
+  type RunRequest,
+  type RunRequestOutcome,
+  type RunRequestState,
   type RunSpec,
   type RunState,
   type RunStore,
@@ -31,6 +34,18 @@ import {
   type TaskRecord,
 } from '@runtime/contracts';
 import { decodeJson, encodeJson } from './internal/json-codec.js';
+import {
+  checkRequest,
+  claimLimit,
+  duplicateRequest,
+  encodeBody,
+  encodeOutcome,
+  REQUEST_RETENTION_MS,
+  requestOf,
+  requestStateOf,
+  WITHDRAWN,
+  type RequestRow,
+} from './internal/run-request-checks.js';
 import { prepareSchema, RESUMABLE_RUNS, runInserter, SELECT_RUN } from './internal/sqlite-schema.js';
 import {
   checkLease,
@@ -213,6 +228,23 @@ function prepare(db: Database.Database) {
     ),
     byState: db.prepare<[string], RunRow>(`${SELECT_RUN} WHERE r.state = ? ORDER BY r.position`),
     resumable: db.prepare<[number, number], RunRow>(RESUMABLE_RUNS),
+    dropRequests: db.prepare<[number]>('DELETE FROM run_requests WHERE posted_at < ?'),
+    requestExists: db.prepare<[string, string], { seq: number }>('SELECT seq FROM run_requests WHERE run_id = ? AND id = ?'),
+    postRequest: db.prepare<[string, string, string, number]>('INSERT INTO run_requests (run_id, id, body, posted_at) VALUES (?, ?, ?, ?)'),
+    // One statement: the pending requests (partial index) of the runs `owner` leases, oldest first.
+    claimRequests: db.prepare<[{ owner: string; limit: number }], RequestRow & { seq: number }>(
+      `UPDATE run_requests SET claimed_by = @owner
+       WHERE claimed_by IS NULL AND outcome IS NULL AND seq IN (
+         SELECT q.seq FROM run_requests q JOIN runs r ON r.id = q.run_id
+         WHERE q.claimed_by IS NULL AND q.outcome IS NULL AND r.lease_owner = @owner
+         ORDER BY q.seq LIMIT @limit)
+       RETURNING seq, run_id, id, body, posted_at`,
+    ),
+    answerRequest: db.prepare<[string, string, string]>('UPDATE run_requests SET outcome = ? WHERE run_id = ? AND id = ? AND outcome IS NULL'),
+    withdrawRequest: db.prepare<[string, string, string]>(
+      'UPDATE run_requests SET outcome = ? WHERE run_id = ? AND id = ? AND claimed_by IS NULL AND outcome IS NULL',
+    ),
+    getRequest: db.prepare<[string, string], RequestRow>('SELECT run_id, id, body, posted_at, claimed_by, outcome FROM run_requests WHERE run_id = ? AND id = ?'),
   };
 }
 
@@ -229,6 +261,7 @@ class SqliteRunStore implements RunStore {
   readonly #renew: Database.Transaction<(runId: RunId, lease: Pick<RunLease, 'owner' | 'epoch'>, ttlMs: number, now: number) => RunLease>;
   readonly #release: Database.Transaction<(runId: RunId, lease: Pick<RunLease, 'owner' | 'epoch'>) => void>;
   readonly #probe: Database.Transaction<(now: number) => void>;
+  readonly #post: Database.Transaction<(request: RunRequest) => void>;
   #writeProbe: Database.Statement<[number]> | undefined;
   readonly #specs = new Map<number, RunSpec>();
   #closed = false;
@@ -309,6 +342,13 @@ class SqliteRunStore implements RunStore {
     });
     this.#release = db.transaction((runId: RunId, lease: Pick<RunLease, 'owner' | 'epoch'>) => {
       statements.release.run(runId, lease.owner, lease.epoch);
+    });
+    this.#post = db.transaction((request: RunRequest) => {
+      checkRequest(request);
+      if (statements.exists.get(request.runId) === undefined) throw runNotFound(request.runId);
+      statements.dropRequests.run(request.postedAt - REQUEST_RETENTION_MS);
+      if (statements.requestExists.get(request.runId, request.id) !== undefined) throw duplicateRequest(request.runId, request.id);
+      statements.postRequest.run(request.runId, request.id, encodeBody(request.body), request.postedAt);
     });
     this.#probe = db.transaction((now: number) => {
       // Created by the first probe, so a database of any version 3 gets it without a migration.
@@ -423,6 +463,33 @@ class SqliteRunStore implements RunStore {
 
   findResumableRuns(now: number, limit?: number): Promise<readonly RunRecord[]> {
     return this.#attempt(() => this.#statements.resumable.all(now, resumableLimit(limit)).map((row) => this.#record(row)));
+  }
+
+  postRequest(request: RunRequest): Promise<void> {
+    return this.#attempt(() => this.#post.immediate(request));
+  }
+
+  claimRequests(owner: string, limit?: number): Promise<readonly RunRequest[]> {
+    return this.#attempt(() => {
+      const rows = this.#statements.claimRequests.all({ owner, limit: claimLimit(limit) });
+      // RETURNING gives no order: oldest first, as posted.
+      return rows.sort((a, b) => a.seq - b.seq).map(requestOf);
+    });
+  }
+
+  answerRequest(runId: RunId, requestId: string, outcome: Exclude<RunRequestOutcome, { readonly status: 'withdrawn' }>): Promise<boolean> {
+    return this.#attempt(() => this.#statements.answerRequest.run(encodeOutcome(outcome), runId, requestId).changes === 1);
+  }
+
+  withdrawRequest(runId: RunId, requestId: string): Promise<boolean> {
+    return this.#attempt(() => this.#statements.withdrawRequest.run(encodeOutcome(WITHDRAWN), runId, requestId).changes === 1);
+  }
+
+  getRequest(runId: RunId, requestId: string): Promise<RunRequestState | undefined> {
+    return this.#attempt(() => {
+      const row = this.#statements.getRequest.get(runId, requestId);
+      return row === undefined ? undefined : requestStateOf(row);
+    });
   }
 
   checkWrite(): Promise<void> {

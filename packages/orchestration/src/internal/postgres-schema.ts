@@ -7,6 +7,7 @@
  * Version 1 is the layout of the SQLite store's version 3 with one row per event: a small mutable
  * run row (the lease columns are its fence), the spec and the fields written once apart, one row per
  * task, one row per event keyed by `(run_id, seq)` so events are paged by seq through the primary key.
+ * Version 2 adds the request inbox (`run_requests`).
  * A new version appends to {@link MIGRATIONS}; a migration is never edited once released.
  */
 import type { PoolClient } from 'pg';
@@ -68,6 +69,27 @@ CREATE TABLE store_probe (
   id integer PRIMARY KEY CHECK (id = 1),
   written_at double precision NOT NULL
 );
+`,
+  },
+  {
+    version: 2,
+    name: 'run request inbox',
+    // Requests for runs' owners (cross-replica abort, addTasks, provideInput). The partial index
+    // holds the unclaimed, unanswered requests only: a claim reads those and nothing else, whatever
+    // the number of runs or of answered requests. `run_requests_posted` serves the retention delete.
+    sql: `
+CREATE TABLE run_requests (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  run_id text NOT NULL,
+  id text NOT NULL,
+  body text NOT NULL,
+  posted_at double precision NOT NULL,
+  claimed_by text,
+  outcome text,
+  CONSTRAINT run_requests_run_id_id_key UNIQUE (run_id, id)
+);
+CREATE INDEX run_requests_pending ON run_requests (seq) WHERE claimed_by IS NULL AND outcome IS NULL;
+CREATE INDEX run_requests_posted ON run_requests (posted_at);
 `,
   },
 ];

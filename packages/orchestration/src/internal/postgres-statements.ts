@@ -82,6 +82,29 @@ export function postgresStatements(schemaName: string) {
     byState: `${selectRun} WHERE r.state = $1 ORDER BY r.position`,
     /** Served by the partial index `runs_resumable` (unfinished runs only), so finished history is never read. */
     resumable: `${selectRun} WHERE r.${UNFINISHED} AND r.lease_expires_at <= $1 ORDER BY r.position LIMIT $2`,
+    /**
+     * $1 run id, $2 request id, $3 body, $4 postedAt, $5 retention cutoff: inserts only when the run
+     * exists (no row returned otherwise) and deletes the requests posted before the cutoff.
+     */
+    postRequest: `WITH old AS (
+        DELETE FROM ${s}.run_requests WHERE posted_at < $5::double precision
+      )
+      INSERT INTO ${s}.run_requests (run_id, id, body, posted_at)
+      SELECT r.id, $2::text, $3::text, $4::double precision FROM ${s}.runs r WHERE r.id = $1::text
+      RETURNING run_id`,
+    /**
+     * $1 owner, $2 limit. One statement: the pending requests (partial index) of the runs `owner`
+     * leases, oldest first; SKIP LOCKED lets concurrent claimers take disjoint requests.
+     */
+    claimRequests: `UPDATE ${s}.run_requests SET claimed_by = $1::text
+      WHERE claimed_by IS NULL AND outcome IS NULL AND seq IN (
+        SELECT q.seq FROM ${s}.run_requests q JOIN ${s}.runs r ON r.id = q.run_id
+        WHERE q.claimed_by IS NULL AND q.outcome IS NULL AND r.lease_owner = $1::text
+        ORDER BY q.seq LIMIT $2 FOR UPDATE OF q SKIP LOCKED)
+      RETURNING seq, run_id, id, body, posted_at`,
+    answerRequest: `UPDATE ${s}.run_requests SET outcome = $3 WHERE run_id = $1 AND id = $2 AND outcome IS NULL RETURNING 1`,
+    withdrawRequest: `UPDATE ${s}.run_requests SET outcome = $3 WHERE run_id = $1 AND id = $2 AND claimed_by IS NULL AND outcome IS NULL RETURNING 1`,
+    getRequest: `SELECT run_id, id, body, posted_at, claimed_by, outcome FROM ${s}.run_requests WHERE run_id = $1 AND id = $2`,
     probe: `INSERT INTO ${s}.store_probe (id, written_at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET written_at = excluded.written_at`,
   };
 }

@@ -7,13 +7,14 @@
  * kept the spec and the other fields written once apart from the small mutable run row. Version 3
  * also writes the events of one commit as one row (`event_batches`) instead of a row per event —
  * a task's five events cost one insert per commit, shared by every task of the commit. Tasks keep
- * their version-1 table. Positions (the list cursors) are kept by the migration.
+ * their version-1 table. Positions (the list cursors) are kept by the migration. Version 4 adds the
+ * request inbox (`run_requests`: requests for a run's owner posted by other processes).
  */
 import type Database from 'better-sqlite3';
 import { InternalError, TERMINAL_RUN_STATES, type RunRecord } from '@runtime/contracts';
 import { decodeJson, encodeJson } from './json-codec.js';
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 /** `state NOT IN (<terminal states>)`: the same text in the partial index and in the query that uses it. */
 const UNFINISHED = `state NOT IN (${[...TERMINAL_RUN_STATES].map((state) => `'${state}'`).join(', ')})`;
@@ -75,6 +76,26 @@ CREATE TABLE event_batches (
   events TEXT NOT NULL,
   PRIMARY KEY (run_id, last_seq)
 ) WITHOUT ROWID;
+`;
+
+/**
+ * Requests for runs' owners (cross-process abort, addTasks, provideInput). `run_requests_pending`
+ * holds the unclaimed, unanswered ones only, so a claim reads those and nothing else whatever the
+ * number of runs or of answered requests; `run_requests_posted` serves the retention delete.
+ */
+const RUN_REQUESTS = `
+CREATE TABLE run_requests (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  posted_at REAL NOT NULL,
+  claimed_by TEXT,
+  outcome TEXT,
+  UNIQUE (run_id, id)
+);
+CREATE INDEX run_requests_pending ON run_requests (seq) WHERE claimed_by IS NULL AND outcome IS NULL;
+CREATE INDEX run_requests_posted ON run_requests (posted_at);
 `;
 
 /** Version 1 and 2 kept one row per event: each becomes a batch of one. */
@@ -167,11 +188,14 @@ export function prepareSchema(db: Database.Database): void {
       });
     }
     if (version === SCHEMA_VERSION) return;
-    if (version === 0 && hasTable(db, 'runs')) migrateFromVersion1(db);
-    else if (version === 0) db.exec(RUNS_V2);
-    db.exec(TASKS);
-    db.exec(EVENT_BATCHES);
-    if (hasTable(db, 'events')) db.exec(EVENTS_TO_BATCHES);
+    if (version < 3) {
+      if (version === 0 && hasTable(db, 'runs')) migrateFromVersion1(db);
+      else if (version === 0) db.exec(RUNS_V2);
+      db.exec(TASKS);
+      db.exec(EVENT_BATCHES);
+      if (hasTable(db, 'events')) db.exec(EVENTS_TO_BATCHES);
+    }
+    db.exec(RUN_REQUESTS);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   });
   upgrade.immediate();

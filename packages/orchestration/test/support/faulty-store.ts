@@ -11,6 +11,9 @@ import {
   type RunListPage,
   type RunListQuery,
   type RunRecord,
+  type RunRequest,
+  type RunRequestOutcome,
+  type RunRequestState,
   type RunState,
   type RunStore,
   type RuntimeEvent,
@@ -100,6 +103,26 @@ export class FaultyStore implements RunStore {
   checkWrite(): Promise<void> {
     if (this.writeProbeFails) return Promise.reject(new InternalError({ code: 'STORE_ERROR', message: 'disk full', details: { injected: true }, isRetryable: true }));
     return this.inner.checkWrite();
+  }
+
+  postRequest(request: RunRequest): Promise<void> {
+    return this.inner.postRequest(request);
+  }
+
+  claimRequests(owner: string, limit?: number): Promise<readonly RunRequest[]> {
+    return this.inner.claimRequests(owner, limit);
+  }
+
+  answerRequest(runId: RunId, requestId: string, outcome: Exclude<RunRequestOutcome, { readonly status: 'withdrawn' }>): Promise<boolean> {
+    return this.inner.answerRequest(runId, requestId, outcome);
+  }
+
+  withdrawRequest(runId: RunId, requestId: string): Promise<boolean> {
+    return this.inner.withdrawRequest(runId, requestId);
+  }
+
+  getRequest(runId: RunId, requestId: string): Promise<RunRequestState | undefined> {
+    return this.inner.getRequest(runId, requestId);
   }
 
   close(): Promise<void> {
