@@ -10,92 +10,21 @@
  * calls are the only ones allowed to repeat, and the test reports their number; ledger and journal
  * agree exactly, run by run and for the tenant.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { moneyToUsd, type Run, type RuntimeEvent } from '@runtime/contracts';
 import { createRedisBudgetLedger } from '@runtime/cost/redis';
 import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { hashApiKey } from '../src/auth/authenticator.js';
-import { startCountingOpenAiServer, type CountingOpenAiServer } from './support/counting-openai-server.js';
+import { describe, expect, it } from 'vitest';
 import { createClient } from './support/http-client.js';
-import { deleteRedisKeys, dropSchema, POSTGRES_URL, REDIS_URL, uniquePrefix, uniqueSchema } from './support/shared-services.js';
-import { startServeProcess, type ServeProcess } from './support/sidecar-process.js';
+import { FLEET_KEY, resumedRuns, TENANT_LIMIT_USD, useReplicaFleet } from './support/replica-fleet.js';
+import { REDIS_URL } from './support/shared-services.js';
+import type { ServeProcess } from './support/sidecar-process.js';
 
-const KEY = 'key-acme-replicas';
-const TENANT_LIMIT_USD = 5;
+const KEY = FLEET_KEY;
 const RUN_BUDGET_USD = 0.2;
 const RUNS = 50;
 const TASKS_PER_RUN = 4;
 
-let fake: CountingOpenAiServer;
-let directory: string;
-let schema: string;
-let prefix: string;
-let processes: ServeProcess[];
-
-beforeEach(async () => {
-  fake = await startCountingOpenAiServer();
-  directory = mkdtempSync(join(tmpdir(), 'sidecar-replicas-'));
-  schema = uniqueSchema('replicas');
-  prefix = uniquePrefix('replicas');
-  processes = [];
-});
-
-afterEach(async () => {
-  try {
-    for (const serve of processes) if (serve.child.exitCode === null && serve.child.signalCode === null) serve.child.kill('SIGKILL');
-    await Promise.all(processes.map((serve) => serve.exited));
-    await fake.close();
-  } finally {
-    await dropSchema(schema);
-    await deleteRedisKeys(prefix);
-    rmSync(directory, { recursive: true, force: true });
-  }
-});
-
-function writeConfig(): string {
-  const pricing = { inputPerMTok: 1, outputPerMTok: 2 };
-  const path = join(directory, 'sidecar.yaml');
-  writeFileSync(
-    path,
-    stringify({
-      store: { kind: 'postgres', url: POSTGRES_URL, schema },
-      ledger: { kind: 'redis', url: REDIS_URL },
-      rateLimits: { kind: 'redis' },
-      providers: { fake: { type: 'openai-compatible', baseUrl: fake.baseUrl, apiKeyEnv: 'FAKE_PROVIDER_KEY', timeoutMs: 10_000 } },
-      models: [{ id: 'fake-fast', provider: 'fake', providerModel: 'fast-1', role: 'fast', maxInputTokens: 8_000, maxOutputTokens: 1_000, pricing }],
-      defaultModel: 'fake-fast',
-      auth: { apiKeys: [{ keyHash: hashApiKey(KEY), tenant: 'acme', tier: 'pro' }] },
-      tiers: { pro: { rpm: 1_000_000, rph: 10_000_000, tpm: 1_000_000_000, maxParallelism: 4 } },
-      budgets: { tenants: { acme: { limitUsd: TENANT_LIMIT_USD } } },
-    }),
-  );
-  return path;
-}
-
-async function startReplicas(count: number, env: Record<string, string>): Promise<ServeProcess[]> {
-  const started = await Promise.all(
-    Array.from({ length: count }, async () => {
-      const serve = await startServeProcess(env);
-      processes.push(serve);
-      return serve;
-    }),
-  );
-  return started;
-}
-
-function replicaEnv(configPath: string, leaseTtlMs: number): Record<string, string> {
-  return {
-    RUNTIME_CONFIG: configPath,
-    FAKE_PROVIDER_KEY: 'sk-fake',
-    RUNTIME_REDIS_PREFIX: prefix,
-    RUNTIME_LEASE_TTL_MS: String(leaseTtlMs),
-    RUNTIME_RESUME_INTERVAL_MS: '250',
-  };
-}
+const fleet = useReplicaFleet();
 
 function chain(run: number, delayMs?: number): { id: string; prompt: string; maxOutputTokens: number; deps?: string[] }[] {
   return Array.from({ length: TASKS_PER_RUN }, (_, index) => ({
@@ -104,13 +33,6 @@ function chain(run: number, delayMs?: number): { id: string; prompt: string; max
     maxOutputTokens: 50,
     ...(index === 0 ? {} : { deps: [`t${index - 1}`] }),
   }));
-}
-
-/** Resolved runs resumed by a replica, from its log lines. */
-function resumedRuns(serve: ServeProcess): Set<string> {
-  const ids = new Set<string>();
-  for (const match of serve.logs().matchAll(/"runId":"([^"]+)","msg":"run resumed"/g)) if (match[1] !== undefined) ids.add(match[1]);
-  return ids;
 }
 
 /** Every task completed exactly once in the journal; no task started after it completed. */
@@ -130,7 +52,7 @@ function checkEvents(runId: string, events: readonly RuntimeEvent[]): void {
 describe('three replicas on one PostgreSQL and one Redis', () => {
   it('50 runs round-robin, SSE through another replica, one replica SIGKILLed mid-run: every run completes once, spend exact, tenant budget held', async () => {
     const startedAt = Date.now();
-    const replicas = await startReplicas(3, replicaEnv(writeConfig(), 2_000));
+    const replicas = await fleet.start(3, 2_000);
     const clients = replicas.map((serve) => createClient(serve.url));
     const killed = 0;
     const runIds: string[] = [];
@@ -180,7 +102,7 @@ describe('three replicas on one PostgreSQL and one Redis', () => {
     let billedUnsettled = 0;
     for (const [index, id] of runIds.entries()) {
       for (let task = 0; task < TASKS_PER_RUN; task += 1) {
-        const calls = fake.callsOf(`r${index}.t${task}`);
+        const calls = fleet.fake.callsOf(`r${index}.t${task}`);
         if (calls.length <= 1) {
           expect(calls, `r${index}.t${task}`).toHaveLength(1);
           continue;
@@ -197,7 +119,7 @@ describe('three replicas on one PostgreSQL and one Redis', () => {
     // Spend: journal = Redis ledger, per run and for the tenant; within every budget.
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
     try {
-      const ledger = createRedisBudgetLedger({ redis, keyPrefix: `${prefix}ledger:` });
+      const ledger = createRedisBudgetLedger({ redis, keyPrefix: `${fleet.prefix}ledger:` });
       let sum = 0n;
       for (const run of runs) {
         const scope = await ledger.snapshot(`run:${run.id}`);
@@ -222,13 +144,13 @@ describe('three replicas on one PostgreSQL and one Redis', () => {
 
 describe('graceful shutdown on a shared store', () => {
   it('SIGTERM hands the runs over: the other replica completes the run well before the lease TTL, every task answered once', async () => {
-    const [first, second] = await startReplicas(2, replicaEnv(writeConfig(), 15_000));
+    const [first, second] = await fleet.start(2, 15_000);
     if (first === undefined || second === undefined) throw new Error('replicas did not start');
     const client = createClient(first.url);
     const created = await client.request<Run>('POST', '/v1/runs', { key: KEY, body: { tasks: chain(0, 250), policy: { budgetUsd: RUN_BUDGET_USD } } });
     expect(created.status, created.text).toBe(201);
     const before = await client.waitForRun(created.body.id, KEY, (run) => run.tasks.some((task) => task.state === 'completed'));
-    const completedBefore = new Set(before.tasks.filter((task) => task.state === 'completed').map((task) => task.id));
+    const completedBefore = new Set<string>(before.tasks.filter((task) => task.state === 'completed').map((task) => task.id));
     const stoppedAt = Date.now();
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
@@ -242,7 +164,7 @@ describe('graceful shutdown on a shared store', () => {
     checkEvents(run.id, await other.events(`/v1/runs/${run.id}/events`, KEY));
     for (let task = 0; task < TASKS_PER_RUN; task += 1) {
       // A call abandoned by the handover runs again on the new owner; a completed task never does.
-      const calls = fake.callsOf(`r0.t${task}`);
+      const calls = fleet.fake.callsOf(`r0.t${task}`);
       const after = calls.filter((call) => call.receivedAt >= stoppedAt).length;
       expect(calls.length).toBeGreaterThanOrEqual(1);
       expect(after, `t${task}`).toBe(completedBefore.has(`t${task}`) ? 0 : 1);
