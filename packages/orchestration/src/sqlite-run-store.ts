@@ -46,7 +46,7 @@ import {
   WITHDRAWN,
   type RequestRow,
 } from './internal/run-request-checks.js';
-import { prepareSchema, RESUMABLE_RUNS, runInserter, SELECT_RUN } from './internal/sqlite-schema.js';
+import { CLAIM_REQUESTS, prepareSchema, RESUMABLE_RUNS, runInserter, SELECT_RUN } from './internal/sqlite-schema.js';
 import {
   checkLease,
   checkLeaseRequest,
@@ -231,14 +231,8 @@ function prepare(db: Database.Database) {
     dropRequests: db.prepare<[number]>('DELETE FROM run_requests WHERE posted_at < ?'),
     requestExists: db.prepare<[string, string], { seq: number }>('SELECT seq FROM run_requests WHERE run_id = ? AND id = ?'),
     postRequest: db.prepare<[string, string, string, number]>('INSERT INTO run_requests (run_id, id, body, posted_at) VALUES (?, ?, ?, ?)'),
-    // One statement: the pending requests (partial index) of the runs `owner` leases, oldest first.
     claimRequests: db.prepare<[{ owner: string; limit: number }], RequestRow & { seq: number }>(
-      `UPDATE run_requests SET claimed_by = @owner
-       WHERE claimed_by IS NULL AND outcome IS NULL AND seq IN (
-         SELECT q.seq FROM run_requests q JOIN runs r ON r.id = q.run_id
-         WHERE q.claimed_by IS NULL AND q.outcome IS NULL AND r.lease_owner = @owner
-         ORDER BY q.seq LIMIT @limit)
-       RETURNING seq, run_id, id, body, posted_at`,
+      CLAIM_REQUESTS,
     ),
     answerRequest: db.prepare<[string, string, string]>('UPDATE run_requests SET outcome = ? WHERE run_id = ? AND id = ? AND outcome IS NULL'),
     withdrawRequest: db.prepare<[string, string, string]>(

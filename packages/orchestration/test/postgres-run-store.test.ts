@@ -7,6 +7,7 @@ import pg from 'pg';
 import { asRunId, asTaskId, InternalError, type RunStore } from '@runtime/contracts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UNFINISHED } from '../src/internal/postgres-schema.js';
+import { postgresStatements } from '../src/internal/postgres-statements.js';
 import { createPostgresRunStore } from '../src/postgres.js';
 import { runStoreContract } from '../src/testing/run-store-contract.js';
 import { run, taskRecord } from '../src/testing/run-store-fixtures.js';
@@ -38,14 +39,14 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('createPostgresRunStore migrations', () => {
-  it('creates the schema and records version 1 once; reopening applies nothing again', async () => {
+  it('creates the schema and records versions 1 and 2 once; reopening applies nothing again', async () => {
     const schema = schemas.fresh();
     await (await schemas.open(schema)).close();
     await (await schemas.open(schema)).close();
     const rows = await sql<{ version: number; name: string }>(`SELECT version, name FROM "${schema}".schema_migrations ORDER BY version`);
-    expect(rows.map((row) => row.version)).toEqual([1]);
+    expect(rows.map((row) => row.version)).toEqual([1, 2]);
     const tables = await sql<{ table_name: string }>('SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema]);
-    expect(tables.map((row) => row.table_name)).toEqual(['events', 'run_specs', 'runs', 'schema_migrations', 'store_probe', 'tasks']);
+    expect(tables.map((row) => row.table_name)).toEqual(['events', 'run_requests', 'run_specs', 'runs', 'schema_migrations', 'store_probe', 'tasks']);
   });
 
   it('eight replicas starting at once on an empty schema: all open, the migration is applied once', async () => {
@@ -54,7 +55,7 @@ describe('createPostgresRunStore migrations', () => {
     try {
       await stores[0]?.createRun(run('one'), []);
       for (const store of stores) expect((await store.getRun(asRunId('one')))?.id).toBe('one');
-      expect(await sql(`SELECT version FROM "${schema}".schema_migrations`)).toEqual([{ version: 1 }]);
+      expect(await sql(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`)).toEqual([{ version: 1 }, { version: 2 }]);
     } finally {
       await Promise.all(stores.map((store) => store.close()));
     }
@@ -66,8 +67,8 @@ describe('createPostgresRunStore migrations', () => {
     await sql(`INSERT INTO "${schema}".schema_migrations (version, name) VALUES (99, 'from the future')`);
     const failure = await rejection(schemas.open(schema));
     expect(InternalError.isInstance(failure)).toBe(true);
-    expect(failure).toMatchObject({ code: 'STORE_ERROR', isRetryable: false, details: { schema, schemaVersion: 99, supported: 1 } });
-    expect((await sql<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`)).map((row) => row.version)).toEqual([1, 99]);
+    expect(failure).toMatchObject({ code: 'STORE_ERROR', isRetryable: false, details: { schema, schemaVersion: 99, supported: 2 } });
+    expect((await sql<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`)).map((row) => row.version)).toEqual([1, 2, 99]);
   });
 });
 
@@ -257,6 +258,43 @@ describe('createPostgresRunStore write cost', () => {
     } finally {
       await client.end();
     }
+  });
+});
+
+describe('createPostgresRunStore request inbox', () => {
+  it('claims through the partial index of pending requests and looks runs up by id (no scan of runs)', async () => {
+    const schema = schemas.fresh();
+    await (await schemas.open(schema)).close();
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    try {
+      await client.query('SET enable_seqscan = off');
+      const text = postgresStatements(schema).claimRequests.replaceAll('$1::text', "'owner'").replace('$2', '5');
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`);
+      const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
+      expect(plan).toContain('run_requests_pending');
+      expect(plan).toContain('runs_id_key');
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('migrates a version-1 schema (no inbox) to version 2 and keeps its runs', async () => {
+    const schema = schemas.fresh();
+    const before = await schemas.open(schema);
+    await before.createRun(run('kept'), [taskRecord('kept', 'a', 0)]);
+    await before.close();
+    await sql(`DROP TABLE "${schema}".run_requests`);
+    await sql(`DELETE FROM "${schema}".schema_migrations WHERE version = 2`);
+    const store = await schemas.open(schema);
+    try {
+      expect(await store.getRun(asRunId('kept'))).toMatchObject({ id: 'kept', state: 'running' });
+      await store.postRequest({ id: 'q', runId: asRunId('kept'), body: { kind: 'abort', reason: 'r' }, postedAt: 1 });
+      expect((await store.getRequest(asRunId('kept'), 'q'))?.request.body).toEqual({ kind: 'abort', reason: 'r' });
+    } finally {
+      await store.close();
+    }
+    expect((await sql<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`)).map((row) => row.version)).toEqual([1, 2]);
   });
 });
 

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { asRunId, asTaskId, InternalError, type RunStore, type RuntimeEvent, type TaskRecord } from '@runtime/contracts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RESUMABLE_RUNS } from '../src/internal/sqlite-schema.js';
+import { CLAIM_REQUESTS, RESUMABLE_RUNS } from '../src/internal/sqlite-schema.js';
 import { createSqliteRunStore } from '../src/sqlite.js';
 import { createScriptedLlm } from '../src/testing.js';
 import { runStoreContract } from '../src/testing/run-store-contract.js';
@@ -92,7 +92,7 @@ describe('createSqliteRunStore schema versions', () => {
     expect(await reopened.getRun(asRunId('interrupted'))).toMatchObject({ state: 'completed', lastSeq: 4, owner: 'new-process', budgetLimit: 5_000_000_000n });
     await reopened.close();
     const raw = new Database(path, { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(3);
+    expect(raw.pragma('user_version', { simple: true })).toBe(4);
     raw.close();
   });
 
@@ -125,12 +125,45 @@ describe('createSqliteRunStore schema versions', () => {
     expect(plan[0]).toBe('SCAN r USING INDEX runs_resumable');
   });
 
+  it('claims requests through the partial index of pending ones (runs and answered requests are not scanned)', async () => {
+    const path = freshPath('claim-plan');
+    await createSqliteRunStore({ path }).close();
+    const raw = new Database(path, { readonly: true });
+    const plan = raw
+      .prepare<[{ owner: string; limit: number }], { detail: string }>(`EXPLAIN QUERY PLAN ${CLAIM_REQUESTS}`)
+      .all({ owner: 'o', limit: 1 })
+      .map((row) => row.detail);
+    raw.close();
+    expect(plan).toContain('SCAN q USING INDEX run_requests_pending');
+    expect(plan.some((detail) => /SEARCH r USING INDEX sqlite_autoindex_runs_1 \(id=\?\)/.test(detail))).toBe(true);
+    expect(plan.some((detail) => /SCAN r\b/.test(detail))).toBe(false);
+  });
+
+  it('migrates a version-3 database (no request inbox) to version 4 and keeps its runs', async () => {
+    const path = freshPath('v3');
+    const before = createSqliteRunStore({ path });
+    await before.createRun(run('kept'), [taskRecord('kept', 'a', 0)]);
+    await before.close();
+    const raw = new Database(path);
+    raw.exec('DROP TABLE run_requests');
+    raw.pragma('user_version = 3');
+    raw.close();
+    const store = createSqliteRunStore({ path });
+    expect(await store.getRun(asRunId('kept'))).toMatchObject({ id: 'kept', state: 'running' });
+    await store.postRequest({ id: 'q', runId: asRunId('kept'), body: { kind: 'abort' }, postedAt: 1 });
+    expect((await store.getRequest(asRunId('kept'), 'q'))?.request.body).toEqual({ kind: 'abort' });
+    await store.close();
+    const check = new Database(path, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(4);
+    check.close();
+  });
+
   it('refuses a database written by a newer schema', () => {
     const path = freshPath('newer');
     const raw = new Database(path);
     raw.pragma('user_version = 99');
     raw.close();
-    expect(() => createSqliteRunStore({ path })).toThrow(expect.objectContaining({ code: 'STORE_ERROR', isRetryable: false, details: { userVersion: 99, supported: 3 } }));
+    expect(() => createSqliteRunStore({ path })).toThrow(expect.objectContaining({ code: 'STORE_ERROR', isRetryable: false, details: { userVersion: 99, supported: 4 } }));
   });
 });
 

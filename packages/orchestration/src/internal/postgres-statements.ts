@@ -94,14 +94,18 @@ export function postgresStatements(schemaName: string) {
       RETURNING run_id`,
     /**
      * $1 owner, $2 limit. One statement: the pending requests (partial index) of the runs `owner`
-     * leases, oldest first; SKIP LOCKED lets concurrent claimers take disjoint requests.
+     * leases, oldest first; SKIP LOCKED lets concurrent claimers take disjoint requests. The pick is
+     * a materialized CTE, not `IN (subquery)`: a subquery can be run again by the plan and exceed
+     * the limit.
      */
-    claimRequests: `UPDATE ${s}.run_requests SET claimed_by = $1::text
-      WHERE claimed_by IS NULL AND outcome IS NULL AND seq IN (
+    claimRequests: `WITH picked AS MATERIALIZED (
         SELECT q.seq FROM ${s}.run_requests q JOIN ${s}.runs r ON r.id = q.run_id
         WHERE q.claimed_by IS NULL AND q.outcome IS NULL AND r.lease_owner = $1::text
-        ORDER BY q.seq LIMIT $2 FOR UPDATE OF q SKIP LOCKED)
-      RETURNING seq, run_id, id, body, posted_at`,
+        ORDER BY q.seq LIMIT $2 FOR UPDATE OF q SKIP LOCKED
+      )
+      UPDATE ${s}.run_requests u SET claimed_by = $1::text FROM picked
+      WHERE u.seq = picked.seq AND u.claimed_by IS NULL AND u.outcome IS NULL
+      RETURNING u.seq, u.run_id, u.id, u.body, u.posted_at`,
     answerRequest: `UPDATE ${s}.run_requests SET outcome = $3 WHERE run_id = $1 AND id = $2 AND outcome IS NULL RETURNING 1`,
     withdrawRequest: `UPDATE ${s}.run_requests SET outcome = $3 WHERE run_id = $1 AND id = $2 AND claimed_by IS NULL AND outcome IS NULL RETURNING 1`,
     getRequest: `SELECT run_id, id, body, posted_at, claimed_by, outcome FROM ${s}.run_requests WHERE run_id = $1 AND id = $2`,

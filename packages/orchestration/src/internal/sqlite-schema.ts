@@ -98,6 +98,17 @@ CREATE INDEX run_requests_pending ON run_requests (seq) WHERE claimed_by IS NULL
 CREATE INDEX run_requests_posted ON run_requests (posted_at);
 `;
 
+/**
+ * Claims (`@owner`, `@limit`) the pending requests of the runs `@owner` leases, oldest first, in one
+ * statement: it reads the partial index `run_requests_pending` and looks each run up by id.
+ */
+export const CLAIM_REQUESTS = `UPDATE run_requests SET claimed_by = @owner
+  WHERE claimed_by IS NULL AND outcome IS NULL AND seq IN (
+    SELECT q.seq FROM run_requests q JOIN runs r ON r.id = q.run_id
+    WHERE q.claimed_by IS NULL AND q.outcome IS NULL AND r.lease_owner = @owner
+    ORDER BY q.seq LIMIT @limit)
+  RETURNING seq, run_id, id, body, posted_at`;
+
 /** Version 1 and 2 kept one row per event: each becomes a batch of one. */
 const EVENTS_TO_BATCHES = `
 INSERT INTO event_batches (run_id, last_seq, first_seq, events) SELECT run_id, seq, seq, '[' || event || ']' FROM events;

@@ -9,6 +9,7 @@ import { asRunId, type RunStore } from '@runtime/contracts';
 import { describe, expect, it } from 'vitest';
 import { durableContract } from './run-store-durable-contract.js';
 import { leaseContract } from './run-store-lease-contract.js';
+import { requestContract } from './run-store-request-contract.js';
 import { event, run, taskRecord } from './run-store-fixtures.js';
 
 /** Opens a store; each call a new instance. */
@@ -157,5 +158,6 @@ export function runStoreContract(name: string, target: RunStoreTarget): void {
   });
 
   leaseContract(name, open);
+  requestContract(name, open, target.location);
   if (target.location !== undefined) durableContract(name, target.location);
 }
