@@ -4,7 +4,7 @@
  * Postgres and charged to the tenant's budget scope in the Redis ledger, a clear typed start error
  * when Postgres cannot be reached, and graceful shutdown handing runs over to another replica.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { moneyToUsd, RuntimeError, type Run } from '@runtime/contracts';
 import { createRedisBudgetLedger } from '@runtime/cost/redis';
 import { Redis } from 'ioredis';
@@ -62,9 +62,7 @@ async function start(env: Record<string, string>, file?: string): Promise<Runnin
 
 describe('sidecar on PostgreSQL', () => {
   it('migrates at start, reports postgres and redis in /healthz, journals runs in Postgres and charges the tenant budget in Redis', async () => {
-    const { writeFileSync, readFileSync } = await import('node:fs');
-    const yaml = readFileSync(config.configPath, 'utf8') + 'budgets:\n  tenants:\n    acme: { limitUsd: 3 }\n';
-    writeFileSync(config.configPath, yaml);
+    writeFileSync(config.configPath, readFileSync(config.configPath, 'utf8') + 'budgets:\n  tenants:\n    acme: { limitUsd: 3 }\n');
     const sidecar = await start(envFor());
     const client = createClient(sidecar.url);
     const health = await client.request<{ status: string; checks: Record<string, { ok: boolean; kind?: string }> }>('GET', '/healthz');
@@ -90,6 +88,47 @@ describe('sidecar on PostgreSQL', () => {
       expect(run.usage.costUsd).toBeGreaterThan(0);
       expect(tenantScope.spent).toBe(runScope.spent);
       expect(tenantScope.limit === null ? null : moneyToUsd(tenantScope.limit)).toBe(3);
+    } finally {
+      await redis.quit();
+    }
+  });
+
+  it('a tenant budget smaller than its runs: the tenant scope never exceeds its limit, runs that no longer fit fail BUDGET_EXCEEDED, spend adds up', async () => {
+    writeFileSync(config.configPath, readFileSync(config.configPath, 'utf8') + 'budgets:\n  tenants:\n    acme: { limitUsd: 0.002 }\n');
+    const first = await start(envFor());
+    const second = await start(envFor());
+    const ids: string[] = [];
+    for (let run = 0; run < 8; run += 1) {
+      const client = createClient((run % 2 === 0 ? first : second).url);
+      const created = await client.request<Run>('POST', '/v1/runs', {
+        key: KEYS.acme,
+        body: { tasks: [{ id: 'a', prompt: `a [task=b${run}a][delay=50]`, maxOutputTokens: 20 }, { id: 'b', prompt: `b [task=b${run}b][delay=50]`, maxOutputTokens: 20, deps: ['a'] }] },
+      });
+      expect(created.status, created.text).toBe(201);
+      ids.push(created.body.id);
+    }
+    const client = createClient(first.url);
+    const runs = await Promise.all(ids.map((id) => client.waitForRun(id, KEYS.acme)));
+    const completed = runs.filter((run) => run.state === 'completed');
+    const failed = runs.filter((run) => run.state === 'failed');
+    expect(completed.length).toBeGreaterThanOrEqual(1);
+    expect(failed.length).toBeGreaterThanOrEqual(1);
+    expect(completed.length + failed.length).toBe(runs.length);
+    for (const run of failed) expect(run.error?.code, run.id).toBe('BUDGET_EXCEEDED');
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    try {
+      const ledger = createRedisBudgetLedger({ redis, keyPrefix: `${prefix}ledger:` });
+      let sum = 0n;
+      for (const run of runs) {
+        const scope = await ledger.snapshot(`run:${run.id}`);
+        expect(moneyToUsd(scope.spent), run.id).toBeCloseTo(run.usage.costUsd, 9);
+        sum += scope.spent;
+      }
+      const tenant = await ledger.snapshot('tenant:acme');
+      expect(tenant.spent).toBe(sum);
+      expect(tenant.reserved).toBe(0n);
+      expect(tenant.limit).not.toBeNull();
+      expect(tenant.spent <= (tenant.limit ?? 0n)).toBe(true);
     } finally {
       await redis.quit();
     }
