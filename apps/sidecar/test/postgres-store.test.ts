@@ -15,6 +15,7 @@ import { startSidecar, type RunningSidecar } from '../src/start-sidecar.js';
 import { KEYS, writeE2eConfig, type E2eConfig } from './support/e2e-config.js';
 import { startFakeOpenAiServer, type FakeOpenAiServer } from './support/fake-openai-server.js';
 import { createClient } from './support/http-client.js';
+import { runCliProcess } from './support/sidecar-process.js';
 import { deleteRedisKeys, dropSchema, POSTGRES_URL, REDIS_URL, uniquePrefix, uniqueSchema, withPostgres } from './support/shared-services.js';
 
 let fake: FakeOpenAiServer;
@@ -147,6 +148,13 @@ describe('sidecar on PostgreSQL', () => {
     expect(error.message).toContain('PostgreSQL');
     expect(error.message).toContain('127.0.0.1:1');
     expect(error.message).not.toContain('hunter2');
+  });
+
+  it('cannot reach PostgreSQL: `runtime serve` exits 3 with the typed error on stderr, without the password', async () => {
+    const result = await runCliProcess(['serve'], { RUNTIME_DB: 'postgres://postgres:hunter2@127.0.0.1:1/test', RUNTIME_PORT: '0', RUNTIME_LOG_LEVEL: 'silent' });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('error STORE_ERROR: Cannot start: the PostgreSQL run store at postgres://postgres:***@127.0.0.1:1/test');
+    expect(result.stderr + result.stdout).not.toContain('hunter2');
   });
 
   it('handOver shutdown: a replica stopped mid-run releases its lease and the other completes the run long before the lease TTL', async () => {
