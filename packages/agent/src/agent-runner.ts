@@ -11,6 +11,11 @@
  * loop emits, in order: `agent.step`, then one `tool.called` per call, then `tool.completed` /
  * `tool.failed` as each call ends. A resumed loop (the host's `history`) replays finished steps and
  * journaled results and runs only the calls that never completed.
+ *
+ * Each call is admitted by the host's `admitTool` (when it has one) after its arguments are checked
+ * and any approval given, right before the tool runs; the permit is ended before the call's
+ * `tool.completed` / `tool.failed` is journaled. A nested loop (depth > 0) stamps `depth` and
+ * `parentCallId` on every event it emits, and replays only its own events.
  */
 import {
   addMoney,
@@ -23,18 +28,21 @@ import {
 } from '@runtime/contracts';
 import type {
   AgentEventInput,
+  AgentHost,
   AgentResult,
   AgentRunInput,
   AgentRunner,
   AgentToolScope,
   Message,
   Money,
+  Tool,
   ToolCall,
   ToolDefinition,
   ToolRegistry,
   Usage,
 } from '@runtime/contracts';
 import { aborted, policyViolation } from './internal/errors.js';
+import { forwardHost } from './internal/forward-host.js';
 import { checkLimits, checkPairs, uniqueCallIds } from './internal/loop-checks.js';
 import { replayHistory } from './internal/replay.js';
 import type { ReplayedOutcome } from './internal/replay.js';
@@ -51,6 +59,12 @@ export interface AgentRunnerOptions {
   readonly registry: ToolRegistry;
   /** Runs the calls. @defaultValue a dispatcher over `registry` */
   readonly dispatcher?: ToolDispatcher;
+}
+
+/** The event as a loop at `depth` journals it: a nested loop's events name their depth and the call that started it. */
+function stamped(event: AgentEventInput, depth: number, parentCallId: string | undefined): AgentEventInput {
+  if (depth === 0 && parentCallId === undefined) return event;
+  return { ...event, ...(depth === 0 ? {} : { depth }), ...(parentCallId === undefined ? {} : { parentCallId }) };
 }
 
 function resultMessage(call: ToolCall, outcome: ReplayedOutcome | ToolCallOutcome): Message {
@@ -84,7 +98,8 @@ export function createAgentRunner(options: AgentRunnerOptions): AgentRunner {
       return { name: tool.name, description: tool.description, parameters: tool.parameters };
     });
     const offered = new Set(input.tools);
-    const replay = replayHistory(host.history ?? []);
+    const { parentCallId } = input;
+    const replay = replayHistory(host.history ?? [], { depth, ...(parentCallId === undefined ? {} : { parentCallId }) });
     const tally = input.toolCalls ?? createToolCallTally(replay.toolCalls);
 
     // The loop's own signal: the task's, or an error in one call stopping its siblings.
@@ -101,25 +116,45 @@ export function createAgentRunner(options: AgentRunnerOptions): AgentRunner {
     let journal: Promise<void> = Promise.resolve();
     // Events are journaled one at a time, in order; after a failed write nothing more is written.
     const emit = (event: AgentEventInput): Promise<void> => {
-      journal = journal.then(() => host.emit(event));
+      const written = stamped(event, depth, parentCallId);
+      journal = journal.then(() => host.emit(written));
       return journal;
     };
+    // What tools see of the host: nested loops journal through this loop's ordered journal.
+    const toolHost: AgentHost = forwardHost(host, { emit });
+    const awaitInput = host.awaitInput?.bind(host);
+    const admitTool = host.admitTool?.bind(host);
 
-    const scope = (step: number): AgentToolScope => ({
+    const scope = (step: number, callId: string): AgentToolScope => ({
       depth,
       step,
+      callId,
       limits,
       toolCalls: tally,
-      host,
+      host: toolHost,
       model: input.model,
       maxOutputTokens: input.maxOutputTokens,
     });
 
-    /** Runs the calls not yet completed, journaling each end; results in call order. */
-    async function runCalls(step: number, calls: readonly ToolCall[], done: ReadonlyMap<string, ReplayedOutcome>): Promise<Message[]> {
-      const awaitInput = host.awaitInput?.bind(host);
+    /** The host's admission of one call; `toolCallsBefore` counts the run's calls made before it. */
+    const admission = (step: number, toolCallsBefore: number) => (toolCall: ToolCall, tool: Tool) =>
+      (admitTool as NonNullable<AgentHost['admitTool']>)({
+        step,
+        depth,
+        callId: toolCall.id,
+        tool: tool.name,
+        toolCallsBefore,
+        costUsd: tool.costUsd ?? 0,
+        signal: controller.signal,
+      });
+
+    /**
+     * Runs the calls not yet completed, journaling each end; results in call order. `callsBefore`
+     * gives each call the run's tool calls made before it.
+     */
+    async function runCalls(step: number, calls: readonly ToolCall[], done: ReadonlyMap<string, ReplayedOutcome>, callsBefore: (call: ToolCall, index: number) => number): Promise<Message[]> {
       const results = await Promise.all(
-        calls.map(async (call) => {
+        calls.map(async (call, index) => {
           const replayed = done.get(call.id);
           if (replayed !== undefined) return resultMessage(call, replayed);
           const outcome = await dispatcher.call(call, {
@@ -127,10 +162,11 @@ export function createAgentRunner(options: AgentRunnerOptions): AgentRunner {
             taskId,
             signal: controller.signal,
             offered,
-            agent: scope(step),
+            agent: scope(step, call.id),
             ...(awaitInput === undefined
               ? {}
               : { approve: (toolCall: ToolCall) => awaitInput({ kind: 'approval', step, callId: toolCall.id, tool: toolCall.name, arguments: toolCall.arguments }) }),
+            ...(admitTool === undefined ? {} : { admit: admission(step, callsBefore(call, index)) }),
           });
           if (outcome.ok) {
             // Most tools are free: converting 0 to exact money on every call shows in the benchmark.
@@ -150,7 +186,8 @@ export function createAgentRunner(options: AgentRunnerOptions): AgentRunner {
       for (const replayed of replay.steps) {
         messages.push({ role: 'assistant', content: '', toolCalls: replayed.calls });
         toolCalls += replayed.calls.length;
-        messages.push(...(await runCalls(replayed.step, replayed.calls, replayed.outcomes)));
+        const before = (call: ToolCall) => replayed.callsBefore.get(call.id) ?? tally.count;
+        messages.push(...(await runCalls(replayed.step, replayed.calls, replayed.outcomes, before)));
         step = replayed.step + 1;
       }
       for (; step <= maxSteps; step += 1) {
@@ -188,10 +225,12 @@ export function createAgentRunner(options: AgentRunnerOptions): AgentRunner {
           });
         }
         tally.add(calls.length);
+        // Nested loops of this step's calls add to the tally meanwhile: number the calls now.
+        const firstCall = tally.count - calls.length;
         toolCalls += calls.length;
         for (const call of calls) await emit({ type: 'tool.called', taskId, step, callId: call.id, tool: call.name, arguments: call.arguments });
         messages.push({ role: 'assistant', content: answer.result.output, toolCalls: calls });
-        messages.push(...(await runCalls(step, calls, new Map())));
+        messages.push(...(await runCalls(step, calls, new Map(), (_call, index) => firstCall + index)));
       }
       throw new ExecutionError({
         code: 'AGENT_MAX_STEPS',

@@ -4,14 +4,20 @@
  * @remarks
  * The nested loop shares the run's tool-call count and bills its model calls through the calling
  * loop's host; it counts depth, so the tier's `maxDepth` stops runaway recursion with
- * `POLICY_VIOLATION` (rule `depth`), which stops the calling loop too. Its own events are not
- * journaled: to the calling loop the whole nested run is one tool call, journaled by its result
- * (`tool.completed`), so a resumed parent never repeats a nested run that finished.
+ * `POLICY_VIOLATION` (rule `depth`), which stops the calling loop too. Everything else goes through
+ * the calling loop's host as well: its events are journaled in the calling loop's journal, stamped
+ * with `depth` and `parentCallId` (the id of the call running this tool); its tool calls are admitted
+ * (and priced tools charged) by the host's `admitTool`; its questions reach the host's `awaitInput`
+ * with the call id `${parentCallId}/${callId}`, so they never collide with the parent's. A nested
+ * loop gets no history: a resumed parent replays only its own (depth-0) events, and re-runs the whole
+ * nested loop when the call that started it did not complete; once that call's `tool.completed` is
+ * journaled, the nested run is never repeated.
  */
-import type { AgentHost, AgentRunner, Tool } from '@runtime/contracts';
+import type { AgentRunner, Tool } from '@runtime/contracts';
 import { z } from 'zod';
 import { defineTool } from './define-tool.js';
 import { toolError } from './internal/errors.js';
+import { forwardHost } from './internal/forward-host.js';
 
 /**
  * Options of {@link subAgentTool}.
@@ -49,13 +55,7 @@ export function subAgentTool(options: SubAgentToolOptions): Tool {
       if (scope === undefined) {
         throw toolError('TOOL_FAILED', options.name, `${options.name} starts a nested agent and must be called from an agent loop.`);
       }
-      const parent = scope.host;
-      const host: AgentHost = {
-        callModel: (request, call) => parent.callModel(request, call),
-        emit: () => Promise.resolve(),
-        ...(parent.awaitInput === undefined ? {} : { awaitInput: (request) => (parent.awaitInput as NonNullable<AgentHost['awaitInput']>)(request) }),
-        ...(parent.compact === undefined ? {} : { compact: (input) => (parent.compact as NonNullable<AgentHost['compact']>)(input) }),
-      };
+      const host = forwardHost(scope.host, scope.callId === undefined ? {} : { questionPrefix: scope.callId });
       const messages = [
         ...(options.instructions === undefined ? [] : [{ role: 'system' as const, content: options.instructions }]),
         { role: 'user' as const, content: task },
@@ -69,6 +69,7 @@ export function subAgentTool(options: SubAgentToolOptions): Tool {
         tools: options.tools,
         limits: options.maxSteps === undefined ? scope.limits : { ...scope.limits, maxSteps: options.maxSteps },
         depth: scope.depth + 1,
+        ...(scope.callId === undefined ? {} : { parentCallId: scope.callId }),
         toolCalls: scope.toolCalls,
         host,
         signal: context.signal,

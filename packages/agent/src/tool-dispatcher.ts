@@ -10,7 +10,7 @@
  * limits (the runner's job).
  */
 import { BudgetError, PolicyError, ToolError } from '@runtime/contracts';
-import type { AgentInputResponse, AgentToolScope, ErrorInfo, RunId, TaskId, Tool, ToolCall, ToolContext, ToolRegistry } from '@runtime/contracts';
+import type { AgentInputResponse, AgentToolPermit, AgentToolScope, ErrorInfo, RunId, TaskId, Tool, ToolCall, ToolContext, ToolRegistry } from '@runtime/contracts';
 import { aborted, describe, toolError } from './internal/errors.js';
 
 /**
@@ -57,6 +57,15 @@ export interface ToolDispatchContext {
   readonly agent?: AgentToolScope;
   /** Asks a human about a call to a tool that requires approval; absent rejects such calls. */
   readonly approve?: (call: ToolCall, tool: Tool) => Promise<AgentInputResponse>;
+  /**
+   * Admits a call right before its tool runs (arguments checked, any approval given): the runner
+   * fills it from {@link @runtime/contracts#AgentHost.admitTool}. A throw (`POLICY_VIOLATION`,
+   * `BUDGET_EXCEEDED`, …) is rethrown and the tool never runs. The permit is ended once, before the
+   * outcome is returned: charged when the tool returned a result, uncharged when it threw or timed
+   * out, and (best effort, not awaited) when the task aborted. A call answered by a human is not
+   * admitted. Absent: every call runs.
+   */
+  readonly admit?: (call: ToolCall, tool: Tool) => Promise<AgentToolPermit>;
 }
 
 /**
@@ -234,6 +243,40 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
 }
 
 /**
+ * What an approver's note adds after the tool's result, for the model (and the journal, so a resumed
+ * loop replays the same text): `"\n\n[approved with note: <note>]"`; nothing for no note or a blank one.
+ */
+export function approvalNote(message: string | undefined): string {
+  if (message === undefined || message.trim() === '') return '';
+  return `\n\n[approved with note: ${message.trim()}]`;
+}
+
+/** Ends a permit without waiting, ignoring a failure: the task is stopping anyway. */
+function endQuietly(permit: AgentToolPermit | undefined): void {
+  permit?.end(false).catch(() => undefined);
+}
+
+/**
+ * Waits for an admission, or rejects with `RUN_ABORTED` as soon as `signal` aborts; a permit granted
+ * after the abort is ended uncharged.
+ */
+async function admitUntilAborted(admission: Promise<AgentToolPermit>, signal: AbortSignal | undefined): Promise<AgentToolPermit> {
+  let permit: AgentToolPermit;
+  try {
+    permit = await untilAborted(admission, signal);
+  } catch (error) {
+    // Stopped while the host was admitting: a permit it grants later is given back.
+    if (signal?.aborted === true) admission.then(endQuietly, () => undefined);
+    throw error;
+  }
+  if (signal?.aborted === true) {
+    endQuietly(permit);
+    throw aborted(signal.reason);
+  }
+  return permit;
+}
+
+/**
  * Creates a {@link ToolDispatcher}.
  * @public
  */
@@ -247,6 +290,7 @@ export function createToolDispatcher(options: ToolDispatcherOptions): ToolDispat
   async function call(toolCall: ToolCall, context: ToolDispatchContext): Promise<ToolCallOutcome> {
     throwIfAborted(context.signal);
     let started = now();
+    let note = '';
     const failed = (error: ToolError): ToolCallOutcome => ({ ok: false, call: toolCall, error, durationMs: now() - started });
     if (!registry.has(toolCall.name) || (context.offered !== undefined && !context.offered.has(toolCall.name))) {
       return failed(toolError('TOOL_NOT_FOUND', toolCall.name, `The model called ${JSON.stringify(toolCall.name)}, which is not one of the tools offered.`));
@@ -278,18 +322,29 @@ export function createToolDispatcher(options: ToolDispatcherOptions): ToolDispat
       // The task may have stopped after the reply arrived and before this line: an approved call
       // of a stopped task never runs (its abort listener was already removed).
       throwIfAborted(context.signal);
+      note = approvalNote(reply.message);
       started = now();
     }
+    const permit = context.admit === undefined ? undefined : await admitUntilAborted(context.admit(toolCall, tool), context.signal);
+    let outcome: ToolCallOutcome;
     try {
       const result = await runWithDeadline(tool, args, tool.timeoutMs ?? defaultTimeoutMs, context);
-      return { ok: true, call: toolCall, result: bounded(result), durationMs: now() - started, costUsd: tool.costUsd ?? 0 };
+      outcome = { ok: true, call: toolCall, result: `${bounded(result)}${note}`, durationMs: now() - started, costUsd: tool.costUsd ?? 0 };
     } catch (error) {
-      throwIfAborted(context.signal);
+      if (context.signal?.aborted === true) {
+        endQuietly(permit);
+        throw aborted(context.signal.reason);
+      }
       // Run-wide limits hit inside a tool (a nested agent's depth, tool calls or budget) stop the loop.
-      if (PolicyError.isInstance(error) || BudgetError.isInstance(error)) throw error;
-      if (ToolError.isInstance(error)) return failed(error);
-      return failed(toolError('TOOL_FAILED', tool.name, `Tool ${tool.name} failed: ${describe(error)}`, {}, error));
+      if (PolicyError.isInstance(error) || BudgetError.isInstance(error)) {
+        await permit?.end(false);
+        throw error;
+      }
+      outcome = failed(ToolError.isInstance(error) ? error : toolError('TOOL_FAILED', tool.name, `Tool ${tool.name} failed: ${describe(error)}`, {}, error));
     }
+    // The host charges (or releases) before the runner journals the outcome.
+    await permit?.end(outcome.ok);
+    return outcome;
   }
 
   return {

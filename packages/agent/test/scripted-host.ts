@@ -34,6 +34,8 @@ export interface ScriptedHostOptions {
   readonly costPerStepUsd?: number;
   readonly awaitInput?: (request: AgentInputRequest) => Promise<AgentInputResponse>;
   readonly compact?: AgentHost['compact'];
+  /** Admits each tool call right before it runs (the host's `admitTool`). */
+  readonly admitTool?: AgentHost['admitTool'];
   /** Throws instead of calling the model at this step (e.g. a budget refusal). */
   readonly refuseAt?: (request: LlmRequest, call: AgentModelCall) => Error | undefined;
 }
@@ -65,6 +67,7 @@ export function createScriptedHost(options: ScriptedHostOptions): ScriptedHost {
     ...(options.history === undefined ? {} : { history: options.history }),
     ...(options.awaitInput === undefined ? {} : { awaitInput: options.awaitInput }),
     ...(options.compact === undefined ? {} : { compact: options.compact }),
+    ...(options.admitTool === undefined ? {} : { admitTool: options.admitTool }),
     callModel(request, call) {
       const refusal = options.refuseAt?.(request, call);
       if (refusal !== undefined) return Promise.reject(refusal);

@@ -1,0 +1,163 @@
+/**
+ * Nested loops (`subAgentTool`): their events are journaled through the parent host with `depth` and
+ * `parentCallId`, their tool calls admitted through it, their questions keyed apart from the parent's,
+ * and a resumed parent ignores them.
+ */
+import { EMPTY_USAGE, asModelId, asRunId, asTaskId } from '@runtime/contracts';
+import type { AgentEventInput, AgentHost, AgentInputRequest, AgentRunInput, AgentToolRequest, Message } from '@runtime/contracts';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { Crash, call, createScriptedHost, stepOf } from '../test/scripted-host.js';
+import type { Script, ScriptedHostOptions } from '../test/scripted-host.js';
+import { createAgentRunner } from './agent-runner.js';
+import { defineTool } from './define-tool.js';
+import { replayHistory } from './internal/replay.js';
+import { subAgentTool } from './sub-agent-tool.js';
+import { createToolRegistry } from './tool-registry.js';
+
+function toolResults(messages: readonly Message[]): string[] {
+  return messages.filter((message) => message.role === 'tool').map((message) => message.content);
+}
+
+function setup(options: { approval?: boolean } = {}) {
+  const executed: string[] = [];
+  const weather = defineTool({
+    name: 'get_weather',
+    description: 'Weather of a city.',
+    input: z.object({ city: z.string() }),
+    costUsd: 0.002,
+    ...(options.approval === true ? { requiresApproval: true } : {}),
+    execute: ({ city }) => {
+      executed.push(city);
+      return Promise.resolve(`sunny in ${city}`);
+    },
+  });
+  const registry = createToolRegistry([weather]);
+  const runner = createAgentRunner({ registry });
+  registry.register(subAgentTool({ name: 'delegate', description: 'Delegates.', runner, tools: ['get_weather'] }));
+  return { runner, executed };
+}
+
+/** The parent delegates once (`d1`); the nested loop asks for the weather (`n1`), then answers; the parent quotes it. */
+const script: Script = (messages) => {
+  const nested = messages.some((message) => message.content === 'weather in Oslo');
+  const step = stepOf(messages);
+  if (nested) return step === 1 ? { toolCalls: [call('n1', 'get_weather', { city: 'Oslo' })] } : { output: `nested(${toolResults(messages).join('')})` };
+  return step === 1 ? { toolCalls: [call('d1', 'delegate', { task: 'weather in Oslo' })] } : { output: `parent(${toolResults(messages).join('')})` };
+};
+
+function runInputOf(options: ScriptedHostOptions, overrides: Partial<AgentRunInput> = {}) {
+  const host = createScriptedHost(options);
+  const runInput: AgentRunInput = {
+    runId: asRunId('run_n'),
+    taskId: asTaskId('agent'),
+    model: asModelId('gpt-4o-mini'),
+    maxOutputTokens: 128,
+    messages: [{ role: 'user', content: 'go' }],
+    tools: ['delegate'],
+    limits: { maxDepth: 2 },
+    host,
+    ...overrides,
+  };
+  return { host, runInput };
+}
+
+function shape(event: AgentEventInput): string {
+  const nesting = event.depth === undefined ? '' : ` depth=${event.depth} parent=${event.parentCallId ?? '-'}`;
+  return `${event.type} step=${event.step}${'callId' in event ? ` ${event.callId}` : ''}${nesting}`;
+}
+
+describe('nested loops', () => {
+  it("journals the nested loop's events through the parent host, stamped with depth and parentCallId", async () => {
+    const { runner } = setup();
+    const { host, runInput } = runInputOf({ script });
+    await expect(runner.run(runInput)).resolves.toMatchObject({ output: 'parent(nested(sunny in Oslo))' });
+    expect(host.journal.map(shape)).toEqual([
+      'agent.step step=1',
+      'tool.called step=1 d1',
+      'agent.step step=1 depth=1 parent=d1',
+      'tool.called step=1 n1 depth=1 parent=d1',
+      'tool.completed step=1 n1 depth=1 parent=d1',
+      'agent.step step=2 depth=1 parent=d1',
+      'tool.completed step=1 d1',
+      'agent.step step=2',
+    ]);
+    // Depth-0 events carry neither key.
+    for (const event of host.journal.filter((entry) => entry.depth === undefined)) expect('parentCallId' in event).toBe(false);
+    expect(host.journal.find((event) => event.type === 'tool.completed' && event.callId === 'n1')).toMatchObject({ costUsd: 0.002 });
+  });
+
+  it("admits a nested priced tool through the parent host, and ends its permit before the parent's call ends", async () => {
+    const { runner } = setup();
+    const requests: AgentToolRequest[] = [];
+    const ends: string[] = [];
+    const admitTool: NonNullable<AgentHost['admitTool']> = (request) => {
+      requests.push(request);
+      return Promise.resolve({ end: (charged) => Promise.resolve(void ends.push(`${request.callId}:${charged}`)) });
+    };
+    const { runInput } = runInputOf({ script, admitTool });
+    await runner.run(runInput);
+    expect(requests.map(({ callId, depth, step, tool, toolCallsBefore, costUsd }) => ({ callId, depth, step, tool, toolCallsBefore, costUsd }))).toEqual([
+      { callId: 'd1', depth: 0, step: 1, tool: 'delegate', toolCallsBefore: 0, costUsd: 0 },
+      { callId: 'n1', depth: 1, step: 1, tool: 'get_weather', toolCallsBefore: 1, costUsd: 0.002 },
+    ]);
+    expect(ends).toEqual(['n1:true', 'd1:true']);
+  });
+
+  it("asks a nested approval under the calling call's id (`d1/n1`), so it never collides with the parent's questions", async () => {
+    const { runner, executed } = setup({ approval: true });
+    const asked: AgentInputRequest[] = [];
+    const { runInput } = runInputOf({
+      script,
+      awaitInput: (request) => {
+        asked.push(request);
+        return Promise.resolve({ decision: 'approve' });
+      },
+    });
+    await runner.run(runInput);
+    expect(asked).toEqual([{ kind: 'approval', step: 1, callId: 'd1/n1', tool: 'get_weather', arguments: '{"city":"Oslo"}' }]);
+    expect(executed).toEqual(['Oslo']);
+  });
+
+  it('replays only depth-0 events: nested events in the history never become steps or calls of the parent', () => {
+    const history: AgentEventInput[] = [
+      { type: 'agent.step', taskId: asTaskId('agent'), attempt: 1, step: 1, kind: 'tool_calls', toolCalls: 1, usage: { ...EMPTY_USAGE, costUsd: 0 }, costUsd: 0 },
+      { type: 'tool.called', taskId: asTaskId('agent'), step: 1, callId: 'd1', tool: 'delegate', arguments: '{}' },
+      { type: 'agent.step', taskId: asTaskId('agent'), attempt: 1, step: 1, kind: 'tool_calls', toolCalls: 2, usage: { ...EMPTY_USAGE, costUsd: 0 }, costUsd: 0, depth: 1, parentCallId: 'd1' },
+      { type: 'tool.called', taskId: asTaskId('agent'), step: 1, callId: 'n1', tool: 'get_weather', arguments: '{}', depth: 1, parentCallId: 'd1' },
+      { type: 'tool.completed', taskId: asTaskId('agent'), step: 1, callId: 'd1', tool: 'delegate', result: 'nested', durationMs: 1, costUsd: 0, depth: 1, parentCallId: 'd1' },
+    ];
+    const replay = replayHistory(history);
+    expect(replay.steps).toHaveLength(1);
+    expect(replay.steps[0]?.calls.map((entry) => entry.id)).toEqual(['d1']);
+    // The depth-1 `tool.completed` of a (colliding) id `d1` is not the parent's result.
+    expect(replay.steps[0]?.outcomes.size).toBe(0);
+  });
+
+  it('resumes a parent whose nested loop crashed mid-way: the nested loop runs again from scratch, the answer is unchanged', async () => {
+    const { runner, executed } = setup();
+    const expected = await runner.run(runInputOf({ script }).runInput);
+    executed.length = 0;
+    // Crash right after the nested tool.completed (event 5): d1 never completed at depth 0.
+    const first = runInputOf({ script, crashAfter: 5 });
+    await expect(runner.run(first.runInput)).rejects.toBeInstanceOf(Crash);
+    expect(first.host.journal).toHaveLength(5);
+    const second = runInputOf({ script, history: first.host.journal }, { attempt: 2 });
+    await expect(runner.run(second.runInput)).resolves.toMatchObject({ output: expected.output });
+    expect(executed).toEqual(['Oslo', 'Oslo']);
+    expect(second.host.journal.map(shape)).toEqual([
+      'agent.step step=1 depth=1 parent=d1',
+      'tool.called step=1 n1 depth=1 parent=d1',
+      'tool.completed step=1 n1 depth=1 parent=d1',
+      'agent.step step=2 depth=1 parent=d1',
+      'tool.completed step=1 d1',
+      'agent.step step=2',
+    ]);
+    // Once d1 completed at depth 0, a resume never starts the nested loop again.
+    executed.length = 0;
+    const third = runInputOf({ script, history: [...first.host.journal, ...second.host.journal.slice(0, 5)] }, { attempt: 3 });
+    await expect(runner.run(third.runInput)).resolves.toMatchObject({ output: expected.output });
+    expect(executed).toEqual([]);
+    expect(third.host.requests).toHaveLength(1);
+  });
+});
