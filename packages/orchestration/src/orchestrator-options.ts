@@ -116,6 +116,25 @@ export interface OrchestratorOptions {
    * unref'd timer for all of them); less than `leaseTtlMs`. @defaultValue `leaseTtlMs / 3`
    */
   readonly leaseRenewMs?: number;
+  /**
+   * How often the owner of runs polls the store's request inbox (`RunStore.claimRequests`, one
+   * query per tick for all its runs) for `abort`, `addTasks` and `provideInput` asked through other
+   * processes, in ms. One unref'd timer, stopped by `close()`; no query while nothing runs here.
+   * @defaultValue 100
+   */
+  readonly inboxPollMs?: number;
+  /**
+   * How often a process that asked another process's run for a change (`abort`, `addTasks`,
+   * `provideInput` of a run another live process holds) reads the request's outcome, in ms.
+   * @defaultValue 50
+   */
+  readonly requestPollMs?: number;
+  /**
+   * Longest wait for the owner's answer to such a request, in ms; then `RUN_OWNED` (with
+   * `details.requestId`). A request nobody claimed is withdrawn, and applied here after a take-over,
+   * as soon as the owner's lease expires. @defaultValue `2 × leaseTtlMs`
+   */
+  readonly requestTimeoutMs?: number;
   /** Retries of a journal write that failed with a transient `STORE_ERROR`. @defaultValue see {@link StoreRetryOptions} */
   readonly storeRetry?: StoreRetryOptions;
   /**

@@ -34,6 +34,8 @@ import {
   type RunId,
   type RunLease,
   type RunRecord,
+  type RunRequest,
+  type RunRequestBody,
   type RunSpec,
   type AgentInputResponse,
   type Task,
@@ -53,6 +55,7 @@ import { LeaseKeeper, openReservations } from './internal/lease-keeper.js';
 import { applyCharges, recoverCharges, reportCharges, restoreLedger } from './internal/resume-ledger.js';
 import { DEFAULT_STORE_RETRY, isLeaseLost, RunJournal, type StoreRetryPolicy } from './internal/run-journal.js';
 import { RunLoop, runScope } from './internal/run-loop.js';
+import { askOwner, notExecutedHere, RequestInbox, type AskOptions } from './internal/run-requests.js';
 import { checkRunSpec, checkTaskTools, planTask } from './internal/spec-checks.js';
 import { runtimeFromRecord, taskRecord, type TaskRuntime } from './internal/task-runtime.js';
 import { runView, taskView } from './internal/views.js';
@@ -105,6 +108,8 @@ class RunOrchestrator implements DurableOrchestrator {
   readonly #ttlMs: number;
   readonly #renewMs: number;
   readonly #retry: StoreRetryPolicy;
+  readonly #ask: AskOptions;
+  readonly #inbox: RequestInbox;
   #closing: Promise<void> | undefined;
   #lastWriteAt: number | undefined;
   #lastStoreError: Error | undefined;
@@ -138,6 +143,22 @@ class RunOrchestrator implements DurableOrchestrator {
       onBackgroundError: this.#backgroundError,
       onWrite: this.#onWrite,
     });
+    this.#ask = {
+      store: options.store,
+      clock: this.#clock,
+      pollMs: leaseOption(options.requestPollMs, 'requestPollMs', 50),
+      timeoutMs: leaseOption(options.requestTimeoutMs, 'requestTimeoutMs', 2 * this.#ttlMs),
+    };
+    this.#inbox = new RequestInbox({
+      store: options.store,
+      owner: this.#owner,
+      intervalMs: leaseOption(options.inboxPollMs, 'inboxPollMs', 100),
+      apply: (request) => this.#applyRequest(request),
+      // A process that runs nothing holds no live lease: no query.
+      shouldPoll: () => this.#closing === undefined && (this.#active.size > 0 || this.#adopting.size > 0),
+      onBackgroundError: this.#backgroundError,
+    });
+    this.#inbox.start();
   }
 
   get owner(): string {
@@ -369,7 +390,11 @@ class RunOrchestrator implements DurableOrchestrator {
     return runView(record, await this.#options.store.getTasks(runId));
   }
 
-  async addTasks(runId: RunId, specs: readonly TaskSpec[]): Promise<Run> {
+  addTasks(runId: RunId, specs: readonly TaskSpec[]): Promise<Run> {
+    return this.#routed(runId, { kind: 'addTasks', tasks: specs }, () => this.#addTasksHere(runId, specs));
+  }
+
+  async #addTasksHere(runId: RunId, specs: readonly TaskSpec[]): Promise<Run> {
     const loop = this.#active.get(runId);
     if (loop === undefined || !loop.accepting || TERMINAL_RUN_STATES.has(loop.record.state)) {
       const record = loop?.record ?? (await this.#options.store.getRun(runId));
@@ -431,7 +456,11 @@ class RunOrchestrator implements DurableOrchestrator {
     return loop.view();
   }
 
-  async abort(runId: RunId, reason?: string): Promise<Run> {
+  abort(runId: RunId, reason?: string): Promise<Run> {
+    return this.#routed(runId, { kind: 'abort', ...(reason === undefined ? {} : { reason }) }, () => this.#abortHere(runId, reason));
+  }
+
+  async #abortHere(runId: RunId, reason?: string): Promise<Run> {
     // A run journaled as running by a process that is gone is taken over (not restarted) and
     // stopped here: its unfinished tasks are skipped.
     const loop = await this.#adopt(runId);
@@ -445,7 +474,11 @@ class RunOrchestrator implements DurableOrchestrator {
     return loop.finished;
   }
 
-  async provideInput(runId: RunId, taskId: TaskId, response: AgentInputResponse): Promise<Task> {
+  provideInput(runId: RunId, taskId: TaskId, response: AgentInputResponse): Promise<Task> {
+    return this.#routed(runId, { kind: 'provideInput', taskId, response }, () => this.#provideInputHere(runId, taskId, response));
+  }
+
+  async #provideInputHere(runId: RunId, taskId: TaskId, response: AgentInputResponse): Promise<Task> {
     const loop = this.#active.get(runId);
     if (loop === undefined) {
       const record = await this.#options.store.getRun(runId);
@@ -461,6 +494,63 @@ class RunOrchestrator implements DurableOrchestrator {
     await answerInput(loop, taskId, response);
     const task = loop.tasks.get(taskId) as TaskRuntime;
     return taskView(taskRecord(runId, task));
+  }
+
+  /**
+   * Applies a change here, or — when another live process holds the run's lease — asks that owner
+   * through the store's request inbox and returns its answer. When the owner's lease moves on
+   * before anyone claimed the request, the request is withdrawn, the run taken over and the change
+   * applied here; when it moved to yet another owner, that one is asked.
+   */
+  async #routed<Value>(runId: RunId, body: RunRequestBody, here: () => Promise<Value>): Promise<Value> {
+    const giveUpAt = this.#clock.now() + 2 * this.#ask.timeoutMs;
+    for (;;) {
+      const lease = await this.#remoteLease(runId);
+      if (lease === undefined) return here();
+      try {
+        const answer = await askOwner(this.#ask, runId, body, lease);
+        if (answer.answered) return answer.value as Value;
+      } catch (error) {
+        // The owner had lost the run by the time it claimed the request: ask whoever holds it now.
+        if (!(RunStateError.isInstance(error) && error.code === 'LEASE_LOST') || this.#clock.now() >= giveUpAt) throw error;
+        await new Promise((resolve) => setTimeout(resolve, this.#ask.pollMs));
+        continue;
+      }
+      if (await this.#takeOver(runId, body.kind !== 'abort')) return here();
+      if (this.#clock.now() >= giveUpAt) throw owned(runId, (await this.#options.store.getRun(runId))?.lease);
+    }
+  }
+
+  /** The run's lease when another process holds it, unexpired, and the run is not executed here. */
+  async #remoteLease(runId: RunId): Promise<RunLease | undefined> {
+    if (this.#active.has(runId) || this.#adopting.has(runId)) return undefined;
+    const record = await this.#options.store.getRun(runId);
+    if (record === undefined || TERMINAL_RUN_STATES.has(record.state)) return undefined;
+    const lease = record.lease;
+    if (lease === undefined || lease.owner === this.#owner || lease.expiresAt <= this.#clock.now()) return undefined;
+    return lease;
+  }
+
+  /** Takes over a run whose owner is gone; false when another process took it first. */
+  async #takeOver(runId: RunId, begin: boolean): Promise<boolean> {
+    try {
+      const loop = await this.#adopt(runId);
+      if (begin && loop !== undefined && !loop.begun) loop.begin();
+      return true;
+    } catch (error) {
+      if (RunStateError.isInstance(error) && error.code === 'RUN_OWNED') return false;
+      throw error;
+    }
+  }
+
+  /** Applies a request another process posted for a run this process executes. */
+  async #applyRequest(request: RunRequest): Promise<unknown> {
+    const { runId, body } = request;
+    if (!this.#active.has(runId)) await this.#adopting.get(runId)?.catch(() => undefined);
+    if (!this.#active.has(runId) || this.#closing !== undefined) throw notExecutedHere(runId, this.#owner);
+    if (body.kind === 'abort') return this.abort(runId, body.reason);
+    if (body.kind === 'addTasks') return this.addTasks(runId, body.tasks);
+    return this.provideInput(runId, body.taskId, body.response);
   }
 
   async wait(runId: RunId): Promise<Run> {
@@ -565,6 +655,7 @@ class RunOrchestrator implements DurableOrchestrator {
 
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#inbox.stop();
       this.#leases.stop();
       if (this.#parkTimer !== undefined) clearInterval(this.#parkTimer);
       this.#parkTimer = undefined;

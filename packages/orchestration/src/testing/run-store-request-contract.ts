@@ -40,11 +40,11 @@ async function drain(store: RunStore, owner: string, limit: number): Promise<str
 
 const TASK: TaskSpec = {
   id: 'added',
-  deps: [{ task: 'a', as: 'input' }] as unknown as TaskSpec['deps'],
+  deps: ['b', { id: 'a', select: 'summary' }],
   model: 'm-1',
   maxOutputTokens: 64,
   system: 'Be brief — «exact» ✓',
-  metadata: { nested: { list: [1, 'two', null, true] } },
+  metadata: { owner: 'team "a"', empty: '' },
   memory: ['k'],
   agent: { tools: ['search'], maxSteps: 3, toolChoice: 'required' },
   prompt: 'line one\nline "two"',
