@@ -150,6 +150,21 @@ describe('sidecar on PostgreSQL', () => {
     expect(error.message).not.toContain('hunter2');
   });
 
+  it('tenant budgets while Redis is unreachable: startSidecar rejects with STORE_ERROR naming Redis (the budgets cannot be set)', async () => {
+    writeFileSync(config.configPath, readFileSync(config.configPath, 'utf8') + 'budgets:\n  tenants:\n    acme: { limitUsd: 3 }\n');
+    const env = envFor({ RUNTIME_REDIS_URL: 'redis://:sesame@127.0.0.1:1' });
+    const error = await startSidecar(loadConfig({ env }), { env, logger: pino({ level: 'silent' }) }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(RuntimeError.isInstance(error)).toBe(true);
+    if (!RuntimeError.isInstance(error)) return;
+    expect(error.code).toBe('STORE_ERROR');
+    expect(error.details).toMatchObject({ dependency: 'redis', field: 'budgets.tenants', tenant: 'acme' });
+    expect(error.message).toContain('Redis at redis://:***@127.0.0.1:1');
+    expect(error.message).not.toContain('sesame');
+  });
+
   it('cannot reach PostgreSQL: `runtime serve` exits 3 with the typed error on stderr, without the password', async () => {
     const result = await runCliProcess(['serve'], { RUNTIME_DB: 'postgres://postgres:hunter2@127.0.0.1:1/test', RUNTIME_PORT: '0', RUNTIME_LOG_LEVEL: 'silent' });
     expect(result.code).toBe(3);

@@ -288,17 +288,17 @@ export async function createSidecarRuntime(config: ResolvedConfig, overrides: Si
     tools,
   });
   const tenantScopes = new Map<string, readonly string[]>();
-  try {
-    // Idempotent across replicas: a Redis scope keeps its spend when its limit is set again.
-    for (const [tenant, limitUsd] of Object.entries(config.tenantBudgets)) {
+  for (const [tenant, limitUsd] of Object.entries(config.tenantBudgets)) {
+    try {
+      // Idempotent across replicas: a Redis scope keeps its spend when its limit is set again.
       await runtime.ledger.setLimit(tenantScope(tenant), usd(limitUsd));
-      tenantScopes.set(tenant, [tenantScope(tenant)]);
+    } catch (error) {
+      await runtime.orchestrator.close();
+      await runtime.close();
+      await redis?.close();
+      throw tenantBudgetError(tenant, file.ledger?.kind === 'redis' ? file.ledger.url : undefined, error);
     }
-  } catch (error) {
-    await runtime.orchestrator.close();
-    await runtime.close();
-    await redis?.close();
-    throw error;
+    tenantScopes.set(tenant, [tenantScope(tenant)]);
   }
 
   return {
@@ -342,6 +342,18 @@ export async function createSidecarRuntime(config: ResolvedConfig, overrides: Si
       await redis?.close();
     },
   };
+}
+
+/** A tenant budget that cannot be set refuses the start, naming the ledger's dependency. */
+function tenantBudgetError(tenant: string, redisUrl: string | undefined, error: unknown): InternalError {
+  const where = redisUrl === undefined ? 'the budget ledger' : `Redis at ${redactUrl(redisUrl)}`;
+  return new InternalError({
+    code: 'STORE_ERROR',
+    message: `Cannot start: the budget of tenant ${tenant} could not be set in ${where}: ${error instanceof Error ? error.message : String(error)}`,
+    details: { dependency: redisUrl === undefined ? 'ledger' : 'redis', field: 'budgets.tenants', tenant, ...(redisUrl === undefined ? {} : { url: redactUrl(redisUrl) }) },
+    cause: error,
+    isRetryable: RuntimeError.isInstance(error) && error.isRetryable,
+  });
 }
 
 /** The ledger scope of a tenant's budget. */
