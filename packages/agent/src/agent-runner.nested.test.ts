@@ -34,7 +34,7 @@ function setup(options: { approval?: boolean } = {}) {
   });
   const registry = createToolRegistry([weather]);
   const runner = createAgentRunner({ registry });
-  registry.register(subAgentTool({ name: 'delegate', description: 'Delegates.', runner, tools: ['get_weather'] }));
+  registry.register(subAgentTool({ name: 'delegate', description: 'Delegates.', runner, tools: ['get_weather', 'delegate'] }));
   return { runner, executed };
 }
 
@@ -85,6 +85,29 @@ describe('nested loops', () => {
     // Depth-0 events carry neither key.
     for (const event of host.journal.filter((entry) => entry.depth === undefined)) expect('parentCallId' in event).toBe(false);
     expect(host.journal.find((event) => event.type === 'tool.completed' && event.callId === 'n1')).toMatchObject({ costUsd: 0.002 });
+  });
+
+  it('stamps each loop with its own depth and parent call, two levels down', async () => {
+    const { runner } = setup();
+    // depth 0 delegates (d0), depth 1 delegates again (d1), depth 2 asks for the weather (n2).
+    const deep: Script = (messages) => {
+      const task = messages[0]?.content;
+      const last = messages.at(-1);
+      if (last?.role === 'tool') return { output: `${task}(${last.content})` };
+      if (task === 'level 2') return { toolCalls: [call('n2', 'get_weather', { city: 'Oslo' })] };
+      if (task === 'level 1') return { toolCalls: [call('d1', 'delegate', { task: 'level 2' })] };
+      return { toolCalls: [call('d0', 'delegate', { task: 'level 1' })] };
+    };
+    const { host, runInput } = runInputOf({ script: deep }, { limits: { maxDepth: 2 } });
+    await expect(runner.run(runInput)).resolves.toMatchObject({ output: 'go(level 1(level 2(sunny in Oslo)))' });
+    expect(host.journal.filter((event) => event.type !== 'agent.step').map(shape)).toEqual([
+      'tool.called step=1 d0',
+      'tool.called step=1 d1 depth=1 parent=d0',
+      'tool.called step=1 n2 depth=2 parent=d1',
+      'tool.completed step=1 n2 depth=2 parent=d1',
+      'tool.completed step=1 d1 depth=1 parent=d0',
+      'tool.completed step=1 d0',
+    ]);
   });
 
   it("admits a nested priced tool through the parent host, and ends its permit before the parent's call ends", async () => {

@@ -4,6 +4,10 @@
  *
  * The crash model: the host makes an event durable and then the process dies (its `emit` throws and
  * the loop stops), so everything after that event is lost, including calls still running.
+ *
+ * A call may start a nested loop (`delegate`, one `record` call then an answer) that journals through
+ * the same host with `depth: 1`: the parent's resume must ignore those events, re-run a nested loop
+ * whose call did not complete at depth 0, and never repeat one whose call did.
  */
 import { asModelId, asRunId, asTaskId } from '@runtime/contracts';
 import type { AgentEventInput, AgentRunInput, Message } from '@runtime/contracts';
@@ -11,23 +15,40 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Crash, call, createScriptedHost, stepOf } from '../test/scripted-host.js';
-import type { Script } from '../test/scripted-host.js';
+import type { Script, ScriptedAnswer } from '../test/scripted-host.js';
 import { createAgentRunner } from './agent-runner.js';
 import { defineTool } from './define-tool.js';
+import { subAgentTool } from './sub-agent-tool.js';
 import { createToolRegistry } from './tool-registry.js';
 
-/** A scenario: per step, the calls the model makes (`bad` ones carry arguments the schema refuses). */
-type Scenario = readonly (readonly { readonly bad: boolean; readonly value: number }[])[];
+/**
+ * A scenario: per step, the calls the model makes (`bad` ones carry arguments the schema refuses;
+ * `nested` ones delegate to a nested loop that records the value).
+ */
+type Scenario = readonly (readonly { readonly bad: boolean; readonly nested: boolean; readonly value: number }[])[];
+
+/** The nested loop: records its value (call `n<value>`), then answers with the result. */
+function nestedScript(messages: readonly Message[], value: string): ScriptedAnswer {
+  const result = messages.find((message) => message.role === 'tool');
+  if (result !== undefined) return { output: `nested[${result.content}]` };
+  return { toolCalls: [call(`n${value}`, 'record', { value: Number(value) })] };
+}
 
 function scriptOf(scenario: Scenario): Script {
   return (messages: readonly Message[]) => {
+    const nested = /^nested:(\d+)$/.exec(messages[0]?.content ?? '');
+    if (nested !== null) return nestedScript(messages, nested[1] ?? '');
     const step = stepOf(messages);
     const calls = scenario[step - 1];
     if (calls === undefined) {
       const results = messages.filter((message) => message.role === 'tool').map((message) => `${message.toolCallId}=${message.content}`);
       return { output: `answer[${results.join(';')}]` };
     }
-    return { toolCalls: calls.map(({ bad, value }, index) => call(`s${step}c${index}`, 'record', bad ? { value: 'NaN' } : { value })) };
+    return {
+      toolCalls: calls.map(({ bad, nested: delegated, value }, index) =>
+        delegated ? call(`s${step}c${index}`, 'delegate', { task: `nested:${value}` }) : call(`s${step}c${index}`, 'record', bad ? { value: 'NaN' } : { value }),
+      ),
+    };
   };
 }
 
@@ -44,7 +65,9 @@ function harness(scenario: Scenario) {
       return `v${value * 2}`;
     },
   });
-  const runner = createAgentRunner({ registry: createToolRegistry([record]) });
+  const registry = createToolRegistry([record]);
+  const runner = createAgentRunner({ registry });
+  registry.register(subAgentTool({ name: 'delegate', description: 'Delegates.', runner, tools: ['record'] }));
   const script = scriptOf(scenario);
   const attempt = (history: readonly AgentEventInput[], crashAfter: number | undefined, attemptNumber: number) => {
     const host = createScriptedHost({ script, history, ...(crashAfter === undefined ? {} : { crashAfter }) });
@@ -55,7 +78,7 @@ function harness(scenario: Scenario) {
       model: asModelId('m'),
       maxOutputTokens: 64,
       messages: [{ role: 'user', content: 'go' }],
-      tools: ['record'],
+      tools: ['record', 'delegate'],
       limits: { maxSteps: scenario.length + 1 },
       host,
     };
@@ -65,17 +88,22 @@ function harness(scenario: Scenario) {
 }
 
 /** Values are unique per scenario, so an execution is identified by its value. */
-const scenarioArbitrary = (maxCallsPerStep: number) =>
+const scenarioArbitrary = (maxCallsPerStep: number, withNested: boolean) =>
   fc
-    .array(fc.array(fc.boolean(), { minLength: 1, maxLength: maxCallsPerStep }), { minLength: 0, maxLength: 4 })
+    .array(fc.array(fc.record({ bad: fc.boolean(), nested: withNested ? fc.boolean() : fc.constant(false) }), { minLength: 1, maxLength: maxCallsPerStep }), {
+      minLength: 0,
+      maxLength: 4,
+    })
     .map((steps): Scenario => {
       let next = 1;
-      return steps.map((calls) => calls.map((bad) => ({ bad, value: next++ })));
+      return steps.map((calls) => calls.map(({ bad, nested }) => ({ bad: bad && !nested, nested, value: next++ })));
     });
 
+/** Terminal events of the task's own (depth-0) calls. */
 function terminalEvents(journal: readonly AgentEventInput[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const event of journal) {
+    if (event.depth !== undefined) continue;
     if (event.type === 'tool.completed' || event.type === 'tool.failed') counts.set(event.callId, (counts.get(event.callId) ?? 0) + 1);
   }
   return counts;
@@ -114,7 +142,7 @@ async function crashThenResume(scenario: Scenario, crashPoints: readonly number[
 describe('agent runner resume (property)', () => {
   it('one call per step: after a crash at any event and a resume, every tool call ran exactly once and the answer is unchanged', async () => {
     await fc.assert(
-      fc.asyncProperty(scenarioArbitrary(1), async (scenario) => {
+      fc.asyncProperty(scenarioArbitrary(1, false), async (scenario) => {
         const reference = harness(scenario).attempt([], undefined, 1);
         const expected = await reference.promise;
         const events = reference.host.journal.length;
@@ -132,10 +160,10 @@ describe('agent runner resume (property)', () => {
     );
   });
 
-  it('parallel calls, several crashes: a journaled call never runs again (only calls in flight at a crash repeat), every call ends once in the journal, the answer is unchanged', async () => {
+  it('parallel calls and nested loops, several crashes: a journaled depth-0 call never runs again (only calls in flight at a crash repeat), every call ends once in the journal, the answer is unchanged', async () => {
     await fc.assert(
       fc.asyncProperty(
-        scenarioArbitrary(3),
+        scenarioArbitrary(3, true),
         fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 3 }),
         async (scenario, crashPoints) => {
           const expected = await harness(scenario).attempt([], undefined, 1).promise;
@@ -163,7 +191,7 @@ describe('agent runner resume (property)', () => {
   });
 
   it('a resumed loop replays journaled results without calling the model for finished steps', async () => {
-    const scenario: Scenario = [[{ bad: false, value: 1 }], [{ bad: false, value: 2 }]];
+    const scenario: Scenario = [[{ bad: false, nested: false, value: 1 }], [{ bad: false, nested: false, value: 2 }]];
     const { attempt, executions } = harness(scenario);
     const first = attempt([], 6, 1); // agent.step, tool.called, tool.completed (step 1), agent.step, tool.called, tool.completed (step 2)
     await expect(first.promise).rejects.toBeInstanceOf(Crash);

@@ -115,13 +115,14 @@ export function createAgentRunner(options: AgentRunnerOptions): AgentRunner {
     let toolCalls = 0;
     let journal: Promise<void> = Promise.resolve();
     // Events are journaled one at a time, in order; after a failed write nothing more is written.
-    const emit = (event: AgentEventInput): Promise<void> => {
-      const written = stamped(event, depth, parentCallId);
-      journal = journal.then(() => host.emit(written));
+    const enqueue = (event: AgentEventInput): Promise<void> => {
+      journal = journal.then(() => host.emit(event));
       return journal;
     };
-    // What tools see of the host: nested loops journal through this loop's ordered journal.
-    const toolHost: AgentHost = forwardHost(host, { emit });
+    const emit = (event: AgentEventInput): Promise<void> => enqueue(stamped(event, depth, parentCallId));
+    // What tools see of the host: nested loops journal their (already stamped) events through this
+    // loop's ordered journal, so a failed write stops every loop of the task.
+    const toolHost: AgentHost = forwardHost(host, { emit: enqueue });
     const awaitInput = host.awaitInput?.bind(host);
     const admitTool = host.admitTool?.bind(host);
 
