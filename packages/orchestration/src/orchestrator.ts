@@ -154,11 +154,10 @@ class RunOrchestrator implements DurableOrchestrator {
       owner: this.#owner,
       intervalMs: leaseOption(options.inboxPollMs, 'inboxPollMs', 100),
       apply: (request) => this.#applyRequest(request),
-      // A process that runs nothing holds no live lease: no query.
+      // A process that runs nothing holds no live lease: no query (and no timer, see #loop and #forget).
       shouldPoll: () => this.#closing === undefined && (this.#active.size > 0 || this.#adopting.size > 0),
       onBackgroundError: this.#backgroundError,
     });
-    this.#inbox.start();
   }
 
   get owner(): string {
@@ -323,6 +322,7 @@ class RunOrchestrator implements DurableOrchestrator {
     });
     this.#active.set(runId, loop);
     this.#parked.delete(runId);
+    if (this.#closing === undefined) this.#inbox.start();
     this.#leases.hold(runId, lease, (error) => loop.detach(error), () => openReservations(loop.tasks.values()));
     loop.finished.then(
       () => this.#forget(loop),
@@ -335,6 +335,7 @@ class RunOrchestrator implements DurableOrchestrator {
     if (this.#active.get(loop.id) !== loop) return;
     this.#active.delete(loop.id);
     this.#leases.drop(loop.id);
+    if (this.#active.size === 0) this.#inbox.stop();
   }
 
   /** A loop stopped without ending its run. */

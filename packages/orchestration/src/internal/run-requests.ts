@@ -116,7 +116,10 @@ export interface RequestInboxOptions {
   readonly onBackgroundError: (error: unknown) => void;
 }
 
-/** The owner's poll loop: one `claimRequests` per tick for all its runs; one unref'd timer. */
+/**
+ * The owner's poll loop: one `claimRequests` per tick for all its runs; one unref'd timer, running
+ * only while the process executes runs (`start` when a run starts here, `stop` when the last ends).
+ */
 export class RequestInbox {
   readonly #options: RequestInboxOptions;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -139,7 +142,11 @@ export class RequestInbox {
 
   /** Claims the pending requests once (skipped while a claim is in flight) and answers each when applied. */
   poll(): void {
-    if (this.#polling || !this.#options.shouldPoll()) return;
+    if (!this.#options.shouldPoll()) {
+      this.stop();
+      return;
+    }
+    if (this.#polling) return;
     this.#polling = true;
     this.#options.store.claimRequests(this.#options.owner).then(
       (requests) => {
