@@ -6,11 +6,13 @@
  *  - `bare loop`: the same fake client called in a hand-written loop (JSON.parse the arguments, call
  *    the tool, append the messages) — the floor of any agent loop;
  *  - `runner`: `createAgentRunner` with a host that calls the same client and journals into an array
- *    (limits, schema checks, per-call deadline timer, events, result pairing included).
- * Rounds alternate the two so machine noise hits both; the median round is reported.
+ *    (limits, schema checks, per-call deadline timer, events, result pairing included);
+ *  - `runner + admitTool`: the same, with a host that admits every tool call with a no-op permit
+ *    (`AgentHost.admitTool`, ended once per call): the admission overhead per call.
+ * Rounds alternate the three so machine noise hits all; the median round is reported.
  */
 import { asModelId, asRunId, asTaskId, EMPTY_USAGE } from '@runtime/contracts';
-import type { AgentEventInput, AgentHost, LlmClient, LlmRequest, LlmResult, Message, ToolCall } from '@runtime/contracts';
+import type { AgentEventInput, AgentHost, AgentToolPermit, LlmClient, LlmRequest, LlmResult, Message, ToolCall } from '@runtime/contracts';
 import { z } from 'zod';
 import { createAgentRunner, createToolRegistry, defineTool } from '../src/index.js';
 
@@ -58,9 +60,13 @@ async function bareLoop(client: LlmClient): Promise<string> {
   throw new Error('no answer');
 }
 
-async function runnerLoop(client: LlmClient): Promise<string> {
+const noOpPermit: AgentToolPermit = { end: () => Promise.resolve() };
+const admitEverything: NonNullable<AgentHost['admitTool']> = () => Promise.resolve(noOpPermit);
+
+async function runnerLoop(client: LlmClient, admitTool?: AgentHost['admitTool']): Promise<string> {
   const journal: AgentEventInput[] = [];
   const host: AgentHost = {
+    ...(admitTool === undefined ? {} : { admitTool }),
     callModel: async (request) => {
       const result = await client.complete(request);
       return { result, usage: result.usage, costUsd: 0.000001 };
@@ -98,16 +104,24 @@ function median(values: number[]): number {
 for (const callsPerStep of [1, 3]) {
   const client = scriptedClient(callsPerStep);
   await bareLoop(client);
-  await runnerLoop(client); // warm up both paths
+  const admittedLoop = (scripted: LlmClient) => runnerLoop(scripted, admitEverything);
+  await runnerLoop(client);
+  await admittedLoop(client); // warm up every path
   const bare: number[] = [];
   const full: number[] = [];
+  const admitted: number[] = [];
   for (let round = 0; round < ROUNDS; round += 1) {
     bare.push(await cpuMicrosPerStep(bareLoop, client));
     full.push(await cpuMicrosPerStep(runnerLoop, client));
+    admitted.push(await cpuMicrosPerStep(admittedLoop, client));
   }
   const b = median(bare);
   const r = median(full);
+  const a = median(admitted);
   console.log(
     `${callsPerStep} tool call(s)/step, ${STEPS} steps/loop: bare loop ${b.toFixed(2)} µs/step | runner ${r.toFixed(2)} µs/step | overhead ${(r - b).toFixed(2)} µs/step (${(r / b).toFixed(2)}×)`,
+  );
+  console.log(
+    `${callsPerStep} tool call(s)/step, ${STEPS} steps/loop: runner + admitTool ${a.toFixed(2)} µs/step | admission ${(a - r).toFixed(2)} µs/step = ${((a - r) / callsPerStep).toFixed(2)} µs per tool call`,
   );
 }
