@@ -136,6 +136,25 @@ describe('tool admission (AgentHost.admitTool)', () => {
     expect(requests.map((request) => request.toolCallsBefore)).toEqual([5, 6, 7, 8]);
   });
 
+  it('numbers a call re-run by a resumed loop by its place in the journal', async () => {
+    const { requests, admitTool } = admissionLog();
+    const echo = tool('echo', ({ n }) => Promise.resolve(`e${n}`));
+    const runner = createAgentRunner({ registry: createToolRegistry([echo]) });
+    const script: Script = (messages) =>
+      stepOf(messages) === 1 ? { toolCalls: [call('a', 'echo', { n: 1 }), call('b', 'echo', { n: 2 }), call('c', 'echo', { n: 3 })] } : { output: toolResults(messages).join(',') };
+    const done = await runner.run(runInputOf({ script }, ['echo']).runInput);
+    // agent.step, tool.called ×3, then only b's result is durable: a and c run again.
+    const first = runInputOf({ script }, ['echo']);
+    await runner.run(first.runInput);
+    const history = first.host.journal.filter((event) => event.type !== 'tool.completed' || event.callId === 'b').slice(0, 5);
+    const resumed = runInputOf({ script, admitTool, history }, ['echo'], { attempt: 2 });
+    await expect(runner.run(resumed.runInput)).resolves.toMatchObject({ output: done.output });
+    expect(requests.map((request) => [request.callId, request.toolCallsBefore])).toEqual([
+      ['a', 0],
+      ['c', 2],
+    ]);
+  });
+
   it.each([
     ['BudgetError', () => new BudgetError({ code: 'BUDGET_EXCEEDED', message: 'tool price does not fit', details: { tool: 'priced' } })],
     ['PolicyError', () => new PolicyError({ code: 'POLICY_VIOLATION', message: 'too many tool calls', details: { rule: 'toolCalls' } })],

@@ -1,6 +1,6 @@
-import { ExecutionError, asRunId, asTaskId } from '@runtime/contracts';
+import { BudgetError, ExecutionError, asRunId, asTaskId } from '@runtime/contracts';
 import type { ToolError } from '@runtime/contracts';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { defineTool } from './define-tool.js';
 import { createToolDispatcher } from './tool-dispatcher.js';
@@ -149,6 +149,51 @@ describe('createToolDispatcher', () => {
     expect(ExecutionError.isInstance(error) && error.code).toBe('RUN_ABORTED');
   });
 
+  describe('admission (context.admit)', () => {
+    const registry = createToolRegistry([sleeper]);
+    const dispatcher = createToolDispatcher({ registry });
+    const nap = { id: 'n', name: 'sleeper', arguments: '{"ms":1}' };
+
+    it('rethrows a refusal unchanged and never runs the tool', async () => {
+      let ran = 0;
+      const counting = defineTool({ name: 'counting', description: 'd', input: z.object({}), execute: () => Promise.resolve(String((ran += 1))) });
+      const refusal = new BudgetError({ code: 'BUDGET_EXCEEDED', message: 'no room for the price', details: {} });
+      const error: unknown = await createToolDispatcher({ registry: createToolRegistry([counting]) })
+        .call({ id: 'c', name: 'counting', arguments: '{}' }, { ...base, admit: () => Promise.reject(refusal) })
+        .then(
+          () => undefined,
+          (reason: unknown) => reason,
+        );
+      expect(error).toBe(refusal);
+      expect(ran).toBe(0);
+    });
+
+    it('stops waiting for an admission when the task aborts, and gives back a permit granted afterwards', async () => {
+      const controller = new AbortController();
+      const ends: boolean[] = [];
+      let grant: () => void = () => undefined;
+      const admission = new Promise<{ end: (charged: boolean) => Promise<void> }>((resolve) => {
+        grant = () => resolve({ end: (charged) => Promise.resolve(void ends.push(charged)) });
+      });
+      const pending = dispatcher.call(nap, { ...base, signal: controller.signal, admit: () => admission });
+      setTimeout(() => controller.abort(new Error('stop')), 5);
+      const error: unknown = await pending.then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
+      expect(ExecutionError.isInstance(error) && error.code).toBe('RUN_ABORTED');
+      grant();
+      await vi.waitFor(() => expect(ends).toEqual([false]));
+    });
+
+    it('ends the permit charged once the tool returned, with the outcome unchanged', async () => {
+      const ends: boolean[] = [];
+      const outcome = await dispatcher.call(nap, { ...base, admit: () => Promise.resolve({ end: (charged) => Promise.resolve(void ends.push(charged)) }) });
+      expect(outcome).toMatchObject({ ok: true, result: 'slept 1', costUsd: 0.25 });
+      expect(ends).toEqual([true]);
+    });
+  });
+
   describe('approval', () => {
     let runs = 0;
     const wire = defineTool({
@@ -179,6 +224,11 @@ describe('createToolDispatcher', () => {
       expect(rejected.message).toContain('too much');
       expect(failure(await dispatcher.call(call, base)).code).toBe('TOOL_REJECTED');
       expect(runs).toBe(0);
+    });
+
+    it("appends the approver's note after the result", async () => {
+      const outcome = await dispatcher.call(call, { ...base, approve: () => Promise.resolve({ decision: 'approve', message: 'ok, once' }) });
+      expect(outcome).toMatchObject({ ok: true, result: 'sent 5\n\n[approved with note: ok, once]' });
     });
 
     it("sends a human's answer back as the result instead of running the tool", async () => {
