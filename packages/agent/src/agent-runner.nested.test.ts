@@ -3,7 +3,7 @@
  * `parentCallId`, their tool calls admitted through it, their questions keyed apart from the parent's,
  * and a resumed parent ignores them.
  */
-import { EMPTY_USAGE, asModelId, asRunId, asTaskId } from '@runtime/contracts';
+import { BudgetError, EMPTY_USAGE, asModelId, asRunId, asTaskId } from '@runtime/contracts';
 import type { AgentEventInput, AgentHost, AgentInputRequest, AgentRunInput, AgentToolRequest, Message } from '@runtime/contracts';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -125,6 +125,26 @@ describe('nested loops', () => {
       { callId: 'n1', depth: 1, step: 1, tool: 'get_weather', toolCallsBefore: 1, costUsd: 0.002 },
     ]);
     expect(ends).toEqual(['n1:true', 'd1:true']);
+  });
+
+  it("a nested refusal stops the parent loop with the host's typed error; the parent's call is ended uncharged", async () => {
+    const { runner, executed } = setup();
+    const ends: string[] = [];
+    const admitTool: NonNullable<AgentHost['admitTool']> = (request) => {
+      if (request.depth === 1) return Promise.reject(new BudgetError({ code: 'BUDGET_EXCEEDED', message: 'the weather is too dear', details: { tool: request.tool } }));
+      return Promise.resolve({ end: (charged) => Promise.resolve(void ends.push(`${request.callId}:${charged}`)) });
+    };
+    const { host, runInput } = runInputOf({ script, admitTool });
+    const error: unknown = await runner.run(runInput).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(BudgetError.isInstance(error) && error.code).toBe('BUDGET_EXCEEDED');
+    expect(executed).toEqual([]);
+    expect(ends).toEqual(['d1:false']);
+    // The parent made one model call, the nested loop one; nothing after the refusal.
+    expect(host.requests).toHaveLength(2);
+    expect(host.journal.map(shape)).toEqual(['agent.step step=1', 'tool.called step=1 d1', 'agent.step step=1 depth=1 parent=d1', 'tool.called step=1 n1 depth=1 parent=d1']);
   });
 
   it("asks a nested approval under the calling call's id (`d1/n1`), so it never collides with the parent's questions", async () => {
