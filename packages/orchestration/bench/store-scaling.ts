@@ -16,6 +16,11 @@
  * Then the whole loop on each store (`createOrchestrator` with the test fakes, a zero-latency model,
  * p = 16, a random layered DAG, group commit as in production): µs per task end to end, sizes
  * `STORE_BENCH_LOOP_SIZES` (default 1000,10000; empty to skip).
+ *
+ * Last, the request inbox's poll (`claimRequests` of one owner, what every replica runs each
+ * `inboxPollMs`): µs per poll with 1 and with `STORE_BENCH_LEASED` (default 1000) runs leased by the
+ * polling owner (and as many by another owner), the inbox empty and with one pending request; the
+ * 1-run figure is the baseline of the same invocation.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -188,6 +193,54 @@ async function loopSection(folder: string): Promise<void> {
   }
 }
 
+const LEASED = Number(process.env['STORE_BENCH_LEASED'] ?? '1000');
+const POLLS = 400;
+
+/** µs per claimRequests (median of {@link POLLS}); with `pending`, one request is posted before each poll (its posting not timed). */
+async function pollCost(store: RunStore, runId: RunId, pending: boolean): Promise<number> {
+  const times: number[] = [];
+  for (let poll = 0; poll < POLLS; poll += 1) {
+    if (pending) await store.postRequest({ id: `p${poll}`, runId, body: { kind: 'abort' }, postedAt: Date.now() });
+    const started = performance.now();
+    const claimed = await store.claimRequests('poller');
+    times.push((performance.now() - started) * 1000);
+    if (claimed.length !== (pending ? 1 : 0)) throw new Error(`claimed ${claimed.length} requests`);
+    if (pending) await store.answerRequest(runId, `p${poll}`, { status: 'ok', value: null });
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] ?? Number.NaN;
+}
+
+/** A store with `leased` runs leased by the poller and as many by another owner. */
+async function leasedStore(name: StoreName, where: string, leased: number): Promise<RunStore> {
+  const store = await open(name, where);
+  for (let index = 0; index < leased * 2; index += 1) {
+    const runId = asRunId(`r${index}`);
+    await store.createRun({ id: runId, tenant: 'bench', spec: { tasks: [] }, state: 'running', createdAt: 'x', updatedAt: 'x', lastSeq: 0 }, []);
+    await store.acquireLease(runId, index % 2 === 0 ? 'poller' : 'other', 600_000, Date.now());
+  }
+  return store;
+}
+
+async function requestSection(where: string): Promise<void> {
+  console.log(`\nrequest inbox: µs per claimRequests poll (median of ${POLLS}), runs leased by the poller (and as many by another owner):`);
+  for (const name of STORES) {
+    const figures: string[] = [];
+    const cost = new Map<string, number>();
+    for (const leased of [1, LEASED]) {
+      const store = await leasedStore(name, where, leased);
+      for (const pending of [false, true]) {
+        const us = await pollCost(store, asRunId('r0'), pending);
+        cost.set(`${leased}:${pending}`, us);
+        figures.push(`${leased} runs ${pending ? '1 pending' : 'empty'} ${us.toFixed(1)}`);
+      }
+      await store.close();
+    }
+    const ratio = (pending: boolean): string => ((cost.get(`${LEASED}:${pending}`) ?? Number.NaN) / (cost.get(`1:${pending}`) ?? Number.NaN)).toFixed(2);
+    console.log(`${name.padEnd(8)} ${figures.join(' | ')}  → ${LEASED} / 1 runs: empty ${ratio(false)}×, pending ${ratio(true)}×`);
+  }
+}
+
 const folder = mkdtempSync(join(tmpdir(), 'store-scaling-'));
 /** A fresh database file or schema per measurement (a size may be listed twice). */
 let files = 0;
@@ -261,6 +314,7 @@ try {
     }
   }
   await loopSection(folder);
+  await requestSection(folder);
 } finally {
   try {
     for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
