@@ -147,6 +147,76 @@ describe('nested loops', () => {
     expect(host.journal.map(shape)).toEqual(['agent.step step=1', 'tool.called step=1 d1', 'agent.step step=1 depth=1 parent=d1', 'tool.called step=1 n1 depth=1 parent=d1']);
   });
 
+  it('a refusal of a sibling stops a running nested loop: every permit, nested ones included, is ended before the loop rejects', async () => {
+    const registry = createToolRegistry([
+      defineTool({
+        name: 'slow',
+        description: 'Slow.',
+        input: z.object({}),
+        execute: async (_args, context) => {
+          await new Promise((resolve, reject) => {
+            const timer = setTimeout(resolve, 5_000);
+            context.signal.addEventListener('abort', () => {
+              clearTimeout(timer);
+              reject(new Error('aborted'));
+            });
+          });
+          return 'late';
+        },
+      }),
+      defineTool({ name: 'priced', description: 'Priced.', input: z.object({}), costUsd: 5, execute: () => Promise.resolve('paid') }),
+    ]);
+    const runner = createAgentRunner({ registry });
+    registry.register(subAgentTool({ name: 'delegate', description: 'Delegates.', runner, tools: ['slow'] }));
+    const twoCalls: Script = (messages) => {
+      if (messages[0]?.content === 'be slow') return { toolCalls: [call('n1', 'slow', {})] };
+      return { toolCalls: [call('d1', 'delegate', { task: 'be slow' }), call('p', 'priced', {})] };
+    };
+    const ends: string[] = [];
+    const admitTool: NonNullable<AgentHost['admitTool']> = async (request) => {
+      if (request.tool === 'priced') {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        throw new BudgetError({ code: 'BUDGET_EXCEEDED', message: 'no room', details: {} });
+      }
+      return { end: (charged) => Promise.resolve(void ends.push(`${request.callId}:${charged}`)) };
+    };
+    const { runInput } = runInputOf({ script: twoCalls, admitTool }, { tools: ['delegate', 'priced'] });
+    const error: unknown = await runner.run(runInput).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(BudgetError.isInstance(error) && error.code).toBe('BUDGET_EXCEEDED');
+    expect([...ends].sort()).toEqual(['d1:false', 'n1:false']);
+  });
+
+  it('a nested loop still running after the parent stopped journals nothing more', async () => {
+    const { runner } = setup();
+    // Call `p` is refused at admission while the nested loop waits for a slow model call.
+    const twoCalls: Script = (messages) => {
+      if (messages[0]?.content === 'weather in Oslo') return script(messages, { model: asModelId('m'), messages, maxOutputTokens: 1 });
+      return { toolCalls: [call('d1', 'delegate', { task: 'weather in Oslo' }), call('p', 'get_weather', { city: 'Lima' })] };
+    };
+    const admitTool: NonNullable<AgentHost['admitTool']> = (request) =>
+      request.callId === 'p'
+        ? Promise.reject(new BudgetError({ code: 'BUDGET_EXCEEDED', message: 'no room', details: {} }))
+        : Promise.resolve({ end: () => Promise.resolve() });
+    const { host, runInput } = runInputOf({ script: twoCalls, admitTool }, { tools: ['delegate', 'get_weather'] });
+    const callModel = host.callModel.bind(host);
+    // A model call that ignores the abort and answers late (a provider that cannot be cancelled).
+    host.callModel = async (request, modelCall) => {
+      if (modelCall.depth === 1) await new Promise((resolve) => setTimeout(resolve, 40));
+      return callModel(request, modelCall);
+    };
+    const error: unknown = await runner.run(runInput).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(BudgetError.isInstance(error) && error.code).toBe('BUDGET_EXCEEDED');
+    const written = host.journal.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(host.journal.slice(written)).toEqual([]);
+  });
+
   it("asks a nested approval under the calling call's id (`d1/n1`), so it never collides with the parent's questions", async () => {
     const { runner, executed } = setup({ approval: true });
     const asked: AgentInputRequest[] = [];

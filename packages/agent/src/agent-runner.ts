@@ -121,8 +121,11 @@ export function createAgentRunner(options: AgentRunnerOptions): AgentRunner {
     };
     const emit = (event: AgentEventInput): Promise<void> => enqueue(stamped(event, depth, parentCallId));
     // What tools see of the host: nested loops journal their (already stamped) events through this
-    // loop's ordered journal, so a failed write stops every loop of the task.
-    const toolHost: AgentHost = forwardHost(host, { emit: enqueue });
+    // loop's ordered journal, so a failed write stops every loop of the task; once this loop stopped,
+    // a nested loop still running (e.g. a model call that ignored the abort) journals nothing more.
+    const enqueueNested = (event: AgentEventInput): Promise<void> =>
+      controller.signal.aborted ? Promise.reject(aborted(controller.signal.reason)) : enqueue(event);
+    const toolHost: AgentHost = forwardHost(host, { emit: enqueueNested });
     const awaitInput = host.awaitInput?.bind(host);
     const admitTool = host.admitTool?.bind(host);
 
@@ -154,32 +157,38 @@ export function createAgentRunner(options: AgentRunnerOptions): AgentRunner {
      * gives each call the run's tool calls made before it.
      */
     async function runCalls(step: number, calls: readonly ToolCall[], done: ReadonlyMap<string, ReplayedOutcome>, callsBefore: (call: ToolCall, index: number) => number): Promise<Message[]> {
-      const results = await Promise.all(
-        calls.map(async (call, index) => {
-          const replayed = done.get(call.id);
-          if (replayed !== undefined) return resultMessage(call, replayed);
-          const outcome = await dispatcher.call(call, {
-            runId,
-            taskId,
-            signal: controller.signal,
-            offered,
-            agent: scope(step, call.id),
-            ...(awaitInput === undefined
-              ? {}
-              : { approve: (toolCall: ToolCall) => awaitInput({ kind: 'approval', step, callId: toolCall.id, tool: toolCall.name, arguments: toolCall.arguments }) }),
-            ...(admitTool === undefined ? {} : { admit: admission(step, callsBefore(call, index)) }),
-          });
-          if (outcome.ok) {
-            // Most tools are free: converting 0 to exact money on every call shows in the benchmark.
-            if (outcome.costUsd !== 0) toolCost = addMoney(toolCost, usd(outcome.costUsd));
-            await emit({ type: 'tool.completed', taskId, step, callId: call.id, tool: call.name, result: outcome.result, durationMs: outcome.durationMs, costUsd: outcome.costUsd });
-          } else {
-            await emit({ type: 'tool.failed', taskId, step, callId: call.id, tool: call.name, error: outcome.error.toJSON(), durationMs: outcome.durationMs });
-          }
-          return resultMessage(call, outcome);
-        }),
-      );
-      return results;
+      const running = calls.map(async (call, index) => {
+        const replayed = done.get(call.id);
+        if (replayed !== undefined) return resultMessage(call, replayed);
+        const outcome = await dispatcher.call(call, {
+          runId,
+          taskId,
+          signal: controller.signal,
+          offered,
+          agent: scope(step, call.id),
+          ...(awaitInput === undefined
+            ? {}
+            : { approve: (toolCall: ToolCall) => awaitInput({ kind: 'approval', step, callId: toolCall.id, tool: toolCall.name, arguments: toolCall.arguments }) }),
+          ...(admitTool === undefined ? {} : { admit: admission(step, callsBefore(call, index)) }),
+        });
+        if (outcome.ok) {
+          // Most tools are free: converting 0 to exact money on every call shows in the benchmark.
+          if (outcome.costUsd !== 0) toolCost = addMoney(toolCost, usd(outcome.costUsd));
+          await emit({ type: 'tool.completed', taskId, step, callId: call.id, tool: call.name, result: outcome.result, durationMs: outcome.durationMs, costUsd: outcome.costUsd });
+        } else {
+          await emit({ type: 'tool.failed', taskId, step, callId: call.id, tool: call.name, error: outcome.error.toJSON(), durationMs: outcome.durationMs });
+        }
+        return resultMessage(call, outcome);
+      });
+      try {
+        return await Promise.all(running);
+      } catch (error) {
+        // One call stopped the loop: stop its siblings and let each end (permit ended, event
+        // journaled) before the loop rejects, so the host hears nothing more from this step.
+        controller.abort(error);
+        await Promise.allSettled(running);
+        throw error;
+      }
     }
 
     try {
