@@ -13,6 +13,7 @@
  * each API key's tenant is assigned its tier; with auth off tenant `default` gets tier `default`:
  * no rate limit unless the config sets `tiers.default`.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -72,7 +73,7 @@ export interface SidecarRuntimeOverrides {
   readonly llmTimings?: LlmCallTimings;
   /** Told of every LLM call a tier's rate limit holds back (the rule). */
   readonly onThrottle?: (rule: string) => void;
-  /** Owner id written into runs (resume after this owner's crash). @defaultValue `<host>:<pid>` */
+  /** Owner id written into runs (resume after this owner's crash). @defaultValue `<host>:<pid>:<8 random hex digits>` */
   readonly owner?: string;
   /** Told of every priced provider call (exact Money cost), e.g. for the cost metric. */
   readonly onUsage?: (record: UsageRecord) => void;
@@ -283,7 +284,9 @@ export async function createSidecarRuntime(config: ResolvedConfig, overrides: Si
     resilience: overrides.onProviderEvent === undefined ? {} : { onEvent: overrides.onProviderEvent },
     policy,
     store,
-    owner: overrides.owner ?? `${hostname()}:${process.pid}`,
+    // Unique per runtime, not per process: two runtimes in one process (an embedding host, tests)
+    // sharing a store must not take each other's leases for their own.
+    owner: overrides.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     leaseTtlMs: config.leaseTtlMs,
     tools,
   });
