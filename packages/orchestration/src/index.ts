@@ -20,6 +20,7 @@ export {
   type DurableOrchestrator,
   type OrchestratorOptions,
   type ResumeReport,
+  type RunRequestNotifier,
   type StoreHealth,
   type StoreRetryOptions,
 } from './orchestrator-options.js';

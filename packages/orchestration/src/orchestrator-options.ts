@@ -145,6 +145,21 @@ export interface OrchestratorOptions {
 }
 
 /**
+ * An optional capability of a {@link @runtime/contracts#RunStore} (not part of the contract): wakes
+ * the owner of runs as soon as a request is posted for one of them, instead of at its next
+ * `inboxPollMs` tick. The PostgreSQL store has it (`LISTEN`/`NOTIFY` on a dedicated connection);
+ * the orchestrator uses it when present and keeps polling as the fallback.
+ * @public
+ */
+export interface RunRequestNotifier {
+  /**
+   * Calls `wake` (best effort, possibly more than once) soon after a request is posted for a run
+   * whose lease `owner` holds. Resolves once listening, with a function that stops it.
+   */
+  watchRequests(owner: string, wake: () => void): Promise<() => Promise<void>>;
+}
+
+/**
  * Retries of a journal write that failed with a retryable `STORE_ERROR` (a lock, a lost
  * connection): exponential backoff from `baseDelayMs`, doubling, capped at `maxDelayMs`.
  * @public

@@ -59,7 +59,7 @@ import { askOwner, notExecutedHere, RequestInbox, type AskOptions } from './inte
 import { checkRunSpec, checkTaskTools, planTask } from './internal/spec-checks.js';
 import { runtimeFromRecord, taskRecord, type TaskRuntime } from './internal/task-runtime.js';
 import { runView, taskView } from './internal/views.js';
-import type { DurableOrchestrator, OrchestratorOptions, ResumeReport, StoreHealth } from './orchestrator-options.js';
+import type { DurableOrchestrator, OrchestratorOptions, ResumeReport, RunRequestNotifier, StoreHealth } from './orchestrator-options.js';
 import { DagScheduler } from './scheduler.js';
 
 function defaultOwner(): string {
@@ -110,6 +110,8 @@ class RunOrchestrator implements DurableOrchestrator {
   readonly #retry: StoreRetryPolicy;
   readonly #ask: AskOptions;
   readonly #inbox: RequestInbox;
+  /** Stops the store's request notifications (when it has them), once subscribed. */
+  #unwatch: Promise<(() => Promise<void>) | undefined> | undefined;
   #closing: Promise<void> | undefined;
   #lastWriteAt: number | undefined;
   #lastStoreError: Error | undefined;
@@ -322,7 +324,10 @@ class RunOrchestrator implements DurableOrchestrator {
     });
     this.#active.set(runId, loop);
     this.#parked.delete(runId);
-    if (this.#closing === undefined) this.#inbox.start();
+    if (this.#closing === undefined) {
+      this.#inbox.start();
+      this.#unwatch ??= this.#watchRequests();
+    }
     this.#leases.hold(runId, lease, (error) => loop.detach(error), () => openReservations(loop.tasks.values()));
     loop.finished.then(
       () => this.#forget(loop),
@@ -544,6 +549,18 @@ class RunOrchestrator implements DurableOrchestrator {
     }
   }
 
+  /** Subscribes to the store's request notifications, when it has them (polling stays the fallback). */
+  async #watchRequests(): Promise<(() => Promise<void>) | undefined> {
+    const notifier = this.#options.store as Partial<RunRequestNotifier>;
+    if (typeof notifier.watchRequests !== 'function') return undefined;
+    try {
+      return await notifier.watchRequests.call(this.#options.store, this.#owner, () => this.#inbox.poll());
+    } catch (error) {
+      this.#backgroundError(error);
+      return undefined;
+    }
+  }
+
   /** Applies a request another process posted for a run this process executes. */
   async #applyRequest(request: RunRequest): Promise<unknown> {
     const { runId, body } = request;
@@ -658,6 +675,8 @@ class RunOrchestrator implements DurableOrchestrator {
     this.#closing ??= (async () => {
       this.#inbox.stop();
       this.#leases.stop();
+      const unwatch = await this.#unwatch;
+      await unwatch?.().catch((error: unknown) => this.#backgroundError(error));
       if (this.#parkTimer !== undefined) clearInterval(this.#parkTimer);
       this.#parkTimer = undefined;
       if (this.#watchTimer !== undefined) clearInterval(this.#watchTimer);

@@ -43,6 +43,7 @@ import {
 import { decodeJson, encodeJson } from './internal/json-codec.js';
 import { migrate } from './internal/postgres-schema.js';
 import { postgresStatements, type PostgresStatements } from './internal/postgres-statements.js';
+import type { RunRequestNotifier } from './orchestrator-options.js';
 import {
   checkRequest,
   claimLimit,
@@ -209,17 +210,110 @@ function uniqueViolation(error: unknown): string | undefined {
   return failure?.code === '23505' && typeof failure.constraint === 'string' ? failure.constraint : undefined;
 }
 
-class PostgresRunStore implements RunStore {
+/** How long a lost LISTEN connection waits before it is opened again (polling covers the gap). */
+const RELISTEN_DELAY_MS = 1000;
+
+/**
+ * The `LISTEN` side of the request notifications: one dedicated connection (not a pool client: a
+ * pooled one would be handed to queries and lose the LISTEN), opened by the first watcher, closed
+ * with the last, opened again after a failure while someone watches.
+ */
+class RequestListener {
+  readonly #config: pg.ClientConfig;
+  readonly #channel: string;
+  readonly #watchers = new Map<string, Set<() => void>>();
+  #client: Promise<pg.Client> | undefined;
+  /** Which connection is current: an old one's late error must not drop the new one. */
+  #generation = 0;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(config: pg.ClientConfig, channel: string) {
+    this.#config = config;
+    this.#channel = channel;
+  }
+
+  async watch(owner: string, wake: () => void): Promise<() => Promise<void>> {
+    let wakes = this.#watchers.get(owner);
+    if (wakes === undefined) this.#watchers.set(owner, (wakes = new Set()));
+    const entry = (): void => wake();
+    wakes.add(entry);
+    try {
+      await this.#listen();
+    } catch (error) {
+      wakes.delete(entry);
+      throw error;
+    }
+    return async () => {
+      wakes.delete(entry);
+      if (wakes.size === 0) this.#watchers.delete(owner);
+      if (this.#watchers.size === 0) await this.close();
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#watchers.clear();
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    this.#retry = undefined;
+    const client = this.#client;
+    this.#client = undefined;
+    if (client !== undefined) await client.then((opened) => opened.end()).catch(() => undefined);
+  }
+
+  #listen(): Promise<pg.Client> {
+    this.#client ??= this.#open();
+    return this.#client;
+  }
+
+  async #open(): Promise<pg.Client> {
+    const client = new pg.Client(this.#config);
+    const generation = (this.#generation += 1);
+    client.on('notification', (message) => {
+      for (const wake of this.#watchers.get(message.payload ?? '') ?? []) wake();
+    });
+    client.on('error', () => {
+      // The connection is gone: drop it and listen again a little later while someone watches.
+      if (generation !== this.#generation) return;
+      this.#client = undefined;
+      client.end().catch(() => undefined);
+      if (this.#watchers.size > 0 && this.#retry === undefined) {
+        this.#retry = setTimeout(() => {
+          this.#retry = undefined;
+          if (this.#watchers.size > 0) this.#listen().catch(() => undefined);
+        }, RELISTEN_DELAY_MS);
+        this.#retry.unref();
+      }
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${this.#channel}`);
+      // Requests posted before LISTEN took effect (or while the connection was down) notified no
+      // one: every watcher looks once now.
+      for (const wakes of this.#watchers.values()) for (const wake of wakes) wake();
+    } catch (error) {
+      this.#client = undefined;
+      await client.end().catch(() => undefined);
+      throw storeError(error);
+    }
+    return client;
+  }
+}
+
+class PostgresRunStore implements RunStore, RunRequestNotifier {
   readonly #pool: pg.Pool;
   readonly #ownsPool: boolean;
   readonly #sql: PostgresStatements;
   readonly #names: Record<keyof PostgresStatements, string>;
   readonly #specs = new Map<string, RunSpec>();
+  readonly #channel: string;
+  readonly #listener: RequestListener;
   #closed = false;
 
-  constructor(pool: pg.Pool, ownsPool: boolean, schema: string) {
+  constructor(pool: pg.Pool, ownsPool: boolean, schema: string, listenerConfig: pg.ClientConfig) {
     this.#pool = pool;
     this.#ownsPool = ownsPool;
+    // One channel per schema (a hash: the name must fit in 63 bytes whatever the schema's length).
+    this.#channel = `runtime_requests_${createHash('sha256').update(schema).digest('hex').slice(0, 24)}`;
+    this.#listener = new RequestListener(listenerConfig, this.#channel);
     this.#sql = postgresStatements(schema);
     // Named, so each connection parses and plans a statement once. The name is a hash of the text
     // (schema included): stores of several schemas can share a pool, and it stays within the 63
@@ -434,7 +528,7 @@ class PostgresRunStore implements RunStore {
       checkRequest(request);
       let inserted: object | undefined;
       try {
-        inserted = await this.#one('postRequest', [request.runId, request.id, encodeBody(request.body), request.postedAt, request.postedAt - REQUEST_RETENTION_MS]);
+        inserted = await this.#one('postRequest', [request.runId, request.id, encodeBody(request.body), request.postedAt, request.postedAt - REQUEST_RETENTION_MS, this.#channel]);
       } catch (error) {
         if (uniqueViolation(error) === 'run_requests_run_id_id_key') throw duplicateRequest(request.runId, request.id);
         throw error;
@@ -472,9 +566,16 @@ class PostgresRunStore implements RunStore {
     });
   }
 
+  /** Wakes `wake` when a request is posted for a run `owner` leases: `LISTEN` on a dedicated connection. */
+  async watchRequests(owner: string, wake: () => void): Promise<() => Promise<void>> {
+    if (this.#closed) throw storeClosed('PostgreSQL');
+    return this.#listener.watch(owner, wake);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#listener.close();
     if (this.#ownsPool) await this.#pool.end().catch((error: unknown) => Promise.reject(storeError(error)));
   }
 
@@ -517,7 +618,7 @@ function checkOptions(options: PostgresRunStoreOptions): string {
  * ```
  * @public
  */
-export async function createPostgresRunStore(options: PostgresRunStoreOptions): Promise<RunStore> {
+export async function createPostgresRunStore(options: PostgresRunStoreOptions): Promise<RunStore & RunRequestNotifier> {
   const schema = checkOptions(options);
   const ownsPool = options.pool === undefined;
   const pool = options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
@@ -535,5 +636,6 @@ export async function createPostgresRunStore(options: PostgresRunStoreOptions): 
     if (ownsPool) await pool.end().catch(() => undefined);
     throw storeError(error);
   }
-  return new PostgresRunStore(pool, ownsPool, schema);
+  const listenerConfig: pg.ClientConfig = options.connectionString === undefined ? pool.options : { connectionString: options.connectionString };
+  return new PostgresRunStore(pool, ownsPool, schema, listenerConfig);
 }

@@ -62,6 +62,8 @@ interface ReplicaSettings {
   readonly ttlMs?: number;
   /** The first replica never claims requests (a frozen owner: it runs, renews, never answers). */
   readonly frozenOwner?: boolean;
+  /** The first replica's `inboxPollMs`. @defaultValue 20 */
+  readonly ownerPollMs?: number;
   readonly requestTimeoutMs?: number;
 }
 
@@ -78,6 +80,7 @@ async function replicas(location: string, settings: ReplicaSettings = {}): Promi
     await post(request);
     posted.push(request);
   };
+  if (settings.frozenOwner === true) firstStore.claimRequests = () => Promise.resolve([]);
   const firstLlm = createScriptedLlm({ latency: () => settings.latencyMs ?? 400 });
   const secondLlm = createScriptedLlm({ latency: () => 5 });
   const common = { ledger, leaseTtlMs: settings.ttlMs ?? 10_000, onBackgroundError: () => undefined, requestPollMs: 20, inboxPollMs: 20 };
@@ -85,7 +88,7 @@ async function replicas(location: string, settings: ReplicaSettings = {}): Promi
     ...common,
     store: firstStore,
     owner: 'replica-1',
-    ...(settings.frozenOwner === true ? { inboxPollMs: MAX_TIMER_DELAY_MS } : {}),
+    ...(settings.ownerPollMs === undefined ? {} : { inboxPollMs: settings.ownerPollMs }),
   }).orchestrator;
   const second = harness(secondLlm, {
     ...common,
@@ -181,6 +184,17 @@ for (const backend of backends) {
       expect((await firstStore.getRun(started.id))?.owner).toBe('replica-2');
       expect((await firstStore.readEvents(started.id)).at(-1)).toMatchObject({ type: 'run.aborted' });
     });
+
+    if (backend.name === 'PostgreSQL') {
+      it('LISTEN/NOTIFY wakes the owner at once: answered although the owner polls its inbox only every 24 days', async () => {
+        const { first, second } = await replicas(backend.location('notify'), { latencyMs: 1_500, ownerPollMs: MAX_TIMER_DELAY_MS, requestTimeoutMs: 5_000 });
+        const started = await first.start({ tasks: [task('a'), task('b', ['a'])] });
+        const before = Date.now();
+        const view = await second.addTasks(started.id, [task('c')]);
+        expect(view.tasks.map((item) => item.id)).toEqual(['a', 'b', 'c']);
+        expect(Date.now() - before).toBeLessThan(2_000);
+      });
+    }
 
     it('gives up with RUN_OWNED (details name the owner and the request) when a live owner never answers', async () => {
       const { first, second } = await replicas(backend.location('silent'), { latencyMs: 300, ttlMs: 60_000, frozenOwner: true, requestTimeoutMs: 400 });

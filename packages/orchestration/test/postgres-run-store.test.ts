@@ -279,6 +279,35 @@ describe('createPostgresRunStore request inbox', () => {
     }
   });
 
+  it('watchRequests wakes the lease owner of the run a request is posted for, only it, until stopped', async () => {
+    const schema = schemas.fresh();
+    const owner = await createPostgresRunStore({ connectionString: POSTGRES_URL, schema, maxConnections: 2 });
+    const asker = await schemas.open(schema);
+    try {
+      await asker.createRun(run('n1'), []);
+      await asker.acquireLease(asRunId('n1'), 'owner-a', 60_000, 0);
+      const woken: string[] = [];
+      const stopA = await owner.watchRequests('owner-a', () => woken.push('a'));
+      const stopB = await owner.watchRequests('owner-b', () => woken.push('b'));
+      // Once listening, a watcher is woken once to catch up with what was posted before.
+      expect(woken).toEqual(['a']);
+      woken.length = 0;
+      await asker.postRequest({ id: 'q1', runId: asRunId('n1'), body: { kind: 'abort' }, postedAt: 1 });
+      await vi.waitFor(() => expect(woken).toEqual(['a']));
+      await stopA();
+      await asker.postRequest({ id: 'q2', runId: asRunId('n1'), body: { kind: 'abort' }, postedAt: 2 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(woken).toEqual(['a']);
+      await stopB();
+      // The listener's connection closed with its last watcher.
+      const listeners = await sql<{ count: string }>("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN runtime_requests_%'");
+      expect(Number(listeners[0]?.count)).toBe(0);
+    } finally {
+      await owner.close();
+      await asker.close();
+    }
+  });
+
   it('migrates a version-1 schema (no inbox) to version 2 and keeps its runs', async () => {
     const schema = schemas.fresh();
     const before = await schemas.open(schema);

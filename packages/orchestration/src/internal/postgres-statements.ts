@@ -83,15 +83,19 @@ export function postgresStatements(schemaName: string) {
     /** Served by the partial index `runs_resumable` (unfinished runs only), so finished history is never read. */
     resumable: `${selectRun} WHERE r.${UNFINISHED} AND r.lease_expires_at <= $1 ORDER BY r.position LIMIT $2`,
     /**
-     * $1 run id, $2 request id, $3 body, $4 postedAt, $5 retention cutoff: inserts only when the run
-     * exists (no row returned otherwise) and deletes the requests posted before the cutoff.
+     * $1 run id, $2 request id, $3 body, $4 postedAt, $5 retention cutoff, $6 notification channel:
+     * inserts only when the run exists (no row returned otherwise), deletes the requests posted
+     * before the cutoff and notifies the run's lease owner (payload: the owner; delivered at commit).
+     * The notify sits in the final SELECT: an unreferenced SELECT CTE would not run.
      */
     postRequest: `WITH old AS (
         DELETE FROM ${s}.run_requests WHERE posted_at < $5::double precision
+      ), i AS (
+        INSERT INTO ${s}.run_requests (run_id, id, body, posted_at)
+        SELECT r.id, $2::text, $3::text, $4::double precision FROM ${s}.runs r WHERE r.id = $1::text
+        RETURNING run_id
       )
-      INSERT INTO ${s}.run_requests (run_id, id, body, posted_at)
-      SELECT r.id, $2::text, $3::text, $4::double precision FROM ${s}.runs r WHERE r.id = $1::text
-      RETURNING run_id`,
+      SELECT i.run_id, pg_notify($6::text, coalesce(r.lease_owner, '')) FROM i JOIN ${s}.runs r ON r.id = i.run_id`,
     /**
      * $1 owner, $2 limit. One statement: the pending requests (partial index) of the runs `owner`
      * leases, oldest first; SKIP LOCKED lets concurrent claimers take disjoint requests. The pick is
