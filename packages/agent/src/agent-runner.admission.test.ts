@@ -260,6 +260,17 @@ describe('tool admission (AgentHost.admitTool)', () => {
     await vi.waitFor(() => expect(log).toEqual(['admit:s', 'end:s:false']));
   });
 
+  it('stops the loop when ending a permit fails (the charge is not durable): the call is not journaled as completed', async () => {
+    const ok = tool('ok', () => Promise.resolve('fine'), { costUsd: 0.25 });
+    const runner = createAgentRunner({ registry: createToolRegistry([ok]) });
+    const script: Script = (messages) => (stepOf(messages) === 1 ? { toolCalls: [call('o', 'ok', { n: 1 })] } : { output: 'never' });
+    const ledgerDown = new Error('ledger unavailable');
+    const { host, runInput } = runInputOf({ script, admitTool: () => Promise.resolve({ end: () => Promise.reject(ledgerDown) }) }, ['ok']);
+    await expect(runner.run(runInput)).rejects.toBe(ledgerDown);
+    expect(host.journal.map((event) => event.type)).toEqual(['agent.step', 'tool.called']);
+    expect(host.requests).toHaveLength(1);
+  });
+
   it('a host without admitTool runs calls as before', async () => {
     const ok = tool('ok', () => Promise.resolve('fine'), { costUsd: 0.25 });
     const runner = createAgentRunner({ registry: createToolRegistry([ok]) });
