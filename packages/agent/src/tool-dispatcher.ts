@@ -6,8 +6,8 @@
  * A call that goes wrong (unknown tool, bad JSON, arguments the schema refuses, a throw, a timeout,
  * a rejection) is an outcome, not an exception: its typed `TOOL_*` error goes back to the model as
  * the call's result. Only an abort of the task, a run-wide limit a tool hit (`POLICY_VIOLATION`, a
- * budget error from a nested agent), or a refused admission (`ToolDispatchContext.admit`) throws. Not responsible for journaling or
- * limits (the runner's job).
+ * budget error from a nested agent), or a refused admission (`ToolDispatchContext.admit`) throws.
+ * Not responsible for journaling or limits (the runner's job).
  */
 import { BudgetError, PolicyError, ToolError } from '@runtime/contracts';
 import type { AgentInputResponse, AgentToolPermit, AgentToolScope, ErrorInfo, RunId, TaskId, Tool, ToolCall, ToolContext, ToolRegistry } from '@runtime/contracts';
