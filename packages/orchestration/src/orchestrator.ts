@@ -509,21 +509,21 @@ class RunOrchestrator implements DurableOrchestrator {
    * applied here; when it moved to yet another owner, that one is asked.
    */
   async #routed<Value>(runId: RunId, body: RunRequestBody, here: () => Promise<Value>): Promise<Value> {
-    const giveUpAt = this.#clock.now() + 2 * this.#ask.timeoutMs;
+    const giveUpAt = this.#clock.now() + this.#ask.timeoutMs;
     for (;;) {
       const lease = await this.#remoteLease(runId);
       if (lease === undefined) return here();
+      if (this.#clock.now() >= giveUpAt) throw owned(runId, lease);
       try {
         const answer = await askOwner(this.#ask, runId, body, lease);
         if (answer.answered) return answer.value as Value;
       } catch (error) {
-        // The owner had lost the run by the time it claimed the request: ask whoever holds it now.
-        if (!(RunStateError.isInstance(error) && error.code === 'LEASE_LOST') || this.#clock.now() >= giveUpAt) throw error;
+        // The owner does not run it (any more): ask whoever holds it now, or take it once its lease expired.
+        if (!(RunStateError.isInstance(error) && error.code === 'LEASE_LOST')) throw error;
         await new Promise((resolve) => setTimeout(resolve, this.#ask.pollMs));
         continue;
       }
       if (await this.#takeOver(runId, body.kind !== 'abort')) return here();
-      if (this.#clock.now() >= giveUpAt) throw owned(runId, (await this.#options.store.getRun(runId))?.lease);
     }
   }
 

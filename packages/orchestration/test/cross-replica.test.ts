@@ -8,9 +8,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asRunId, asTaskId, DagError, RunStateError, ValidationError, type Clock, type RunRequest, type RunStore } from '@runtime/contracts';
+import {
+  asRunId,
+  asTaskId,
+  DagError,
+  EMPTY_USAGE,
+  RunStateError,
+  ValidationError,
+  ZERO_MONEY,
+  type Clock,
+  type RunRequest,
+  type RunStore,
+} from '@runtime/contracts';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_TIMER_DELAY_MS } from '../src/internal/deadline-timer.js';
+import { createMemoryRunStore } from '../src/memory-run-store.js';
 import type { DurableOrchestrator } from '../src/orchestrator-options.js';
 import { createScriptedLlm, type ScriptedLlm } from '../src/testing.js';
 import { fakeLedger } from './support/fakes.js';
@@ -208,3 +220,33 @@ for (const backend of backends) {
   });
 }
 
+
+describe('cross-replica requests on the memory store', () => {
+  it('a lease whose owner does not run the run (answered LEASE_LOST) is asked again, then taken over once it expired', async () => {
+    const store = createMemoryRunStore();
+    const ledger = fakeLedger();
+    const common = { store, ledger, onBackgroundError: () => undefined, requestPollMs: 10, inboxPollMs: 10 };
+    const owner = harness(createScriptedLlm({ latency: () => 2_000 }), { ...common, owner: 'replica-1' }).orchestrator;
+    const asker = harness(createScriptedLlm({ latency: () => 1 }), { ...common, owner: 'replica-2' }).orchestrator;
+    opened.orchestrators.push(owner, asker);
+    // replica-1 runs one run (so it polls its inbox) and holds the lease of another it does not run.
+    await owner.start({ tasks: [task('busy')] });
+    const runId = asRunId('stale-lease');
+    const now = new Date().toISOString();
+    await store.createRun(
+      { id: runId, tenant: 'default', spec: { tasks: [task('a')] }, state: 'running', createdAt: now, updatedAt: now, lastSeq: 0, owner: 'replica-1', lease: { owner: 'replica-1', epoch: 1, expiresAt: Date.now() + 400 } },
+      [{ runId, id: asTaskId('a'), index: 0, spec: task('a'), state: 'pending', model: 'balanced', attempts: 0, usage: EMPTY_USAGE, cost: ZERO_MONEY }],
+    );
+    const answers: string[] = [];
+    const answer = store.answerRequest.bind(store);
+    store.answerRequest = (id, requestId, outcome) => {
+      answers.push(outcome.status === 'error' ? outcome.error.code : outcome.status);
+      return answer(id, requestId, outcome);
+    };
+    const aborted = await asker.abort(runId, 'stale');
+    expect(aborted).toMatchObject({ id: runId, state: 'aborted' });
+    expect(answers.length).toBeGreaterThan(0);
+    expect(new Set(answers)).toEqual(new Set(['LEASE_LOST']));
+    expect((await store.getRun(runId))?.owner).toBe('replica-2');
+  });
+});
