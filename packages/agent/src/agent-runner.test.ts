@@ -292,6 +292,21 @@ describe('createAgentRunner', () => {
     expect(second.host.requests).toHaveLength(1);
   });
 
+  it('a resumed loop sends the model exactly the conversation it sent before: text said beside tool calls included', async () => {
+    const { runner } = setup();
+    // Like an Anthropic model: a text block before its tool_use blocks.
+    const script: Script = (messages) =>
+      stepOf(messages) === 1 ? { output: 'Let me check the weather.', toolCalls: [call('c1', 'get_weather', { city: 'Oslo' })] } : { output: `done: ${messages.length}` };
+    const first = input({ script, crashAfter: 3 });
+    await expect(runner.run(first.runInput)).rejects.toThrow('crash after event 3');
+    const second = input({ script, history: first.host.journal }, { attempt: 2 });
+    await runner.run(second.runInput);
+    const full = input({ script });
+    await runner.run(full.runInput);
+    expect(second.host.requests.at(-1)?.messages).toEqual(full.host.requests.at(-1)?.messages);
+    expect(first.host.journal[0]).toMatchObject({ type: 'agent.step', kind: 'tool_calls', output: 'Let me check the weather.' });
+  });
+
   it('asks the model again for a final answer that was journaled but not delivered', async () => {
     const { runner } = setup();
     const first = input({ script: threeSteps });

@@ -194,7 +194,7 @@ export function createAgentRunner(options: AgentRunnerOptions): AgentRunner {
     try {
       let step = 1;
       for (const replayed of replay.steps) {
-        messages.push({ role: 'assistant', content: '', toolCalls: replayed.calls });
+        messages.push({ role: 'assistant', content: replayed.output, toolCalls: replayed.calls });
         toolCalls += replayed.calls.length;
         const before = (call: ToolCall) => replayed.callsBefore.get(call.id) ?? tally.count;
         messages.push(...(await runCalls(replayed.step, replayed.calls, replayed.outcomes, before)));
@@ -222,7 +222,10 @@ export function createAgentRunner(options: AgentRunnerOptions): AgentRunner {
         if (answer.costUsd !== 0) cost = addMoney(cost, usd(answer.costUsd));
         const calls = uniqueCallIds(step, answer.result.toolCalls ?? []);
         const kind = calls.length === 0 ? 'final_answer' : 'tool_calls';
-        await emit({ type: 'agent.step', taskId, attempt, step, kind, toolCalls: calls.length, usage: { ...answer.usage, costUsd: answer.costUsd }, costUsd: answer.costUsd });
+        // Text said beside tool calls is journaled, so a resumed loop sends the model the same conversation;
+        // a final answer's text is the task's output, journaled with it.
+        const said = kind === 'tool_calls' && answer.result.output !== '' ? { output: answer.result.output } : {};
+        await emit({ type: 'agent.step', taskId, attempt, step, kind, ...said, toolCalls: calls.length, usage: { ...answer.usage, costUsd: answer.costUsd }, costUsd: answer.costUsd });
         if (calls.length === 0) {
           messages.push({ role: 'assistant', content: answer.result.output });
           return { output: answer.result.output, steps: step, toolCalls, usage, costUsd: moneyToUsd(cost), toolCostUsd: moneyToUsd(toolCost), messages };

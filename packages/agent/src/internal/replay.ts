@@ -19,6 +19,8 @@ export type ReplayedOutcome = { readonly ok: true; readonly result: string } | {
 
 export interface ReplayedStep {
   readonly step: number;
+  /** The assistant's text said beside its tool calls (journaled `agent.step.output`; `''` when none). */
+  readonly output: string;
   readonly calls: readonly ToolCall[];
   /** By call id. */
   readonly outcomes: ReadonlyMap<string, ReplayedOutcome>;
@@ -43,6 +45,7 @@ export interface Replay {
 interface StepDraft {
   announced: number;
   kind: 'tool_calls' | 'final_answer';
+  output: string;
   calls: ToolCall[];
   outcomes: Map<string, ReplayedOutcome>;
   callsBefore: Map<string, number>;
@@ -59,7 +62,7 @@ export function replayHistory(history: readonly AgentEventInput[], loop: Replaye
     switch (event.type) {
       case 'agent.step':
         // A later attempt may journal the same step again: the latest announcement wins.
-        drafts.set(event.step, { announced: event.toolCalls, kind: event.kind, calls: [], outcomes: new Map(), callsBefore: new Map() });
+        drafts.set(event.step, { announced: event.toolCalls, kind: event.kind, output: event.output ?? '', calls: [], outcomes: new Map(), callsBefore: new Map() });
         break;
       case 'tool.called': {
         const draft = drafts.get(event.step);
@@ -81,7 +84,7 @@ export function replayHistory(history: readonly AgentEventInput[], loop: Replaye
   for (let step = 1; ; step += 1) {
     const draft = drafts.get(step);
     if (draft === undefined || draft.kind !== 'tool_calls' || draft.calls.length < draft.announced || draft.announced === 0) break;
-    steps.push({ step, calls: draft.calls, outcomes: draft.outcomes, callsBefore: draft.callsBefore });
+    steps.push({ step, output: draft.output, calls: draft.calls, outcomes: draft.outcomes, callsBefore: draft.callsBefore });
   }
   return { steps, toolCalls };
 }
