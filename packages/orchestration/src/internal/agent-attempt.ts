@@ -14,16 +14,25 @@
  *   `task.input_required`; {@link answerInput} (the orchestrator's `provideInput`) journals the reply
  *   as a `task.waiting` event whose details carry `response`, then the loop continues. A resumed loop
  *   asking the same question (same step and call) gets that journaled reply. Questions are asked one
- *   at a time per task (a step's calls run in parallel). The waiting task keeps its
- *   parallelism slot (its attempt is suspended, not ended).
+ *   at a time per task (a step's calls run in parallel). The waiting task gives its parallelism
+ *   slot back while a human takes their time ({@link RunLoop.giveSlot}); once answered it waits for a
+ *   free slot (first answered, first served) before it goes on. The run neither ends nor declares a
+ *   deadlock while a task waits. An approval's `message` is journaled with the reply.
  * - `compact`: the run's compactor fits the conversation into the model's prompt limit (a
  *   `summarize` policy compacts agent conversations by `truncate`: a summary call per step is not
  *   billed through the step's reservation).
- * - A priced tool (`Tool.costUsd`) is charged to the run after it ran (a zero hold settled to the
- *   price, so it may pass a limit by at most that price) and added to the task's cost, journaled with
- *   its `tool.completed` in one commit.
+ * - `admitTool`: each tool call, right before it runs, is checked by the policy enforcer as the run
+ *   tenant's (`kind: 'tool'`: the tier's tool allowlist, tool calls per run, depth) — a refusal
+ *   throws `POLICY_VIOLATION` — and a priced tool (`Tool.costUsd`) has exactly its price reserved
+ *   (id `<attempt's reservation id>/s<step>/tool.<callId>`, nested loops add `.d<depth>.n<k>`),
+ *   journaled as the task's hold: a price that does not fit throws `BUDGET_EXCEEDED` before the tool
+ *   runs, so a tool never overspends. `end(true)` charges the price once (task cost, usage tracker,
+ *   `budget.settled`), `end(false)` releases it (`budget.released`).
+ * - The run's tool-call count (shared by all its agent loops) starts from the journaled
+ *   `tool.called` events of every task and depth, so a resumed run keeps `maxToolCallsPerRun`.
  */
 import {
+  EMPTY_USAGE,
   ExecutionError,
   RunStateError,
   ValidationError,
@@ -39,6 +48,8 @@ import {
   type AgentInputResponse,
   type AgentLimits,
   type AgentModelAnswer,
+  type AgentToolPermit,
+  type AgentToolRequest,
   type LlmCallOptions,
   type LlmRequest,
   type LlmResult,
@@ -54,7 +65,7 @@ import { chargeOnce, type Bill } from './bill-once.js';
 import { reservationIdOf, reserveWorstCase, StoppedWhileWaiting } from './budget-admission.js';
 import { paidFailure } from './paid-failure.js';
 import type { RunLoop } from './run-loop.js';
-import { abortReason, admit, billAnswered, commitCompleted, compactedEvent, outputCap, prepare, promptLimit, recordBill } from './task-attempt.js';
+import { abortReason, admit, admitChecked, billAnswered, commitCompleted, compactedEvent, outputCap, prepare, promptLimit, recordBill } from './task-attempt.js';
 import { taskRecord, type TaskRuntime } from './task-runtime.js';
 import { toError } from './to-error.js';
 import { usageViewUsd } from './views.js';
@@ -69,6 +80,8 @@ interface PendingInput {
 interface AgentState {
   readonly pending: Map<TaskId, PendingInput>;
   readonly tally: ToolCallTally;
+  /** The tally counted the journaled calls of earlier loops of the run (once per loop). */
+  counted?: Promise<void>;
 }
 
 const states = new WeakMap<RunLoop, AgentState>();
@@ -107,6 +120,28 @@ function questionKey(request: AgentInputRequest): string {
 function stripEnvelope(event: RuntimeEvent): RuntimeEventInput {
   const { runId: _runId, seq: _seq, at: _at, ...input } = event;
   return input;
+}
+
+/**
+ * The run's tool-call count, with the calls journaled before this loop (a resumed run) counted
+ * once, before any agent loop of this process adds to it.
+ */
+async function countedTally(loop: RunLoop): Promise<ToolCallTally> {
+  const state = stateOf(loop);
+  state.counted ??= countJournaledCalls(loop).then((calls) => state.tally.add(calls));
+  await state.counted;
+  return state.tally;
+}
+
+/** `tool.called` events of every task and depth in the run's journal. */
+async function countJournaledCalls(loop: RunLoop): Promise<number> {
+  let calls = 0;
+  for (let after = 0; ; ) {
+    const page = await loop.options.store.readEvents(loop.id, after, PAGE);
+    for (const event of page) if (event.type === 'tool.called') calls += 1;
+    if (page.length < PAGE) return calls;
+    after = (page[page.length - 1] as RuntimeEvent).seq;
+  }
 }
 
 /** The task's journaled agent events and input replies, from the store (resume). */
@@ -153,6 +188,7 @@ export async function answerInput(loop: RunLoop, taskId: TaskId, response: Agent
       details: { runId: loop.id, task: taskId, state: task.state, ...(task.waiting === undefined ? {} : { waiting: task.waiting.reason }) },
     });
   }
+  checkReplyText(taskId, response);
   const decision = (response as { decision?: unknown }).decision;
   const fits =
     pending.request.kind === 'approval'
@@ -177,10 +213,30 @@ export async function answerInput(loop: RunLoop, taskId: TaskId, response: Agent
   pending.resolve(response);
 }
 
-/** Releases an open step reservation of a call that was never answered; journals the release. */
-async function releaseStep(loop: RunLoop, task: TaskRuntime, reservation: Reservation): Promise<void> {
+/** An approval's `message` and a rejection's `reason` are text when given. */
+function checkReplyText(taskId: TaskId, response: AgentInputResponse): void {
+  for (const field of ['message', 'reason'] as const) {
+    const value = (response as Partial<Record<typeof field, unknown>>)[field];
+    if (value !== undefined && typeof value !== 'string') {
+      throw new ValidationError({
+        code: 'VALIDATION_FAILED',
+        message: `The reply to task "${taskId}" has a ${field} that is not text.`,
+        details: { task: taskId, field, type: typeof value },
+      });
+    }
+  }
+}
+
+/** The task no longer names `reservation` as its open hold (unless a concurrent hold replaced it). */
+function clearHold(task: TaskRuntime, reservation: Reservation): void {
+  if (task.reservationId !== undefined && task.reservationId !== reservation.id) return;
   task.reservationId = undefined;
   task.reserved = ZERO_MONEY;
+}
+
+/** Releases an open hold (a step never answered, a priced tool that did not run); journals the release. */
+async function releaseStep(loop: RunLoop, task: TaskRuntime, reservation: Reservation): Promise<void> {
+  clearHold(task, reservation);
   try {
     await loop.options.ledger.release(reservation.id);
   } catch (releaseError) {
@@ -204,8 +260,7 @@ async function settleStep(loop: RunLoop, task: TaskRuntime, reservation: Reserva
   }
   task.usage = addUsage(task.usage, bill.usage);
   task.cost = (task.cost + bill.cost) as Money;
-  task.reservationId = undefined;
-  task.reserved = ZERO_MONEY;
+  clearHold(task, reservation);
   loop.budgetFreed();
   const reservedUsd = moneyToUsd(reservation.amount);
   const events: RuntimeEventInput[] = [
@@ -219,6 +274,66 @@ async function settleStep(loop: RunLoop, task: TaskRuntime, reservation: Reserva
   return bill;
 }
 
+/** The permit of a free tool: nothing held, nothing to settle. */
+const FREE_TOOL: AgentToolPermit = { end: () => Promise.resolve() };
+
+/** Back to `running` after an admission that waited (rate limit, budget); a wait for a human stays. */
+async function resumeRunning(loop: RunLoop, task: TaskRuntime): Promise<void> {
+  if (task.state !== 'waiting' || task.waiting?.reason === 'input') return;
+  task.state = 'running';
+  task.waiting = undefined;
+  await loop.journal.commit(undefined, [taskRecord(loop.id, task)], []);
+}
+
+/** Charges a priced tool that ran: its price once, into the task's cost and the usage tracker. */
+async function chargeTool(loop: RunLoop, task: TaskRuntime, hold: Reservation, tool: string): Promise<void> {
+  const price = hold.amount;
+  let settledId: string = hold.id;
+  try {
+    settledId = (await chargeOnce(loop, hold, price, undefined)).id;
+  } catch (error) {
+    // The ledger refused for good: the tool ran and was paid for, its price still counts.
+    loop.options.onBackgroundError?.(error);
+  }
+  task.cost = (task.cost + price) as Money;
+  clearHold(task, hold);
+  loop.budgetFreed();
+  const priceUsd = moneyToUsd(price);
+  await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
+    { type: 'budget.settled', taskId: task.id, reservationId: settledId, costUsd: priceUsd, reservedUsd: priceUsd },
+  ]);
+  // Once journaled (a resume recovers it from the ledger otherwise), as a model call's bill.
+  loop.options.usage?.record({ runId: loop.id, taskId: task.id, tool, usage: EMPTY_USAGE, cost: price });
+}
+
+/**
+ * Reserves a priced tool's price before it runs (waiting, like a step, while only other tasks'
+ * holds keep it from fitting), journaled as the task's hold; the permit charges or releases it once.
+ * @throws {@link BudgetError} `BUDGET_EXCEEDED` when the price does not fit.
+ */
+async function holdToolPrice(loop: RunLoop, task: TaskRuntime, attempt: number, request: AgentToolRequest, id: string, signal: AbortSignal): Promise<AgentToolPermit> {
+  if (loop.controller.signal.aborted) throw abortReason(loop);
+  const hold = await reserveWorstCase(loop, task, attempt, usd(request.costUsd), signal, asReservationId(id));
+  if (task.state === 'waiting' && task.waiting?.reason === 'budget') {
+    task.state = 'running';
+    task.waiting = undefined;
+  }
+  task.reservationId = hold.id;
+  task.reserved = hold.amount;
+  await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
+    { type: 'budget.reserved', taskId: task.id, reservationId: hold.id, amountUsd: moneyToUsd(hold.amount) },
+  ]);
+  let ended = false;
+  return {
+    async end(charged: boolean): Promise<void> {
+      if (ended) return;
+      ended = true;
+      if (charged) await chargeTool(loop, task, hold, request.tool);
+      else await releaseStep(loop, task, hold);
+    },
+  };
+}
+
 function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSignal, journaled: Journaled): AgentHost {
   const options = loop.options;
   const cap = outputCap(loop, task);
@@ -229,6 +344,8 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
   let nested = 0;
   const holdId = (call: { readonly step: number; readonly depth: number }): string =>
     call.depth === 0 ? `${attemptId}/s${call.step}` : `${attemptId}/s${call.step}.d${call.depth}.n${(nested += 1)}`;
+  const toolHoldId = (request: AgentToolRequest): string =>
+    `${attemptId}/s${request.step}/tool.${request.callId}${request.depth === 0 ? '' : `.d${request.depth}.n${(nested += 1)}`}`;
   // Questions of the task's loop (and its nested loops), asked one at a time.
   let asking: Promise<void> = Promise.resolve();
   const ask = async (request: AgentInputRequest): Promise<AgentInputResponse> => {
@@ -264,7 +381,17 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
       },
       { type: 'task.waiting', taskId: task.id, reason: 'input', details },
     ]);
-    return reply;
+    // A human may take days: the slot goes to other ready tasks meanwhile.
+    loop.giveSlot();
+    let response: AgentInputResponse;
+    try {
+      response = await reply;
+    } catch (error) {
+      await loop.takeSlot(signal).catch(() => undefined); // aborted: taken back at once
+      throw error;
+    }
+    await loop.takeSlot(signal);
+    return response;
   };
   return {
     history: journaled.history,
@@ -317,23 +444,25 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
       const bill = await settleStep(loop, task, reservation, result, permitId);
       return { result, usage: bill.usage, costUsd: moneyToUsd(bill.cost) };
     },
-    async emit(event: AgentEventInput): Promise<void> {
-      if (event.type !== 'tool.completed' || !(event.costUsd > 0)) return loop.journal.commit(undefined, [], [event]);
-      // A priced tool (`Tool.costUsd`) is charged to the run once it ran: a zero hold settled to its
-      // price (the ledger charges an over-settle in full), journaled with the result in one commit.
-      const price = usd(event.costUsd);
-      const hold = await options.ledger.reserve(loop.scopes, ZERO_MONEY, {
-        id: asReservationId(`${attemptId}/s${event.step}/tool.${event.callId}`),
-        holder: loop.owner,
-        runId: loop.id,
-        taskId: task.id,
-      });
-      const settlement = await chargeOnce(loop, hold, price, undefined);
-      task.cost = (task.cost + price) as Money;
-      await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
-        event,
-        { type: 'budget.settled', taskId: task.id, reservationId: settlement.id, costUsd: moneyToUsd(price), reservedUsd: 0 },
-      ]);
+    emit(event: AgentEventInput): Promise<void> {
+      // Nested loops' events (with depth / parentCallId) are journaled as they come; a priced
+      // tool's price was settled through its permit before its `tool.completed`.
+      return loop.journal.commit(undefined, [], [event]);
+    },
+    async admitTool(request: AgentToolRequest): Promise<AgentToolPermit> {
+      const callSignal = request.signal ?? signal;
+      const permitId = await admitChecked(
+        loop,
+        task,
+        { kind: 'tool', tenant: loop.record.tenant, runId: loop.id, taskId: task.id, depth: request.depth, tool: request.tool, toolCalls: request.toolCallsBefore },
+        callSignal,
+        { tool: request.tool, step: request.step, callId: request.callId, depth: request.depth },
+      );
+      // Tool checks take no rate capacity; a permit an enforcer gave anyway goes back at once.
+      if (permitId !== undefined) await options.policy?.settle(permitId, 0).catch((settleError: unknown) => options.onBackgroundError?.(settleError));
+      await resumeRunning(loop, task);
+      if (!(request.costUsd > 0)) return FREE_TOOL;
+      return holdToolPrice(loop, task, attempt, request, toolHoldId(request), callSignal);
     },
     awaitInput(request: AgentInputRequest): Promise<AgentInputResponse> {
       // One question at a time per task (a step's calls run in parallel): the next is asked once
@@ -344,7 +473,8 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
         () => undefined,
       );
       return turn;
-    },    async compact({ messages, tools }): Promise<readonly Message[]> {
+    },
+    async compact({ messages, tools }): Promise<readonly Message[]> {
       const limit = promptLimit(task.model, cap);
       const context = loop.record.spec.policy?.context;
       const maxTokens = context?.maxTokens === undefined ? limit : Math.min(context.maxTokens, limit);
@@ -400,7 +530,7 @@ export async function runAgentAttempt(loop: RunLoop, task: TaskRuntime, signal: 
       tools: agent.tools,
       toolChoice: agent.toolChoice ?? 'auto',
       limits: limitsOf(loop, task),
-      toolCalls: stateOf(loop).tally,
+      toolCalls: await countedTally(loop),
       host: host(loop, task, attempt, signal, journaled),
       signal,
     });

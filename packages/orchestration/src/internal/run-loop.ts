@@ -88,6 +88,10 @@ export class RunLoop {
   dag: Dag;
   stopping: Stop | undefined;
   #inFlight = 0;
+  /** Attempts that gave their slot back while waiting for a human (or for a slot after the answer). */
+  #parked = 0;
+  /** Answered attempts waiting for a free slot, first answered first served. */
+  readonly #slotWaiters: (() => void)[] = [];
   #finishing = false;
   /** Why the loop stopped without ending the run; nothing more is written once set. */
   #detached: Error | undefined;
@@ -228,9 +232,57 @@ export class RunLoop {
     this.pump();
   }
 
-  /** Fills free slots with ready tasks; finishes the run when nothing is left to do. */
+  /**
+   * An attempt starts waiting for a human: its slot goes to other ready tasks meanwhile. The run
+   * neither finishes nor declares a deadlock while it is parked. Pair with {@link RunLoop.takeSlot}.
+   */
+  giveSlot(): void {
+    this.#parked += 1;
+    this.#inFlight -= 1;
+    this.pump();
+  }
+
+  /**
+   * A parked attempt goes on (answered): resolves once it holds a slot again, after the attempts
+   * answered before it (FIFO) and before any new task starts. An abort of `signal` takes the slot
+   * back at once (the attempt ends without work) and rejects.
+   */
+  takeSlot(signal: AbortSignal): Promise<void> {
+    if (this.#slotWaiters.length === 0 && this.#inFlight < this.maxParallelism) {
+      this.#unpark();
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        const index = this.#slotWaiters.indexOf(wake);
+        if (index >= 0) this.#slotWaiters.splice(index, 1);
+        this.#unpark();
+        reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+      };
+      const wake = (): void => {
+        signal.removeEventListener('abort', onAbort);
+        this.#unpark();
+        resolve();
+      };
+      if (signal.aborted) {
+        onAbort();
+        return;
+      }
+      this.#slotWaiters.push(wake);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** A parked attempt holds a slot again (it may briefly exceed the limit when it ends on an abort). */
+  #unpark(): void {
+    this.#parked -= 1;
+    this.#inFlight += 1;
+  }
+
+  /** Fills free slots, answered attempts first, then ready tasks; finishes the run when nothing is left to do. */
   pump(): void {
     if (this.#finishing) return;
+    while (this.#slotWaiters.length > 0 && this.#inFlight < this.maxParallelism) (this.#slotWaiters.shift() as () => void)();
     if (this.stopping === undefined) {
       while (this.#inFlight < this.maxParallelism) {
         const id = this.scheduler.next();
@@ -249,7 +301,7 @@ export class RunLoop {
         );
       }
     }
-    if (this.#inFlight > 0) return;
+    if (this.#inFlight > 0 || this.#parked > 0) return;
     if (this.stopping === undefined && !this.scheduler.done) {
       const pending = [...this.tasks.values()].filter((task) => this.scheduler.state(task.id) === 'pending').map((task) => task.id);
       const error = new DagError({

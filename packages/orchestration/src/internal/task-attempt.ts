@@ -24,6 +24,7 @@ import {
   type CompactionReport,
   type RuntimeEventInput,
   type TaskDependency,
+  type PolicyCheckInput,
 } from '@runtime/contracts';
 import { runAgentAttempt } from './agent-attempt.js';
 import { billOnce, chargeOnce, summaryReservationId, type Bill } from './bill-once.js';
@@ -277,11 +278,11 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
  * journaled `task.throttled` and `task.waiting`); throws on `POLICY_VIOLATION`.
  */
 export async function admit(loop: RunLoop, task: TaskRuntime, inputTokens: number, cap: number, signal: AbortSignal, depth = 0): Promise<string | undefined> {
-  const policy = loop.options.policy;
-  if (policy === undefined) return undefined;
   const budgetUsd = loop.record.spec.policy?.budgetUsd;
-  for (;;) {
-    const decision = await policy.check({
+  return admitChecked(
+    loop,
+    task,
+    {
       kind: 'llm',
       tenant: loop.record.tenant,
       runId: loop.id,
@@ -291,11 +292,35 @@ export async function admit(loop: RunLoop, task: TaskRuntime, inputTokens: numbe
       inputTokens,
       maxOutputTokens: cap,
       ...(budgetUsd === undefined ? {} : { runBudgetUsd: budgetUsd }),
-    });
+    },
+    signal,
+    {},
+  );
+}
+
+/**
+ * {@link admit} for any check (an LLM call or a tool call): the run tenant's tier decides.
+ * `details` are added to a refusal's details (e.g. the tool and step).
+ * @throws {@link PolicyError} `POLICY_VIOLATION` with `rule`, `limit`, `observed` and `task` in its details.
+ */
+export async function admitChecked(
+  loop: RunLoop,
+  task: TaskRuntime,
+  input: PolicyCheckInput,
+  signal: AbortSignal,
+  details: Readonly<Record<string, unknown>>,
+): Promise<string | undefined> {
+  const policy = loop.options.policy;
+  if (policy === undefined) return undefined;
+  for (;;) {
+    const decision = await policy.check(input);
     if (decision.decision === 'CONTINUE') return decision.permitId;
-    const details = { rule: decision.rule, limit: decision.limit, observed: decision.observed, task: task.id };
     if (decision.decision === 'POLICY_VIOLATION') {
-      throw new PolicyError({ code: 'POLICY_VIOLATION', message: decision.message, details });
+      throw new PolicyError({
+        code: 'POLICY_VIOLATION',
+        message: decision.message,
+        details: { rule: decision.rule, limit: decision.limit, observed: decision.observed, task: task.id, ...details },
+      });
     }
     const retryAfterMs = Math.max(1, Math.ceil(decision.retryAfterMs ?? 1000));
     task.state = 'waiting';
