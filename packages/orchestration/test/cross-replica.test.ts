@@ -16,8 +16,10 @@ import {
   RunStateError,
   ValidationError,
   ZERO_MONEY,
+  type AgentRunner,
   type Clock,
   type RunRequest,
+  type ToolRegistry,
   type RunStore,
 } from '@runtime/contracts';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -77,7 +79,35 @@ interface ReplicaSettings {
   /** The first replica's `inboxPollMs`. @defaultValue 20 */
   readonly ownerPollMs?: number;
   readonly requestTimeoutMs?: number;
+  /** Agent tasks on both replicas: a loop that asks for an answer, then returns `city=<answer>`. */
+  readonly agents?: boolean;
 }
+
+/** An agent loop of one step: asks its host for an answer and returns it. */
+const askingRunner: AgentRunner = {
+  async run(input) {
+    const response = await input.host.awaitInput?.({ kind: 'answer', step: 1, prompt: 'Which city?' });
+    return {
+      output: `city=${response?.decision === 'answer' ? response.text : String(response?.decision)}`,
+      steps: 1,
+      toolCalls: 0,
+      usage: EMPTY_USAGE,
+      costUsd: 0,
+      toolCostUsd: 0,
+      messages: [],
+    };
+  },
+};
+
+const noTools: ToolRegistry = {
+  register: () => undefined,
+  get: (name) => {
+    throw new ValidationError({ code: 'VALIDATION_FAILED', message: `no tool ${name}`, details: { name } });
+  },
+  has: () => false,
+  list: () => [],
+  check: () => undefined,
+};
 
 /** Two replicas on `location`. */
 async function replicas(location: string, settings: ReplicaSettings = {}): Promise<Replicas> {
@@ -95,7 +125,14 @@ async function replicas(location: string, settings: ReplicaSettings = {}): Promi
   if (settings.frozenOwner === true) firstStore.claimRequests = () => Promise.resolve([]);
   const firstLlm = createScriptedLlm({ latency: () => settings.latencyMs ?? 400 });
   const secondLlm = createScriptedLlm({ latency: () => 5 });
-  const common = { ledger, leaseTtlMs: settings.ttlMs ?? 10_000, onBackgroundError: () => undefined, requestPollMs: 20, inboxPollMs: 20 };
+  const common = {
+    ledger,
+    leaseTtlMs: settings.ttlMs ?? 10_000,
+    onBackgroundError: () => undefined,
+    requestPollMs: 20,
+    inboxPollMs: 20,
+    ...(settings.agents === true ? { agents: { runner: askingRunner, tools: noTools } } : {}),
+  };
   const first = harness(firstLlm, {
     ...common,
     store: firstStore,
@@ -195,6 +232,18 @@ for (const backend of backends) {
       expect(await pending).toMatchObject({ state: 'aborted' });
       expect((await firstStore.getRun(started.id))?.owner).toBe('replica-2');
       expect((await firstStore.readEvents(started.id)).at(-1)).toMatchObject({ type: 'run.aborted' });
+    });
+
+    it('provideInput through the other replica answers the waiting agent task on its owner', async () => {
+      const { first, second, firstStore } = await replicas(backend.location('input'), { agents: true });
+      const started = await first.start({ tasks: [{ id: 'ask', prompt: 'Where?', agent: { tools: [] } }] });
+      await vi.waitFor(async () => expect((await firstStore.getTasks(started.id))[0]?.state).toBe('waiting'), { timeout: 5_000 });
+      const answered = await second.provideInput(started.id, asTaskId('ask'), { decision: 'answer', text: 'Paris' });
+      expect(answered).toMatchObject({ id: 'ask' });
+      const done = await first.wait(started.id);
+      expect(done.state).toBe('completed');
+      expect(done.tasks[0]?.output).toBe('city=Paris');
+      expect((await firstStore.getRun(started.id))?.owner).toBe('replica-1');
     });
 
     if (backend.name === 'PostgreSQL') {
