@@ -29,7 +29,7 @@ const ERROR_STATUSES: Readonly<Record<string, string>> = {
   '402': 'BUDGET_EXCEEDED',
   '403': 'POLICY_VIOLATION (details.rule: modelAllowlist, toolAllowlist naming details.task and details.tool, tier…)',
   '404': 'RUN_NOT_FOUND, TASK_NOT_FOUND or ROUTE_NOT_FOUND',
-  '409': 'RUN_NOT_RUNNING or IDEMPOTENCY_CONFLICT',
+  '409': 'RUN_NOT_RUNNING, IDEMPOTENCY_CONFLICT, or RUN_OWNED (abort, add-tasks or input for a run another replica executes: its owner did not answer in time; retry)',
   '413': 'PAYLOAD_TOO_LARGE (request body, or a response over the response limit)',
   '415': 'UNSUPPORTED_MEDIA_TYPE',
   '422':
