@@ -1,0 +1,164 @@
+/**
+ * The orchestrator as an agent loop's host, with a scripted runner (no @runtime/agent here): the
+ * parallelism slot of a task waiting for a human goes to other tasks and comes back first come
+ * first served; a priced tool's price is held before it runs and never overspends; nested
+ * admissions never reuse a hold id.
+ */
+import {
+  EMPTY_USAGE,
+  asTaskId,
+  usd,
+  type AgentHost,
+  type AgentResult,
+  type AgentRunInput,
+  type AgentRunner,
+  type LlmClient,
+  type Tool,
+  type ToolRegistry,
+} from '@runtime/contracts';
+import { describe, expect, it, vi } from 'vitest';
+import type { OrchestratorOptions } from '../src/orchestrator-options.js';
+import { createScriptedLlm } from '../src/testing.js';
+import { harness } from './support/setup.js';
+
+type Script = (input: AgentRunInput, host: AgentHost) => Promise<string>;
+
+/** A runner whose loop for each task is a script over the host. */
+function scriptedRunner(scripts: Record<string, Script>): AgentRunner {
+  return {
+    async run(input: AgentRunInput): Promise<AgentResult> {
+      const script = scripts[input.taskId];
+      if (script === undefined) throw new Error(`no script for ${input.taskId}`);
+      const output = await script(input, input.host);
+      return { output, steps: 1, toolCalls: 0, usage: EMPTY_USAGE, costUsd: 0, toolCostUsd: 0, messages: [] };
+    },
+  };
+}
+
+/** A registry knowing every tool name (the scripts never run tools through it). */
+function anyTools(): ToolRegistry {
+  return {
+    register: () => undefined,
+    get: (name: string) => ({ name }) as unknown as Tool,
+    has: () => true,
+    list: () => [],
+    check: () => undefined,
+  };
+}
+
+function agents(scripts: Record<string, Script>): Pick<OrchestratorOptions, 'agents'> {
+  return { agents: { runner: scriptedRunner(scripts), tools: anyTools() } };
+}
+
+const agentTask = (id: string) => ({ id, prompt: `${id}?`, maxOutputTokens: 10, agent: { tools: ['lookup'] } });
+
+function gate(): { readonly opened: Promise<void>; open: () => void } {
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+/** A client whose answer for task `held` waits for `until`. */
+function heldLlm(held: string, until: Promise<void>): LlmClient {
+  const inner = createScriptedLlm();
+  return {
+    provider: 'scripted',
+    complete: (request, options) => (options?.context?.taskId === held ? until.then(() => inner.complete(request, options)) : inner.complete(request, options)),
+  };
+}
+
+describe('a task waiting for input and the parallelism slots', () => {
+  it('gives the slot to an independent task; an abort while it waits ends the run aborted (nothing left in flight)', async () => {
+    const { orchestrator } = harness(createScriptedLlm(), agents({ asker: async (_input, host) => `got ${JSON.stringify(await host.awaitInput?.({ kind: 'answer', step: 1, prompt: 'Which city?' }))}` }));
+    const started = await orchestrator.start({ tasks: [agentTask('asker'), { id: 'plain', prompt: 'Hi.' }], policy: { budgetUsd: 1, maxParallelism: 1 } });
+    await vi.waitFor(async () => expect((await orchestrator.get(started.id))?.tasks[1]?.state).toBe('completed'), { timeout: 3_000 });
+    const waiting = await orchestrator.get(started.id);
+    expect(waiting?.state).toBe('running');
+    expect(waiting?.tasks[0]?.waiting?.reason).toBe('input');
+    await orchestrator.abort(started.id);
+    const run = await orchestrator.wait(started.id);
+    expect(run.state).toBe('aborted');
+    expect(run.tasks[0]?.state).toBe('failed');
+    expect(run.tasks[0]?.error).toMatchObject({ code: 'RUN_ABORTED' });
+    await orchestrator.close();
+  });
+
+  it('answered tasks take a slot again first come first served, once one is free', async () => {
+    const order: string[] = [];
+    const ask: Script = async (input, host) => {
+      const reply = await host.awaitInput?.({ kind: 'answer', step: 1, prompt: 'Go?' });
+      order.push(input.taskId);
+      return reply?.decision === 'answer' ? reply.text : '';
+    };
+    const slow = gate();
+    const { orchestrator } = harness(heldLlm('slow', slow.opened), agents({ first: ask, second: ask }));
+    const started = await orchestrator.start({
+      tasks: [agentTask('first'), agentTask('second'), { id: 'slow', prompt: 'Slowly.' }],
+      policy: { budgetUsd: 1, maxParallelism: 1 },
+    });
+    // Both agents ask (each gave its slot to the next task), then the slow task holds the slot.
+    await vi.waitFor(async () => {
+      const tasks = (await orchestrator.get(started.id))?.tasks ?? [];
+      expect(tasks.map((task) => task.state)).toEqual(['waiting', 'waiting', 'running']);
+    });
+    await orchestrator.provideInput(started.id, asTaskId('second'), { decision: 'answer', text: 'two' });
+    await orchestrator.provideInput(started.id, asTaskId('first'), { decision: 'answer', text: 'one' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(order).toEqual([]); // the slot is still the slow task's
+    slow.open();
+    const run = await orchestrator.wait(started.id);
+    expect(run.state).toBe('completed');
+    expect(order).toEqual(['second', 'first']);
+    expect(run.tasks.map((task) => task.output)).toEqual(['one', 'two', expect.any(String)]);
+    await orchestrator.close();
+  });
+});
+
+describe('admitTool: priced tools', () => {
+  it('holds each price before the tool runs, charges it once, refuses the one that does not fit (BUDGET_EXCEEDED): spent never passes the limit', async () => {
+    const ended: string[] = [];
+    const script: Script = async (_input, host) => {
+      for (const callId of ['a', 'b', 'c']) {
+        const permit = await host.admitTool?.({ step: 1, depth: 0, callId, tool: 'lookup', toolCallsBefore: 0, costUsd: 0.0004 });
+        ended.push(callId);
+        await permit?.end(true);
+      }
+      return 'done';
+    };
+    const { orchestrator, ledger } = harness(createScriptedLlm(), agents({ agent: script }));
+    const run = await orchestrator.wait((await orchestrator.start({ tasks: [agentTask('agent')], policy: { budgetUsd: 0.001 } })).id);
+    expect(run.tasks[0]?.error).toMatchObject({ code: 'BUDGET_EXCEEDED' });
+    expect(ended).toEqual(['a', 'b']);
+    const snapshot = await ledger.snapshot(`run:${run.id}`);
+    expect(snapshot.spent).toBe(2n * usd(0.0004));
+    expect(snapshot.reserved).toBe(0n);
+    expect(run.tasks[0]?.usage.costUsd).toBe(0.0008);
+    expect(ledger.open()).toBe(0);
+    await orchestrator.close();
+  });
+
+  it('a permit ended uncharged gives the price back; nested admissions of the same step and call id get distinct holds', async () => {
+    const script: Script = async (_input, host) => {
+      for (const depth of [1, 1, 2]) {
+        const permit = await host.admitTool?.({ step: 1, depth, callId: 'call_1', tool: 'lookup', toolCallsBefore: 0, costUsd: 0.0004 });
+        await permit?.end(false);
+        await permit?.end(true); // once only: a second end does nothing
+      }
+      return 'done';
+    };
+    const { orchestrator, ledger, store } = harness(createScriptedLlm(), agents({ agent: script }));
+    const run = await orchestrator.wait((await orchestrator.start({ tasks: [agentTask('agent')], policy: { budgetUsd: 0.001 } })).id);
+    expect(run.state).toBe('completed');
+    const events = await store.readEvents(run.id, 0, 1000);
+    const holds = events.flatMap((event) => (event.type === 'budget.reserved' ? [event.reservationId] : []));
+    expect(holds).toHaveLength(3);
+    expect(new Set(holds).size).toBe(3);
+    expect(events.filter((event) => event.type === 'budget.released')).toHaveLength(3);
+    const snapshot = await ledger.snapshot(`run:${run.id}`);
+    expect(snapshot.spent).toBe(0n);
+    expect(snapshot.reserved).toBe(0n);
+    await orchestrator.close();
+  });
+});
