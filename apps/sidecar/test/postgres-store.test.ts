@@ -16,6 +16,7 @@ import { KEYS, writeE2eConfig, type E2eConfig } from './support/e2e-config.js';
 import { startFakeOpenAiServer, type FakeOpenAiServer } from './support/fake-openai-server.js';
 import { createClient } from './support/http-client.js';
 import { runCliProcess } from './support/sidecar-process.js';
+import { startTcpProxy } from './support/tcp-proxy.js';
 import { deleteRedisKeys, dropSchema, POSTGRES_URL, REDIS_URL, uniquePrefix, uniqueSchema, withPostgres } from './support/shared-services.js';
 
 let fake: FakeOpenAiServer;
@@ -91,6 +92,35 @@ describe('sidecar on PostgreSQL', () => {
       expect(tenantScope.limit === null ? null : moneyToUsd(tenantScope.limit)).toBe(3);
     } finally {
       await redis.quit();
+    }
+  });
+
+  it('/healthz follows PostgreSQL: 503 naming the postgres store while it is unreachable, 200 once it is back', async () => {
+    const proxy = await startTcpProxy(Number(new URL(POSTGRES_URL).port || '5432'));
+    try {
+      const url = new URL(POSTGRES_URL);
+      url.port = String(proxy.port);
+      const sidecar = await start(envFor({ RUNTIME_DB: url.toString() }));
+      const client = createClient(sidecar.url);
+      type Health = { status: string; checks: Record<string, { ok: boolean; kind?: string; error?: string }> };
+      expect((await client.request<Health>('GET', '/healthz')).status).toBe(200);
+      await proxy.cut();
+      const down = await client.request<Health>('GET', '/healthz');
+      expect(down.status, down.text).toBe(503);
+      expect(down.body.checks['store']).toMatchObject({ ok: false, kind: 'postgres' });
+      expect(down.body.checks['store']?.error).toMatch(/PostgreSQL/);
+      expect(down.body.checks['redis']).toEqual({ ok: true, kind: 'redis' });
+      await proxy.restore();
+      let back: Health | undefined;
+      for (let attempt = 0; attempt < 100 && back === undefined; attempt += 1) {
+        const health = await client.request<Health>('GET', '/healthz');
+        if (health.status === 200) back = health.body;
+        else await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(back?.checks['store']).toEqual({ ok: true, kind: 'postgres' });
+    } finally {
+      for (const sidecar of started.splice(0)) await sidecar.stop();
+      await proxy.close();
     }
   });
 
