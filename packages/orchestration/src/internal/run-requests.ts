@@ -124,6 +124,8 @@ export class RequestInbox {
   readonly #options: RequestInboxOptions;
   #timer: ReturnType<typeof setInterval> | undefined;
   #polling = false;
+  /** The last claim failed (its error was reported). */
+  #failing = false;
 
   constructor(options: RequestInboxOptions) {
     this.#options = options;
@@ -151,11 +153,14 @@ export class RequestInbox {
     this.#options.store.claimRequests(this.#options.owner).then(
       (requests) => {
         this.#polling = false;
+        this.#failing = false;
         for (const request of requests) this.#answer(request);
       },
       (error: unknown) => {
         this.#polling = false;
-        this.#options.onBackgroundError(error);
+        // Once per outage, not once per tick: the next ticks retry anyway.
+        if (!this.#failing) this.#options.onBackgroundError(error);
+        this.#failing = true;
       },
     );
   }
