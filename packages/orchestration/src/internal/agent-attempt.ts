@@ -307,11 +307,57 @@ async function chargeTool(loop: RunLoop, task: TaskRuntime, hold: Reservation, t
 }
 
 /**
+ * The tool admissions of one attempt still in progress and the permits not ended yet. A runner
+ * stopped by an abort does not wait for an admission in flight (it ends a late permit on its own
+ * time): the attempt drains them before it ends, so every hold is settled or released (and
+ * journaled) before the task's end and the run's end.
+ */
+class AttemptTools {
+  readonly #work = new Set<Promise<unknown>>();
+  readonly #open = new Set<AgentToolPermit>();
+
+  /** Counts `work` until it settles. */
+  track<T>(work: Promise<T>): Promise<T> {
+    this.#work.add(work);
+    const done = (): void => {
+      this.#work.delete(work);
+    };
+    work.then(done, done);
+    return work;
+  }
+
+  opened(permit: AgentToolPermit): void {
+    this.#open.add(permit);
+  }
+
+  closed(permit: AgentToolPermit): void {
+    this.#open.delete(permit);
+  }
+
+  /** Waits for the admissions and ends in progress, then gives back every hold never ended. */
+  async drain(): Promise<void> {
+    while (this.#work.size > 0) await Promise.allSettled([...this.#work]);
+    for (const permit of [...this.#open]) await permit.end(false);
+  }
+}
+
+/** Gives a hold back in the ledger only (its reservation was never journaled). */
+async function releaseUnjournaled(loop: RunLoop, task: TaskRuntime, hold: Reservation): Promise<void> {
+  clearHold(task, hold);
+  try {
+    await loop.options.ledger.release(hold.id);
+  } catch (releaseError) {
+    loop.options.onBackgroundError?.(releaseError); // the lease returns the amount later
+  }
+  loop.budgetFreed();
+}
+
+/**
  * Reserves a priced tool's price before it runs (waiting, like a step, while only other tasks'
  * holds keep it from fitting), journaled as the task's hold; the permit charges or releases it once.
  * @throws {@link BudgetError} `BUDGET_EXCEEDED` when the price does not fit.
  */
-async function holdToolPrice(loop: RunLoop, task: TaskRuntime, attempt: number, request: AgentToolRequest, id: string, signal: AbortSignal): Promise<AgentToolPermit> {
+async function holdToolPrice(loop: RunLoop, task: TaskRuntime, attempt: number, request: AgentToolRequest, id: string, signal: AbortSignal, tools: AttemptTools): Promise<AgentToolPermit> {
   if (loop.controller.signal.aborted) throw abortReason(loop);
   const hold = await reserveWorstCase(loop, task, attempt, usd(request.costUsd), signal, asReservationId(id));
   if (task.state === 'waiting' && task.waiting?.reason === 'budget') {
@@ -320,21 +366,28 @@ async function holdToolPrice(loop: RunLoop, task: TaskRuntime, attempt: number, 
   }
   task.reservationId = hold.id;
   task.reserved = hold.amount;
-  await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
-    { type: 'budget.reserved', taskId: task.id, reservationId: hold.id, amountUsd: moneyToUsd(hold.amount) },
-  ]);
+  try {
+    await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
+      { type: 'budget.reserved', taskId: task.id, reservationId: hold.id, amountUsd: moneyToUsd(hold.amount) },
+    ]);
+  } catch (error) {
+    await releaseUnjournaled(loop, task, hold);
+    throw error;
+  }
   let ended = false;
-  return {
-    async end(charged: boolean): Promise<void> {
-      if (ended) return;
+  const permit: AgentToolPermit = {
+    end(charged: boolean): Promise<void> {
+      if (ended) return Promise.resolve();
       ended = true;
-      if (charged) await chargeTool(loop, task, hold, request.tool);
-      else await releaseStep(loop, task, hold);
+      tools.closed(permit);
+      return tools.track(charged ? chargeTool(loop, task, hold, request.tool) : releaseStep(loop, task, hold));
     },
   };
+  tools.opened(permit);
+  return permit;
 }
 
-function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSignal, journaled: Journaled): AgentHost {
+function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSignal, journaled: Journaled, tools: AttemptTools): AgentHost {
   const options = loop.options;
   const cap = outputCap(loop, task);
   const attemptId = reservationIdOf(loop, task, attempt);
@@ -393,6 +446,22 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
     await loop.takeSlot(signal);
     return response;
   };
+  /** The tenant tier's check of one tool call, then its price held when it has one. */
+  const admitOne = async (request: AgentToolRequest): Promise<AgentToolPermit> => {
+    const callSignal = request.signal ?? signal;
+    const permitId = await admitChecked(
+      loop,
+      task,
+      { kind: 'tool', tenant: loop.record.tenant, runId: loop.id, taskId: task.id, depth: request.depth, tool: request.tool, toolCalls: request.toolCallsBefore },
+      callSignal,
+      { tool: request.tool, step: request.step, callId: request.callId, depth: request.depth },
+    );
+    // Tool checks take no rate capacity; a permit an enforcer gave anyway goes back at once.
+    if (permitId !== undefined) await options.policy?.settle(permitId, 0).catch((settleError: unknown) => options.onBackgroundError?.(settleError));
+    await resumeRunning(loop, task);
+    if (!(request.costUsd > 0)) return FREE_TOOL;
+    return holdToolPrice(loop, task, attempt, request, toolHoldId(request), callSignal, tools);
+  };
   return {
     history: journaled.history,
     async callModel(request: LlmRequest, call): Promise<AgentModelAnswer> {
@@ -449,20 +518,8 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
       // tool's price was settled through its permit before its `tool.completed`.
       return loop.journal.commit(undefined, [], [event]);
     },
-    async admitTool(request: AgentToolRequest): Promise<AgentToolPermit> {
-      const callSignal = request.signal ?? signal;
-      const permitId = await admitChecked(
-        loop,
-        task,
-        { kind: 'tool', tenant: loop.record.tenant, runId: loop.id, taskId: task.id, depth: request.depth, tool: request.tool, toolCalls: request.toolCallsBefore },
-        callSignal,
-        { tool: request.tool, step: request.step, callId: request.callId, depth: request.depth },
-      );
-      // Tool checks take no rate capacity; a permit an enforcer gave anyway goes back at once.
-      if (permitId !== undefined) await options.policy?.settle(permitId, 0).catch((settleError: unknown) => options.onBackgroundError?.(settleError));
-      await resumeRunning(loop, task);
-      if (!(request.costUsd > 0)) return FREE_TOOL;
-      return holdToolPrice(loop, task, attempt, request, toolHoldId(request), callSignal);
+    admitTool(request: AgentToolRequest): Promise<AgentToolPermit> {
+      return tools.track(admitOne(request));
     },
     awaitInput(request: AgentInputRequest): Promise<AgentInputResponse> {
       // One question at a time per task (a step's calls run in parallel): the next is asked once
@@ -474,21 +531,30 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
       );
       return turn;
     },
-    async compact({ messages, tools }): Promise<readonly Message[]> {
+    async compact({ messages, tools: offered }): Promise<readonly Message[]> {
       const limit = promptLimit(task.model, cap);
       const context = loop.record.spec.policy?.context;
       const maxTokens = context?.maxTokens === undefined ? limit : Math.min(context.maxTokens, limit);
-      const tokens = options.estimator.countMessages(messages, task.model.id, tools);
+      const tokens = options.estimator.countMessages(messages, task.model.id, offered);
       if (tokens <= maxTokens) return messages;
       const strategy = context?.strategy === undefined || context.strategy === 'summarize' ? 'truncate' : context.strategy;
       const compacted = await options.compactor.compact(
-        { messages, tools, model: task.model.id, maxTokens, strategy, ...(context?.keepLastN === undefined ? {} : { keepLastN: context.keepLastN }) },
+        { messages, tools: offered, model: task.model.id, maxTokens, strategy, ...(context?.keepLastN === undefined ? {} : { keepLastN: context.keepLastN }) },
         { signal, context: { runId: loop.id, taskId: task.id, attempt } },
       );
       await loop.journal.commit(undefined, [], [compactedEvent(task, compacted.report)]);
       return compacted.messages;
     },
   };
+}
+
+/** `run`'s outcome once the attempt's tool holds are all settled or released. */
+async function drained<T>(tools: AttemptTools, run: Promise<T>): Promise<T> {
+  try {
+    return await run;
+  } finally {
+    await tools.drain();
+  }
 }
 
 /**
@@ -520,7 +586,8 @@ export async function runAgentAttempt(loop: RunLoop, task: TaskRuntime, signal: 
       ...prepared.events,
       { type: 'task.started', taskId: task.id, attempt, model: task.model.id },
     ]);
-    const result = await agents.runner.run({
+    const tools = new AttemptTools();
+    const result = await drained(tools, agents.runner.run({
       runId: loop.id,
       taskId: task.id,
       attempt,
@@ -531,9 +598,9 @@ export async function runAgentAttempt(loop: RunLoop, task: TaskRuntime, signal: 
       toolChoice: agent.toolChoice ?? 'auto',
       limits: limitsOf(loop, task),
       toolCalls: await countedTally(loop),
-      host: host(loop, task, attempt, signal, journaled),
+      host: host(loop, task, attempt, signal, journaled, tools),
       signal,
-    });
+    }));
     task.state = 'completed';
     task.output = result.output;
     task.routed = undefined;
