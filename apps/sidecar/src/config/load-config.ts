@@ -8,11 +8,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { ValidationError, type SidecarConfig, type StoreConfig } from '@runtime/contracts';
+import { ValidationError, type SidecarConfig } from '@runtime/contracts';
 import { sidecarConfigSchema, toValidationIssues } from '@runtime/contracts/schemas';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_EVENT_STREAM_LIMITS, type EventStreamLimits } from '../http/event-stream.js';
-import { scaleOutConfigSchema, splitScaleOutSections, type RateLimitsConfig, type ScaleOutConfig, type ShutdownMode } from './scale-out-config.js';
+import {
+  resolveRateLimits,
+  resolveShutdownMode,
+  resolveStore,
+  scaleOutConfigSchema,
+  splitScaleOutSections,
+  type RateLimitsConfig,
+  type ResolvedStoreConfig,
+  type ScaleOutConfig,
+  type ShutdownMode,
+} from './scale-out-config.js';
 import { TOOL_CONFIG_KEYS, toolsConfigSchema, type ToolsConfig } from './tool-config.js';
 
 /**
@@ -28,23 +38,7 @@ export interface LoadConfigOptions {
   readonly cwd?: string;
 }
 
-/**
- * The run store after defaults and environment overrides: an absolute SQLite path, or PostgreSQL
- * with its schema and pool size.
- * @public
- */
-export type ResolvedStoreConfig =
-  | Exclude<StoreConfig, { readonly kind: 'postgres' }>
-  | {
-      /** PostgreSQL, shared by every replica. */
-      readonly kind: 'postgres';
-      /** Connection URL. */
-      readonly url: string;
-      /** Schema of the store's tables. @defaultValue `public` */
-      readonly schema?: string;
-      /** Connections of the store's pool. @defaultValue 10 */
-      readonly maxConnections?: number;
-    };
+export type { ResolvedStoreConfig } from './scale-out-config.js';
 
 /**
  * The configuration after defaults and environment overrides.
@@ -205,59 +199,6 @@ function scaleOutIssuePath(path: string): string {
   return path === 'postgres' || path.startsWith('postgres.') ? `store${path.slice('postgres'.length)}` : path;
 }
 
-const POSTGRES_URL = /^postgres(?:ql)?:\/\//;
-
-/** Store from the file, then `RUNTIME_DB` / `RUNTIME_DB_SCHEMA`; SQLite paths made absolute. */
-function resolveStore(config: SidecarConfig, scaleOut: ScaleOutConfig, env: Readonly<Record<string, string | undefined>>, cwd: string): ResolvedStoreConfig {
-  let store: ResolvedStoreConfig = config.store ?? { kind: 'sqlite', path: DEFAULT_DB };
-  if (store.kind === 'postgres') store = { ...store, ...scaleOut.postgres };
-  const dbOverride = env['RUNTIME_DB'];
-  if (dbOverride !== undefined && dbOverride !== '') {
-    if (dbOverride === 'memory') store = { kind: 'memory' };
-    else if (POSTGRES_URL.test(dbOverride)) store = { ...(store.kind === 'postgres' ? store : {}), kind: 'postgres', url: dbOverride };
-    else store = { kind: 'sqlite', path: dbOverride };
-  }
-  const schemaOverride = env['RUNTIME_DB_SCHEMA'];
-  if (schemaOverride !== undefined && schemaOverride !== '') {
-    if (store.kind !== 'postgres') throw configError('Environment variable RUNTIME_DB_SCHEMA applies to a PostgreSQL store only.', { field: 'RUNTIME_DB_SCHEMA', store: store.kind });
-    const parsed = scaleOutConfigSchema.safeParse({ postgres: { schema: schemaOverride } });
-    if (!parsed.success) throw configError(`Environment variable RUNTIME_DB_SCHEMA: ${toValidationIssues(parsed.error)[0]?.message ?? 'invalid'}.`, { field: 'RUNTIME_DB_SCHEMA', value: schemaOverride });
-    store = { ...store, schema: schemaOverride };
-  }
-  if (store.kind === 'sqlite') store = { kind: 'sqlite', path: resolve(cwd, store.path ?? DEFAULT_DB) };
-  return store;
-}
-
-/** Rate limits follow the ledger unless the config says otherwise; Redis ones need a URL. */
-function resolveRateLimits(config: SidecarConfig, scaleOut: ScaleOutConfig, source: string | undefined): RateLimitsConfig {
-  const ledgerUrl = config.ledger?.kind === 'redis' ? config.ledger.url : undefined;
-  const configured = scaleOut.rateLimits ?? (ledgerUrl === undefined ? { kind: 'memory' } : { kind: 'redis' });
-  if (configured.kind === 'memory') return { kind: 'memory' };
-  const url = configured.url ?? ledgerUrl;
-  if (url === undefined) {
-    throw configError(`Invalid config${source === undefined ? '' : ` in ${source}`} at rateLimits.url: Redis rate limits need a URL (rateLimits.url, or a Redis ledger).`, {
-      file: source ?? null,
-      field: 'rateLimits.url',
-    });
-  }
-  if (ledgerUrl !== undefined && url !== ledgerUrl) {
-    throw configError(`Invalid config${source === undefined ? '' : ` in ${source}`} at rateLimits.url: it must be the ledger's Redis (one connection serves both).`, {
-      file: source ?? null,
-      field: 'rateLimits.url',
-    });
-  }
-  return { kind: 'redis', url };
-}
-
-function resolveShutdownMode(store: ResolvedStoreConfig, scaleOut: ScaleOutConfig, env: Readonly<Record<string, string | undefined>>): ShutdownMode {
-  const override = env['RUNTIME_SHUTDOWN_MODE'];
-  if (override !== undefined && override !== '') {
-    if (override !== 'drain' && override !== 'handOver') throw configError('Environment variable RUNTIME_SHUTDOWN_MODE must be drain or handOver.', { field: 'RUNTIME_SHUTDOWN_MODE', value: override });
-    return override;
-  }
-  return scaleOut.shutdown?.mode ?? (store.kind === 'postgres' ? 'handOver' : 'drain');
-}
-
 /**
  * Reads, validates and resolves the configuration.
  * @throws {@link ValidationError} `VALIDATION_FAILED` naming the file and the first bad field
@@ -298,7 +239,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     integerFromEnv('RUNTIME_BODY_LIMIT', env['RUNTIME_BODY_LIMIT'], 1, 1_073_741_824) ?? config.server?.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const shutdownTimeoutMs =
     integerFromEnv('RUNTIME_SHUTDOWN_TIMEOUT_MS', env['RUNTIME_SHUTDOWN_TIMEOUT_MS'], 0, 3_600_000) ?? scaleOut.shutdown?.timeoutMs ?? DEFAULT_SHUTDOWN_MS;
-  const store = resolveStore(config, scaleOut, env, cwd);
+  const store = resolveStore(config, scaleOut, env, cwd, DEFAULT_DB);
   const redisUrl = env['RUNTIME_REDIS_URL'];
   if (redisUrl !== undefined && redisUrl !== '') {
     config = { ...config, ledger: { kind: 'redis', url: redisUrl } };

@@ -4,11 +4,37 @@
  * `shutdown` and `budgets` (tenant budgets shared by every run of a tenant).
  *
  * @remarks
- * The contracts' `SidecarConfig` schema is strict and knows none of these, so {@link loadConfig}
- * takes them out of the file before validating the rest, as it does for the tool sections. Not
- * responsible for opening anything: the runtime does, from the resolved values.
+ * The contracts' `SidecarConfig` schema is strict and knows none of these, so `loadConfig`
+ * takes them out of the file before validating the rest, as it does for the tool sections, and
+ * resolves them with the environment overrides here. Not responsible for opening anything: the
+ * runtime does, from the resolved values.
  */
+import { resolve } from 'node:path';
+import { ValidationError, type SidecarConfig, type StoreConfig } from '@runtime/contracts';
+import { toValidationIssues } from '@runtime/contracts/schemas';
 import { z } from 'zod';
+
+function configError(message: string, details: Record<string, unknown>): ValidationError {
+  return new ValidationError({ code: 'VALIDATION_FAILED', message, details });
+}
+
+/**
+ * The run store after defaults and environment overrides: an absolute SQLite path, or PostgreSQL
+ * with its schema and pool size.
+ * @public
+ */
+export type ResolvedStoreConfig =
+  | Exclude<StoreConfig, { readonly kind: 'postgres' }>
+  | {
+      /** PostgreSQL, shared by every replica. */
+      readonly kind: 'postgres';
+      /** Connection URL. */
+      readonly url: string;
+      /** Schema of the store's tables. @defaultValue `public` */
+      readonly schema?: string;
+      /** Connections of the store's pool. @defaultValue 10 */
+      readonly maxConnections?: number;
+    };
 
 /**
  * Where the per-tenant rate limits of the tiers are counted.
@@ -119,4 +145,75 @@ export function splitScaleOutSections(file: Record<string, unknown>): { readonly
     if (Object.keys(postgres).length > 0) sections['postgres'] = postgres;
   }
   return { rest, sections };
+}
+
+const POSTGRES_URL = /^postgres(?:ql)?:\/\//;
+
+/**
+ * The store from the file, then `RUNTIME_DB` / `RUNTIME_DB_SCHEMA`; SQLite paths made absolute.
+ * @throws {@link ValidationError} for a schema override that cannot apply.
+ * @public
+ */
+export function resolveStore(
+  config: SidecarConfig,
+  scaleOut: ScaleOutConfig,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+  defaultPath: string,
+): ResolvedStoreConfig {
+  let store: ResolvedStoreConfig = config.store ?? { kind: 'sqlite', path: defaultPath };
+  if (store.kind === 'postgres') store = { ...store, ...scaleOut.postgres };
+  const dbOverride = env['RUNTIME_DB'];
+  if (dbOverride !== undefined && dbOverride !== '') {
+    if (dbOverride === 'memory') store = { kind: 'memory' };
+    else if (POSTGRES_URL.test(dbOverride)) store = { ...(store.kind === 'postgres' ? store : {}), kind: 'postgres', url: dbOverride };
+    else store = { kind: 'sqlite', path: dbOverride };
+  }
+  const schemaOverride = env['RUNTIME_DB_SCHEMA'];
+  if (schemaOverride !== undefined && schemaOverride !== '') {
+    if (store.kind !== 'postgres') throw configError('Environment variable RUNTIME_DB_SCHEMA applies to a PostgreSQL store only.', { field: 'RUNTIME_DB_SCHEMA', store: store.kind });
+    const parsed = scaleOutConfigSchema.safeParse({ postgres: { schema: schemaOverride } });
+    if (!parsed.success) throw configError(`Environment variable RUNTIME_DB_SCHEMA: ${toValidationIssues(parsed.error)[0]?.message ?? 'invalid'}.`, { field: 'RUNTIME_DB_SCHEMA', value: schemaOverride });
+    store = { ...store, schema: schemaOverride };
+  }
+  if (store.kind === 'sqlite') store = { kind: 'sqlite', path: resolve(cwd, store.path ?? defaultPath) };
+  return store;
+}
+
+/**
+ * Rate limits follow the ledger unless the config says otherwise; Redis ones need a URL.
+ * @throws {@link ValidationError} at `rateLimits.url`.
+ * @public
+ */
+export function resolveRateLimits(config: SidecarConfig, scaleOut: ScaleOutConfig, source: string | undefined): RateLimitsConfig {
+  const ledgerUrl = config.ledger?.kind === 'redis' ? config.ledger.url : undefined;
+  const configured = scaleOut.rateLimits ?? (ledgerUrl === undefined ? { kind: 'memory' } : { kind: 'redis' });
+  if (configured.kind === 'memory') return { kind: 'memory' };
+  const url = configured.url ?? ledgerUrl;
+  if (url === undefined) {
+    throw configError(`Invalid config${source === undefined ? '' : ` in ${source}`} at rateLimits.url: Redis rate limits need a URL (rateLimits.url, or a Redis ledger).`, {
+      file: source ?? null,
+      field: 'rateLimits.url',
+    });
+  }
+  if (ledgerUrl !== undefined && url !== ledgerUrl) {
+    throw configError(`Invalid config${source === undefined ? '' : ` in ${source}`} at rateLimits.url: it must be the ledger's Redis (one connection serves both).`, {
+      file: source ?? null,
+      field: 'rateLimits.url',
+    });
+  }
+  return { kind: 'redis', url };
+}
+
+/**
+ * `RUNTIME_SHUTDOWN_MODE`, else `shutdown.mode`, else `handOver` on PostgreSQL and `drain` otherwise.
+ * @public
+ */
+export function resolveShutdownMode(store: ResolvedStoreConfig, scaleOut: ScaleOutConfig, env: Readonly<Record<string, string | undefined>>): ShutdownMode {
+  const override = env['RUNTIME_SHUTDOWN_MODE'];
+  if (override !== undefined && override !== '') {
+    if (override !== 'drain' && override !== 'handOver') throw configError('Environment variable RUNTIME_SHUTDOWN_MODE must be drain or handOver.', { field: 'RUNTIME_SHUTDOWN_MODE', value: override });
+    return override;
+  }
+  return scaleOut.shutdown?.mode ?? (store.kind === 'postgres' ? 'handOver' : 'drain');
 }

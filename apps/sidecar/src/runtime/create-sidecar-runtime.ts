@@ -14,12 +14,8 @@
  * no rate limit unless the config sets `tiers.default`.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
 import {
-  InternalError,
-  RuntimeError,
   usd,
   ValidationError,
   type LlmClient,
@@ -33,9 +29,6 @@ import {
 } from '@runtime/contracts';
 import { BUILTIN_MODELS, createCostCalculator, createModelCatalog, createTokenEstimator } from '@runtime/cost';
 import { createRedisBudgetLedger } from '@runtime/cost/redis';
-import { createMemoryRunStore } from '@runtime/orchestration';
-import { createPostgresRunStore } from '@runtime/orchestration/postgres';
-import { createSqliteRunStore } from '@runtime/orchestration/sqlite';
 import { createPolicyEnforcer, createRateLimiter, createTierResolver, DEFAULT_TIERS, unlimitedTier } from '@runtime/policy';
 import {
   createAnthropicClient,
@@ -46,9 +39,10 @@ import {
 import { createRedisRateLimiter } from '@runtime/policy/redis';
 import { createToolRegistry } from '@runtime/agent';
 import { createRuntime } from '@runtime/stack';
-import type { ResolvedConfig, ResolvedStoreConfig } from '../config/load-config.js';
+import type { ResolvedConfig } from '../config/load-config.js';
 import { buildConfiguredTools } from '../config/tool-config.js';
 import { createDrainGate } from './drain-gate.js';
+import { openRunStore, tenantBudgetError } from './open-run-store.js';
 import { createRedisConnection } from './redis-connection.js';
 import { createThrottleTracker } from './throttle-tracker.js';
 import { forgetMockCalls } from './forget-mock-calls.js';
@@ -114,55 +108,6 @@ function clientFor(name: string, provider: ProviderConfig, env: Readonly<Record<
       return createAnthropicClient(common);
     case 'mock':
       return forgetMockCalls(createMockLlmClient({ provider: name }));
-  }
-}
-
-/** The URL without its password (error messages and logs). */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}
-
-/**
- * Opens PostgreSQL and applies its migrations; a failure names the dependency, where it is and why
- * (the password left out), so a replica that cannot start says what to fix.
- */
-async function openPostgresStore(store: Extract<ResolvedStoreConfig, { kind: 'postgres' }>): Promise<RunStore> {
-  const schema = store.schema ?? 'public';
-  try {
-    return await createPostgresRunStore({
-      connectionString: store.url,
-      schema,
-      ...(store.maxConnections === undefined ? {} : { maxConnections: store.maxConnections }),
-    });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new InternalError({
-      code: 'STORE_ERROR',
-      message: `Cannot start: the PostgreSQL run store at ${redactUrl(store.url)} (schema ${schema}) could not be opened and migrated: ${reason}`,
-      details: { dependency: 'postgres', field: 'store.url', url: redactUrl(store.url), schema },
-      cause: error,
-      isRetryable: RuntimeError.isInstance(error) && error.isRetryable,
-    });
-  }
-}
-
-async function createStore(config: ResolvedConfig): Promise<RunStore> {
-  switch (config.store.kind) {
-    case 'memory':
-      return createMemoryRunStore();
-    case 'sqlite': {
-      const path = config.store.path ?? './data/runtime.db';
-      mkdirSync(dirname(path), { recursive: true });
-      return createSqliteRunStore({ path });
-    }
-    case 'postgres':
-      return openPostgresStore(config.store);
   }
 }
 
@@ -257,7 +202,7 @@ export async function createSidecarRuntime(config: ResolvedConfig, overrides: Si
   const policy = throttles.wrap(createPolicyEnforcer({ catalog, resolver, rateLimiter }));
   let store: RunStore;
   try {
-    store = await createStore(config);
+    store = await openRunStore(config);
   } catch (error) {
     await redis?.close();
     throw error;
@@ -345,18 +290,6 @@ export async function createSidecarRuntime(config: ResolvedConfig, overrides: Si
       await redis?.close();
     },
   };
-}
-
-/** A tenant budget that cannot be set refuses the start, naming the ledger's dependency. */
-function tenantBudgetError(tenant: string, redisUrl: string | undefined, error: unknown): InternalError {
-  const where = redisUrl === undefined ? 'the budget ledger' : `Redis at ${redactUrl(redisUrl)}`;
-  return new InternalError({
-    code: 'STORE_ERROR',
-    message: `Cannot start: the budget of tenant ${tenant} could not be set in ${where}: ${error instanceof Error ? error.message : String(error)}`,
-    details: { dependency: redisUrl === undefined ? 'ledger' : 'redis', field: 'budgets.tenants', tenant, ...(redisUrl === undefined ? {} : { url: redactUrl(redisUrl) }) },
-    cause: error,
-    isRetryable: RuntimeError.isInstance(error) && error.isRetryable,
-  });
 }
 
 /** The ledger scope of a tenant's budget. */
