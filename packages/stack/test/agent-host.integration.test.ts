@@ -285,6 +285,69 @@ describe('priced tools on the Redis ledger', () => {
   });
 });
 
+describe('nested loops across a crash', () => {
+  it('a resume reads the nested events back without taking them as the task loop\'s own; they stay journaled; the priced nested tool is charged per run of it, under distinct holds', { timeout: 20_000 }, async () => {
+    const path = join(folder, 'nested.db');
+    const ran: number[] = [];
+    const registry = createToolRegistry([lookupTool(ran, { costUsd: 0.001 })]);
+    registry.register(subAgentTool({ name: 'delegate', description: 'Delegates a sub-task.', runner: createAgentRunner({ registry }), tools: ['lookup'] }));
+    // depth 0: step 1 delegates, step 2 answers; depth 1: step 1 looks up, step 2 answers.
+    const nestedLlm = (hangNestedAnswer: boolean): LlmClient & { nestedAnswers: number } => {
+      const client = {
+        provider: 'scripted',
+        nestedAnswers: 0,
+        complete(request: LlmRequest, callOptions?: LlmCallOptions): Promise<LlmResult> {
+          const names = (request.tools ?? []).map((tool) => tool.name);
+          const results = request.messages.filter((message) => message.role === 'tool');
+          if (results.length === 0) {
+            const call = names.includes('delegate') ? { id: 'call_1', name: 'delegate', arguments: '{"task":"Look 1 up."}' } : { id: 'call_1', name: 'lookup', arguments: '{"n":1}' };
+            return Promise.resolve({ output: '', toolCalls: [call], usage: STEP_USAGE, finishReason: 'tool_calls' });
+          }
+          if (!names.includes('delegate')) {
+            client.nestedAnswers += 1;
+            if (hangNestedAnswer) {
+              return new Promise((_resolve, reject) => callOptions?.signal?.addEventListener('abort', () => reject(new Error('process stopped')), { once: true }));
+            }
+          }
+          return Promise.resolve({ output: `answer(${results.at(-1)?.content ?? ''})`, usage: STEP_USAGE, finishReason: 'stop' });
+        },
+      };
+      return client;
+    };
+    const dying = nestedLlm(true);
+    const first = runtime(dying, { store: createSqliteRunStore({ path }), owner: 'first', leaseTtlMs: 2_000, tools: registry });
+    const started = await first.start({ tasks: [{ id: 'boss', prompt: 'Delegate.', agent: { tools: ['delegate'] } }], policy: { budgetUsd: 1 } });
+    await vi.waitFor(() => expect(dying.nestedAnswers).toBe(1));
+    expect(ran).toEqual([1]);
+    await first.store.close(); // the crash, inside the nested loop
+
+    const second = runtime(nestedLlm(false), { store: createSqliteRunStore({ path }), owner: 'second', tools: registry });
+    await vi.waitFor(async () => expect((await second.store.findResumableRuns(Date.now())).map((record) => record.id)).toEqual([started.id]), { timeout: 10_000, interval: 50 });
+    await second.orchestrator.resume(started.id);
+    const run = await second.orchestrator.wait(started.id);
+    expect(run.tasks[0]?.error).toBeUndefined();
+    expect(run.tasks[0]?.output).toBe('answer(answer(r1))');
+    // The nested loop had not answered: it ran again from scratch (documented by @runtime/agent).
+    expect(ran).toEqual([1, 1]);
+    const events = await journal(second, run.id);
+    const nested = events.filter((event) => 'depth' in event && event.depth === 1);
+    expect(nested.filter((event) => event.type === 'tool.completed')).toHaveLength(2);
+    expect(nested.every((event) => 'parentCallId' in event && event.parentCallId === 'call_1')).toBe(true);
+    // Only one delegate call at depth 0: nested events never became the task loop's steps.
+    expect(events.filter((event) => event.type === 'tool.called' && event.tool === 'delegate')).toHaveLength(1);
+    const toolHolds = events.flatMap((event) => (event.type === 'budget.reserved' && event.reservationId.includes('/tool.') ? [event.reservationId] : []));
+    expect(new Set(toolHolds).size).toBe(2);
+    const snapshot = await second.ledger.snapshot(`run:${started.id}`);
+    const stepCost = second.costs.cost(run.tasks[0]?.model ?? '', STEP_USAGE);
+    // Steps: first process d0 s1, d1 s1 (d1 s2 never answered); second process d1 s1, d1 s2, d0 s2; two lookups.
+    expect(snapshot.spent).toBe(5n * stepCost + 2n * usd(0.001));
+    expect(snapshot.reserved).toBe(0n);
+    await second.orchestrator.close();
+    await second.close();
+    await first.orchestrator.close();
+  });
+});
+
 describe('an input-waiting task and the parallelism slots', () => {
   it('gives its slot back while it waits for approval: an independent task completes meanwhile; approved, it completes', async () => {
     const ran: number[] = [];
