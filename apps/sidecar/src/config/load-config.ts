@@ -107,6 +107,7 @@ export const CONFIG_ENV_VARS = {
   RUNTIME_SSE_STALL_TIMEOUT_MS: 'an event-stream subscriber whose socket accepts nothing for this long is closed (it resumes with Last-Event-ID); default 30000',
   RUNTIME_SSE_MAX_LAG_EVENTS: 'an event-stream subscriber this many events behind a live run is closed; default 10000',
   RUNTIME_SSE_MAX_BUFFERED_BYTES: 'bytes queued per event-stream subscriber before its writer waits for the socket; default 65536',
+  RUNTIME_SSE_JOURNAL_POLL_MS: 'how often an event stream of a run executing on another replica reads the journal for new events; default 1000',
 } as const;
 
 const DEFAULT_HOST = '127.0.0.1';
@@ -117,6 +118,7 @@ const DEFAULT_SHUTDOWN_MS = 10_000;
 const DEFAULT_RESPONSE_LIMIT = 8_388_608;
 const DEFAULT_LEASE_TTL_MS = 30_000;
 const DEFAULT_RESUME_INTERVAL_MS = 1_000;
+const DEFAULT_SSE_JOURNAL_POLL_MS = 1_000;
 
 function configError(message: string, details: Record<string, unknown>): ValidationError {
   return new ValidationError({ code: 'VALIDATION_FAILED', message, details });
@@ -256,6 +258,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
     maxLagEvents: integerFromEnv('RUNTIME_SSE_MAX_LAG_EVENTS', env['RUNTIME_SSE_MAX_LAG_EVENTS'], 1, 100_000_000) ?? DEFAULT_EVENT_STREAM_LIMITS.maxLagEvents,
     maxBufferedBytes:
       integerFromEnv('RUNTIME_SSE_MAX_BUFFERED_BYTES', env['RUNTIME_SSE_MAX_BUFFERED_BYTES'], 1_024, 1_073_741_824) ?? DEFAULT_EVENT_STREAM_LIMITS.maxBufferedBytes,
+    journalPollMs: integerFromEnv('RUNTIME_SSE_JOURNAL_POLL_MS', env['RUNTIME_SSE_JOURNAL_POLL_MS'], 20, 60_000) ?? DEFAULT_SSE_JOURNAL_POLL_MS,
   };
   const responseLimitBytes = integerFromEnv('RUNTIME_RESPONSE_LIMIT', env['RUNTIME_RESPONSE_LIMIT'], 65_536, 536_870_912) ?? DEFAULT_RESPONSE_LIMIT;
   const leaseTtlMs = integerFromEnv('RUNTIME_LEASE_TTL_MS', env['RUNTIME_LEASE_TTL_MS'], 300, 3_600_000) ?? DEFAULT_LEASE_TTL_MS;

@@ -63,6 +63,12 @@ describe('scale-out config', () => {
     expect(failure(() => loadConfig({ env: {}, path: other })).details).toMatchObject({ field: 'rateLimits.url' });
   });
 
+  it('RUNTIME_SSE_JOURNAL_POLL_MS: how often streams of runs executing elsewhere read the journal (default 1000; 20..60000)', () => {
+    expect(loadConfig({ env: {} }).eventStreams.journalPollMs).toBe(1_000);
+    expect(loadConfig({ env: { RUNTIME_SSE_JOURNAL_POLL_MS: '100' } }).eventStreams.journalPollMs).toBe(100);
+    expect(failure(() => loadConfig({ env: { RUNTIME_SSE_JOURNAL_POLL_MS: '5' } })).details).toMatchObject({ field: 'RUNTIME_SSE_JOURNAL_POLL_MS' });
+  });
+
   it('shutdown and tenant budgets', () => {
     const path = write('shutdown: { mode: drain, timeoutMs: 2500 }\nbudgets: { tenants: { acme: { limitUsd: 12.5 } } }\n');
     const resolved = loadConfig({ env: {}, path });

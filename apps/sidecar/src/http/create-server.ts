@@ -144,6 +144,7 @@ export async function createServer(options: CreateServerOptions): Promise<Sideca
     orchestrator: runtime.orchestrator,
     slicer: sharedSlicer,
     maxLagEvents: eventStreamLimits.maxLagEvents,
+    ...(eventStreamLimits.journalPollMs === undefined ? {} : { journalPollMs: eventStreamLimits.journalPollMs }),
   });
   const streams = new Set<ServerResponse>();
   let stopStreams: () => void = () => undefined;

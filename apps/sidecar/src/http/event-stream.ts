@@ -32,13 +32,18 @@ export interface EventStreamLimits {
   readonly stallTimeoutMs: number;
   /** Most live events held for a subscriber that does not take them ({@link createRunEventSource}). @defaultValue 10000 */
   readonly maxLagEvents: number;
+  /**
+   * With no live event for this long, a subscriber reads the journal again: how late events of a
+   * run executing on another replica arrive ({@link createRunEventSource}). @defaultValue 1000
+   */
+  readonly journalPollMs?: number;
 }
 
 /**
  * The default {@link EventStreamLimits}.
  * @public
  */
-export const DEFAULT_EVENT_STREAM_LIMITS: EventStreamLimits = Object.freeze({ maxBufferedBytes: 65_536, stallTimeoutMs: 30_000, maxLagEvents: 10_000 });
+export const DEFAULT_EVENT_STREAM_LIMITS: EventStreamLimits = Object.freeze({ maxBufferedBytes: 65_536, stallTimeoutMs: 30_000, maxLagEvents: 10_000, journalPollMs: 1_000 });
 
 /**
  * How a stream ended: the run's terminal event was written (`ended`), the client or the server
