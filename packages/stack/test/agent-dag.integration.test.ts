@@ -203,7 +203,9 @@ describe('agent tasks in the DAG', () => {
     expect(task?.usage.costUsd).toBe(moneyToUsd((2n * stepCost + price) as typeof price));
     const journal = await events(rt, run.id);
     const completed = journal.findIndex((event) => event.type === 'tool.completed');
-    expect(journal[completed + 1]).toMatchObject({ type: 'budget.settled', costUsd: 0.001 });
+    // The price was held before the tool ran and is settled before its result is journaled.
+    expect(journal[completed - 1]).toMatchObject({ type: 'budget.settled', costUsd: 0.001 });
+    expect(journal.filter((event) => event.type === 'budget.reserved' && event.amountUsd === 0.001)).toHaveLength(1);
     await rt.orchestrator.close();
   });
 
@@ -212,9 +214,11 @@ describe('agent tasks in the DAG', () => {
     const registry = createToolRegistry([weatherTool(ran)]);
     registry.register(subAgentTool({ name: 'delegate', description: 'Delegates a sub-task.', runner: createAgentRunner({ registry }), tools: ['get_weather'] }));
     const depths: number[] = [];
+    const toolChecks: string[] = [];
     const policy: PolicyEnforcer = {
       check: (input: PolicyCheckInput) => {
-        depths.push(input.depth);
+        if (input.kind === 'tool') toolChecks.push(`${input.tool ?? ''}@${input.depth}`);
+        else depths.push(input.depth);
         return Promise.resolve({ decision: 'CONTINUE' });
       },
       settle: () => Promise.resolve(),
@@ -240,6 +244,8 @@ describe('agent tasks in the DAG', () => {
     expect(run.tasks[0]?.output).toBe('answer(answer(sunny in Paris))');
     expect(ran).toEqual(['Paris']);
     expect(depths).toEqual([0, 1, 1, 0]);
+    // Each tool call is admitted by the policy at its loop's depth, the nested one included.
+    expect(toolChecks).toEqual(['delegate@0', 'get_weather@1']);
     const journal = await events(rt, run.id);
     const holds = journal.flatMap((event) => (event.type === 'budget.reserved' ? [event.reservationId] : []));
     expect(holds).toHaveLength(4);
