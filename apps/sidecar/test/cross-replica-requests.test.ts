@@ -98,6 +98,9 @@ describe('task input through a replica that does not own the run', () => {
       const run = await other.waitForRun(runId, '', undefined, 10_000);
       expect(run.state).toBe('completed');
       expect(servers.toolCalls.map((call) => call.url)).toEqual(['/book']);
+      // The approver's message reached the model with the tool's result (the fake model echoes it).
+      const task = await other.request<HttpTaskView>('GET', `/v1/runs/${runId}/tasks/book`);
+      expect(task.body.output).toContain('approved by the desk');
     } finally {
       for (const replica of replicas) await replica.stop();
       await servers.close();
