@@ -13,6 +13,7 @@ import { createAgentRunner } from './agent-runner.js';
 import { defineTool } from './define-tool.js';
 import { replayHistory } from './internal/replay.js';
 import { subAgentTool } from './sub-agent-tool.js';
+import { createToolDispatcher } from './tool-dispatcher.js';
 import { createToolRegistry } from './tool-registry.js';
 
 function toolResults(messages: readonly Message[]): string[] {
@@ -215,6 +216,25 @@ describe('nested loops', () => {
     const written = host.journal.length;
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(host.journal.slice(written)).toEqual([]);
+  });
+
+  it('a nested loop still running after its call timed out journals nothing more, also once the parent loop answered', async () => {
+    const registry = createToolRegistry([defineTool({ name: 'get_weather', description: 'Weather.', input: z.object({ city: z.string() }), execute: ({ city }) => Promise.resolve(`sunny in ${city}`) })]);
+    const runner = createAgentRunner({ registry, dispatcher: createToolDispatcher({ registry, defaultTimeoutMs: 20 }) });
+    registry.register(subAgentTool({ name: 'delegate', description: 'Delegates.', runner, tools: ['get_weather'] }));
+    const { host, runInput } = runInputOf({ script });
+    const callModel = host.callModel.bind(host);
+    // The nested model call ignores the abort and answers after the delegate call timed out.
+    host.callModel = async (request, modelCall) => {
+      if (modelCall.depth === 1) await new Promise((resolve) => setTimeout(resolve, 60));
+      return callModel(request, modelCall);
+    };
+    const result = await runner.run(runInput);
+    expect(result.output).toContain('TOOL_TIMEOUT');
+    const written = host.journal.map(shape);
+    expect(written).toEqual(['agent.step step=1', 'tool.called step=1 d1', 'tool.failed step=1 d1', 'agent.step step=2']);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(host.journal.map(shape)).toEqual(written);
   });
 
   it("asks a nested approval under the calling call's id (`d1/n1`), so it never collides with the parent's questions", async () => {
