@@ -19,6 +19,8 @@ import {
 import { describe, expect, it, vi } from 'vitest';
 import type { OrchestratorOptions } from '../src/orchestrator-options.js';
 import { createScriptedLlm } from '../src/testing.js';
+import { FaultyStore } from './support/faulty-store.js';
+import { createMemoryRunStore } from '../src/memory-run-store.js';
 import { harness } from './support/setup.js';
 
 type Script = (input: AgentRunInput, host: AgentHost) => Promise<string>;
@@ -83,6 +85,33 @@ describe('a task waiting for input and the parallelism slots', () => {
     expect(run.tasks[0]?.state).toBe('failed');
     expect(run.tasks[0]?.error).toMatchObject({ code: 'RUN_ABORTED' });
     await orchestrator.close();
+  });
+
+  it('an abort while the question is being journaled ends the run aborted and leaves no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      // The commit of the question is slow: the abort lands while it is written.
+      const store = new FaultyStore(createMemoryRunStore(), (_index, _runId, commit) =>
+        commit.events?.some((event) => event.type === 'task.input_required') === true ? { delayMs: 200 } : 'ok',
+      );
+      const { orchestrator } = harness(createScriptedLlm(), { store, ...agents({ asker: async (_input, host) => `got ${JSON.stringify(await host.awaitInput?.({ kind: 'answer', step: 1, prompt: 'Which city?' }))}` }) });
+      const started = await orchestrator.start({ tasks: [agentTask('asker')], policy: { budgetUsd: 1 } });
+      await vi.waitFor(() => expect(store.commits).toBeGreaterThan(1));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await orchestrator.abort(started.id);
+      const run = await orchestrator.wait(started.id);
+      expect(run.state).toBe('aborted');
+      expect(run.tasks[0]?.error).toMatchObject({ code: 'RUN_ABORTED' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await orchestrator.close();
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('answered tasks take a slot again first come first served, once one is free', async () => {

@@ -419,6 +419,9 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
         },
       });
     });
+    // An abort while the question is journaled rejects `reply` before it is awaited: handled here,
+    // so it is not an unhandled rejection (the await below still sees it).
+    reply.catch(() => undefined);
     const details = { request };
     task.state = 'waiting';
     task.waiting = { reason: 'input', details };
