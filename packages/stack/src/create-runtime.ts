@@ -103,6 +103,15 @@ export interface RuntimeOptions {
    * (resumed) by another once it expires. @defaultValue 30000 (the orchestrator's)
    */
   readonly leaseTtlMs?: number;
+  /**
+   * How often this process looks for changes other processes asked of the runs it executes
+   * (`abort`, `addTasks`, `provideInput` on another replica), in ms. @defaultValue 100 (the orchestrator's)
+   */
+  readonly inboxPollMs?: number;
+  /** How often a change asked of another process's run reads its outcome, in ms. @defaultValue 50 */
+  readonly requestPollMs?: number;
+  /** Longest wait for another process's answer to such a change, in ms; then `RUN_OWNED`. @defaultValue `2 × leaseTtlMs` */
+  readonly requestTimeoutMs?: number;
   /** Output cap of tasks that set none. @defaultValue 4096 */
   readonly defaultMaxOutputTokens?: number;
   /** Parallelism of runs whose policy sets none. @defaultValue 4 */
@@ -222,6 +231,9 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.owner === undefined ? {} : { owner: options.owner }),
     ...(options.leaseTtlMs === undefined ? {} : { leaseTtlMs: options.leaseTtlMs }),
+    ...(options.inboxPollMs === undefined ? {} : { inboxPollMs: options.inboxPollMs }),
+    ...(options.requestPollMs === undefined ? {} : { requestPollMs: options.requestPollMs }),
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
     ...(options.defaultMaxOutputTokens === undefined ? {} : { defaultMaxOutputTokens: options.defaultMaxOutputTokens }),
     ...(options.defaultMaxParallelism === undefined ? {} : { defaultMaxParallelism: options.defaultMaxParallelism }),
     agents: agentOptions(options),
