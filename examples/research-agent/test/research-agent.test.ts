@@ -23,6 +23,8 @@ describe('research agent example', () => {
     // Three model steps (search, read, answer), each journaled with its cost.
     const steps = events.filter((event) => event.type === 'agent.step');
     expect(steps.map((event) => event.type === 'agent.step' && event.kind)).toEqual(['tool_calls', 'tool_calls', 'final_answer']);
+    // The two reads are asked in one step (run in parallel).
+    expect(steps.map((event) => event.type === 'agent.step' && event.toolCalls)).toEqual([1, 2, 0]);
   });
 
   it('bills exactly: the ledger charged the run its model steps plus two note reads, within the budget', async () => {
@@ -38,13 +40,19 @@ describe('research agent example', () => {
   });
 
   it('a budget too small for the next step stops the agent with BUDGET_EXCEEDED before the call, never overspent', async () => {
-    const result = await runResearchAgent({ budgetUsd: 0.0008 });
+    const events: RuntimeEvent[] = [];
+    const result = await runResearchAgent({ budgetUsd: 0.0008, onEvent: (event) => events.push(event) });
     expect(result.run.state).toBe('failed');
     const research = result.run.tasks.find((task) => task.id === 'research');
     expect(research?.state).toBe('failed');
     expect(research?.error?.code).toBe('BUDGET_EXCEEDED');
     expect(result.run.tasks.find((task) => task.id === 'brief')?.state).toBe('skipped');
     expect(result.ledgerSpentUsd).toBeLessThanOrEqual(0.0008);
+    // Refused before the call: the ledger charged only the journaled steps and the reads that ran.
+    const steps = events.flatMap((event) => (event.type === 'agent.step' ? [event.costUsd] : []));
+    const tools = events.flatMap((event) => (event.type === 'tool.completed' ? [event.costUsd] : []));
+    expect(steps.length).toBeGreaterThan(0);
+    expect(result.ledgerSpentUsd).toBeCloseTo([...steps, ...tools].reduce((sum, cost) => sum + cost, 0), 12);
   });
 
   it('the scripted researcher answers from what the tools returned, not from a fixed text', () => {
