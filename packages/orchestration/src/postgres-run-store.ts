@@ -259,6 +259,16 @@ class RequestListener {
     if (client !== undefined) await client.then((opened) => opened.end()).catch(() => undefined);
   }
 
+  /** Opens the connection again after a delay while someone watches; a failed attempt is retried the same way. */
+  #relistenLater(): void {
+    if (this.#watchers.size === 0 || this.#retry !== undefined) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      if (this.#watchers.size > 0) this.#listen().catch(() => this.#relistenLater());
+    }, RELISTEN_DELAY_MS);
+    this.#retry.unref();
+  }
+
   #listen(): Promise<pg.Client> {
     this.#client ??= this.#open();
     return this.#client;
@@ -275,13 +285,7 @@ class RequestListener {
       if (generation !== this.#generation) return;
       this.#client = undefined;
       client.end().catch(() => undefined);
-      if (this.#watchers.size > 0 && this.#retry === undefined) {
-        this.#retry = setTimeout(() => {
-          this.#retry = undefined;
-          if (this.#watchers.size > 0) this.#listen().catch(() => undefined);
-        }, RELISTEN_DELAY_MS);
-        this.#retry.unref();
-      }
+      this.#relistenLater();
     });
     try {
       await client.connect();

@@ -12,6 +12,7 @@ import { createPostgresRunStore } from '../src/postgres.js';
 import { runStoreContract } from '../src/testing/run-store-contract.js';
 import { run, taskRecord } from '../src/testing/run-store-fixtures.js';
 import { POSTGRES_URL, postgresSchemas, sql } from './support/postgres.js';
+import { startTcpProxy } from './support/tcp-proxy.js';
 
 const schemas = postgresSchemas();
 // Each case creates a schema and a pool and migrates it: room for a machine busy with other suites.
@@ -305,6 +306,39 @@ describe('createPostgresRunStore request inbox', () => {
     } finally {
       await owner.close();
       await asker.close();
+    }
+  });
+
+  it('watchRequests listens again after an outage longer than one re-listen delay (a failed re-listen is retried)', async () => {
+    const schema = schemas.fresh();
+    const asker = await schemas.open(schema);
+    const target = new URL(POSTGRES_URL);
+    const proxy = await startTcpProxy(Number(target.port === '' ? 5432 : target.port), target.hostname);
+    const viaProxy = new URL(POSTGRES_URL);
+    viaProxy.port = String(proxy.port);
+    const owner = await createPostgresRunStore({ connectionString: viaProxy.toString(), schema, maxConnections: 2 });
+    try {
+      await asker.createRun(run('r1'), []);
+      await asker.acquireLease(asRunId('r1'), 'owner-a', 60_000, 0);
+      let woken = 0;
+      const stop = await owner.watchRequests('owner-a', () => {
+        woken += 1;
+      });
+      // PostgreSQL goes away for 2.5 s: the re-listen 1 s after the drop fails too.
+      await proxy.cut();
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      await proxy.restore();
+      woken = 0;
+      // Listening again: a catch-up wake, and a posted request wakes the owner.
+      await vi.waitFor(() => expect(woken).toBeGreaterThan(0), { timeout: 5_000 });
+      woken = 0;
+      await asker.postRequest({ id: 'q1', runId: asRunId('r1'), body: { kind: 'abort' }, postedAt: 1 });
+      await vi.waitFor(() => expect(woken).toBeGreaterThan(0), { timeout: 2_000 });
+      await stop();
+    } finally {
+      await owner.close();
+      await asker.close();
+      await proxy.close();
     }
   });
 
