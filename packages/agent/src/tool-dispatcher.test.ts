@@ -76,6 +76,12 @@ describe('createToolDispatcher', () => {
     expect(toolSignal?.aborted).toBe(true);
   });
 
+  it('keeps a deadline longer than a timer can hold (> 2^31 - 1 ms) instead of timing the call out at once', async () => {
+    const patient = defineTool({ name: 'patient', description: 'Waits for days.', input: z.object({}), timeoutMs: 30 * 24 * 3_600_000, execute: () => sleep(30).then(() => 'done') });
+    const outcome = await createToolDispatcher({ registry: createToolRegistry([patient]) }).call({ id: 'p', name: 'patient', arguments: '{}' }, base);
+    expect(outcome).toMatchObject({ ok: true, result: 'done' });
+  });
+
   it('gives a tool that reads its signal only after the deadline an aborted signal', async () => {
     let late: AbortSignal | undefined;
     let release: () => void = () => undefined;

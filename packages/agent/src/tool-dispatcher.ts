@@ -165,6 +165,12 @@ class LazySignal {
   }
 }
 
+/**
+ * Longest delay a Node timer holds (2^31 - 1 ms, ≈ 24.8 days); a longer one fires at once. A deadline
+ * beyond it is kept as no timer: the call runs until it settles or the task aborts.
+ */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** Runs `execute` until it settles, the deadline passes or the task aborts; one timer, always cleared. */
 function runWithDeadline(tool: Tool, args: unknown, timeoutMs: number, context: ToolDispatchContext): Promise<string> {
   const parent = context.signal;
@@ -191,12 +197,13 @@ function runWithDeadline(tool: Tool, args: unknown, timeoutMs: number, context: 
       lazy.abort(parent?.reason);
       reject(aborted(parent?.reason));
     };
-    const timer = setTimeout(() => {
+    const onDeadline = () => {
       if (!finish()) return;
       const error = toolError('TOOL_TIMEOUT', tool.name, `Tool ${tool.name} did not answer within ${timeoutMs} ms.`, { timeoutMs });
       lazy.abort(error);
       reject(error);
-    }, timeoutMs);
+    };
+    const timer = timeoutMs > MAX_TIMER_MS ? undefined : setTimeout(onDeadline, timeoutMs);
     parent?.addEventListener('abort', onParentAbort, { once: true });
     let running: Promise<string>;
     try {
