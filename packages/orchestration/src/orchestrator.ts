@@ -51,6 +51,7 @@ import { createDependencyResolver } from './dependency-resolver.js';
 import { answerInput } from './internal/agent-attempt.js';
 import { MAX_TIMER_DELAY_MS } from './internal/deadline-timer.js';
 import { replayEvents, type RunFollowState } from './internal/event-stream.js';
+import { openAgentHolds } from './internal/agent-attempt.js';
 import { LeaseKeeper, openReservations } from './internal/lease-keeper.js';
 import { applyCharges, recoverCharges, reportCharges, restoreLedger } from './internal/resume-ledger.js';
 import { DEFAULT_STORE_RETRY, isLeaseLost, RunJournal, type StoreRetryPolicy } from './internal/run-journal.js';
@@ -328,7 +329,7 @@ class RunOrchestrator implements DurableOrchestrator {
       this.#inbox.start();
       this.#unwatch ??= this.#watchRequests();
     }
-    this.#leases.hold(runId, lease, (error) => loop.detach(error), () => openReservations(loop.tasks.values()));
+    this.#leases.hold(runId, lease, (error) => loop.detach(error), () => [...openReservations(loop.tasks.values()), ...openAgentHolds(loop)]);
     loop.finished.then(
       () => this.#forget(loop),
       () => this.#forget(loop),

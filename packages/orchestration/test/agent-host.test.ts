@@ -12,6 +12,7 @@ import {
   type AgentResult,
   type AgentRunInput,
   type AgentRunner,
+  type AgentToolPermit,
   type LlmClient,
   type Tool,
   type ToolRegistry,
@@ -21,6 +22,7 @@ import type { OrchestratorOptions } from '../src/orchestrator-options.js';
 import { createScriptedLlm } from '../src/testing.js';
 import { FaultyStore } from './support/faulty-store.js';
 import { createMemoryRunStore } from '../src/memory-run-store.js';
+import { fakeLedger } from './support/fakes.js';
 import { harness } from './support/setup.js';
 
 type Script = (input: AgentRunInput, host: AgentHost) => Promise<string>;
@@ -165,6 +167,37 @@ describe('admitTool: priced tools', () => {
     expect(snapshot.reserved).toBe(0n);
     expect(run.tasks[0]?.usage.costUsd).toBe(0.0008);
     expect(ledger.open()).toBe(0);
+    await orchestrator.close();
+  });
+
+  it('every open hold of the task is renewed while its tool runs, not only the last one (two priced tools in parallel)', async () => {
+    const script: Script = async (_input, host) => {
+      const admit = (callId: string): Promise<AgentToolPermit> => {
+        if (host.admitTool === undefined) throw new Error('the host admits no tools');
+        return host.admitTool({ step: 1, depth: 0, callId, tool: 'lookup', toolCallsBefore: 0, costUsd: 0.0001 });
+      };
+      const [first, second] = await Promise.all([admit('a'), admit('b')]);
+      // Both tools run for several reservation leases.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await first.end(true);
+      await second.end(true);
+      return 'done';
+    };
+    const ledger = fakeLedger();
+    const renewed = new Set<string>();
+    const renew = ledger.renew.bind(ledger);
+    ledger.renew = (id, leaseMs) => {
+      renewed.add(id);
+      return renew(id, leaseMs);
+    };
+    const { orchestrator, store } = harness(createScriptedLlm(), { ledger, leaseTtlMs: 300, reservationLeaseMs: 300, ...agents({ agent: script }) });
+    const run = await orchestrator.wait((await orchestrator.start({ tasks: [agentTask('agent')], policy: { budgetUsd: 0.01 } })).id);
+    expect(run.state).toBe('completed');
+    const events = await store.readEvents(run.id, 0, 1000);
+    const holds = events.flatMap((event) => (event.type === 'budget.reserved' ? [event.reservationId] : []));
+    expect(holds).toHaveLength(2);
+    for (const hold of holds) expect(renewed).toContain(hold);
+    expect((await ledger.snapshot(`run:${run.id}`)).spent).toBe(2n * usd(0.0001));
     await orchestrator.close();
   });
 

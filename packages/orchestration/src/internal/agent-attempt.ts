@@ -56,6 +56,7 @@ import {
   type Message,
   type Money,
   type Reservation,
+  type ReservationId,
   type RuntimeEvent,
   type RuntimeEventInput,
   type TaskId,
@@ -79,6 +80,12 @@ interface PendingInput {
 /** Per live loop: the tasks waiting for input, and the run's tool-call count (shared by its loops). */
 interface AgentState {
   readonly pending: Map<TaskId, PendingInput>;
+  /**
+   * Every open hold of the loop's agent attempts (steps and priced tools, nested loops too): a task
+   * names one hold only (`reservationId`), but its parallel tool calls and a tool's nested loop hold
+   * several at once, and each must be renewed while it is open.
+   */
+  readonly holds: Set<ReservationId>;
   readonly tally: ToolCallTally;
   /** The tally counted the journaled calls of earlier loops of the run (once per loop). */
   counted?: Promise<void>;
@@ -98,7 +105,7 @@ function stateOf(loop: RunLoop): AgentState {
         count += calls;
       },
     };
-    state = { pending: new Map(), tally };
+    state = { pending: new Map(), holds: new Set(), tally };
     states.set(loop, state);
   }
   return state;
@@ -227,8 +234,21 @@ function checkReplyText(taskId: TaskId, response: AgentInputResponse): void {
   }
 }
 
+/** The open holds of the loop's agent attempts, for the lease keeper to renew with the tasks' own. */
+export function openAgentHolds(loop: RunLoop): Iterable<ReservationId> {
+  return states.get(loop)?.holds ?? [];
+}
+
+/** `reservation` is open: the task names it and the lease keeper renews it until {@link clearHold}. */
+function nameHold(loop: RunLoop, task: TaskRuntime, reservation: Reservation): void {
+  stateOf(loop).holds.add(reservation.id);
+  task.reservationId = reservation.id;
+  task.reserved = reservation.amount;
+}
+
 /** The task no longer names `reservation` as its open hold (unless a concurrent hold replaced it). */
-function clearHold(task: TaskRuntime, reservation: Reservation): void {
+function clearHold(loop: RunLoop, task: TaskRuntime, reservation: Reservation): void {
+  stateOf(loop).holds.delete(reservation.id);
   if (task.reservationId !== undefined && task.reservationId !== reservation.id) return;
   task.reservationId = undefined;
   task.reserved = ZERO_MONEY;
@@ -236,7 +256,7 @@ function clearHold(task: TaskRuntime, reservation: Reservation): void {
 
 /** Releases an open hold (a step never answered, a priced tool that did not run); journals the release. */
 async function releaseStep(loop: RunLoop, task: TaskRuntime, reservation: Reservation): Promise<void> {
-  clearHold(task, reservation);
+  clearHold(loop, task, reservation);
   try {
     await loop.options.ledger.release(reservation.id);
   } catch (releaseError) {
@@ -260,7 +280,7 @@ async function settleStep(loop: RunLoop, task: TaskRuntime, reservation: Reserva
   }
   task.usage = addUsage(task.usage, bill.usage);
   task.cost = (task.cost + bill.cost) as Money;
-  clearHold(task, reservation);
+  clearHold(loop, task, reservation);
   loop.budgetFreed();
   const reservedUsd = moneyToUsd(reservation.amount);
   const events: RuntimeEventInput[] = [
@@ -296,7 +316,7 @@ async function chargeTool(loop: RunLoop, task: TaskRuntime, hold: Reservation, t
     loop.options.onBackgroundError?.(error);
   }
   task.cost = (task.cost + price) as Money;
-  clearHold(task, hold);
+  clearHold(loop, task, hold);
   loop.budgetFreed();
   const priceUsd = moneyToUsd(price);
   await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
@@ -343,7 +363,7 @@ class AttemptTools {
 
 /** Gives a hold back in the ledger only (its reservation was never journaled). */
 async function releaseUnjournaled(loop: RunLoop, task: TaskRuntime, hold: Reservation): Promise<void> {
-  clearHold(task, hold);
+  clearHold(loop, task, hold);
   try {
     await loop.options.ledger.release(hold.id);
   } catch (releaseError) {
@@ -364,8 +384,7 @@ async function holdToolPrice(loop: RunLoop, task: TaskRuntime, attempt: number, 
     task.state = 'running';
     task.waiting = undefined;
   }
-  task.reservationId = hold.id;
-  task.reserved = hold.amount;
+  nameHold(loop, task, hold);
   try {
     await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
       { type: 'budget.reserved', taskId: task.id, reservationId: hold.id, amountUsd: moneyToUsd(hold.amount) },
@@ -485,8 +504,7 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
       // The hold is journaled before the call: a crash leaves it named, and the resume finds its charge.
       task.state = 'running';
       task.waiting = undefined;
-      task.reservationId = reservation.id;
-      task.reserved = reservation.amount;
+      nameHold(loop, task, reservation);
       await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
         { type: 'budget.reserved', taskId: task.id, reservationId: reservation.id, amountUsd: moneyToUsd(reservation.amount) },
       ]);

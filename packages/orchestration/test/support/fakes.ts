@@ -153,7 +153,7 @@ export function fakeLedger(): FakeLedger {
         id,
         scopes: [...names],
         amount,
-        expiresAt: Date.now() + 600_000,
+        expiresAt: Date.now() + (options.leaseMs ?? 600_000),
         ...(options.holder === undefined ? {} : { holder: options.holder }),
       };
       reservations.set(id, { reservation, state: 'open' });
