@@ -52,4 +52,35 @@ describe('RequestInbox', () => {
       vi.useRealTimers();
     }
   });
+  it('a wake that arrives while a claim is in flight claims again once it settles (the request posted meanwhile is not left to the next tick)', async () => {
+    const request: RunRequest = { id: 'q1', runId: 'r1' as RunRequest['runId'], body: { kind: 'abort' }, postedAt: 1 };
+    let release: () => void = () => undefined;
+    const firstClaim = new Promise<readonly RunRequest[]>((resolve) => {
+      release = () => resolve([]);
+    });
+    // The first claim ran before the request was stored; the request is there for the next one.
+    const claims = vi.fn((): Promise<readonly RunRequest[]> => (claims.mock.calls.length === 1 ? firstClaim : Promise.resolve([request])));
+    const applied: string[] = [];
+    const inbox = new RequestInbox({
+      store: { claimRequests: claims, answerRequest: () => Promise.resolve(true) } as unknown as RunStore,
+      owner: 'o',
+      // Only wakes poll here: the timer would not tick during the test.
+      intervalMs: 86_400_000,
+      apply: (claimed) => {
+        applied.push(claimed.id);
+        return Promise.resolve(null);
+      },
+      shouldPoll: () => true,
+      onBackgroundError: () => undefined,
+    });
+    try {
+      inbox.poll();
+      inbox.poll(); // the notification of the request posted while the first claim runs
+      release();
+      await vi.waitFor(() => expect(applied).toEqual(['q1']));
+      expect(claims).toHaveBeenCalledTimes(2);
+    } finally {
+      inbox.stop();
+    }
+  });
 });

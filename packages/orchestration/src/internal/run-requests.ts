@@ -126,6 +126,8 @@ export class RequestInbox {
   #polling = false;
   /** The last claim failed (its error was reported). */
   #failing = false;
+  /** A wake came while a claim was in flight: that claim may have missed its request, claim again after it. */
+  #again = false;
 
   constructor(options: RequestInboxOptions) {
     this.#options = options;
@@ -142,19 +144,27 @@ export class RequestInbox {
     this.#timer = undefined;
   }
 
-  /** Claims the pending requests once (skipped while a claim is in flight) and answers each when applied. */
+  /**
+   * Claims the pending requests once and answers each when applied. A call while a claim is in
+   * flight claims once more after it (a notification must not be lost to a claim that started first).
+   */
   poll(): void {
     if (!this.#options.shouldPoll()) {
       this.stop();
       return;
     }
-    if (this.#polling) return;
+    if (this.#polling) {
+      this.#again = true;
+      return;
+    }
     this.#polling = true;
+    this.#again = false;
     this.#options.store.claimRequests(this.#options.owner).then(
       (requests) => {
         this.#polling = false;
         this.#failing = false;
         for (const request of requests) this.#answer(request);
+        if (this.#again) this.poll();
       },
       (error: unknown) => {
         this.#polling = false;
