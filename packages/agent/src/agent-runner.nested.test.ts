@@ -5,7 +5,7 @@
  */
 import { BudgetError, EMPTY_USAGE, asModelId, asRunId, asTaskId } from '@runtime/contracts';
 import type { AgentEventInput, AgentHost, AgentInputRequest, AgentRunInput, AgentToolRequest, Message } from '@runtime/contracts';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { Crash, call, createScriptedHost, stepOf } from '../test/scripted-host.js';
 import type { Script, ScriptedHostOptions } from '../test/scripted-host.js';
@@ -13,7 +13,6 @@ import { createAgentRunner } from './agent-runner.js';
 import { defineTool } from './define-tool.js';
 import { replayHistory } from './internal/replay.js';
 import { subAgentTool } from './sub-agent-tool.js';
-import { createToolDispatcher } from './tool-dispatcher.js';
 import { createToolRegistry } from './tool-registry.js';
 
 function toolResults(messages: readonly Message[]): string[] {
@@ -220,8 +219,8 @@ describe('nested loops', () => {
 
   it('a nested loop still running after its call timed out journals nothing more, also once the parent loop answered', async () => {
     const registry = createToolRegistry([defineTool({ name: 'get_weather', description: 'Weather.', input: z.object({ city: z.string() }), execute: ({ city }) => Promise.resolve(`sunny in ${city}`) })]);
-    const runner = createAgentRunner({ registry, dispatcher: createToolDispatcher({ registry, defaultTimeoutMs: 20 }) });
-    registry.register(subAgentTool({ name: 'delegate', description: 'Delegates.', runner, tools: ['get_weather'] }));
+    const runner = createAgentRunner({ registry });
+    registry.register(subAgentTool({ name: 'delegate', description: 'Delegates.', runner, tools: ['get_weather'], timeoutMs: 20 }));
     const { host, runInput } = runInputOf({ script });
     const callModel = host.callModel.bind(host);
     // The nested model call ignores the abort and answers after the delegate call timed out.
@@ -250,6 +249,37 @@ describe('nested loops', () => {
     await runner.run(runInput);
     expect(asked).toEqual([{ kind: 'approval', step: 1, callId: 'd1/n1', tool: 'get_weather', arguments: '{"city":"Oslo"}' }]);
     expect(executed).toEqual(['Oslo']);
+  });
+
+  it('a nested loop waiting for a human is not cut by the default tool deadline (30 s): the sub-agent call has none of its own', async () => {
+    vi.useFakeTimers();
+    try {
+      const { runner, executed } = setup({ approval: true });
+      let approve: () => void = () => undefined;
+      const { runInput } = runInputOf({
+        script,
+        awaitInput: () =>
+          new Promise((resolve) => {
+            approve = () => resolve({ decision: 'approve' });
+          }),
+      });
+      const running = runner.run(runInput);
+      await vi.advanceTimersByTimeAsync(31_000);
+      approve();
+      await expect(running).resolves.toMatchObject({ output: 'parent(nested(sunny in Oslo))' });
+      expect(executed).toEqual(['Oslo']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a sub-agent call keeps the deadline it is given (timeoutMs), nested human waits included', async () => {
+    const weather = defineTool({ name: 'get_weather', description: 'Weather.', input: z.object({ city: z.string() }), requiresApproval: true, execute: ({ city }) => Promise.resolve(`sunny in ${city}`) });
+    const registry = createToolRegistry([weather]);
+    const runner = createAgentRunner({ registry });
+    registry.register(subAgentTool({ name: 'delegate', description: 'Delegates.', runner, tools: ['get_weather'], timeoutMs: 30 }));
+    const { runInput } = runInputOf({ script, awaitInput: () => new Promise(() => undefined) });
+    await expect(runner.run(runInput)).resolves.toMatchObject({ output: expect.stringContaining('TOOL_TIMEOUT') as unknown });
   });
 
   it('replays only depth-0 events: nested events in the history never become steps or calls of the parent', () => {

@@ -11,7 +11,8 @@
  * with the call id `${parentCallId}/${callId}`, so they never collide with the parent's. A nested
  * loop gets no history: a resumed parent replays only its own (depth-0) events, and re-runs the whole
  * nested loop when the call that started it did not complete; once that call's `tool.completed` is
- * journaled, the nested run is never repeated.
+ * journaled, the nested run is never repeated. The call has no deadline unless given `timeoutMs`
+ * (a nested loop may wait for a human).
  */
 import type { AgentRunner, Tool } from '@runtime/contracts';
 import { z } from 'zod';
@@ -38,7 +39,17 @@ export interface SubAgentToolOptions {
   readonly maxSteps?: number;
   /** Price of one call in USD, beyond the nested model calls. @defaultValue 0 */
   readonly costUsd?: number;
+  /**
+   * Deadline of one call in ms: the whole nested loop, its model calls and any human approval it
+   * waits for included. @defaultValue none — the dispatcher's default (30 s) would cut a nested
+   * loop waiting for a human; the nested loop is bounded by its `maxSteps`, the deadline of each of
+   * its own tool calls and the task's abort.
+   */
+  readonly timeoutMs?: number;
 }
+
+/** A deadline no call reaches (the dispatcher keeps one beyond a timer's range as no timer). */
+const NO_DEADLINE_MS = Number.MAX_SAFE_INTEGER;
 
 /**
  * Creates a tool whose call runs a nested agent on `{ task }` and returns its final answer.
@@ -50,6 +61,7 @@ export function subAgentTool(options: SubAgentToolOptions): Tool {
     description: options.description,
     input: z.object({ task: z.string().min(1).describe('What the sub-agent must do, in full.') }),
     ...(options.costUsd === undefined ? {} : { costUsd: options.costUsd }),
+    timeoutMs: options.timeoutMs ?? NO_DEADLINE_MS,
     async execute({ task }, context) {
       const scope = context.agent;
       if (scope === undefined) {
