@@ -550,7 +550,7 @@ class RunOrchestrator implements DurableOrchestrator {
     }
   }
 
-  /** Subscribes to the store's request notifications, when it has them (polling stays the fallback). */
+  /** Subscribes to the store's request notifications, when it has them (polling stays the fallback; a failed subscription is tried again at the next run's start). */
   async #watchRequests(): Promise<(() => Promise<void>) | undefined> {
     const notifier = this.#options.store as Partial<RunRequestNotifier>;
     if (typeof notifier.watchRequests !== 'function') return undefined;
@@ -558,6 +558,8 @@ class RunOrchestrator implements DurableOrchestrator {
       return await notifier.watchRequests.call(this.#options.store, this.#owner, () => this.#inbox.poll());
     } catch (error) {
       this.#backgroundError(error);
+      // Tried again when the next run starts here (polling covers the meantime).
+      this.#unwatch = undefined;
       return undefined;
     }
   }

@@ -13,6 +13,7 @@ import {
   asTaskId,
   DagError,
   EMPTY_USAGE,
+  InternalError,
   RunStateError,
   ValidationError,
   ZERO_MONEY,
@@ -25,7 +26,7 @@ import {
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_TIMER_DELAY_MS } from '../src/internal/deadline-timer.js';
 import { createMemoryRunStore } from '../src/memory-run-store.js';
-import type { DurableOrchestrator } from '../src/orchestrator-options.js';
+import type { DurableOrchestrator, RunRequestNotifier } from '../src/orchestrator-options.js';
 import { createScriptedLlm, type ScriptedLlm } from '../src/testing.js';
 import { fakeLedger } from './support/fakes.js';
 import { harness } from './support/setup.js';
@@ -297,5 +298,28 @@ describe('cross-replica requests on the memory store', () => {
     expect(answers.length).toBeGreaterThan(0);
     expect(new Set(answers)).toEqual(new Set(['LEASE_LOST']));
     expect((await store.getRun(runId))?.owner).toBe('replica-2');
+  });
+
+  it('a request subscription that failed (watchRequests rejected) is tried again when the next run starts', async () => {
+    const store = createMemoryRunStore() as RunStore & RunRequestNotifier;
+    const watches: string[] = [];
+    let stopped = 0;
+    store.watchRequests = (owner) => {
+      watches.push(owner);
+      if (watches.length === 1) return Promise.reject(new InternalError({ code: 'STORE_ERROR', message: 'too many connections', details: {}, isRetryable: true }));
+      return Promise.resolve(() => {
+        stopped += 1;
+        return Promise.resolve();
+      });
+    };
+    const reported: unknown[] = [];
+    const { orchestrator } = harness(createScriptedLlm({ latency: () => 1 }), { store, owner: 'replica-1', onBackgroundError: (error) => reported.push(error) });
+    opened.orchestrators.push(orchestrator);
+    await orchestrator.wait((await orchestrator.start({ tasks: [task('a')] })).id);
+    expect(reported).toHaveLength(1);
+    await orchestrator.wait((await orchestrator.start({ tasks: [task('b')] })).id);
+    expect(watches).toEqual(['replica-1', 'replica-1']);
+    await orchestrator.close();
+    expect(stopped).toBe(1);
   });
 });
