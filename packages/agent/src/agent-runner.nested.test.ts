@@ -236,7 +236,7 @@ describe('nested loops', () => {
     expect(host.journal.map(shape)).toEqual(written);
   });
 
-  it("asks a nested approval under the calling call's id (`d1/n1`), so it never collides with the parent's questions", async () => {
+  it("asks a nested approval under the calling call's step and id (`1:d1/n1`), so it never collides with the parent's questions", async () => {
     const { runner, executed } = setup({ approval: true });
     const asked: AgentInputRequest[] = [];
     const { runInput } = runInputOf({
@@ -247,8 +247,36 @@ describe('nested loops', () => {
       },
     });
     await runner.run(runInput);
-    expect(asked).toEqual([{ kind: 'approval', step: 1, callId: 'd1/n1', tool: 'get_weather', arguments: '{"city":"Oslo"}' }]);
+    expect(asked).toEqual([{ kind: 'approval', step: 1, callId: '1:d1/n1', tool: 'get_weather', arguments: '{"city":"Oslo"}' }]);
     expect(executed).toEqual(['Oslo']);
+  });
+
+  it("keys nested questions apart when the model reuses a call id in another step (the calling call's step is in the key)", async () => {
+    const { runner } = setup({ approval: true });
+    // Some OpenAI-compatible servers number call ids per answer: both steps delegate under id `c`.
+    const reused: Script = (messages) => {
+      const task = messages[0]?.content ?? '';
+      if (task.startsWith('weather in ')) {
+        return stepOf(messages) === 1 ? { toolCalls: [call('n', 'get_weather', { city: task.slice('weather in '.length) })] } : { output: toolResults(messages).join('') };
+      }
+      const step = stepOf(messages);
+      if (step === 1) return { toolCalls: [call('c', 'delegate', { task: 'weather in Oslo' })] };
+      if (step === 2) return { toolCalls: [call('c', 'delegate', { task: 'weather in Lima' })] };
+      return { output: toolResults(messages).join(' | ') };
+    };
+    const asked: AgentInputRequest[] = [];
+    const { runInput } = runInputOf({
+      script: reused,
+      awaitInput: (request) => {
+        asked.push(request);
+        return Promise.resolve({ decision: 'approve' });
+      },
+    });
+    await expect(runner.run(runInput)).resolves.toMatchObject({ output: 'sunny in Oslo | sunny in Lima' });
+    expect(asked.map((request) => request.arguments)).toEqual(['{"city":"Oslo"}', '{"city":"Lima"}']);
+    // The host keys a question by step, kind and call id: two different questions, two keys.
+    const keys = new Set(asked.map((request) => `${request.step}|${request.kind}|${request.callId ?? ''}`));
+    expect(keys.size).toBe(2);
   });
 
   it('a nested loop waiting for a human is not cut by the default tool deadline (30 s): the sub-agent call has none of its own', async () => {

@@ -8,7 +8,8 @@
  * the calling loop's host as well: its events are journaled in the calling loop's journal, stamped
  * with `depth` and `parentCallId` (the id of the call running this tool); its tool calls are admitted
  * (and priced tools charged) by the host's `admitTool`; its questions reach the host's `awaitInput`
- * with the call id `${parentCallId}/${callId}`, so they never collide with the parent's. A nested
+ * with the call id `${step}:${parentCallId}/${callId}` (`step` is the calling loop's), so they never
+ * collide with the parent's, nor with those of a call that reused the id in another step. A nested
  * loop gets no history: a resumed parent replays only its own (depth-0) events, and re-runs the whole
  * nested loop when the call that started it did not complete; once that call's `tool.completed` is
  * journaled, the nested run is never repeated. The call has no deadline unless given `timeoutMs`
@@ -67,7 +68,8 @@ export function subAgentTool(options: SubAgentToolOptions): Tool {
       if (scope === undefined) {
         throw toolError('TOOL_FAILED', options.name, `${options.name} starts a nested agent and must be called from an agent loop.`);
       }
-      const host = forwardHost(scope.host, scope.callId === undefined ? {} : { questionPrefix: scope.callId });
+      // The calling call's step is in the key too: a model may reuse a call id in another step.
+      const host = forwardHost(scope.host, scope.callId === undefined ? {} : { questionPrefix: `${scope.step}:${scope.callId}` });
       const messages = [
         ...(options.instructions === undefined ? [] : [{ role: 'system' as const, content: options.instructions }]),
         { role: 'user' as const, content: task },

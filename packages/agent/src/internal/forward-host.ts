@@ -5,8 +5,9 @@ export interface ForwardOptions {
   /** Journals instead of `parent.emit` (the calling loop's ordered journal). */
   readonly emit?: AgentHost['emit'];
   /**
-   * Prefix of the call ids of questions (`${prefix}/${callId}`): a nested loop's questions never
-   * collide with its parent's, which the host keys by step, kind and call id.
+   * Prefix of the call ids of questions (`${prefix}/${callId}`; `subAgentTool` gives
+   * `${step}:${parentCallId}`): a nested loop's questions never collide with its parent's, which the
+   * host keys by step, kind and call id.
    */
   readonly questionPrefix?: string;
 }
