@@ -1,4 +1,5 @@
 import { asModelId, type LlmRequest, type TokenEstimator } from '@runtime/contracts';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMockLlmClient } from './mock-llm-client.js';
 import { collectStream, createFakeTime } from './testing/index.js';
@@ -42,6 +43,19 @@ describe('createMockLlmClient', () => {
     expect([first.output, second.output, third.output]).toEqual(['first', 'second', 'echo: hello world']);
     expect([first.requestId, second.requestId, third.requestId]).toEqual(['mock-1', 'mock-2', 'mock-3']);
     expect(mock.calls).toHaveLength(0);
+  });
+
+  it('with recordCalls: false answers like the mock and records no call, succeeded or failed, concurrent or not', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.string({ minLength: 1, maxLength: 20 }), { minLength: 1, maxLength: 30 }), fc.boolean(), async (prompts, failFirst) => {
+        const mock = createMockLlmClient({ recordCalls: false, script: failFirst ? [{ fail: 'status', status: 400 }] : [] });
+        const results = await Promise.allSettled(prompts.map((prompt) => mock.complete({ ...request, messages: [{ role: 'user', content: prompt }] })));
+        const answered = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value.output] : []));
+        expect(answered).toEqual(prompts.slice(failFirst ? 1 : 0).map((prompt) => `echo: ${prompt}`));
+        expect(mock.calls).toHaveLength(0);
+      }),
+      { numRuns: 30 },
+    );
   });
 
   it('falls back to a documented simple count without an estimator (never 0 for text)', async () => {

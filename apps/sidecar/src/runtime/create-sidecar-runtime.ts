@@ -45,7 +45,6 @@ import { createDrainGate } from './drain-gate.js';
 import { openRunStore, tenantBudgetError } from './open-run-store.js';
 import { createRedisConnection } from './redis-connection.js';
 import { createThrottleTracker } from './throttle-tracker.js';
-import { forgetMockCalls } from './forget-mock-calls.js';
 import { createBoundedUsageTracker } from './bounded-usage-tracker.js';
 import { timeLlmCalls, type LlmCallTimings } from './llm-call-timer.js';
 import type { DependencyHealth, SidecarRuntime } from './sidecar-runtime.js';
@@ -107,7 +106,7 @@ function clientFor(name: string, provider: ProviderConfig, env: Readonly<Record<
     case 'anthropic':
       return createAnthropicClient(common);
     case 'mock':
-      return forgetMockCalls(createMockLlmClient({ provider: name }));
+      return createMockLlmClient({ provider: name, recordCalls: false });
   }
 }
 
@@ -166,7 +165,7 @@ export async function createSidecarRuntime(config: ResolvedConfig, overrides: Si
 
   const clients: Record<string, LlmClient> = {};
   if (file.providers === undefined) {
-    const mock = forgetMockCalls(createMockLlmClient({ provider: 'mock', estimator }));
+    const mock = createMockLlmClient({ provider: 'mock', estimator, recordCalls: false });
     for (const model of catalog.list()) clients[model.provider] = mock;
     clients['mock'] = mock;
   } else {
