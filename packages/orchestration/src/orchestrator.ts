@@ -160,6 +160,7 @@ class RunOrchestrator implements DurableOrchestrator {
       // A process that runs nothing holds no live lease: no query (and no timer, see #loop and #forget).
       shouldPoll: () => this.#closing === undefined && (this.#active.size > 0 || this.#adopting.size > 0),
       onBackgroundError: this.#backgroundError,
+      retry: this.#retry,
     });
   }
 

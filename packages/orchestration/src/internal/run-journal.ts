@@ -80,7 +80,7 @@ class Batch {
 }
 
 /** A store failure worth retrying: `STORE_ERROR` marked retryable (a lock, a lost connection). */
-function isTransientStoreError(error: unknown): boolean {
+export function isTransientStoreError(error: unknown): boolean {
   return RuntimeError.isInstance(error) && error.code === 'STORE_ERROR' && error.isRetryable;
 }
 

@@ -83,4 +83,32 @@ describe('RequestInbox', () => {
       inbox.stop();
     }
   });
+
+  it('records an answer again after a transient store error (the asker would otherwise wait for RUN_OWNED although the change was applied)', async () => {
+    const request: RunRequest = { id: 'q1', runId: 'r1' as RunRequest['runId'], body: { kind: 'abort' }, postedAt: 1 };
+    const recorded: string[] = [];
+    const answerRequest = vi.fn((_runId: unknown, _id: unknown, outcome: { status: string }): Promise<boolean> => {
+      if (answerRequest.mock.calls.length === 1) return Promise.reject(new InternalError({ code: 'STORE_ERROR', message: 'connection reset', details: {}, isRetryable: true }));
+      recorded.push(outcome.status);
+      return Promise.resolve(true);
+    });
+    const reported: unknown[] = [];
+    const inbox = new RequestInbox({
+      store: { claimRequests: () => Promise.resolve([request]), answerRequest } as unknown as RunStore,
+      owner: 'o',
+      intervalMs: 86_400_000,
+      apply: () => Promise.resolve({ state: 'aborted' }),
+      shouldPoll: () => true,
+      onBackgroundError: (error) => reported.push(error),
+      retry: { retries: 3, baseDelayMs: 1, maxDelayMs: 5 },
+    });
+    try {
+      inbox.poll();
+      await vi.waitFor(() => expect(recorded).toEqual(['ok']));
+      expect(answerRequest).toHaveBeenCalledTimes(2);
+      expect(reported).toEqual([]);
+    } finally {
+      inbox.stop();
+    }
+  });
 });

@@ -23,6 +23,7 @@ import {
   type RunStore,
 } from '@runtime/contracts';
 import { errorFromInfo } from './error-from-info.js';
+import { DEFAULT_STORE_RETRY, isTransientStoreError, type StoreRetryPolicy } from './run-journal.js';
 
 const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => {
@@ -114,6 +115,8 @@ export interface RequestInboxOptions {
   /** Whether a tick should query the store (this process runs something). */
   readonly shouldPoll: () => boolean;
   readonly onBackgroundError: (error: unknown) => void;
+  /** Retries of an answer whose write failed with a retryable `STORE_ERROR`. @defaultValue the journal's */
+  readonly retry?: StoreRetryPolicy;
 }
 
 /**
@@ -177,7 +180,18 @@ export class RequestInbox {
 
   #answer(request: RunRequest): void {
     const { store, apply, onBackgroundError } = this.#options;
-    const record = (outcome: Parameters<RunStore['answerRequest']>[2]): Promise<unknown> => store.answerRequest(request.runId, request.id, outcome);
+    const retry = this.#options.retry ?? DEFAULT_STORE_RETRY;
+    // The change is applied: its answer must reach the asker, through a store blip too.
+    const record = async (outcome: Parameters<RunStore['answerRequest']>[2]): Promise<unknown> => {
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          return await store.answerRequest(request.runId, request.id, outcome);
+        } catch (error) {
+          if (attempt >= retry.retries || !isTransientStoreError(error)) throw error;
+          await sleep(Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** attempt));
+        }
+      }
+    };
     apply(request)
       .then(
         (value) => record({ status: 'ok', value }),
