@@ -236,6 +236,33 @@ describe('nested loops', () => {
     expect(host.journal.map(shape)).toEqual(written);
   });
 
+  it("rejects only once the nested events already queued in the parent's journal are written (a slow journal)", async () => {
+    const { runner } = setup();
+    const twoCalls: Script = (messages) => {
+      if (messages[0]?.content === 'weather in Oslo') return script(messages, { model: asModelId('m'), messages, maxOutputTokens: 1 });
+      return { toolCalls: [call('d1', 'delegate', { task: 'weather in Oslo' }), call('p', 'get_weather', { city: 'Lima' })] };
+    };
+    // `p` is refused while the nested loop's first event is still being written.
+    const admitTool: NonNullable<AgentHost['admitTool']> = async (request) => {
+      if (request.callId !== 'p') return { end: () => Promise.resolve() };
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      throw new BudgetError({ code: 'BUDGET_EXCEEDED', message: 'no room', details: {} });
+    };
+    const { host, runInput } = runInputOf({ script: twoCalls, admitTool }, { tools: ['delegate', 'get_weather'] });
+    // Each write is durable (in the journal) 30 ms after it was asked for.
+    const written: AgentEventInput[] = [];
+    host.emit = (event) => new Promise((resolve) => setTimeout(() => resolve(void written.push(event)), 30));
+    const error: unknown = await runner.run(runInput).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(BudgetError.isInstance(error) && error.code).toBe('BUDGET_EXCEEDED');
+    const atRejection = written.map(shape);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(written.map(shape)).toEqual(atRejection);
+    expect(atRejection).toContain('agent.step step=1 depth=1 parent=d1');
+  });
+
   it("asks a nested approval under the calling call's step and id (`1:d1/n1`), so it never collides with the parent's questions", async () => {
     const { runner, executed } = setup({ approval: true });
     const asked: AgentInputRequest[] = [];

@@ -273,8 +273,10 @@ export function createAgentRunner(options: AgentRunnerOptions): AgentRunner {
         details: { task: taskId, maxSteps },
       });
     } catch (error) {
-      // Calls still running (siblings of a failed one) stop with the loop.
+      // Calls still running (siblings of a failed one) stop with the loop; events already queued
+      // (a stopped nested loop's) are written before the loop rejects, so the host hears nothing after.
       controller.abort(error);
+      await journal.catch(() => undefined);
       throw error;
     } finally {
       input.signal?.removeEventListener('abort', onAbort);
