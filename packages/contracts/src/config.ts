@@ -106,11 +106,38 @@ export type StoreConfig =
       readonly kind: 'memory';
     }
   | {
-      /** PostgreSQL. */
+      /** PostgreSQL, which several sidecar replicas can share. */
       readonly kind: 'postgres';
       /** Connection URL. */
       readonly url: string;
+      /** Schema of the store's tables, created when missing (`[a-z_][a-z0-9_]{0,62}`). @defaultValue `public` */
+      readonly schema?: string;
+      /** Connections of the store's pool. @defaultValue 10 */
+      readonly maxConnections?: number;
     };
+
+/**
+ * Where the tiers' per-tenant rate limits are counted.
+ * @public
+ */
+export type RateLimitsConfig =
+  | {
+      /** Per process. */
+      readonly kind: 'memory';
+    }
+  | {
+      /** Shared by every replica. */
+      readonly kind: 'redis';
+      /** Redis URL; must be the ledger's Redis. @defaultValue the ledger's URL */
+      readonly url?: string;
+    };
+
+/**
+ * What a graceful shutdown does with the runs the process executes: `drain` waits for them up to
+ * the deadline; `handOver` releases their leases at once so another replica continues them.
+ * @public
+ */
+export type ShutdownMode = 'drain' | 'handOver';
 
 /**
  * Where budgets are kept.
@@ -146,6 +173,20 @@ export interface SidecarConfig {
   readonly store?: StoreConfig;
   /** Budget ledger. @defaultValue memory */
   readonly ledger?: LedgerConfig;
+  /** Rate-limit counters. @defaultValue `redis` when the ledger is Redis, else `memory` */
+  readonly rateLimits?: RateLimitsConfig;
+  /** Graceful shutdown. */
+  readonly shutdown?: {
+    /** @defaultValue `handOver` on PostgreSQL, `drain` otherwise */
+    readonly mode?: ShutdownMode;
+    /** Deadline of a drain in ms. @defaultValue 10000 */
+    readonly timeoutMs?: number;
+  };
+  /** Budgets above the runs' own. */
+  readonly budgets?: {
+    /** Limit in USD of all the runs of a tenant together (ledger scope `tenant:<name>`), by tenant. */
+    readonly tenants?: Readonly<Record<string, { readonly limitUsd: number }>>;
+  };
   /** Providers by name. @defaultValue one `mock` provider */
   readonly providers?: Readonly<Record<string, ProviderConfig>>;
   /** Models added to (or replacing) the built-in catalog. */

@@ -269,6 +269,8 @@ export {
   type ModelCatalogFile,
   type ModelConfig,
   type ProviderConfig,
+  type RateLimitsConfig,
+  type ShutdownMode,
   type SidecarConfig,
   type StoreConfig,
   type TierOverride,

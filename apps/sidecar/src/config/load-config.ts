@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { ValidationError, type SidecarConfig } from '@runtime/contracts';
+import { ValidationError, type RateLimitsConfig, type ShutdownMode, type SidecarConfig } from '@runtime/contracts';
 import { sidecarConfigSchema, toValidationIssues } from '@runtime/contracts/schemas';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_EVENT_STREAM_LIMITS, type EventStreamLimits } from '../http/event-stream.js';
@@ -16,12 +16,7 @@ import {
   resolveRateLimits,
   resolveShutdownMode,
   resolveStore,
-  scaleOutConfigSchema,
-  splitScaleOutSections,
-  type RateLimitsConfig,
   type ResolvedStoreConfig,
-  type ScaleOutConfig,
-  type ShutdownMode,
 } from './scale-out-config.js';
 import { TOOL_CONFIG_KEYS, toolsConfigSchema, type ToolsConfig } from './tool-config.js';
 
@@ -179,13 +174,10 @@ function checkTenantTiers(config: SidecarConfig, source: string | undefined): vo
   }
 }
 
-/**
- * The tool and scale-out sections are the sidecar's own (validated here); the rest is the
- * contracts' config.
- */
-function splitSidecarSections(file: unknown): { raw: unknown; toolSections: Record<string, unknown>; scaleOutSections: Record<string, unknown> } {
-  if (typeof file !== 'object' || file === null || Array.isArray(file)) return { raw: file, toolSections: {}, scaleOutSections: {} };
-  const { rest: raw, sections: scaleOutSections } = splitScaleOutSections(file as Record<string, unknown>);
+/** The tool sections are the sidecar's own (validated here); the rest is the contracts' config. */
+function splitToolSections(file: unknown): { raw: unknown; toolSections: Record<string, unknown> } {
+  if (typeof file !== 'object' || file === null || Array.isArray(file)) return { raw: file, toolSections: {} };
+  const raw: Record<string, unknown> = { ...(file as Record<string, unknown>) };
   const toolSections: Record<string, unknown> = {};
   for (const key of TOOL_CONFIG_KEYS) {
     if (key in raw) {
@@ -193,12 +185,7 @@ function splitSidecarSections(file: unknown): { raw: unknown; toolSections: Reco
       delete raw[key];
     }
   }
-  return { raw, toolSections, scaleOutSections };
-}
-
-/** The postgres store's extra fields are validated under `postgres`, but live in `store`. */
-function scaleOutIssuePath(path: string): string {
-  return path === 'postgres' || path.startsWith('postgres.') ? `store${path.slice('postgres'.length)}` : path;
+  return { raw, toolSections };
 }
 
 /**
@@ -213,16 +200,11 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   const configPath = options.path ?? (env['RUNTIME_CONFIG'] === '' ? undefined : env['RUNTIME_CONFIG']);
   const source = configPath === undefined ? undefined : resolve(cwd, configPath);
   const file = source === undefined ? {} : readConfigFile(source);
-  const { raw, toolSections, scaleOutSections } = splitSidecarSections(file);
+  const { raw, toolSections } = splitToolSections(file);
   const parsed = sidecarConfigSchema.safeParse(raw);
   const parsedTools = toolsConfigSchema.safeParse(toolSections);
-  const parsedScaleOut = scaleOutConfigSchema.safeParse(scaleOutSections);
-  if (!parsed.success || !parsedTools.success || !parsedScaleOut.success) {
-    const issues = [
-      ...(parsed.success ? [] : toValidationIssues(parsed.error)),
-      ...(parsedTools.success ? [] : toValidationIssues(parsedTools.error)),
-      ...(parsedScaleOut.success ? [] : toValidationIssues(parsedScaleOut.error).map((issue) => ({ ...issue, path: scaleOutIssuePath(issue.path) }))),
-    ];
+  if (!parsed.success || !parsedTools.success) {
+    const issues = [...(parsed.success ? [] : toValidationIssues(parsed.error)), ...(parsedTools.success ? [] : toValidationIssues(parsedTools.error))];
     const first = issues[0];
     const where = first === undefined || first.path === '' ? '(root)' : first.path;
     throw configError(`Invalid config${source === undefined ? '' : ` in ${source}`} at ${where}: ${first?.message ?? 'invalid'}.`, {
@@ -233,23 +215,23 @@ export function loadConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   }
   let config: SidecarConfig = parsed.data;
   const tools: ToolsConfig = parsedTools.data;
-  let scaleOut: ScaleOutConfig = parsedScaleOut.data;
   checkTenantTiers(config, source);
   const host = env['RUNTIME_HOST'] ?? config.server?.host ?? DEFAULT_HOST;
   const port = integerFromEnv('RUNTIME_PORT', env['RUNTIME_PORT'], 0, 65_535) ?? config.server?.port ?? DEFAULT_PORT;
   const bodyLimitBytes =
     integerFromEnv('RUNTIME_BODY_LIMIT', env['RUNTIME_BODY_LIMIT'], 1, 1_073_741_824) ?? config.server?.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const shutdownTimeoutMs =
-    integerFromEnv('RUNTIME_SHUTDOWN_TIMEOUT_MS', env['RUNTIME_SHUTDOWN_TIMEOUT_MS'], 0, 3_600_000) ?? scaleOut.shutdown?.timeoutMs ?? DEFAULT_SHUTDOWN_MS;
-  const store = resolveStore(config, scaleOut, env, cwd, DEFAULT_DB);
+    integerFromEnv('RUNTIME_SHUTDOWN_TIMEOUT_MS', env['RUNTIME_SHUTDOWN_TIMEOUT_MS'], 0, 3_600_000) ?? config.shutdown?.timeoutMs ?? DEFAULT_SHUTDOWN_MS;
+  const store = resolveStore(config, env, cwd, DEFAULT_DB);
   const redisUrl = env['RUNTIME_REDIS_URL'];
   if (redisUrl !== undefined && redisUrl !== '') {
     config = { ...config, ledger: { kind: 'redis', url: redisUrl } };
-    if (scaleOut.rateLimits?.kind === 'redis') scaleOut = { ...scaleOut, rateLimits: { kind: 'redis' } };
+    // The rate limits follow the ledger's Redis (one connection serves both).
+    if (config.rateLimits?.kind === 'redis') config = { ...config, rateLimits: { kind: 'redis' } };
   }
-  const rateLimits = resolveRateLimits(config, scaleOut, source);
-  const shutdownMode = resolveShutdownMode(store, scaleOut, env);
-  const tenantBudgets = Object.fromEntries(Object.entries(scaleOut.budgets?.tenants ?? {}).map(([tenant, budget]) => [tenant, budget.limitUsd]));
+  const rateLimits = resolveRateLimits(config, source);
+  const shutdownMode = resolveShutdownMode(store, config, env);
+  const tenantBudgets = Object.fromEntries(Object.entries(config.budgets?.tenants ?? {}).map(([tenant, budget]) => [tenant, budget.limitUsd]));
   config = { ...config, server: { host, port, bodyLimitBytes }, store };
   const logLevel = env['RUNTIME_LOG_LEVEL'] ?? 'info';
   const eventStreams: EventStreamLimits = {

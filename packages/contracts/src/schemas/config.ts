@@ -98,6 +98,13 @@ const apiKeySchema = z.union([
 ]);
 
 /**
+ * A PostgreSQL schema name the run store accepts: lowercase letters, digits and `_`, starting with
+ * a letter or `_`, at most 63 characters (PostgreSQL's identifier limit; no quoting needed).
+ * @public
+ */
+export const POSTGRES_SCHEMA_NAME: RegExp = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
  * The sidecar configuration file (every section optional; zero config works).
  * @public
  */
@@ -113,7 +120,12 @@ export const sidecarConfigSchema: z.ZodType<SidecarConfig> = z.strictObject({
     .discriminatedUnion('kind', [
       z.strictObject({ kind: z.literal('sqlite'), path: z.string().min(1).exactOptional() }),
       z.strictObject({ kind: z.literal('memory') }),
-      z.strictObject({ kind: z.literal('postgres'), url: z.string().min(1) }),
+      z.strictObject({
+        kind: z.literal('postgres'),
+        url: z.string().min(1),
+        schema: z.string().regex(POSTGRES_SCHEMA_NAME, 'must be lowercase letters, digits and _, starting with a letter or _, at most 63 characters').exactOptional(),
+        maxConnections: z.int().min(1).max(1_000).exactOptional(),
+      }),
     ])
     .exactOptional(),
   ledger: z
@@ -121,6 +133,20 @@ export const sidecarConfigSchema: z.ZodType<SidecarConfig> = z.strictObject({
       z.strictObject({ kind: z.literal('memory') }),
       z.strictObject({ kind: z.literal('redis'), url: z.string().min(1) }),
     ])
+    .exactOptional(),
+  rateLimits: z
+    .discriminatedUnion('kind', [z.strictObject({ kind: z.literal('memory') }), z.strictObject({ kind: z.literal('redis'), url: z.string().min(1).exactOptional() })])
+    .exactOptional(),
+  shutdown: z
+    .strictObject({
+      mode: z.enum(['drain', 'handOver']).exactOptional(),
+      timeoutMs: z.int().min(0).max(3_600_000).exactOptional(),
+    })
+    .exactOptional(),
+  budgets: z
+    .strictObject({
+      tenants: z.record(z.string().min(1).max(128), z.strictObject({ limitUsd: z.number().positive().max(1_000_000_000) })).exactOptional(),
+    })
     .exactOptional(),
   providers: z.record(z.string().min(1).max(64), providerConfigSchema).exactOptional(),
   models: z.array(modelConfigSchema).exactOptional(),

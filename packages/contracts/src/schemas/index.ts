@@ -47,6 +47,7 @@ export { runtimeEventSchema } from './events.js';
 export {
   modelCatalogFileSchema,
   modelConfigSchema,
+  POSTGRES_SCHEMA_NAME,
   positiveUsdSchema,
   sidecarConfigSchema,
   tierOverrideSchema,
