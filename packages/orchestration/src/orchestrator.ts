@@ -21,6 +21,7 @@ import {
   toErrorInfo,
   TERMINAL_EVENT_TYPES,
   TERMINAL_RUN_STATES,
+  TERMINAL_TASK_STATES,
   asRunId,
   asTaskId,
   moneyToUsd,
@@ -32,6 +33,7 @@ import {
   type Money,
   type Run,
   type RunId,
+  type ReservationId,
   type RunLease,
   type RunRecord,
   type RunRequest,
@@ -53,7 +55,7 @@ import { MAX_TIMER_DELAY_MS } from './internal/deadline-timer.js';
 import { replayEvents, type RunFollowState } from './internal/event-stream.js';
 import { openAgentHolds } from './internal/agent-attempt.js';
 import { LeaseKeeper, openReservations } from './internal/lease-keeper.js';
-import { applyCharges, recoverCharges, reportCharges, restoreLedger } from './internal/resume-ledger.js';
+import { applyCharges, recoverCharges, reportCharges, restoreLedger, unclosedHolds } from './internal/resume-ledger.js';
 import { DEFAULT_STORE_RETRY, isLeaseLost, RunJournal, type StoreRetryPolicy } from './internal/run-journal.js';
 import { RunLoop, runScope } from './internal/run-loop.js';
 import { askOwner, notExecutedHere, RequestInbox, type AskOptions } from './internal/run-requests.js';
@@ -748,6 +750,21 @@ class RunOrchestrator implements DurableOrchestrator {
     }
   }
 
+  /**
+   * The holds of unfinished agent tasks the journal names in events only (an agent task holds
+   * several at once, its record names one); nothing is read for runs without such tasks.
+   */
+  async #agentHolds(runId: RunId, records: readonly TaskRecord[]): Promise<Map<number, ReservationId[]>> {
+    if (!records.some((record) => record.spec.agent !== undefined && !TERMINAL_TASK_STATES.has(record.state))) return new Map();
+    const events: RuntimeEvent[] = [];
+    for (let after = 0; ; ) {
+      const page = await this.#options.store.readEvents(runId, after, 1000);
+      events.push(...page);
+      if (page.length < 1000) return unclosedHolds(events, records);
+      after = (page[page.length - 1] as RuntimeEvent).seq;
+    }
+  }
+
   /** Rebuilds a run this process just took the lease of, and releases what its predecessor held. */
   async #rebuild(record: RunRecord, lease: RunLease): Promise<RunLoop> {
     const { store, catalog, ledger } = this.#options;
@@ -768,7 +785,7 @@ class RunOrchestrator implements DurableOrchestrator {
     // A run journaled before leases existed: its owner held reservations under its bare id.
     if (previous === undefined && lease.epoch === 1 && record.owner !== undefined && record.owner !== this.#owner) await ledger.releaseHolder(record.owner);
     // Calls the predecessor charged but never journaled: into the tasks' usage, in the resume commit.
-    const { charges: recovered, unsettled } = await recoverCharges(ledger, records, tasks);
+    const { charges: recovered, unsettled } = await recoverCharges(ledger, records, tasks, await this.#agentHolds(runId, records));
     const recoveredEvents = applyCharges(recovered);
     await restoreLedger(ledger, record, tasks, reservationHolder(lease.owner, runId, lease.epoch));
     const scheduler = new DagScheduler();

@@ -13,6 +13,7 @@ import {
   type AgentRunInput,
   type AgentRunner,
   type AgentToolPermit,
+  type Clock,
   type LlmClient,
   type Tool,
   type ToolRegistry,
@@ -222,5 +223,50 @@ describe('admitTool: priced tools', () => {
     expect(snapshot.spent).toBe(0n);
     expect(snapshot.reserved).toBe(0n);
     await orchestrator.close();
+  });
+
+  it('a crash after a priced tool was charged but before its settle was journaled: the resume finds the charge although the task named another open hold', async () => {
+    const ledger = fakeLedger();
+    let failed = false;
+    // The settle of tool "a" reaches the ledger; from its journal commit on the owner writes nothing
+    // more (it crashed).
+    const store = new FaultyStore(createMemoryRunStore(), (_index, _runId, commit) => {
+      failed ||= commit.events?.some((event) => event.type === 'budget.settled' && event.reservationId.endsWith('/tool.a')) === true;
+      return failed ? 'terminal' : 'ok';
+    });
+    const admit = (host: AgentHost, callId: string): Promise<AgentToolPermit> => {
+      if (host.admitTool === undefined) throw new Error('the host admits no tools');
+      return host.admitTool({ step: 1, depth: 0, callId, tool: 'lookup', toolCallsBefore: 0, costUsd: 0.0001 });
+    };
+    const first = harness(createScriptedLlm(), {
+      store,
+      ledger,
+      owner: 'crashing',
+      onBackgroundError: () => undefined,
+      ...agents({
+        agent: async (_input, host) => {
+          const a = await admit(host, 'a');
+          await admit(host, 'b'); // still open: the task record now names b's hold
+          await a.end(true);
+          return 'unreachable';
+        },
+      }),
+    }).orchestrator;
+    const started = await first.start({ tasks: [agentTask('agent')], policy: { budgetUsd: 0.01 } });
+    await vi.waitFor(() => expect(failed).toBe(true));
+    // Another process, once the crashed owner's lease expired, resumes the run; its loop needs no tools.
+    const later: Clock = { now: () => Date.now() + 3_600_000 };
+    store.fault = () => 'ok';
+    const second = harness(createScriptedLlm(), { store, ledger, owner: 'resuming', clock: later, ...agents({ agent: () => Promise.resolve('done') }) }).orchestrator;
+    await second.resumeAll();
+    const run = await second.wait(started.id);
+    expect(run.state).toBe('completed');
+    const snapshot = await ledger.snapshot(`run:${run.id}`);
+    expect(snapshot.spent).toBe(usd(0.0001));
+    expect(snapshot.reserved).toBe(0n);
+    // The journal's books match the ledger: tool a's price is the task's cost.
+    expect(run.tasks[0]?.usage.costUsd).toBe(0.0001);
+    await first.close();
+    await second.close();
   });
 });

@@ -1,8 +1,8 @@
-import { EMPTY_USAGE, asReservationId, asRunId, asTaskId, type Money, type TaskRecord, type TaskState, type Usage } from '@runtime/contracts';
+import { EMPTY_USAGE, asReservationId, asRunId, asTaskId, type Money, type TaskRecord, type RuntimeEvent, type TaskState, type Usage } from '@runtime/contracts';
 import { describe, expect, it } from 'vitest';
 import { fakeLedger, model } from '../../test/support/fakes.js';
 import { lateReservationIds, summaryReservationId } from './bill-once.js';
-import { recheckCharges, recoverCharges } from './resume-ledger.js';
+import { recheckCharges, recoverCharges, unclosedHolds } from './resume-ledger.js';
 import { runtimeFromRecord } from './task-runtime.js';
 
 const usage = (input: number, output: number): Usage => ({ ...EMPTY_USAGE, inputTokens: input, outputTokens: output });
@@ -98,5 +98,25 @@ describe('recoverCharges (resume reconciliation)', () => {
     await ledger.settle((await hold(String(late), 0n)).id, 33n as Money, { usage: usage(9, 3) });
     const again = await recheckCharges(ledger, unsettled);
     expect(again.map(({ task, settlement, usage: used }) => [task.id, String(settlement.id), settlement.actual, used])).toEqual([['t0', 'r/t0/1@1.a/late', 33n, usage(9, 3)]]);
+  });
+});
+
+describe('unclosedHolds (agent holds named by events only)', () => {
+  it('lists the journaled holds of unfinished tasks closed by no settle or release, under their id or a late id', () => {
+    const runId = asRunId('r');
+    const late = lateReservationIds(asReservationId('h/closed-late'))[0] as string;
+    const at = new Date(0).toISOString();
+    const event = (seq: number, body: Record<string, unknown>) => ({ runId, seq, at, ...body }) as unknown as RuntimeEvent;
+    const events = [
+      event(1, { type: 'budget.reserved', taskId: 't0', reservationId: 'h/open', amountUsd: 1 }),
+      event(2, { type: 'budget.reserved', taskId: 't0', reservationId: 'h/settled', amountUsd: 1 }),
+      event(3, { type: 'budget.settled', taskId: 't0', reservationId: 'h/settled', costUsd: 1, reservedUsd: 1 }),
+      event(4, { type: 'budget.reserved', taskId: 't0', reservationId: 'h/released', amountUsd: 1 }),
+      event(5, { type: 'budget.released', taskId: 't0', reservationId: 'h/released', amountUsd: 1 }),
+      event(6, { type: 'budget.reserved', taskId: 't0', reservationId: 'h/closed-late', amountUsd: 1 }),
+      event(7, { type: 'budget.settled', taskId: 't0', reservationId: late, costUsd: 1, reservedUsd: 1 }),
+      event(8, { type: 'budget.reserved', taskId: 't1', reservationId: 'h/finished-task', amountUsd: 1 }),
+    ];
+    expect(unclosedHolds(events, [record(0, 'running'), record(1, 'completed')])).toEqual(new Map([[0, ['h/open']]]));
   });
 });

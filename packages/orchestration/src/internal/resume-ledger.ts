@@ -33,6 +33,7 @@ import {
   type ReservationId,
   type ReservationStatus,
   type RunRecord,
+  type RuntimeEvent,
   type RuntimeEventInput,
   type Settlement,
   type TaskRecord,
@@ -98,31 +99,65 @@ function finished(record: TaskRecord): boolean {
 }
 
 /**
- * Finds the charges of the holds the journal names on unfinished tasks (an attempt's reservation,
- * or a summary call's hold): for each, the hold and its late-charge holds are looked up — settled
- * (or charged late after expiry) → recovered; open → released; released, expired uncharged or
- * forgotten → nothing. Call it after the dead owner's holders were released, before the resume
- * commit.
+ * The holds of unfinished tasks journaled (`budget.reserved`) but never closed in the journal
+ * (no `budget.settled` / `budget.released` under the hold's id or one of its late ids), by task
+ * index. An agent task holds several at once (parallel priced tools, a tool's nested loop) while
+ * its record names only the last: a crash leaves the others named by these events alone.
  */
-export async function recoverCharges(ledger: BudgetLedger, records: readonly TaskRecord[], tasks: readonly TaskRuntime[]): Promise<Recovery> {
+export function unclosedHolds(events: readonly RuntimeEvent[], records: readonly TaskRecord[]): Map<number, ReservationId[]> {
+  const indexOf = new Map(records.filter((record) => !finished(record)).map((record) => [record.id as string, record.index]));
+  const reserved = new Map<string, number>();
+  const closed = new Set<string>();
+  for (const event of events) {
+    if (event.type === 'budget.reserved') {
+      const index = indexOf.get(event.taskId);
+      if (index !== undefined) reserved.set(event.reservationId, index);
+    } else if (event.type === 'budget.settled' || event.type === 'budget.released') closed.add(event.reservationId);
+  }
+  const holds = new Map<number, ReservationId[]>();
+  for (const [id, index] of reserved) {
+    if (chargeIds(asReservationId(id)).some((charge) => closed.has(charge))) continue;
+    holds.set(index, [...(holds.get(index) ?? []), asReservationId(id)]);
+  }
+  return holds;
+}
+
+/**
+ * Finds the charges of the holds the journal names on unfinished tasks (an attempt's reservation,
+ * or a summary call's hold, and the `extra` holds of {@link unclosedHolds}): for each, the hold and
+ * its late-charge holds are looked up — settled (or charged late after expiry) → recovered; open →
+ * released; released, expired uncharged or forgotten → nothing. Call it after the dead owner's
+ * holders were released, before the resume commit.
+ */
+export async function recoverCharges(
+  ledger: BudgetLedger,
+  records: readonly TaskRecord[],
+  tasks: readonly TaskRuntime[],
+  extra: ReadonlyMap<number, readonly ReservationId[]> = new Map(),
+): Promise<Recovery> {
   const charges: RecoveredCharge[] = [];
   const unsettled: UnsettledHolds[] = [];
+  const recoverHold = async (task: TaskRuntime, hold: ReservationId): Promise<void> => {
+    const ids = chargeIds(hold);
+    const statuses = await Promise.all(ids.map((id) => closedStatus(ledger, id)));
+    const open: ReservationId[] = [];
+    statuses.forEach((status, index) => {
+      const charge = charged(task, status?.settlement);
+      if (charge !== undefined) charges.push(charge);
+      else if (status?.settlement === undefined) open.push(ids[index] as ReservationId);
+    });
+    // The hold existed and was not settled (open and released here, or released under the call):
+    // a frozen owner may still charge it, late.
+    const first = statuses[0];
+    if (first !== undefined && first.settlement === undefined && open.length > 0) unsettled.push({ task, ids: open });
+  };
   await Promise.all(
     records.map(async (record) => {
       const task = tasks[record.index];
-      if (finished(record) || record.reservationId === undefined || task === undefined) return;
-      const ids = chargeIds(record.reservationId);
-      const statuses = await Promise.all(ids.map((id) => closedStatus(ledger, id)));
-      const open: ReservationId[] = [];
-      statuses.forEach((status, index) => {
-        const charge = charged(task, status?.settlement);
-        if (charge !== undefined) charges.push(charge);
-        else if (status?.settlement === undefined) open.push(ids[index] as ReservationId);
-      });
-      // The hold existed and was not settled (open and released here, or released under the call):
-      // a frozen owner may still charge it, late.
-      const first = statuses[0];
-      if (first !== undefined && first.settlement === undefined && open.length > 0) unsettled.push({ task, ids: open });
+      if (finished(record) || task === undefined) return;
+      const holds = new Set<ReservationId>(extra.get(record.index) ?? []);
+      if (record.reservationId !== undefined) holds.add(record.reservationId);
+      await Promise.all([...holds].map((hold) => recoverHold(task, hold)));
     }),
   );
   // Task order, whatever order the lookups answered in.
