@@ -117,6 +117,28 @@ describe('a task waiting for input and the parallelism slots', () => {
     }
   });
 
+  it('a run stopped by another task\'s budget refusal does not wait for a human: the task waiting for input ends and the run fails', async () => {
+    const { orchestrator } = harness(
+      createScriptedLlm(),
+      agents({
+        asker: async (_input, host) => `got ${JSON.stringify(await host.awaitInput?.({ kind: 'answer', step: 1, prompt: 'Which city?' }))}`,
+        spender: async (_input, host) => {
+          // Waits until the asker waits, then asks for a price over the run's budget.
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          await host.admitTool?.({ step: 1, depth: 0, callId: 'big', tool: 'lookup', toolCallsBefore: 0, costUsd: 5 });
+          return 'unreachable';
+        },
+      }),
+    );
+    const started = await orchestrator.start({ tasks: [agentTask('asker'), agentTask('spender')], policy: { budgetUsd: 1, maxParallelism: 2 } });
+    await vi.waitFor(async () => expect((await orchestrator.get(started.id))?.state).toBe('failed'), { timeout: 3_000 });
+    const run = await orchestrator.wait(started.id);
+    expect(run.tasks[1]?.error).toMatchObject({ code: 'BUDGET_EXCEEDED' });
+    expect(run.tasks[0]?.state).toBe('failed');
+    expect(run.tasks[0]?.error).toMatchObject({ code: 'RUN_ABORTED', details: { reason: 'runStopped' } });
+    await orchestrator.close();
+  });
+
   it('answered tasks take a slot again first come first served, once one is free', async () => {
     const order: string[] = [];
     const ask: Script = async (input, host) => {

@@ -71,6 +71,9 @@ import { taskRecord, type TaskRuntime } from './task-runtime.js';
 import { toError } from './to-error.js';
 import { usageViewUsd } from './views.js';
 
+/** Thrown to an attempt waiting for input when its run stopped (the run's outcome is decided). */
+class StoppedWhileAsking extends Error {}
+
 /** A task of a live loop waiting for a human. */
 interface PendingInput {
   readonly request: AgentInputRequest;
@@ -430,10 +433,16 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
         reject(toError(signal.reason ?? abortReason(loop)));
       };
       signal.addEventListener('abort', onAbort, { once: true });
+      // A run stopped without an abort (another task's budget refusal) does not wait for a human.
+      const stopListening = loop.onStop(() => {
+        stateOf(loop).pending.delete(task.id);
+        reject(new StoppedWhileAsking());
+      });
       stateOf(loop).pending.set(task.id, {
         request,
         resolve: (response) => {
           signal.removeEventListener('abort', onAbort);
+          stopListening();
           resolve(response);
         },
       });
@@ -644,8 +653,12 @@ export async function runAgentAttempt(loop: RunLoop, task: TaskRuntime, signal: 
     task.waiting = undefined;
     if (task.attempts < attempt) task.attempts = attempt;
     const failure =
-      error instanceof StoppedWhileWaiting
-        ? new ExecutionError({ code: 'RUN_ABORTED', message: `The run stopped while step of agent task "${task.id}" waited for budget.`, details: { reason: 'runStopped', task: task.id } })
+      error instanceof StoppedWhileWaiting || (error instanceof StoppedWhileAsking && !signal.aborted)
+        ? new ExecutionError({
+            code: 'RUN_ABORTED',
+            message: `The run stopped while agent task "${task.id}" waited for ${error instanceof StoppedWhileAsking ? 'input' : 'budget'}.`,
+            details: { reason: 'runStopped', task: task.id },
+          })
         : signal.aborted && !(error instanceof ExecutionError) && loop.controller.signal.aborted
           ? abortReason(loop)
           : error;

@@ -92,6 +92,8 @@ export class RunLoop {
   #parked = 0;
   /** Answered attempts waiting for a free slot, first answered first served. */
   readonly #slotWaiters: (() => void)[] = [];
+  /** Called once when the run stops scheduling (attempts waiting for a human end then). */
+  readonly #stopListeners = new Set<() => void>();
   #finishing = false;
   /** Why the loop stopped without ending the run; nothing more is written once set. */
   #detached: Error | undefined;
@@ -227,9 +229,28 @@ export class RunLoop {
     }
     this.stopping = stop;
     if (abort !== undefined) this.controller.abort(abort);
+    // Attempts waiting for a human end now: the run's outcome is decided, nobody needs the answer.
+    const listeners = [...this.#stopListeners];
+    this.#stopListeners.clear();
+    for (const listener of listeners) listener();
     // Tasks waiting for budget give up their slot now (they never started).
     this.budgetFreed();
     this.pump();
+  }
+
+  /**
+   * Calls `listener` once when the run stops scheduling (at once when it already did), after the
+   * stop's abort when it has one. Returns what removes it.
+   */
+  onStop(listener: () => void): () => void {
+    if (this.stopping !== undefined) {
+      listener();
+      return () => undefined;
+    }
+    this.#stopListeners.add(listener);
+    return () => {
+      this.#stopListeners.delete(listener);
+    };
   }
 
   /**
