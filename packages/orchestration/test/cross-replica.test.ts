@@ -5,9 +5,11 @@
  * request inbox; the owner applies them and answers with the view or the typed error; when the owner
  * dies while a request is pending, the asker takes the run over and applies it itself.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   asRunId,
   asTaskId,
@@ -26,6 +28,7 @@ import {
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_TIMER_DELAY_MS } from '../src/internal/deadline-timer.js';
 import { createMemoryRunStore } from '../src/memory-run-store.js';
+import { createSqliteRunStore } from '../src/sqlite-run-store.js';
 import type { DurableOrchestrator, RunRequestNotifier } from '../src/orchestrator-options.js';
 import { createScriptedLlm, type ScriptedLlm } from '../src/testing.js';
 import { fakeLedger } from './support/fakes.js';
@@ -321,5 +324,35 @@ describe('cross-replica requests on the memory store', () => {
     expect(watches).toEqual(['replica-1', 'replica-1']);
     await orchestrator.close();
     expect(stopped).toBe(1);
+  });
+
+  it('an asker keeps its process alive while it waits for the answer (a CLI aborting a run another process holds)', async () => {
+    const db = join(folder, 'ask-child.db');
+    const store = createSqliteRunStore({ path: db });
+    opened.stores.push(store);
+    const runId = asRunId('held-elsewhere');
+    const now = new Date().toISOString();
+    // Held by an owner that never answers; its lease expires 1.5 s from now, then the asker takes over.
+    await store.createRun(
+      { id: runId, tenant: 'default', spec: { tasks: [task('a')] }, state: 'running', createdAt: now, updatedAt: now, lastSeq: 0, owner: 'ghost', lease: { owner: 'ghost', epoch: 1, expiresAt: Date.now() + 1_500 } },
+      [{ runId, id: asTaskId('a'), index: 0, spec: task('a'), state: 'pending', model: 'balanced', attempts: 0, usage: EMPTY_USAGE, cost: ZERO_MONEY }],
+    );
+    const child = fileURLToPath(new URL('./support/ask-child.ts', import.meta.url));
+    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolveExit, reject) => {
+      const process_ = spawn(process.execPath, ['--import', 'tsx', '--conditions=@runtime/source', child, db, runId], {
+        cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let text = '';
+      process_.stdout.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      process_.stderr.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      process_.on('error', reject);
+      process_.on('exit', (exitCode) => resolveExit({ code: exitCode, output: text }));
+    });
+    expect({ output, code }).toEqual({ output: 'aborted aborted\n', code: 0 });
   });
 });

@@ -25,9 +25,10 @@ import {
 import { errorFromInfo } from './error-from-info.js';
 import { DEFAULT_STORE_RETRY, isTransientStoreError, type StoreRetryPolicy } from './run-journal.js';
 
+/** Not unref'd: a caller waiting for an answer (a CLI's abort) keeps its process alive meanwhile. */
 const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => {
-    setTimeout(resolve, ms).unref();
+    setTimeout(resolve, ms);
   });
 
 /** What the asking side needs. */
