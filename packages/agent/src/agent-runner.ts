@@ -61,12 +61,6 @@ export interface AgentRunnerOptions {
   readonly dispatcher?: ToolDispatcher;
 }
 
-/** A call being run; a nested loop it started journals only while it runs. */
-interface RunningCall {
-  readonly callId: string;
-  ended: boolean;
-}
-
 /** The event as a loop at `depth` journals it: a nested loop's events name their depth and the call that started it. */
 function stamped(event: AgentEventInput, depth: number, parentCallId: string | undefined): AgentEventInput {
   if (depth === 0 && parentCallId === undefined) return event;
@@ -126,35 +120,25 @@ export function createAgentRunner(options: AgentRunnerOptions): AgentRunner {
       return journal;
     };
     const emit = (event: AgentEventInput): Promise<void> => enqueue(stamped(event, depth, parentCallId));
-    // What a call's tool sees of the host: nested loops journal their (already stamped) events through
-    // this loop's ordered journal, so a failed write stops every loop of the task. Once the call ended
-    // (e.g. timed out) or this loop stopped, a nested loop still running (a model call that ignored
-    // the abort) journals nothing more.
-    const enqueueNested = (event: AgentEventInput, running: RunningCall): Promise<void> => {
-      if (controller.signal.aborted) return Promise.reject(aborted(controller.signal.reason));
-      if (running.ended) return Promise.reject(aborted(`the call ${running.callId} that started this nested loop ended`));
-      return enqueue(event);
-    };
+    // What tools see of the host: nested loops journal their (already stamped) events through this
+    // loop's ordered journal, so a failed write stops every loop of the task; once this loop stopped,
+    // a nested loop still running (e.g. a model call that ignored the abort) journals nothing more.
+    const enqueueNested = (event: AgentEventInput): Promise<void> =>
+      controller.signal.aborted ? Promise.reject(aborted(controller.signal.reason)) : enqueue(event);
+    const toolHost: AgentHost = forwardHost(host, { emit: enqueueNested });
     const awaitInput = host.awaitInput?.bind(host);
     const admitTool = host.admitTool?.bind(host);
 
-    const scope = (step: number, running: RunningCall): AgentToolScope => {
-      // Made only if the tool reads it (most tools never do).
-      let toolHost: AgentHost | undefined;
-      return {
-        depth,
-        step,
-        callId: running.callId,
-        limits,
-        toolCalls: tally,
-        get host() {
-          toolHost ??= forwardHost(host, { emit: (event) => enqueueNested(event, running) });
-          return toolHost;
-        },
-        model: input.model,
-        maxOutputTokens: input.maxOutputTokens,
-      };
-    };
+    const scope = (step: number, callId: string): AgentToolScope => ({
+      depth,
+      step,
+      callId,
+      limits,
+      toolCalls: tally,
+      host: toolHost,
+      model: input.model,
+      maxOutputTokens: input.maxOutputTokens,
+    });
 
     /** The host's admission of one call; `toolCallsBefore` counts the run's calls made before it. */
     const admission = (step: number, toolCallsBefore: number) => (toolCall: ToolCall, tool: Tool) =>
@@ -176,23 +160,17 @@ export function createAgentRunner(options: AgentRunnerOptions): AgentRunner {
       const running = calls.map(async (call, index) => {
         const replayed = done.get(call.id);
         if (replayed !== undefined) return resultMessage(call, replayed);
-        const running: RunningCall = { callId: call.id, ended: false };
-        let outcome: ToolCallOutcome;
-        try {
-          outcome = await dispatcher.call(call, {
-            runId,
-            taskId,
-            signal: controller.signal,
-            offered,
-            agent: scope(step, running),
-            ...(awaitInput === undefined
-              ? {}
-              : { approve: (toolCall: ToolCall) => awaitInput({ kind: 'approval', step, callId: toolCall.id, tool: toolCall.name, arguments: toolCall.arguments }) }),
-            ...(admitTool === undefined ? {} : { admit: admission(step, callsBefore(call, index)) }),
-          });
-        } finally {
-          running.ended = true;
-        }
+        const outcome = await dispatcher.call(call, {
+          runId,
+          taskId,
+          signal: controller.signal,
+          offered,
+          agent: scope(step, call.id),
+          ...(awaitInput === undefined
+            ? {}
+            : { approve: (toolCall: ToolCall) => awaitInput({ kind: 'approval', step, callId: toolCall.id, tool: toolCall.name, arguments: toolCall.arguments }) }),
+          ...(admitTool === undefined ? {} : { admit: admission(step, callsBefore(call, index)) }),
+        });
         if (outcome.ok) {
           // Most tools are free: converting 0 to exact money on every call shows in the benchmark.
           if (outcome.costUsd !== 0) toolCost = addMoney(toolCost, usd(outcome.costUsd));

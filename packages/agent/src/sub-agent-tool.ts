@@ -15,10 +15,10 @@
  * journaled, the nested run is never repeated. The call has no deadline unless given `timeoutMs`
  * (a nested loop may wait for a human).
  */
-import type { AgentRunner, Tool } from '@runtime/contracts';
+import type { AgentEventInput, AgentRunner, Tool } from '@runtime/contracts';
 import { z } from 'zod';
 import { defineTool } from './define-tool.js';
-import { toolError } from './internal/errors.js';
+import { aborted, toolError } from './internal/errors.js';
 import { forwardHost } from './internal/forward-host.js';
 
 /**
@@ -68,8 +68,12 @@ export function subAgentTool(options: SubAgentToolOptions): Tool {
       if (scope === undefined) {
         throw toolError('TOOL_FAILED', options.name, `${options.name} starts a nested agent and must be called from an agent loop.`);
       }
-      // The calling call's step is in the key too: a model may reuse a call id in another step.
-      const host = forwardHost(scope.host, scope.callId === undefined ? {} : { questionPrefix: `${scope.step}:${scope.callId}` });
+      // Once the call ended (timed out, or its loop stopped), a nested loop still running — a model
+      // call that ignored the abort — journals nothing more. The calling call's step is in the
+      // question key too: a model may reuse a call id in another step.
+      const { signal } = context;
+      const emit = (event: AgentEventInput): Promise<void> => (signal.aborted ? Promise.reject(aborted(signal.reason)) : scope.host.emit(event));
+      const host = forwardHost(scope.host, { emit, ...(scope.callId === undefined ? {} : { questionPrefix: `${scope.step}:${scope.callId}` }) });
       const messages = [
         ...(options.instructions === undefined ? [] : [{ role: 'system' as const, content: options.instructions }]),
         { role: 'user' as const, content: task },
@@ -86,7 +90,7 @@ export function subAgentTool(options: SubAgentToolOptions): Tool {
         ...(scope.callId === undefined ? {} : { parentCallId: scope.callId }),
         toolCalls: scope.toolCalls,
         host,
-        signal: context.signal,
+        signal,
       });
       return result.output;
     },
