@@ -291,4 +291,37 @@ describe('admitTool: priced tools', () => {
     await first.close();
     await second.close();
   });
+
+  it('an attempt that ends with open permits gives every hold back in the ledger, also when journaling a release fails', async () => {
+    const ledger = fakeLedger();
+    // The first release's journal commit fails for good.
+    let failedOnce = false;
+    const store = new FaultyStore(createMemoryRunStore(), (_index, _runId, commit) => {
+      if (failedOnce || commit.events?.some((event) => event.type === 'budget.released') !== true) return 'ok';
+      failedOnce = true;
+      return 'terminal';
+    });
+    const admit = (host: AgentHost, callId: string): Promise<AgentToolPermit> => {
+      if (host.admitTool === undefined) throw new Error('the host admits no tools');
+      return host.admitTool({ step: 1, depth: 0, callId, tool: 'lookup', toolCallsBefore: 0, costUsd: 0.0001 });
+    };
+    const { orchestrator } = harness(createScriptedLlm(), {
+      store,
+      ledger,
+      onBackgroundError: () => undefined,
+      ...agents({
+        agent: async (_input, host) => {
+          await admit(host, 'a');
+          await admit(host, 'b');
+          throw new Error('the runner stopped with both permits open');
+        },
+      }),
+    });
+    const started = await orchestrator.start({ tasks: [agentTask('agent')], policy: { budgetUsd: 0.01 } });
+    await vi.waitFor(() => expect(failedOnce).toBe(true));
+    await orchestrator.wait(started.id).catch(() => undefined);
+    await vi.waitFor(async () => expect((await ledger.snapshot(`run:${started.id}`)).reserved).toBe(0n));
+    expect(ledger.open()).toBe(0);
+    await orchestrator.close();
+  });
 });

@@ -357,10 +357,15 @@ class AttemptTools {
     this.#open.delete(permit);
   }
 
-  /** Waits for the admissions and ends in progress, then gives back every hold never ended. */
+  /**
+   * Waits for the admissions and ends in progress, then gives back every hold never ended — each
+   * one, also when another's release could not be journaled (the first such error is rethrown).
+   */
   async drain(): Promise<void> {
     while (this.#work.size > 0) await Promise.allSettled([...this.#work]);
-    for (const permit of [...this.#open]) await permit.end(false);
+    const ends = await Promise.allSettled([...this.#open].map((permit) => permit.end(false)));
+    const failed = ends.find((end): end is PromiseRejectedResult => end.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
   }
 }
 
