@@ -139,6 +139,36 @@ describe('a task waiting for input and the parallelism slots', () => {
     await orchestrator.close();
   });
 
+  it('a nested loop calling the model while a sibling call waits for approval leaves the task shown as waiting for input', async () => {
+    let nestedDone = false;
+    const { orchestrator, store } = harness(
+      createScriptedLlm(),
+      agents({
+        agent: async (input, host) => {
+          const asking = host.awaitInput?.({ kind: 'approval', step: 1, callId: 'c1', tool: 'lookup' });
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          // The step's other call runs a nested loop meanwhile.
+          await host.callModel({ model: input.model, messages: input.messages, maxOutputTokens: 10 }, { step: 1, depth: 1 });
+          nestedDone = true;
+          const reply = await asking;
+          return reply?.decision ?? 'none';
+        },
+      }),
+    );
+    const started = await orchestrator.start({ tasks: [agentTask('agent')], policy: { budgetUsd: 1 } });
+    await vi.waitFor(() => expect(nestedDone).toBe(true));
+    const waiting = await orchestrator.get(started.id);
+    expect(waiting?.tasks[0]?.state).toBe('waiting');
+    expect(waiting?.tasks[0]?.waiting?.reason).toBe('input');
+    const [journaled] = await store.getTasks(started.id);
+    expect(journaled?.state).toBe('waiting');
+    await orchestrator.provideInput(started.id, asTaskId('agent'), { decision: 'approve' });
+    const run = await orchestrator.wait(started.id);
+    expect(run.state).toBe('completed');
+    expect(run.tasks[0]?.output).toBe('approve');
+    await orchestrator.close();
+  });
+
   it('answered tasks take a slot again first come first served, once one is free', async () => {
     const order: string[] = [];
     const ask: Script = async (input, host) => {

@@ -300,9 +300,14 @@ async function settleStep(loop: RunLoop, task: TaskRuntime, reservation: Reserva
 /** The permit of a free tool: nothing held, nothing to settle. */
 const FREE_TOOL: AgentToolPermit = { end: () => Promise.resolve() };
 
+/** Whether the task is shown as waiting for a human (one of its calls asked). */
+function waitsForInput(task: TaskRuntime): boolean {
+  return task.state === 'waiting' && task.waiting?.reason === 'input';
+}
+
 /** Back to `running` after an admission that waited (rate limit, budget); a wait for a human stays. */
 async function resumeRunning(loop: RunLoop, task: TaskRuntime): Promise<void> {
-  if (task.state !== 'waiting' || task.waiting?.reason === 'input') return;
+  if (task.state !== 'waiting' || waitsForInput(task)) return;
   task.state = 'running';
   task.waiting = undefined;
   await loop.journal.commit(undefined, [taskRecord(loop.id, task)], []);
@@ -516,8 +521,11 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
         throw error;
       }
       // The hold is journaled before the call: a crash leaves it named, and the resume finds its charge.
-      task.state = 'running';
-      task.waiting = undefined;
+      // A sibling call's question keeps the task shown as waiting for input (a nested loop goes on meanwhile).
+      if (!waitsForInput(task)) {
+        task.state = 'running';
+        task.waiting = undefined;
+      }
       nameHold(loop, task, reservation);
       await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
         { type: 'budget.reserved', taskId: task.id, reservationId: reservation.id, amountUsd: moneyToUsd(reservation.amount) },
