@@ -96,7 +96,11 @@ export interface AgentToolRequest {
   readonly callId: string;
   /** Tool name. */
   readonly tool: string;
-  /** Tool calls the run made before this one (the tier's `maxToolCallsPerRun` counts them). */
+  /**
+   * Tool calls the run made before this one (the tier's `maxToolCallsPerRun` counts them). For a call
+   * re-run by a resumed loop: its position among the task's journaled calls (the loop sees only its
+   * task's history), which never counts more than the run made.
+   */
   readonly toolCallsBefore: number;
   /** The tool's declared price in USD (0 when it declares none). */
   readonly costUsd: number;

@@ -385,7 +385,7 @@ export interface AgentStepEvent extends RuntimeEventBase {
   readonly step: number;
   /** What the model answered. */
   readonly kind: AgentStepKind;
-  /** The assistant's text of this step (the final answer for `final_answer`), so a resumed loop rebuilds the conversation exactly. */
+  /** Text the model said beside its tool calls (`tool_calls` steps, when not empty), so a resumed loop rebuilds the conversation exactly; a `final_answer`'s text is the task's output, journaled with it. */
   readonly output?: string;
   /** Tool calls the model asked for (0 for a final answer). */
   readonly toolCalls: number;
