@@ -437,17 +437,20 @@ function host(loop: RunLoop, task: TaskRuntime, attempt: number, signal: AbortSi
     const recorded = journaled.replies.get(questionKey(request));
     if (recorded !== undefined) return recorded;
     if (signal.aborted) throw abortReason(loop);
+    if (loop.stopping !== undefined) throw new StoppedWhileAsking();
     const reply = new Promise<AgentInputResponse>((resolve, reject) => {
-      const onAbort = (): void => {
-        stateOf(loop).pending.delete(task.id);
-        reject(toError(signal.reason ?? abortReason(loop)));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
       // A run stopped without an abort (another task's budget refusal) does not wait for a human.
       const stopListening = loop.onStop(() => {
+        signal.removeEventListener('abort', onAbort);
         stateOf(loop).pending.delete(task.id);
         reject(new StoppedWhileAsking());
       });
+      function onAbort(): void {
+        stopListening();
+        stateOf(loop).pending.delete(task.id);
+        reject(toError(signal.reason ?? abortReason(loop)));
+      }
+      signal.addEventListener('abort', onAbort, { once: true });
       stateOf(loop).pending.set(task.id, {
         request,
         resolve: (response) => {
