@@ -406,6 +406,51 @@ describe('an input-waiting task and the parallelism slots', () => {
   });
 });
 
+describe('a run stopped by a budget refusal while a task waits for approval', () => {
+  it('ends the waiting task (RUN_ABORTED, runStopped) and the run fails at once, without waiting for a human', async () => {
+    const ran: number[] = [];
+    const priceyRan: number[] = [];
+    const llm: LlmClient = {
+      provider: 'scripted',
+      async complete(request: LlmRequest, callOptions?: LlmCallOptions): Promise<LlmResult> {
+        const task = String(callOptions?.context?.taskId ?? '?');
+        if (request.messages.some((message) => message.role === 'tool')) return { output: 'done', usage: STEP_USAGE, finishReason: 'stop' };
+        // The spender asks for its tool once the asker waits for approval.
+        if (task === 'spender') await new Promise((resolve) => setTimeout(resolve, 150));
+        const name = task === 'spender' ? 'pricey' : 'lookup';
+        return { output: '', toolCalls: [{ id: 'call_1', name, arguments: '{"n":1}' }], usage: STEP_USAGE, finishReason: 'tool_calls' };
+      },
+    };
+    const pricey = defineTool({
+      name: 'pricey',
+      description: 'Costs more than the run may spend.',
+      input: z.object({ n: z.number() }),
+      costUsd: 5,
+      execute: ({ n }) => {
+        priceyRan.push(n);
+        return Promise.resolve('paid');
+      },
+    });
+    const rt = runtime(llm, { tools: [lookupTool(ran, { requiresApproval: true }), pricey], ledger: redisLedger('stop-ends-input') });
+    const started = await rt.start({
+      tasks: [
+        { id: 'asker', prompt: 'Look it up.', agent: { tools: ['lookup'] } },
+        { id: 'spender', prompt: 'Buy it.', agent: { tools: ['pricey'] } },
+      ],
+      policy: { budgetUsd: 1, maxParallelism: 2 },
+    });
+    const run = await rt.orchestrator.wait(started.id);
+    expect(run.state).toBe('failed');
+    expect(run.tasks[1]?.error).toMatchObject({ code: 'BUDGET_EXCEEDED' });
+    expect(run.tasks[0]).toMatchObject({ state: 'failed', error: { code: 'RUN_ABORTED', details: { reason: 'runStopped' } } });
+    expect(ran).toEqual([]);
+    expect(priceyRan).toEqual([]);
+    const snapshot = await rt.ledger.snapshot(`run:${run.id}`);
+    expect(snapshot.reserved).toBe(0n);
+    await rt.orchestrator.close();
+  });
+});
+
 describe('approval note', () => {
   it('journals the approval message with the reply and refuses a message that is not text (VALIDATION_FAILED)', async () => {
     const ran: number[] = [];
