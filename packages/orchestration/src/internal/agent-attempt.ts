@@ -123,8 +123,13 @@ interface Journaled {
   readonly replies: Map<string, AgentInputResponse>;
 }
 
+/**
+ * What identifies a question: its step, kind and call, and what it asks — the tool and its exact
+ * arguments. A nested loop re-run from scratch after a crash can ask the same call id with other
+ * arguments; a reply recorded for the old arguments must not approve the new call.
+ */
 function questionKey(request: AgentInputRequest): string {
-  return `${request.step}\u0000${request.kind}\u0000${request.callId ?? ''}`;
+  return [request.step, request.kind, request.callId ?? '', request.tool ?? '', request.arguments ?? '', request.prompt ?? ''].join('\u0000');
 }
 
 function stripEnvelope(event: RuntimeEvent): RuntimeEventInput {
