@@ -429,6 +429,35 @@ export class InternalError extends RuntimeError<InternalErrorCode> {
   }
 }
 
+type ErrorClass = (new (options: RuntimeErrorOptions<never>) => RuntimeError) & { isInstance(value: unknown): boolean };
+
+/** Each code's class, derived once from the families above (their `isInstance` decides). */
+const CLASS_OF: ReadonlyMap<ErrorCode, ErrorClass> = (() => {
+  const classes: readonly ErrorClass[] = [ValidationError, DagError, ModelError, ContextError, BudgetError, PolicyError, AuthError, RunStateError, ProviderError, ExecutionError, ToolError, InternalError];
+  const map = new Map<ErrorCode, ErrorClass>();
+  for (const code of ERROR_CODES) {
+    const probe = { [MARKER]: true, code };
+    const owner = classes.find((errorClass) => errorClass.isInstance(probe));
+    if (owner !== undefined) map.set(code, owner);
+  }
+  return map;
+})();
+
+/**
+ * Rebuilds the typed error an {@link ErrorInfo} describes (the JSON form carried by the journal, a
+ * store or an HTTP body) as its family's class with the same code, message and details; the inverse
+ * of {@link toErrorInfo}. A code this version does not know becomes {@link InternalError} `INTERNAL`
+ * with `details.originalCode`.
+ * @public
+ */
+export function errorFromInfo(info: ErrorInfo): RuntimeError {
+  const errorClass = CLASS_OF.get(info.code);
+  if (errorClass === undefined) {
+    return new InternalError({ code: 'INTERNAL', message: info.message, details: { ...info.details, originalCode: info.code } });
+  }
+  return new errorClass({ code: info.code as never, message: info.message, details: info.details });
+}
+
 /**
  * Converts anything thrown into {@link ErrorInfo}: a {@link RuntimeError} keeps its code; anything
  * else becomes `INTERNAL` with its message.

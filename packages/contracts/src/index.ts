@@ -135,6 +135,7 @@ export {
   ProviderError,
   RunStateError,
   RuntimeError,
+  errorFromInfo,
   toErrorInfo,
   ToolError,
   ValidationError,

@@ -16,7 +16,7 @@ import {
   ERROR_CODES,
   ExecutionError,
   InternalError,
-  RuntimeError,
+  errorFromInfo,
   TERMINAL_EVENT_TYPES,
   type ErrorCode,
   type Run,
@@ -74,7 +74,7 @@ export class SidecarRunRunnable extends Runnable<RunSpec, SidecarRunOutput> {
 
   /**
    * Submits the run, waits for its end and returns it with task outputs.
-   * @throws {@link @runtime/contracts#RuntimeError} with the sidecar's code for a refused run
+   * @throws {@link @runtime/contracts#RuntimeError} (as its code's family class, e.g. BudgetError) with the sidecar's code for a refused run
    * (`VALIDATION_FAILED`, `DAG_CYCLE`, `BUDGET_EXCEEDED` …); `RUN_ABORTED` when the signal aborts.
    */
   override async invoke(input: RunSpec, options?: Partial<RunnableConfig>): Promise<Run> {
@@ -182,7 +182,8 @@ export class SidecarRunRunnable extends Runnable<RunSpec, SidecarRunOutput> {
       // Not the error envelope (a proxy's page): reported below with the status.
     }
     const code = typeof envelope.error?.code === 'string' && KNOWN_CODES.has(envelope.error.code) ? (envelope.error.code as ErrorCode) : 'INTERNAL';
-    throw new RuntimeError({
+    // Thrown as the code's family class (BudgetError for BUDGET_EXCEEDED, …), as in-process.
+    throw errorFromInfo({
       code,
       message: typeof envelope.error?.message === 'string' ? envelope.error.message : `The sidecar answered HTTP ${response.status} to ${method} ${path}.`,
       details: { status: response.status, ...(typeof envelope.error?.details === 'object' && envelope.error.details !== null ? (envelope.error.details as Record<string, unknown>) : {}) },

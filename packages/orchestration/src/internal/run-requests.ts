@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   RunStateError,
+  errorFromInfo,
   toErrorInfo,
   type Clock,
   type RunId,
@@ -22,7 +23,6 @@ import {
   type RunRequestState,
   type RunStore,
 } from '@runtime/contracts';
-import { errorFromInfo } from './error-from-info.js';
 import { DEFAULT_STORE_RETRY, isTransientStoreError, type StoreRetryPolicy } from './run-journal.js';
 
 /** Not unref'd: a caller waiting for an answer (a CLI's abort) keeps its process alive meanwhile. */

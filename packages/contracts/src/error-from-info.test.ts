@@ -13,10 +13,10 @@ import {
   RuntimeError,
   ToolError,
   ValidationError,
+  errorFromInfo,
   type ErrorCode,
-} from '@runtime/contracts';
+} from './index.js';
 import { describe, expect, it } from 'vitest';
-import { errorFromInfo } from './error-from-info.js';
 
 const FAMILY_CHECKS = [AuthError, BudgetError, ContextError, DagError, ExecutionError, InternalError, ModelError, PolicyError, ProviderError, RunStateError, ToolError, ValidationError];
 
