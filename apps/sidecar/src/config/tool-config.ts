@@ -8,7 +8,7 @@
  * variable that is not set refuses the start naming the field and the variable, never a value.
  * Not responsible for running the tools: `@runtime/agent` builds them (`httpTool`, `httpGetTool`).
  */
-import { httpGetTool, httpTool, TOOL_NAME_PATTERN } from '@runtime/agent';
+import { httpGetTool, httpTool, TOOL_NAME_PATTERN, type HttpToolOptions } from '@runtime/agent';
 import { ValidationError, type Tool } from '@runtime/contracts';
 import { z } from 'zod';
 
@@ -20,29 +20,14 @@ import { z } from 'zod';
 export type ToolHeaderValue = string | { readonly fromEnv: string; readonly prefix?: string };
 
 /**
- * One HTTP tool of the config's `tools`.
+ * One HTTP tool of the config's `tools`: `@runtime/agent`'s {@link HttpToolOptions} as a config file
+ * can give them — header values literal or `{ fromEnv }`, no fetch or response-size override.
  * @public
  */
-export interface HttpToolConfig {
-  /** Unique name, 1–64 of `A–Z a–z 0–9 _ -`. */
-  readonly name: string;
-  /** What the tool does, for the model. */
-  readonly description: string;
-  /** JSON Schema of the arguments (an object schema). */
-  readonly inputSchema: Readonly<Record<string, unknown>>;
-  /** Endpoint (http or https). */
-  readonly url: string;
-  /** @defaultValue `'POST'` */
-  readonly method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** Deadline of one call in ms. */
-  readonly timeoutMs?: number;
+export type HttpToolConfig = Omit<HttpToolOptions, 'headers' | 'fetch' | 'maxResponseBytes'> & {
   /** Headers sent with every call; values literal or `{ fromEnv }`. */
   readonly headers?: Readonly<Record<string, ToolHeaderValue>>;
-  /** Price of one call in USD. @defaultValue 0 */
-  readonly costUsd?: number;
-  /** A human approves each call first (`POST /v1/runs/{id}/tasks/{taskId}/input`). @defaultValue false */
-  readonly requiresApproval?: boolean;
-}
+};
 
 /**
  * The config's `httpGet`: enables the built-in `http_get` tool on these hosts only.
