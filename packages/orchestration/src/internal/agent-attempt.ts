@@ -264,13 +264,7 @@ function clearHold(loop: RunLoop, task: TaskRuntime, reservation: Reservation): 
 
 /** Releases an open hold (a step never answered, a priced tool that did not run); journals the release. */
 async function releaseStep(loop: RunLoop, task: TaskRuntime, reservation: Reservation): Promise<void> {
-  clearHold(loop, task, reservation);
-  try {
-    await loop.options.ledger.release(reservation.id);
-  } catch (releaseError) {
-    loop.options.onBackgroundError?.(releaseError); // the lease returns the amount later
-  }
-  loop.budgetFreed();
+  await releaseUnjournaled(loop, task, reservation);
   await loop.journal.commit(undefined, [taskRecord(loop.id, task)], [
     { type: 'budget.released', taskId: task.id, reservationId: reservation.id, amountUsd: moneyToUsd(reservation.amount) },
   ]);
@@ -379,7 +373,7 @@ class AttemptTools {
   }
 }
 
-/** Gives a hold back in the ledger only (its reservation was never journaled). */
+/** Gives a hold back in the ledger only (its reservation was never journaled, or the caller journals the release). */
 async function releaseUnjournaled(loop: RunLoop, task: TaskRuntime, hold: Reservation): Promise<void> {
   clearHold(loop, task, hold);
   try {
