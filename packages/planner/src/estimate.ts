@@ -9,6 +9,7 @@ import {
   type Message,
   type ModelCatalog,
   type Money,
+  type TaskSpec,
   type TaskTier,
   type TokenEstimator,
 } from '@runtime/contracts';
@@ -82,8 +83,28 @@ export interface PlanEstimate {
   readonly total: CostTotals;
 }
 
-/** Tokens of the header naming a routed dependency. */
-const DEPENDENCY_HEADER_TOKENS = 16;
+/**
+ * Tokens allowed for the header naming a routed dependency in a task's prompt.
+ * @public
+ */
+export const DEPENDENCY_HEADER_TOKENS = 16;
+
+/**
+ * Prompt tokens a task's dependencies add: each routed output at its producer's output cap (`caps`,
+ * by task id), or the edge's `maxTokens` when smaller, times `ratio` (rounded up; 1 for the worst
+ * case), plus {@link DEPENDENCY_HEADER_TOKENS} each. The rule every plan estimate uses.
+ * @public
+ */
+export function dependencyPromptTokens(task: Pick<TaskSpec, 'deps'>, caps: ReadonlyMap<string, number>, ratio = 1): number {
+  let tokens = 0;
+  for (const dependency of task.deps ?? []) {
+    const id = typeof dependency === 'string' ? dependency : dependency.id;
+    const cap = caps.get(id) ?? 0;
+    const routed = typeof dependency === 'string' || dependency.maxTokens === undefined ? cap : Math.min(cap, dependency.maxTokens);
+    tokens += Math.ceil(routed * ratio) + DEPENDENCY_HEADER_TOKENS;
+  }
+  return tokens;
+}
 
 function totals(items: readonly TaskCostEstimate[]): CostTotals {
   const worstCase = addMoney(...items.map((item) => item.worstCase));
@@ -116,15 +137,8 @@ export function estimatePlan(plan: Plan, deps: EstimateDeps): PlanEstimate {
     if (task.system !== undefined) messages.push({ role: 'system', content: task.system });
     messages.push({ role: 'user', content: task.prompt ?? '' });
     const own = deps.estimator.countMessages(messages, model.id);
-    let worstDeps = 0;
-    let expectedDeps = 0;
-    for (const dependency of task.deps ?? []) {
-      const id = typeof dependency === 'string' ? dependency : dependency.id;
-      const cap = caps.get(id) ?? 0;
-      const routed = typeof dependency === 'string' || dependency.maxTokens === undefined ? cap : Math.min(cap, dependency.maxTokens);
-      worstDeps += routed + DEPENDENCY_HEADER_TOKENS;
-      expectedDeps += Math.ceil(routed * ratio) + DEPENDENCY_HEADER_TOKENS;
-    }
+    const worstDeps = dependencyPromptTokens(task, caps);
+    const expectedDeps = dependencyPromptTokens(task, caps, ratio);
     const maxOutputTokens = caps.get(task.id) ?? model.maxOutputTokens;
     const worstCase = deps.calculator.worstCase(model.id, own + worstDeps, maxOutputTokens);
     const expected = deps.calculator.cost(model.id, {

@@ -12,6 +12,8 @@
 export { type PlannerFailureReason } from './errors.js';
 export {
   criticalityOrder,
+  DEPENDENCY_HEADER_TOKENS,
+  dependencyPromptTokens,
   estimatePlan,
   fitBudget,
   type BudgetFit,

@@ -25,6 +25,7 @@ import {
 } from '@runtime/contracts';
 import { ModelError } from '@runtime/contracts';
 import { createDependencyResolver } from '@runtime/orchestration';
+import { dependencyPromptTokens } from '@runtime/planner';
 
 /**
  * One task's worst case.
@@ -57,9 +58,6 @@ export interface PlanEstimate {
   /** The same in USD. */
   readonly maxCostUsd: number;
 }
-
-/** Tokens of the header that names a dependency in front of its routed output. */
-const DEPENDENCY_HEADER_TOKENS = 16;
 
 /** The output cap of a task that sets none, as the orchestrator applies it (and sends it). */
 const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
@@ -105,13 +103,7 @@ export function estimatePlan(
     if (task.system !== undefined) messages.push({ role: 'system', content: task.system });
     if (task.prompt !== undefined) messages.push({ role: 'user', content: task.prompt });
     for (const message of task.messages ?? []) messages.push(message);
-    let inputTokens = services.estimator.countMessages(messages, model.id);
-    for (const dependency of task.deps ?? []) {
-      const id = typeof dependency === 'string' ? dependency : dependency.id;
-      const cap = caps.get(id) ?? 0;
-      const limited = typeof dependency === 'string' || dependency.maxTokens === undefined ? cap : Math.min(cap, dependency.maxTokens);
-      inputTokens += limited + DEPENDENCY_HEADER_TOKENS;
-    }
+    const inputTokens = services.estimator.countMessages(messages, model.id) + dependencyPromptTokens(task, caps);
     const maxOutputTokens = caps.get(task.id) ?? model.maxOutputTokens;
     const maxCost = services.calculator.worstCase(model.id, inputTokens, maxOutputTokens);
     total = addMoney(total, maxCost);
